@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// One script builds every artifact: the guest kernel (make), every JS bundle, and the .wasm
+// files the bundles load at run time. Output goes to dist/ and guest/build/, never committed.
+"use strict";
+const esbuild = require("esbuild");
+const { spawnSync } = require("node:child_process");
+const { copyFileSync, mkdirSync, existsSync } = require("node:fs");
+const { join } = require("node:path");
+
+const root = __dirname;
+const dist = join(root, "dist");
+const watch = process.argv.includes("--watch");
+
+/** Bundles: [entry, outfile, platform]. Node bundles are CommonJS so VS Code can load them. */
+const bundles = [
+  ["src/cli/main.ts", "cli.js", "node"],
+];
+
+function fail(msg) {
+  console.error(`build: ${msg}`);
+  process.exit(1);
+}
+
+function have(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: "ignore" });
+  return !r.error && r.status === 0;
+}
+
+function buildGuest() {
+  const missing = [];
+  if (!have("make", ["--version"])) missing.push("make");
+  if (!have("gcc", ["--version"])) missing.push("gcc");
+  if (!have("ld", ["--version"])) missing.push("binutils");
+  if (missing.length === 0) {
+    // -m32 needs the 32-bit libgcc (64-bit division helpers) from gcc-multilib.
+    const r = spawnSync("gcc", ["-m32", "-print-libgcc-file-name"], { encoding: "utf8" });
+    if (r.status !== 0 || !existsSync(r.stdout.trim())) missing.push("gcc-multilib");
+  }
+  if (missing.length) {
+    fail(`the guest kernel needs ${missing.join(", ")}; install with: apt-get install -y gcc gcc-multilib binutils make`);
+  }
+  const r = spawnSync("make", ["-C", join(root, "guest"), "--no-print-directory", "-s"], { stdio: "inherit" });
+  if (r.status !== 0) fail("guest kernel build failed (see the compiler output above)");
+}
+
+async function main() {
+  buildGuest();
+  mkdirSync(dist, { recursive: true });
+  copyFileSync(join(root, "node_modules/v86/build/v86.wasm"), join(dist, "v86.wasm"));
+  const contexts = await Promise.all(
+    bundles.map(([entry, out, platform]) =>
+      esbuild.context({
+        entryPoints: [join(root, entry)],
+        outfile: join(dist, out),
+        bundle: true,
+        platform,
+        format: "cjs",
+        target: "node20",
+        sourcemap: true,
+        external: ["vscode"],
+        logLevel: "warning",
+      }),
+    ),
+  );
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}
+
+main().catch((e) => fail(e && e.message ? e.message : String(e)));
