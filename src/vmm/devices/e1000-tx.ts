@@ -1,0 +1,151 @@
+// Transmit path: legacy transmit descriptor ring, frame assembly until EOP, TX causes (SDM 3.3).
+import type { E1000Core, TxDmaRecord } from "./e1000.js";
+import * as R from "./e1000-regs.js";
+import { countFrame } from "./e1000-stats.js";
+
+/** A frame being gathered from descriptors; survives between TDT writes until EOP. */
+export interface TxAssembly {
+  chunks: Uint8Array[];
+  length: number;
+  /** A buffer of this frame faulted: the frame is discarded at EOP. */
+  faulted: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Processes descriptors TDH..TDT-1 (called on TDT and TCTL writes). Context and extended data
+ * descriptors (DEXT=1) are skipped with a fault record. A descriptor that cannot be read stops the
+ * ring where it is; a buffer that cannot be read spoils its frame, but the descriptor completes.
+ */
+export function processTransmit(core: E1000Core): void {
+  const { regs, host, tx } = core;
+  const reg = (o: number): number => regs[o >> 2]!;
+  if (!(reg(R.TCTL) & R.TCTL_EN)) return;
+  const tdlen = reg(R.TDLEN);
+  const n = tdlen / R.DESC_SIZE;
+  let head = reg(R.TDH);
+  const tail = reg(R.TDT);
+  if (head === tail) return core.raise(R.ICR_TXQE);
+  if (n === 0) return ringFault(core, "TDLEN", tdlen, "transmit ring length is 0");
+  if (head >= n) return ringFault(core, "TDH", head, `TDH ${head} is past the ${n}-descriptor ring`);
+  if (tail >= n) return ringFault(core, "TDT", tail, `TDT ${tail} is past the ${n}-descriptor ring`);
+
+  const base = reg(R.TDBAH) * 0x100000000 + reg(R.TDBAL);
+  const records: Omit<TxDmaRecord, "icount">[] = [];
+  const frames: Uint8Array[] = [];
+  let causes = 0;
+  while (head !== tail) {
+    const descAddr = base + head * R.DESC_SIZE;
+    const desc = host.dmaRead(descAddr, R.DESC_SIZE);
+    if (!desc || desc.length < R.DESC_SIZE) {
+      dmaFault(core, head, descAddr, "transmit descriptor");
+      break;
+    }
+    const dv = new DataView(desc.buffer, desc.byteOffset, R.DESC_SIZE);
+    const addr = dv.getUint32(R.TXD_ADDR + 4, true) * 0x100000000 + dv.getUint32(R.TXD_ADDR, true);
+    const length = dv.getUint16(R.TXD_LENGTH, true);
+    const cmd = desc[R.TXD_CMD]!;
+    let bytes = EMPTY;
+    if (cmd & R.TXD_CMD_DEXT) {
+      core.fault({
+        kind: "unsupported-descriptor",
+        descriptor: { ring: "tx", index: head },
+        address: descAddr,
+        detail: "context/extended data descriptor (DEXT=1): TSO and checksum offload are not modelled; skipped",
+      });
+    } else {
+      if (cmd & R.TXD_CMD_IDE) core.markTxIde();
+      if (length > 0) {
+        const data = host.dmaRead(addr, length);
+        if (!data || data.length < length) {
+          dmaFault(core, head, addr, "transmit buffer");
+          tx.faulted = true;
+        } else {
+          bytes = Uint8Array.from(data.subarray(0, length));
+          append(core, tx, bytes, head, descAddr);
+        }
+      }
+      if (cmd & R.TXD_CMD_EOP) {
+        const frame = finishFrame(core, tx);
+        if (frame) frames.push(frame);
+      }
+    }
+    let status = desc[R.TXD_STATUS]!;
+    if (cmd & (R.TXD_CMD_RS | R.TXD_CMD_RPS)) {
+      status |= R.TXD_STAT_DD;
+      if (!host.dmaWrite(descAddr + R.TXD_STATUS, Uint8Array.of(status))) dmaFault(core, head, descAddr, "transmit descriptor write-back");
+      causes |= R.ICR_TXDW;
+    }
+    records.push({ index: head, addr, length, cmd, status, bytes });
+    head = (head + 1) % n;
+    regs[R.TDH >> 2] = head;
+  }
+  if (head === tail) causes |= R.ICR_TXQE;
+  core.raise(causes);
+  const icount = host.icount();
+  core.emitTx(
+    records.map((r) => ({ ...r, icount })),
+    frames,
+  );
+}
+
+function append(core: E1000Core, tx: TxAssembly, bytes: Uint8Array, index: number, descAddr: number): void {
+  if (tx.faulted) return;
+  if (tx.length + bytes.length > R.TX_MAX_FRAME) {
+    core.fault({
+      kind: "tx-oversize",
+      descriptor: { ring: "tx", index },
+      address: descAddr,
+      detail: `frame grew past ${R.TX_MAX_FRAME} bytes without EOP; discarded`,
+    });
+    tx.faulted = true;
+    return;
+  }
+  tx.chunks.push(bytes);
+  tx.length += bytes.length;
+}
+
+/** Completes the assembled frame: the bytes to send, or undefined if it was spoilt or cannot go out. */
+function finishFrame(core: E1000Core, tx: TxAssembly): Uint8Array | undefined {
+  const { regs, stats } = core;
+  const faulted = tx.faulted;
+  let frame = new Uint8Array(tx.length);
+  let at = 0;
+  for (const c of tx.chunks) {
+    frame.set(c, at);
+    at += c.length;
+  }
+  tx.chunks = [];
+  tx.length = 0;
+  tx.faulted = false;
+  if (faulted) {
+    stats.txDropped.fault++;
+    return undefined;
+  }
+  if (!core.linkUp()) {
+    stats.txDropped.linkDown++;
+    return undefined;
+  }
+  if (frame.length < R.ETH_MIN_FRAME && regs[R.TCTL >> 2]! & R.TCTL_PSP) {
+    const padded = new Uint8Array(R.ETH_MIN_FRAME);
+    padded.set(frame);
+    frame = padded;
+  }
+  countFrame(regs, "tx", frame);
+  stats.txFrames++;
+  return frame;
+}
+
+function ringFault(core: E1000Core, register: string, value: number, detail: string): void {
+  core.fault({ kind: "bad-ring", register, address: value, detail });
+}
+
+function dmaFault(core: E1000Core, index: number, address: number, what: string): void {
+  core.fault({
+    kind: "dma-out-of-range",
+    descriptor: { ring: "tx", index },
+    address,
+    detail: `${what} at 0x${address.toString(16)} is not guest RAM`,
+  });
+}
