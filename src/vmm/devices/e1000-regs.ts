@@ -3,11 +3,11 @@
 // (8254x SDM, rev 4.0, 317453006), chapters 3 (descriptors), 5 (EEPROM) and 13 (registers).
 // Section numbers below are that revision's; QEMU hw/net/e1000_regs.h uses the same names.
 
-/** PCI identity (SDM 5.7 / Table 5-3 for the 82540EM). */
+/** PCI identity of the 82540EM (SDM 4.1, PCI configuration; the device ID table lists 0x100E). */
 export const PCI_VENDOR_INTEL = 0x8086;
 export const PCI_DEVICE_82540EM = 0x100e;
 export const PCI_CLASS_ETHERNET = 0x020000;
-/** BAR0: 128 KiB memory-mapped register space (SDM 4.1, Table 4-2). */
+/** BAR0: 128 KiB memory-mapped register space (SDM 4.1, memory BAR; 13.1 register address map). */
 export const BAR0_SIZE = 0x20000;
 
 // --- General registers (SDM 13.4) ---------------------------------------------------------
