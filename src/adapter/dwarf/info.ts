@@ -125,13 +125,21 @@ export class Unit {
     return offset >= this.header.dieOffset && offset < this.header.end;
   }
 
-  get parsed(): boolean {
-    return this.rootDie !== undefined;
+  /** The root DIE; reading it alone does not parse the rest of the unit. */
+  get root(): Die {
+    if (!this.rootDie) this.parse(true);
+    return this.rootDie!;
   }
 
-  get root(): Die {
-    if (!this.rootDie) this.parse();
+  /** The root DIE with all its descendants (parses the whole unit). */
+  get tree(): Die {
+    if (!this.byOffset) this.parse();
     return this.rootDie!;
+  }
+
+  /** Whether every DIE has been parsed. */
+  get fullyParsed(): boolean {
+    return this.byOffset !== undefined;
   }
 
   dieAt(offset: number): Die | undefined {
@@ -150,7 +158,7 @@ export class Unit {
     return t;
   }
 
-  private parse(): void {
+  private parse(rootOnly = false): void {
     const table = this.abbrevs();
     const r = new ByteReader(this.sections.info!, ".debug_info", this.header.dieOffset, this.header.end);
     const byOffset = new Map<number, Die>();
@@ -184,12 +192,13 @@ export class Unit {
       } else {
         break; // sibling of the root: stray bytes after the unit's tree
       }
+      if (rootOnly) break;
       if (abbrev.hasChildren) stack.push(die);
       else if (stack.length === 0) break;
     }
     if (!root) throw new DwarfError("corrupt", "unit has no root DIE", ".debug_info", this.header.offset);
     this.rootDie = root;
-    this.byOffset = byOffset;
+    if (!rootOnly) this.byOffset = byOffset;
   }
 
   private readValue(r: ByteReader, form: number, implicitConst: number | undefined, depth: number): AttrValue {

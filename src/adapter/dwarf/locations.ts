@@ -135,6 +135,3 @@ function readLoc(unit: Unit, s: Uint8Array, offset: number): LocationListEntry[]
   }
 }
 
-export function assertNever(x: never, what: string): never {
-  throw new DwarfError("corrupt", `unexpected ${what}: ${String(x)}`);
-}
