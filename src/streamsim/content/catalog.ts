@@ -1,0 +1,61 @@
+// The on-demand content directory: <name>.ts (MPEG-TS media) next to <name>.hint (its hint
+// index). Looks content up by name, checks the index against the media once, and caches it
+// until the index file changes.
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import { decodeHintIndex, HintIndexError, type HintIndex } from "./hintIndex";
+
+/** Content names double as URL path segments and file names: no separators, no "..". */
+export const CONTENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+export const mediaPathFor = (dir: string, name: string) => join(dir, `${name}.ts`);
+export const indexPathFor = (dir: string, name: string) => join(dir, `${name}.hint`);
+
+export interface ContentItem {
+  name: string;
+  mediaPath: string;
+  index: HintIndex;
+  durationSec: number;
+  /** bits/s to reserve for one stream of this content (busiest second of the index) */
+  reserveBps: number;
+}
+
+export class ContentCatalog {
+  private readonly cache = new Map<string, { mtimeMs: number; item: ContentItem }>();
+
+  constructor(readonly dir: string) {}
+
+  /** undefined when there is no such content; throws HintIndexError when it is there but broken. */
+  async lookup(name: string): Promise<ContentItem | undefined> {
+    if (!CONTENT_NAME.test(name)) return undefined;
+    const indexPath = indexPathFor(this.dir, name);
+    const mediaPath = mediaPathFor(this.dir, name);
+    let st;
+    try {
+      st = await stat(indexPath);
+    } catch {
+      return undefined;
+    }
+    const hit = this.cache.get(name);
+    if (hit && hit.mtimeMs === st.mtimeMs) return hit.item;
+    const index = decodeHintIndex(await readFile(indexPath), indexPath);
+    let media: Buffer;
+    try {
+      media = await readFile(mediaPath);
+    } catch {
+      throw new HintIndexError(indexPath, `its media ${mediaPath} is missing`);
+    }
+    if (media.length !== index.header.mediaBytes || crc32(media) !== index.header.mediaCrc32)
+      throw new HintIndexError(indexPath, `${mediaPath} changed since it was ingested (size or CRC-32 differ)`);
+    const item: ContentItem = {
+      name,
+      mediaPath,
+      index,
+      durationSec: index.header.durationTicks / index.header.clockRate,
+      reserveBps: index.header.peakBps,
+    };
+    this.cache.set(name, { mtimeMs: st.mtimeMs, item });
+    return item;
+  }
+}
