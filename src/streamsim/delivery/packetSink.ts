@@ -1,0 +1,51 @@
+// Where a stream's packets go: UDP to the client's ports from the server's socket pair, or
+// $-frames in the RTSP connection.
+import type { Socket } from "node:dgram";
+import { interleavedFrame } from "../rtsp/response";
+import type { DeliveryTarget } from "./backend";
+
+export interface PacketSink {
+  /** false: the destination is gone or cannot keep up; `why` says which */
+  sendRtp(header: Buffer, payload: Buffer): boolean;
+  sendRtcp(packet: Buffer): boolean;
+  readonly why: string;
+}
+
+export function makePacketSink(target: DeliveryTarget, rtp: Socket, rtcp: Socket, maxQueuedBytes: number): PacketSink {
+  if (target.kind === "udp") {
+    // Losses on UDP are the client's to report (RTCP RR); send errors are not fatal.
+    const ignore = () => {};
+    return {
+      why: "",
+      sendRtp(header, payload) {
+        rtp.send([header, payload], target.rtpPort, target.address, ignore);
+        return true;
+      },
+      sendRtcp(packet) {
+        rtcp.send(packet, target.rtcpPort, target.address, ignore);
+        return true;
+      },
+    };
+  }
+  const sink = {
+    why: "",
+    write(channel: number, data: Buffer): boolean {
+      if (target.queuedBytes() > maxQueuedBytes) {
+        sink.why = `client is not reading: more than ${maxQueuedBytes} bytes queued on its RTSP connection`;
+        return false;
+      }
+      if (!target.write(interleavedFrame(channel, data))) {
+        sink.why = "RTSP connection closed";
+        return false;
+      }
+      return true;
+    },
+    sendRtp(header: Buffer, payload: Buffer) {
+      return sink.write(target.rtpChannel, Buffer.concat([header, payload]));
+    },
+    sendRtcp(packet: Buffer) {
+      return sink.write(target.rtcpChannel, packet);
+    },
+  };
+  return sink;
+}

@@ -1,0 +1,54 @@
+// The server's RTP/RTCP UDP socket pair: RTP on an even port, RTCP on the next (RFC 3550 §11).
+import { createSocket, type Socket } from "node:dgram";
+
+export interface UdpPortPair {
+  rtp: Socket;
+  rtcp: Socket;
+  ports: [number, number];
+}
+
+function bind(sock: Socket, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    sock.once("error", onError);
+    sock.bind(port, host, () => {
+      sock.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+const closeQuietly = (s: Socket) => {
+  try {
+    s.close();
+  } catch {
+    // already closed
+  }
+};
+
+/** Binds a pair on `host`; `rtpPort` 0 picks a free even port. */
+export async function bindUdpPortPair(host: string, rtpPort = 0, attempts = 32): Promise<UdpPortPair> {
+  if (rtpPort % 2 !== 0) throw new RangeError(`RTP port ${rtpPort} must be even (RFC 3550 §11)`);
+  let lastErr: unknown;
+  for (let a = 0; a < (rtpPort === 0 ? attempts : 1); a++) {
+    const rtp = createSocket({ type: "udp4" });
+    const rtcp = createSocket({ type: "udp4" });
+    try {
+      await bind(rtp, rtpPort, host);
+      const p = rtp.address().port;
+      if (p % 2 !== 0) throw new Error("odd port");
+      await bind(rtcp, p + 1, host);
+      return { rtp, rtcp, ports: [p, p + 1] };
+    } catch (err) {
+      lastErr = err;
+      closeQuietly(rtp);
+      closeQuietly(rtcp);
+    }
+  }
+  throw new Error(`cannot bind an RTP/RTCP UDP port pair on ${host}: ${lastErr instanceof Error ? lastErr.message : String(lastErr)}`);
+}
+
+export function closeUdpPortPair(pair: UdpPortPair): void {
+  closeQuietly(pair.rtp);
+  closeQuietly(pair.rtcp);
+}
