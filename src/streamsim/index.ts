@@ -1,0 +1,7 @@
+// Public entry points of the stream server's general-purpose side.
+export { startServer, type StreamServerHandle, type StreamServerOptions } from "./server/streamServer";
+export type { DeliveryBackend, DeliveryEvent, DeliveryStart, DeliveryStats, DeliveryTarget, PlayPosition } from "./delivery/backend";
+export { ConventionalDelivery, type ConventionalDeliveryOptions } from "./delivery/conventional";
+export { ingest, type IngestResult } from "./content/ingest";
+export { makeSampleClip, type SampleClip } from "./content/sampleClip";
+export { ContentCatalog, type ContentItem } from "./content/catalog";
