@@ -1,0 +1,140 @@
+// Exact instruction-count control over v86's main loop (through the patched wasm globals).
+//
+// Fast slices run the JIT with a budget and may overshoot it by up to one compiled-module or
+// interpreted-block run; exact slices run the interpreter one instruction per cycle. To land on
+// an exact count, the executor runs fast until SAFETY_MARGIN short of the target and finishes
+// exactly. Landing positions therefore never depend on what the JIT happened to have compiled,
+// which is what makes runs (and runs after a snapshot restore) repeatable.
+import type { V86Instance } from "./v86/instantiate";
+import { VmmInvariantError } from "./stop-reason";
+
+/** Largest overshoot a fast slice may have; beyond it exactness is lost and reported loudly. */
+export const SAFETY_MARGIN = 8192;
+/** Fast slices are cut at this many instructions so pause requests are seen promptly. */
+const MAX_FAST_SLICE = 20_000_000;
+/**
+ * Interpreter iterations before a backward jump ends an interpreted run in fast slices. v86's
+ * stock 100,001 would let one run overshoot a budget by hundreds of thousands of instructions.
+ */
+const FAST_INTERPRETER_LIMIT = 2000;
+
+export type SliceEnd =
+  | { kind: "reached" }
+  | { kind: "breakpoint"; address: number }
+  | { kind: "idle" } // HLT with interrupts enabled: waits for the next interrupt
+  | { kind: "dead" } // HLT with interrupts disabled
+  | { kind: "trap"; message: string };
+
+export interface ExecutorStats {
+  fastSlices: number;
+  exactInstructions: number;
+  maxOvershoot: number;
+}
+
+export class Executor {
+  /** 64-bit instruction count, kept in a double (exact to 2^53, ~100 days at 1000 MIPS). */
+  private count = 0;
+  private lastLow = 0;
+  readonly stats: ExecutorStats = { fastSlices: 0, exactInstructions: 0, maxOvershoot: 0 };
+  private readonly mainLoop: () => number;
+  /** The last v86 panic text, captured from console_log_from_wasm. */
+  lastWasmMessage = "";
+
+  constructor(private readonly vm: V86Instance, public jit = true) {
+    this.mainLoop = vm.exports["main_loop"] as () => number;
+    this.lastLow = vm.cpu.instruction_counter[0]!;
+  }
+
+  get icount(): number {
+    return this.count;
+  }
+
+  /** After a snapshot restore: v86 does not keep the counter in its state. */
+  setIcount(n: number): void {
+    this.count = n;
+    this.vm.cpu.instruction_counter[0] = n >>> 0;
+    this.lastLow = n >>> 0;
+  }
+
+  private sync(): void {
+    const low = this.vm.cpu.instruction_counter[0]!;
+    this.count += (low - this.lastLow) >>> 0;
+    this.lastLow = low;
+  }
+
+  get halted(): boolean {
+    return this.vm.cpu.in_hlt[0] !== 0;
+  }
+
+  /** Runs one main_loop call with the given budget; returns how it ended. */
+  private slice(budget: number, exact: boolean): SliceEnd {
+    const c = this.vm.controls;
+    c.budget.value = budget;
+    c.exact.value = exact ? 1 : 0;
+    c.interpLimit.value = exact ? 1 : FAST_INTERPRETER_LIMIT;
+    c.jitOn.value = exact || !this.jit ? 0 : 1;
+    const sp = c.stackPointer.value as number;
+    try {
+      this.mainLoop();
+    } catch (e) {
+      // A Rust panic in v86 (e.g. "Unimplemented: #GP handler" for a fault it cannot deliver)
+      // is a wasm trap: restore the shadow stack and report the machine as dead.
+      c.stackPointer.value = sp;
+      this.vm.pendingJit.length = 0;
+      this.sync();
+      const text = this.lastWasmMessage || (e instanceof Error ? e.message : String(e));
+      return { kind: "trap", message: text };
+    } finally {
+      const pending = this.vm.pendingJit;
+      for (let i = 0; i < pending.length; i++) {
+        const [index, start, flags] = pending[i]!;
+        this.vm.cpu.codegen_finalize_finished(index, start, flags);
+      }
+      pending.length = 0;
+    }
+    this.sync();
+    if (c.bpHit.value) {
+      c.bpHit.value = 0;
+      this.vm.cpu.in_hlt[0] = 0;
+      return { kind: "breakpoint", address: this.vm.cpu.instruction_pointer[0]! >>> 0 };
+    }
+    if (this.vm.cpu.in_hlt[0]) {
+      return this.vm.cpu.get_eflags() & 0x200 ? { kind: "idle" } : { kind: "dead" };
+    }
+    return { kind: "reached" };
+  }
+
+  /**
+   * Runs until the instruction count is exactly `target`, or the guest halts, hits a breakpoint
+   * or traps first. `shouldYield` is polled between fast slices.
+   */
+  runTo(target: number, shouldYield?: () => boolean): SliceEnd {
+    while (this.count < target) {
+      const rem = target - this.count;
+      let end: SliceEnd;
+      if (rem > SAFETY_MARGIN && this.jit) {
+        const before = this.count;
+        const budget = Math.min(rem - SAFETY_MARGIN, MAX_FAST_SLICE);
+        end = this.slice(budget, false);
+        this.stats.fastSlices++;
+        const over = this.count - before - budget;
+        if (over > this.stats.maxOvershoot) this.stats.maxOvershoot = over;
+      } else {
+        const before = this.count;
+        end = this.slice(Math.min(rem, 0x7fffffff), true);
+        this.stats.exactInstructions += this.count - before;
+      }
+      if (this.count > target) {
+        throw new VmmInvariantError(`a slice overshot its target by ${this.count - target} instructions (rem was ${rem}, eip 0x${(this.vm.cpu.instruction_pointer[0]! >>> 0).toString(16)})`);
+      }
+      if (end.kind !== "reached") return end;
+      if (shouldYield && this.count < target && shouldYield()) return { kind: "reached" };
+    }
+    return { kind: "reached" };
+  }
+
+  /** Executes exactly one instruction (or reports why it could not). */
+  step(): SliceEnd {
+    return this.slice(1, true);
+  }
+}

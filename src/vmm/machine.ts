@@ -1,0 +1,439 @@
+// The LVMM machine: the guest x86 PC on v86, run under exact instruction-count control on a
+// virtual clock, with our device models attached. The debugger's state (breakpoints, stop
+// reasons, the clock, recordings) lives here, never in guest memory or guest-visible devices.
+//
+// Everything asynchronous to the guest (timer interrupts, arriving frames, device interrupt
+// edges) happens only at sync points: exact instruction counts chosen from virtual time alone.
+// Between them the guest runs undisturbed, and pausing, stepping or breaking has no effect on
+// what it computes.
+import { VirtualClock } from "./clock";
+import { Executor, type SliceEnd } from "./executor";
+import { Breakpoints } from "./breakpoints";
+import { CpuView } from "./cpu-view";
+import { Wire } from "./wire";
+import { E1000Pci, E1000_DEFAULTS } from "./devices/e1000-pci";
+import type { SyncDevice } from "./sync-device";
+import type { StopReason } from "./stop-reason";
+import { activate, instantiateV86, type V86HostHooks, type V86Instance } from "./v86/instantiate";
+import { validateKernel } from "./elf";
+import { SerialConsole } from "./serial-console";
+
+export interface MachineOptions {
+  /** The multiboot ELF kernel. */
+  kernel: Uint8Array;
+  cmdline?: string;
+  /** Guest RAM in MiB (default 32). */
+  memoryMB?: number;
+  /** Virtual CPU speed in million instructions per virtual second (default 500). */
+  mips?: number;
+  /** Use v86's JIT for fast slices (default true). Exact stepping always interprets. */
+  jit?: boolean;
+  /** The e1000 NIC; false for none. */
+  nic?: { mac?: Uint8Array } | false;
+  /** Seed for the guest-visible random source (RDRAND). */
+  seed?: number;
+  /** RTC wall-clock time at power-on, ms since the epoch (default 2026-01-01T00:00:00Z). */
+  epochMs?: number;
+  /** Stop as a hang when interrupts stay disabled this long (virtual ms; default 2000). */
+  hangWatchdogMs?: number;
+  /** Longest virtual time between two sync points (ms; default 10). */
+  maxQuantumMs?: number;
+}
+
+export interface RunLimit {
+  /** Stop when the instruction count reaches this. */
+  untilIcount?: number;
+  /** Stop when virtual time reaches this (ns since power-on). */
+  untilNs?: number;
+}
+
+export interface RunOptions {
+  /** Pace virtual time to wall-clock time (for real clients); default as fast as possible. */
+  pace?: boolean;
+}
+
+const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
+const YIELD_EVERY_MS = 20;
+
+export class Machine {
+  readonly cpu: CpuView;
+  readonly wire: Wire;
+  readonly serial: SerialConsole;
+  readonly nic: E1000Pci | undefined;
+  readonly breakpoints: Breakpoints;
+  private readonly exec: Executor;
+  private readonly clock: VirtualClock;
+  private readonly devices: SyncDevice[] = [];
+  private readonly hangWatchdogNs: number;
+  private readonly maxQuantumNs: number;
+  private nextSyncNs = 0;
+  private ifOffSinceNs: number | undefined;
+  private dead: StopReason | undefined;
+  private pauseRequested = false;
+  private rng: number;
+  /** Guest-visible wall clock start for the RTC. */
+  private readonly epochMs: number;
+  private syncs = 0;
+
+  private constructor(
+    private readonly vm: V86Instance,
+    readonly options: Required<Omit<MachineOptions, "nic">> & { nic: MachineOptions["nic"] },
+    private readonly hooks: V86HostHooks,
+    bind: (m: Machine) => void,
+  ) {
+    this.clock = new VirtualClock(1000 / options.mips);
+    this.exec = new Executor(vm, options.jit);
+    this.cpu = new CpuView(vm.cpu);
+    this.wire = new Wire();
+    this.serial = new SerialConsole(vm, () => this.exec.icount);
+    this.breakpoints = new Breakpoints(vm);
+    this.hangWatchdogNs = options.hangWatchdogMs * 1e6;
+    this.maxQuantumNs = options.maxQuantumMs * 1e6;
+    this.rng = options.seed >>> 0 || 0x9e3779b9;
+    this.epochMs = options.epochMs;
+    bind(this);
+    this.makeRtcVirtual();
+    if (options.nic !== false) {
+      this.nic = new E1000Pci(vm.cpu, {
+        mac: options.nic?.mac ?? DEFAULT_MAC,
+        ...E1000_DEFAULTS,
+        icount: () => this.exec.icount,
+        nowNs: () => this.clock.seenNs,
+      });
+      this.nic.model.onTransmit((frame) => this.wire.emitTransmit(frame, this.clock.seenNs));
+      this.devices.push(this.nic);
+    }
+    // Power-on is the first sync point.
+    this.sync();
+  }
+
+  /** Boots a kernel: validates the image, instantiates v86 and stops before the first instruction. */
+  static async create(opts: MachineOptions): Promise<Machine> {
+    const kernel = validateKernel(opts.kernel);
+    const options = {
+      cmdline: "",
+      memoryMB: 32,
+      mips: 500,
+      jit: true,
+      seed: 1,
+      epochMs: Date.UTC(2026, 0, 1),
+      hangWatchdogMs: 2000,
+      maxQuantumMs: 10,
+      ...opts,
+      nic: opts.nic,
+    };
+    if (!(options.memoryMB >= 4 && options.memoryMB <= 2048)) throw new RangeError(`memoryMB must be 4..2048, got ${options.memoryMB}`);
+    if (!(options.mips > 0)) throw new RangeError(`mips must be positive, got ${options.mips}`);
+    const ramBytes = options.memoryMB * 1024 * 1024;
+    for (const seg of kernel.segments) {
+      if (seg.paddr + seg.memsz > ramBytes) {
+        throw new RangeError(`the kernel loads up to 0x${(seg.paddr + seg.memsz).toString(16)}, beyond the guest's ${options.memoryMB} MiB of RAM`);
+      }
+    }
+    let machine: Machine | undefined;
+    const hooks: V86HostHooks = {
+      microtick: () => (machine ? machine.clock.seenNs / 1e6 : 0),
+      randomInt: () => (machine ? machine.nextRandom() : 4),
+      wasmLog: (text) => {
+        if (machine) machine.exec.lastWasmMessage = text;
+      },
+    };
+    activate(hooks);
+    const vm = await instantiateV86({
+      kernel: opts.kernel,
+      cmdline: options.cmdline,
+      memoryBytes: options.memoryMB * 1024 * 1024,
+      hooks,
+    });
+    return new Machine(vm, options, hooks, (m) => (machine = m));
+  }
+
+  // ---- time and counts ------------------------------------------------------------------------
+
+  get icount(): bigint {
+    return BigInt(this.exec.icount);
+  }
+  /** The instruction count as a double (exact below 2^53). */
+  get icountNumber(): number {
+    return this.exec.icount;
+  }
+  /** Virtual time now, ns since power-on. */
+  get nowNs(): number {
+    return this.clock.nsAt(this.exec.icount);
+  }
+  get isDead(): boolean {
+    return this.dead !== undefined;
+  }
+  get syncCount(): number {
+    return this.syncs;
+  }
+  get executorStats() {
+    return this.exec.stats;
+  }
+
+  // ---- running ------------------------------------------------------------------------------
+
+  /** Runs synchronously until a limit or a stop reason. */
+  run(limit: RunLimit = {}): StopReason {
+    this.pauseRequested = false;
+    return this.runInternal(limit) ?? { kind: "paused" };
+  }
+
+  /** Runs in chunks, yielding to the event loop, so pause() and sockets are served meanwhile. */
+  async runAsync(limit: RunLimit = {}, opts: RunOptions = {}): Promise<StopReason> {
+    this.pauseRequested = false;
+    const wallStart = performance.now();
+    const virtualStart = this.nowNs;
+    for (;;) {
+      const chunkEnd = performance.now() + YIELD_EVERY_MS;
+      let paceNs: number | undefined;
+      if (opts.pace) paceNs = virtualStart + (performance.now() - wallStart) * 1e6;
+      const r = this.runInternal(limit, () => this.pauseRequested || performance.now() > chunkEnd, paceNs);
+      if (r) return r;
+      if (this.pauseRequested) return { kind: "paused" };
+      if (opts.pace) {
+        const aheadMs = (this.nowNs - virtualStart) / 1e6 - (performance.now() - wallStart);
+        await sleep(Math.max(0, Math.min(aheadMs, 5)), () => this.pauseRequested || this.wire.nextNs() === -1);
+      } else {
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  }
+
+  /** Asks a running runAsync to stop at its next chunk boundary. */
+  pause(): void {
+    this.pauseRequested = true;
+  }
+
+  /** Executes exactly one instruction (syncing first when one is due or the guest idles). */
+  step(): StopReason {
+    if (this.dead) return this.dead;
+    activate(this.hooks);
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      if (this.exec.icount >= this.clock.icountAt(this.nextSyncNs) || this.wire.nextNs() === -1) this.sync();
+      if (!this.exec.halted) break;
+      this.idleToNextSync();
+    }
+    const skip = this.cpu.pc;
+    this.breakpoints.plant(skip);
+    const end = this.exec.step();
+    this.breakpoints.unplant();
+    return this.stopFor(end) ?? { kind: "limit" };
+  }
+
+  /**
+   * The core loop. Returns a stop reason, or undefined when `shouldYield` asked to yield or the
+   * pace limit was reached (nothing about the guest changes at such a point).
+   */
+  private runInternal(limit: RunLimit, shouldYield?: () => boolean, paceNs?: number): StopReason | undefined {
+    if (this.dead) return this.dead;
+    activate(this.hooks);
+    const untilIcount = limit.untilIcount ?? Infinity;
+    const untilNs = limit.untilNs ?? Infinity;
+    this.breakpoints.plant(this.cpu.pc);
+    let resumedFrom: number | undefined = this.cpu.pc;
+    try {
+      for (;;) {
+        const icount = this.exec.icount;
+        if (icount >= untilIcount) return { kind: "limit" };
+        if (icount >= this.clock.icountAt(this.nextSyncNs) || this.wire.nextNs() === -1) {
+          const stop = this.sync();
+          if (stop) return stop;
+        }
+        if (this.exec.halted) {
+          const next = Math.min(this.nextSyncNs, untilNs);
+          if (paceNs !== undefined && next > paceNs) return undefined;
+          if (this.nextSyncNs > untilNs) {
+            this.clock.syncIdle(icount, untilNs);
+            return { kind: "limit" };
+          }
+          this.idleToNextSync();
+          continue;
+        }
+        if (this.nowNs >= untilNs) return { kind: "limit" };
+        let target = Math.min(this.clock.icountAt(this.nextSyncNs), untilIcount, this.clock.icountAt(untilNs));
+        if (paceNs !== undefined) {
+          const paceIcount = this.clock.icountAt(paceNs);
+          if (paceIcount <= icount) return undefined;
+          target = Math.min(target, paceIcount);
+        }
+        // Leaving a breakpoint: execute its instruction once with it unplanted.
+        if (resumedFrom !== undefined) {
+          if (this.breakpoints.has(resumedFrom)) {
+            const end = this.exec.step();
+            const stop = this.stopFor(end);
+            if (stop) return stop;
+            this.breakpoints.plant();
+          }
+          resumedFrom = undefined;
+          continue;
+        }
+        const end = this.exec.runTo(target, shouldYield);
+        if (end.kind === "breakpoint" && !this.breakpoints.has(end.address)) {
+          // The guest's own INT3 under an armed loop: let the guest's IDT have it.
+          this.breakpoints.unplant();
+          this.stopFor(this.exec.step());
+          this.breakpoints.plant();
+          continue;
+        }
+        const stop = this.stopFor(end);
+        if (stop) return stop;
+        if (end.kind === "reached" && this.exec.icount < target) return undefined; // yielded
+      }
+    } finally {
+      this.breakpoints.unplant();
+    }
+  }
+
+  private stopFor(end: SliceEnd): StopReason | undefined {
+    switch (end.kind) {
+      case "reached":
+      case "idle":
+        return undefined;
+      case "breakpoint":
+        return { kind: "breakpoint", address: end.address };
+      case "dead":
+        return { kind: "halted", detail: "the guest executed HLT with interrupts disabled" };
+      case "trap":
+        this.dead = { kind: "triple-fault", detail: describeTrap(end.message, this.cpu) };
+        return this.dead;
+    }
+  }
+
+  /** The guest is idle in HLT: jump virtual time to the next sync point. */
+  private idleToNextSync(): void {
+    this.clock.syncIdle(this.exec.icount, this.nextSyncNs);
+  }
+
+  // ---- sync points --------------------------------------------------------------------------
+
+  /** Processes a sync point at the current exact instruction count. */
+  private sync(): StopReason | undefined {
+    this.syncs++;
+    const icount = this.exec.icount;
+    if (this.exec.halted) this.clock.syncIdle(icount, this.nextSyncNs);
+    else this.clock.syncRun(icount);
+    const now = this.clock.seenNs;
+    const cpu = this.vm.cpu;
+
+    if (this.nic) {
+      for (const frame of this.wire.takeDue(now)) {
+        const r = this.nic.model.receive(frame);
+        if (r === "delivered") this.wire.stats.delivered++;
+        else if (r === "dropped-ring-full") this.wire.stats.droppedRingFull++;
+        else this.wire.stats.droppedOther++;
+      }
+    } else {
+      this.wire.takeDue(now);
+    }
+    for (const d of this.devices) d.sync(now);
+    this.serial.deliverInput();
+
+    // v86's PIT and RTC raise their interrupts from here, at this exact count.
+    const timerMs = cpu.run_hardware_timers(0, now / 1e6);
+
+    for (const d of this.devices) {
+      if (d.irq === undefined) continue;
+      const dropped = d.takeDeassertedSinceSync();
+      if (dropped || !d.irqLevel()) cpu.device_lower_irq(d.irq);
+      if (d.irqLevel()) cpu.device_raise_irq(d.irq);
+    }
+    cpu.handle_irqs();
+
+    let next = now + Math.max(timerMs, 0.001) * 1e6;
+    next = Math.min(next, now + this.maxQuantumNs);
+    for (const d of this.devices) {
+      const dl = d.nextDeadlineNs();
+      if (dl !== undefined) next = Math.min(next, Math.max(dl, now + 1));
+    }
+    const frameNs = this.wire.nextNs();
+    if (frameNs !== undefined && frameNs >= 0) next = Math.min(next, Math.max(frameNs, now + 1));
+    this.nextSyncNs = next;
+
+    // Watchdog: interrupts disabled for too long while the machine keeps running.
+    if (this.cpu.interruptsEnabled || this.exec.halted) {
+      this.ifOffSinceNs = undefined;
+    } else {
+      this.ifOffSinceNs ??= now;
+      if (now - this.ifOffSinceNs > this.hangWatchdogNs) {
+        const ms = (now - this.ifOffSinceNs) / 1e6;
+        this.ifOffSinceNs = undefined;
+        return { kind: "hang", detail: `interrupts have been disabled for ${ms.toFixed(0)} ms of virtual time at EIP 0x${this.cpu.registers().eip.toString(16)}`, virtualMs: ms };
+      }
+    }
+    return undefined;
+  }
+
+  private nextRandom(): number {
+    // xorshift32: a deterministic stand-in for the host's randomness.
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x >>> 0;
+    return this.rng | 0;
+  }
+
+  /** v86's RTC reads Date.now(): run its timer with the virtual wall clock instead. */
+  private makeRtcVirtual(): void {
+    const rtc = this.vm.cpu.devices.rtc;
+    const original = rtc.timer.bind(rtc);
+    const virtualNow = (): number => this.epochMs + Math.floor(this.clock.seenNs / 1e6);
+    rtc.rtc_time = this.epochMs;
+    rtc.last_update = this.epochMs;
+    rtc.timer = (time: number, legacy: boolean): number => {
+      const realNow = Date.now;
+      Date.now = virtualNow;
+      try {
+        return original(time, legacy);
+      } finally {
+        Date.now = realNow;
+      }
+    };
+  }
+
+  // ---- snapshots ----------------------------------------------------------------------------
+
+  /** Internal access for the snapshot module (same package). */
+  get internals() {
+    return {
+      vm: this.vm,
+      exec: this.exec,
+      clock: this.clock,
+      devices: this.devices,
+      wire: this.wire,
+      getSched: () => ({ nextSyncNs: this.nextSyncNs, ifOffSinceNs: this.ifOffSinceNs ?? null, rng: this.rng, syncs: this.syncs }),
+      setSched: (s: { nextSyncNs: number; ifOffSinceNs: number | null; rng: number; syncs: number }) => {
+        this.nextSyncNs = s.nextSyncNs;
+        this.ifOffSinceNs = s.ifOffSinceNs ?? undefined;
+        this.rng = s.rng;
+        this.syncs = s.syncs;
+        this.dead = undefined;
+      },
+    };
+  }
+
+  destroy(): void {
+    this.pauseRequested = true;
+    this.vm.emulator.destroy();
+  }
+}
+
+function describeTrap(message: string, cpu: CpuView): string {
+  const r = cpu.registers();
+  const idt = cpu.idt();
+  const why = message.replace(/^.*panicked at [^:]*:\d+:\d+:\s*/s, "").trim() || "the CPU could not deliver an exception";
+  return `the guest faulted in a way the CPU cannot deliver (triple fault: ${why}); EIP=0x${r.eip.toString(16)} IDT base=0x${idt.base.toString(16)} limit=0x${idt.limit.toString(16)}`;
+}
+
+function sleep(ms: number, wake: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0) return setImmediate(resolve);
+    const end = performance.now() + ms;
+    const tick = (): void => {
+      if (wake() || performance.now() >= end) resolve();
+      else setTimeout(tick, Math.min(1, end - performance.now()));
+    };
+    setTimeout(tick, Math.min(1, ms));
+  });
+}

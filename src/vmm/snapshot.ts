@@ -1,0 +1,97 @@
+// Whole-machine snapshots: v86's own state plus everything v86 does not keep (the 64-bit
+// instruction count, the virtual clock, the sync schedule, our device models, queued wire
+// frames), and a hash of the guest-visible state for determinism checks.
+import { createHash } from "node:crypto";
+import type { Machine } from "./machine";
+import type { ClockState } from "./clock";
+import type { WireState } from "./wire";
+
+export const SNAPSHOT_VERSION = 1;
+
+export interface Snapshot {
+  version: typeof SNAPSHOT_VERSION;
+  icount: number;
+  /** EFLAGS as the guest sees them (v86's restore loses lazily computed flags). */
+  eflags: number;
+  v86: ArrayBuffer;
+  clock: ClockState;
+  sched: { nextSyncNs: number; ifOffSinceNs: number | null; rng: number; syncs: number };
+  devices: Record<string, unknown>;
+  wire: WireState;
+  serial: { pendingInput: string };
+}
+
+export class SnapshotError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SnapshotError";
+  }
+}
+
+export function saveSnapshot(m: Machine): Snapshot {
+  const i = m.internals;
+  const devices: Record<string, unknown> = {};
+  for (const d of i.devices) devices[d.name] = d.getState();
+  return {
+    version: SNAPSHOT_VERSION,
+    icount: i.exec.icount,
+    eflags: i.vm.cpu.get_eflags(),
+    v86: i.vm.inner.save_state(),
+    clock: i.clock.getState(),
+    sched: i.getSched(),
+    devices,
+    wire: i.wire.getState(),
+    serial: m.serial.getState(),
+  };
+}
+
+export function restoreSnapshot(m: Machine, s: Snapshot): void {
+  if (s.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${s.version} is not ${SNAPSHOT_VERSION}`);
+  const i = m.internals;
+  const cpu = i.vm.cpu;
+  for (const d of i.devices) {
+    if (!(d.name in s.devices)) throw new SnapshotError(`snapshot lacks the state of device ${d.name}`);
+  }
+  restoreV86(m, s.v86);
+  // v86 bug: set_state replaces the lazy-flags views instead of copying into them, so the
+  // arithmetic flags come back wrong (0x46 instead of 0x6). Write EFLAGS back as saved.
+  cpu.flags[0] = s.eflags;
+  cpu.flags_changed[0] = 0;
+  i.exec.setIcount(s.icount);
+  i.clock.setState(s.clock);
+  i.setSched(s.sched);
+  for (const d of i.devices) d.setState(s.devices[d.name]);
+  i.wire.setState(s.wire);
+  m.serial.setState(s.serial);
+}
+
+function restoreV86(m: Machine, state: ArrayBuffer): void {
+  const vm = m.internals.vm;
+  // v86 bug: restore moves the I/O BARs of every PCI device and throws a TypeError on the
+  // holes the IDE controller leaves in pci_bars when no disk is attached. A zero-sized
+  // placeholder makes that move a no-op.
+  const pci = vm.cpu.devices.pci as unknown as { devices: ({ pci_bars?: unknown[] } | undefined)[] };
+  for (const dev of pci.devices ?? []) {
+    const bars = dev?.pci_bars;
+    if (!bars) continue;
+    for (let b = 0; b < bars.length; b++) bars[b] ??= { size: 0, original_bar: 0, entries: [] };
+  }
+  vm.inner.restore_state(state.slice(0));
+}
+
+/**
+ * sha256 over guest RAM, the CPU registers, the instruction count, the clock and our device
+ * models: equal hashes mean the guest cannot tell the two machines apart.
+ */
+export function stateHash(m: Machine): string {
+  const i = m.internals;
+  const cpu = i.vm.cpu;
+  const h = createHash("sha256");
+  h.update(cpu.mem8.subarray(0, cpu.memory_size[0]!));
+  const r = m.cpu.registers();
+  h.update(JSON.stringify(r));
+  h.update(JSON.stringify({ icount: i.exec.icount, clock: i.clock.getState(), sched: i.getSched(), hlt: cpu.in_hlt[0] }));
+  for (const d of i.devices) h.update(JSON.stringify(d.getState()));
+  h.update(JSON.stringify(i.wire.getState().queue));
+  return h.digest("hex");
+}

@@ -1,0 +1,96 @@
+// The parts of v86's internal (release-build) object model the LVMM uses, typed, and a
+// start-up check that they are still where the pinned build keeps them.
+import { V86_STATIC } from "./wasm-patches";
+
+export interface V86Io {
+  register_read(port: number, dev: object, r8?: () => number, r16?: () => number, r32?: () => number): void;
+  register_write(port: number, dev: object, w8?: (v: number) => void, w16?: (v: number) => void, w32?: (v: number) => void): void;
+  mmap_register(
+    base: number,
+    size: number,
+    r8: (addr: number) => number,
+    w8: (addr: number, v: number) => void,
+    r32?: (addr: number) => number,
+    w32?: (addr: number, v: number) => void,
+  ): void;
+}
+
+export interface V86PciDevice {
+  pci_id: number;
+  pci_space: number[];
+  pci_bars: ({ size: number } | undefined)[];
+  name: string;
+}
+
+export interface V86Cpu {
+  reg32: Int32Array;
+  sreg: Uint16Array;
+  cr: Int32Array;
+  cpl: Uint8Array;
+  in_hlt: Uint8Array;
+  flags: Int32Array;
+  flags_changed: Int32Array;
+  instruction_pointer: Int32Array;
+  instruction_counter: Uint32Array;
+  idtr_offset: Int32Array;
+  idtr_size: Int32Array;
+  gdtr_offset: Int32Array;
+  gdtr_size: Int32Array;
+  segment_offsets: Int32Array;
+  protected_mode: Uint8Array;
+  mem8: Uint8Array;
+  memory_size: Uint32Array;
+  wasm_memory: WebAssembly.Memory;
+  io: V86Io;
+  devices: {
+    pci: { register_device(dev: V86PciDevice): void };
+    pit: { timer(now: number, noIrq: boolean): number };
+    rtc: { timer(now: number, legacy: boolean): number; rtc_time: number; last_update: number };
+    [name: string]: unknown;
+  };
+  wm: { exports: Record<string, unknown>; wasm_table: WebAssembly.Table };
+  jit_imports: Record<string, unknown>;
+  get_eflags(): number;
+  get_real_eip(): number;
+  device_raise_irq(irq: number): void;
+  device_lower_irq(irq: number): void;
+  handle_irqs(): void;
+  run_hardware_timers(acpiEnabled: number, now: number): number;
+  codegen_finalize(index: number, start: number, stateFlags: number, ptr: number, len: number): void;
+  codegen_finalize_finished(index: number, start: number, stateFlags: number): void;
+  read_blob(addr: number, len: number): Uint8Array;
+  write_blob(blob: Uint8Array, addr: number): void;
+  jit_clear_cache(): void;
+  update_state_flags?: () => void;
+}
+
+export interface V86Inner {
+  cpu: V86Cpu;
+  save_state(): ArrayBuffer;
+  restore_state(state: ArrayBuffer): void;
+  constructor: { microtick: () => number };
+}
+
+export class V86InternalsError extends Error {
+  constructor(what: string) {
+    super(`v86 internals changed: ${what}; the LVMM relies on the pinned build's object model`);
+    this.name = "V86InternalsError";
+  }
+}
+
+/** Fails loudly when a property or static address the LVMM relies on is not where expected. */
+export function checkInternals(inner: V86Inner): void {
+  const cpu = inner.cpu;
+  const need: (keyof V86Cpu)[] = [
+    "reg32", "sreg", "cr", "in_hlt", "flags", "flags_changed", "instruction_pointer", "instruction_counter",
+    "mem8", "io", "devices", "wm", "get_eflags", "codegen_finalize", "codegen_finalize_finished", "run_hardware_timers",
+  ];
+  for (const k of need) if (cpu[k] === undefined) throw new V86InternalsError(`cpu.${k} is missing`);
+  const at = (view: ArrayBufferView, addr: number, name: string): void => {
+    if (view.byteOffset !== addr) throw new V86InternalsError(`${name} is at ${view.byteOffset}, not ${addr}`);
+  };
+  at(cpu.instruction_pointer, V86_STATIC.instructionPointer, "instruction_pointer");
+  at(cpu.in_hlt, V86_STATIC.inHlt, "in_hlt");
+  at(cpu.instruction_counter, V86_STATIC.instructionCounter, "instruction_counter");
+  if (typeof inner.constructor.microtick !== "function") throw new V86InternalsError("v86.microtick is missing");
+}

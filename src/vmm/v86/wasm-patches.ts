@@ -1,0 +1,189 @@
+// The load-time, in-memory adaptation of v86's release wasm that gives the LVMM exact control
+// (../shared/docs/v86-notes.md, "Execution control"). The shipped binary is never modified.
+// Every patch matches a byte pattern an exact number of times inside a named function and
+// fails loudly otherwise, so a different v86 build cannot be adapted silently.
+import { WasmModule, replaceInBody, sleb, uleb, readUleb, WasmFormatError } from "./wasm-binary";
+
+/** Addresses of v86's global_pointers.rs statics that the patches touch; checked at start-up. */
+export const V86_STATIC = {
+  instructionPointer: 556,
+  inHlt: 616,
+  instructionCounter: 664,
+  jitBlockBoundary: 37376,
+} as const;
+
+/**
+ * Instructions a compiled JIT module may run before it checks its loop budget at a loop head.
+ * Smaller bounds how far a fast slice can overshoot its budget, at a small cost in JIT exits.
+ */
+export const JIT_LOOP_BUDGET = 2000;
+
+export interface PatchedV86 {
+  bytes: Uint8Array<ArrayBuffer>;
+  /** Export names of the control globals the patches added. */
+  globals: {
+    /** do_many_cycles_native's budget: instructions per main_loop call (was LOOP_COUNTER). */
+    budget: string;
+    /** The interpreter's iteration limit (was INTERPRETER_ITERATION_LIMIT). */
+    interpLimit: string;
+    /** 1: the interpreter stops at interpLimit even without a backward jump (exact counting). */
+    exact: string;
+    /** 0: never enter JIT-compiled code (exact mode), 1: use it. */
+    jitOn: string;
+    /** 1: 0xCC stops the machine (debugger breakpoints); 0: INT3 goes to the guest IDT. */
+    bpArmed: string;
+    /** Set to 1 by a breakpoint stop. */
+    bpHit: string;
+    /** Rust's shadow stack pointer, restored after a wasm trap (a guest fault v86 cannot model). */
+    stackPointer: string;
+  };
+}
+
+const OP = {
+  i32load: 0x28,
+  i32store: 0x36,
+  i32store8: 0x3a,
+  i32const: 0x41,
+  i64const: 0x42,
+  f64const: 0x44,
+  globalGet: 0x23,
+  globalSet: 0x24,
+  localGet: 0x20,
+  call: 0x10,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  void: 0x40,
+  i32sub: 0x6b,
+  i32mul: 0x6c,
+  i32or: 0x72,
+  i32ltU: 0x49,
+  i32geU: 0x4f,
+  brIf: 0x0d,
+} as const;
+
+const LOOP_COUNTER = 100_003;
+const INTERPRETER_ITERATION_LIMIT = 100_001;
+const TLB_CODE = 49_180;
+
+function i32const(v: number): number[] {
+  return [OP.i32const, ...sleb(v)];
+}
+function mem(op: number, align: number, offset: number): number[] {
+  return [op, align, ...uleb(offset)];
+}
+/** LLVM encodes addresses of statics as 5-byte padded LEB128 (relocatable form). */
+function leb5(v: number): number[] {
+  return [0, 7, 14, 21, 28].map((sh, i) => ((v >>> sh) & 0x7f) | (i < 4 ? 0x80 : 0));
+}
+function f64(v: number): number[] {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setFloat64(0, v, true);
+  return [OP.f64const, ...b];
+}
+
+/** Splits a function body into its local declarations and its expression (ending in `end`). */
+function splitBody(body: Uint8Array): [locals: Uint8Array, expr: Uint8Array] {
+  let [groups, pos] = readUleb(body, 0);
+  for (let i = 0; i < groups; i++) {
+    pos = readUleb(body, pos)[1] + 1;
+  }
+  if (body[body.length - 1] !== OP.end) throw new WasmFormatError("function body does not end with `end`");
+  return [body.subarray(0, pos), body.subarray(pos)];
+}
+
+export function patchV86Wasm(original: Uint8Array): PatchedV86 {
+  const m = new WasmModule(original);
+  const g = {
+    budget: m.addMutableI32("lvmm_budget", LOOP_COUNTER),
+    interpLimit: m.addMutableI32("lvmm_interp_limit", INTERPRETER_ITERATION_LIMIT),
+    exact: m.addMutableI32("lvmm_exact", 0),
+    jitOn: m.addMutableI32("lvmm_jit_on", 1),
+    bpArmed: m.addMutableI32("lvmm_bp_armed", 0),
+    bpHit: m.addMutableI32("lvmm_bp_hit", 0),
+  };
+  // __stack_pointer is the module's first defined global (index 0: it imports no globals).
+  m.exportGlobal("lvmm_stack_pointer", 0);
+
+  // main_loop inlines do_many_cycles_native, cycle_internal and jit_run_interpreted.
+  const mainLoop = m.funcIndex("main_loop");
+  let body = m.body(mainLoop);
+  body = replaceInBody(body, i32const(LOOP_COUNTER), [OP.globalGet, ...uleb(g.budget)], 1, "LOOP_COUNTER");
+  // `if i >= LIMIT && start_eip >= eip { break }` becomes `if i >= limit && (start_eip >= eip || exact)`.
+  body = replaceInBody(
+    body,
+    [OP.localGet, 11, ...i32const(INTERPRETER_ITERATION_LIMIT), OP.i32ltU, OP.brIf, 0, OP.localGet, 9, OP.localGet, 3, OP.i32geU],
+    [OP.localGet, 11, OP.globalGet, ...uleb(g.interpLimit), OP.i32ltU, OP.brIf, 0, OP.localGet, 9, OP.localGet, 3, OP.i32geU,
+      OP.globalGet, ...uleb(g.exact), OP.i32or],
+    1,
+    "INTERPRETER_ITERATION_LIMIT",
+  );
+  // TIME_PER_FRAME 1.0 -> -1.0: main_loop returns after one budget of instructions; the host
+  // decides when the next one runs.
+  body = replaceInBody(body, f64(1.0), f64(-1.0), 1, "TIME_PER_FRAME");
+  // Both tlb_code look-ups yield "no compiled code" while jit_on is 0.
+  const tlbLoad = [OP.i32load, 2, ...leb5(TLB_CODE)];
+  body = replaceInBody(body, tlbLoad, [...tlbLoad, OP.globalGet, ...uleb(g.jitOn), OP.i32mul], 1, "tlb_code entry");
+  const tlbRecheck = [OP.i32const, ...leb5(TLB_CODE), 0x6a /* i32.add */, ...mem(OP.i32load, 2, 0)];
+  body = replaceInBody(
+    body,
+    tlbRecheck,
+    [...tlbRecheck, OP.globalGet, ...uleb(g.jitOn), OP.i32mul],
+    1,
+    "tlb_code re-check",
+  );
+  m.setBody(mainLoop, body);
+
+  // Compiled modules check a baked-in loop budget at loop heads (i64 in the code generator).
+  const gen = m.funcIndexEndingWith("3jit19jit_generate_module");
+  m.setBody(gen, replaceInBody(m.body(gen), [OP.i64const, ...sleb(LOOP_COUNTER)], [OP.i64const, ...sleb(JIT_LOOP_BUDGET)], 2, "JIT LOOP_COUNTER"));
+
+  // INT3: while breakpoints are armed, a 0xCC rewinds EIP onto itself, uncounts itself, marks
+  // a hit and halts the loop instead of entering the guest's IDT.
+  const cc = m.funcIndex("instr_CC");
+  const [locals, expr] = splitBody(m.body(cc));
+  const hit = [
+    OP.globalGet, ...uleb(g.bpArmed), OP.if, OP.void,
+    ...i32const(0), ...i32const(0), ...mem(OP.i32load, 2, V86_STATIC.instructionPointer), ...i32const(1), OP.i32sub,
+    ...mem(OP.i32store, 2, V86_STATIC.instructionPointer),
+    ...i32const(0), ...i32const(0), ...mem(OP.i32load, 2, V86_STATIC.instructionCounter), ...i32const(1), OP.i32sub,
+    ...mem(OP.i32store, 2, V86_STATIC.instructionCounter),
+    ...i32const(0), ...i32const(1), ...mem(OP.i32store8, 0, V86_STATIC.inHlt),
+    ...i32const(0), ...i32const(1), ...mem(OP.i32store8, 0, V86_STATIC.jitBlockBoundary),
+    ...i32const(1), OP.globalSet, ...uleb(g.bpHit),
+    OP.else,
+  ];
+  const ccBody = new Uint8Array(locals.length + hit.length + expr.length + 1);
+  ccBody.set(locals, 0);
+  ccBody.set(hit, locals.length);
+  ccBody.set(expr.subarray(0, expr.length - 1), locals.length + hit.length);
+  ccBody.set([OP.end, OP.end], locals.length + hit.length + expr.length - 1);
+  m.setBody(cc, ccBody);
+
+  // The interpreter inlines INT3 as call_interrupt_vector(3, true, None): route it to instr_CC.
+  const interp = m.funcIndexEndingWith("3gen11interpreter3run");
+  const civ = m.funcIndexEndingWith("3cpu21call_interrupt_vector");
+  m.setBody(
+    interp,
+    replaceInBody(
+      m.body(interp),
+      [...i32const(3), ...i32const(1), ...i32const(0), OP.localGet, 1, OP.call, ...leb5(civ)],
+      [OP.call, ...uleb(cc)],
+      1,
+      "interpreter INT3",
+    ),
+  );
+
+  return {
+    bytes: m.encode(),
+    globals: {
+      budget: "lvmm_budget",
+      interpLimit: "lvmm_interp_limit",
+      exact: "lvmm_exact",
+      jitOn: "lvmm_jit_on",
+      bpArmed: "lvmm_bp_armed",
+      bpHit: "lvmm_bp_hit",
+      stackPointer: "lvmm_stack_pointer",
+    },
+  };
+}

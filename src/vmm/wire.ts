@@ -1,0 +1,84 @@
+// The host side of the NIC's cable. Frames injected here reach the e1000 only at sync points,
+// at their scheduled virtual time (or at the next sync point when no time is given, as for
+// frames arriving from real sockets). Frames the guest transmits come out of onTransmit.
+
+export interface WireStats {
+  injected: number;
+  delivered: number;
+  /** Dropped because the guest's receive ring was full (the NIC counted RXO/MPC too). */
+  droppedRingFull: number;
+  /** Dropped for any other reason (receiver disabled, link down, filtered, DMA fault). */
+  droppedOther: number;
+  transmitted: number;
+}
+
+interface Pending {
+  ns: number;
+  seq: number;
+  bytes: Uint8Array;
+}
+
+export interface WireState {
+  queue: { ns: number; seq: number; bytes: string }[];
+  seq: number;
+  stats: WireStats;
+}
+
+export class Wire {
+  private queue: Pending[] = [];
+  private seq = 0;
+  private readonly txListeners = new Set<(frame: Uint8Array, ns: number) => void>();
+  readonly stats: WireStats = { injected: 0, delivered: 0, droppedRingFull: 0, droppedOther: 0, transmitted: 0 };
+
+  /** Schedules a frame for virtual time `atNs` (ns since power-on), or for the next sync point. */
+  inject(frame: Uint8Array, atNs?: number): void {
+    if (atNs !== undefined && !(atNs >= 0)) throw new RangeError(`inject: atNs must be a non-negative number, got ${atNs}`);
+    const p: Pending = { ns: atNs ?? -1, seq: this.seq++, bytes: Uint8Array.from(frame) };
+    // Keep the queue ordered by (ns, seq); appends are the common case.
+    let i = this.queue.length;
+    while (i > 0 && this.queue[i - 1]!.ns > p.ns) i--;
+    this.queue.splice(i, 0, p);
+    this.stats.injected++;
+  }
+
+  /** Virtual time of the earliest queued frame (-1 for "as soon as possible"), if any. */
+  nextNs(): number | undefined {
+    return this.queue[0]?.ns;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Removes and returns the frames due at `nowNs`. */
+  takeDue(nowNs: number): Uint8Array[] {
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.ns <= nowNs) n++;
+    return this.queue.splice(0, n).map((p) => p.bytes);
+  }
+
+  onTransmit(fn: (frame: Uint8Array, ns: number) => void): () => void {
+    this.txListeners.add(fn);
+    return () => this.txListeners.delete(fn);
+  }
+
+  /** Called by the machine for each frame the guest sent. */
+  emitTransmit(frame: Uint8Array, ns: number): void {
+    this.stats.transmitted++;
+    for (const fn of this.txListeners) fn(frame, ns);
+  }
+
+  getState(): WireState {
+    return {
+      queue: this.queue.map((p) => ({ ns: p.ns, seq: p.seq, bytes: Buffer.from(p.bytes).toString("base64") })),
+      seq: this.seq,
+      stats: { ...this.stats },
+    };
+  }
+
+  setState(s: WireState): void {
+    this.queue = s.queue.map((p) => ({ ns: p.ns, seq: p.seq, bytes: new Uint8Array(Buffer.from(p.bytes, "base64")) }));
+    this.seq = s.seq;
+    Object.assign(this.stats, s.stats);
+  }
+}
