@@ -166,6 +166,11 @@ export class DebugInfo {
     return this.lineIndex;
   }
 
+  /** Every unit's line rows, grouped into sequences (for tools and cross-checks). */
+  lineTable(): LineIndex {
+    return this.lines();
+  }
+
   /** Absolute paths of every source file that has line rows. */
   sourceFiles(): string[] {
     return this.lines().files;
