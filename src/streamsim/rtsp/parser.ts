@@ -47,6 +47,9 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
 // Control characters other than HTAB are not allowed in header values (RFC 2616 §2.2 TEXT).
 const CTL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
+/** strips linear white space (SP, HTAB) only */
+const trimLws = (s: string) => s.replace(/^[ \t]+|[ \t]+$/g, "");
+
 export class RtspRequestParser {
   private buf: Buffer = Buffer.alloc(0);
   /** where to resume searching for the end of the header section */
@@ -185,18 +188,22 @@ export class RtspRequestParser {
     for (const line of lines) {
       if ((line.startsWith(" ") || line.startsWith("\t")) && last !== undefined) {
         // obsolete line folding (RFC 2616 §2.2): continues the previous value
-        headers.set(last, `${headers.get(last)} ${line.trim()}`);
+        if (CTL.test(line)) problem ??= new MalformedRequestError("control characters in a folded header line", false);
+        headers.set(last, `${headers.get(last)} ${trimLws(line)}`);
         continue;
       }
       const colon = line.indexOf(":");
-      const name = colon < 0 ? "" : line.slice(0, colon).trim();
+      // no whitespace between field name and colon (RFC 2616 §4.2)
+      const name = colon < 0 ? "" : line.slice(0, colon);
       if (!TOKEN.test(name)) {
         problem ??= new MalformedRequestError(`bad header line ${JSON.stringify(line.slice(0, 60))}`, false);
         last = undefined;
         continue;
       }
-      const value = line.slice(colon + 1).trim();
-      if (CTL.test(value)) problem ??= new MalformedRequestError(`control characters in header ${name}`, false);
+      const raw = line.slice(colon + 1);
+      // checked before trimming: String.trim() would silently drop VT, FF and friends
+      if (CTL.test(raw)) problem ??= new MalformedRequestError(`control characters in header ${name}`, false);
+      const value = trimLws(raw);
       if (++count > this.limits.maxHeaders) problem ??= new MalformedRequestError(`more than ${this.limits.maxHeaders} header fields`, false);
       const key = name.toLowerCase();
       const prev = headers.get(key);
