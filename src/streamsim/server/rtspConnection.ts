@@ -49,9 +49,12 @@ export class RtspConnection {
     socket.on("error", () => {}); // 'close' follows
     socket.on("close", () => this.hooks.closed(this));
     // A connection with no session that stays quiet this long is dropped; sessions keep their own timeout.
-    socket.setTimeout(idleTimeoutMs, () => {
+    // (Node fires a socket timeout once per idle period, so it is re-armed while sessions live.)
+    const onIdle = () => {
       if (this.sessions.byConnection(this.id).length === 0) socket.destroy();
-    });
+      else socket.setTimeout(idleTimeoutMs, onIdle);
+    };
+    socket.setTimeout(idleTimeoutMs, onIdle);
   }
 
   get remoteAddress(): string {

@@ -103,7 +103,7 @@ export async function startServer(options: StreamServerOptions = {}): Promise<St
   const connections = new Set<RtspConnection>();
   let nextConnId = 1;
   const server: Server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
-    const conn = new RtspConnection(nextConnId++, socket, methods, sessions, limits, sessionTimeoutSec * 1000, {
+    const conn = new RtspConnection(nextConnId++, socket, methods, sessions, limits, (2 * sessionTimeoutSec + 5) * 1000, {
       countResponse: (status) => responses.set(status, (responses.get(status) ?? 0) + 1),
       closed: (c) => {
         connections.delete(c);
