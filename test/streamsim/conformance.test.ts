@@ -156,6 +156,31 @@ describe("RTSP conformance", { skip: haveFfmpeg ? false : "ffmpeg not installed:
     assert.equal((await c.request("TEARDOWN", url)).status, 200);
   });
 
+  it("sends RTCP sender reports whose NTP/RTP mapping matches the RTP stream", async () => {
+    const c = await client();
+    const u = await udp();
+    const setup = await c.request("SETUP", track, { Transport: u.transport });
+    const ssrc = parseInt(/ssrc=([0-9A-F]+)/.exec(setup.headers.get("transport")!)![1]!, 16);
+    assert.equal((await c.request("PLAY", url)).status, 200);
+    await until(() => u.rtcp.length > 0, 5000, "an RTCP sender report");
+    const sr = u.rtcp[0]!;
+    const arrived = Date.now();
+    assert.equal(sr[1], 200, "SR first in the compound packet (RFC 3550 §6.1)");
+    assert.equal(sr.readUInt32BE(4), ssrc);
+    const ntpMs = (sr.readUInt32BE(8) - 2_208_988_800) * 1000 + (sr.readUInt32BE(12) / 2 ** 32) * 1000;
+    assert.ok(Math.abs(ntpMs - arrived) < 5000, "NTP time is the wall clock");
+    const srRtp = sr.readUInt32BE(16);
+    // the SR's RTP time falls among the timestamps of the packets sent around it (1 s slack)
+    const before = u.rtp.filter((p) => p.at <= arrived);
+    const last = before[before.length - 1]!;
+    const delta = ((srRtp - last.timestamp) | 0) / 90_000;
+    assert.ok(delta > -1 && delta < 1, `SR rtptime is ${delta.toFixed(3)} s from the last RTP packet`);
+    assert.ok(sr.readUInt32BE(20) > 0, "sender packet count");
+    const sdesAt = (sr.readUInt16BE(2) + 1) * 4;
+    assert.equal(sr[sdesAt + 1], 202, "SDES follows");
+    assert.equal((await c.request("TEARDOWN", url)).status, 200);
+  });
+
   it("refuses what it does not support with the right codes", async () => {
     const c = await client();
     const u = await udp();
