@@ -2,7 +2,7 @@
 // index (see hintIndex.ts) in a content directory. Send times come from the stream's own PCR,
 // interpolated linearly between PCRs by byte position (ISO/IEC 13818-1 §2.4.2.2), so pacing
 // follows the encoder's clock.
-import { copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, extname, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import {
@@ -169,11 +169,8 @@ export async function ingest(mediaFile: string, contentDir: string, opts: Ingest
   const mediaPath = mediaPathFor(contentDir, name);
   const indexPath = indexPathFor(contentDir, name);
   const build = buildHints(media, mediaFile, basename(mediaPath));
-  if (resolve(mediaFile) !== resolve(mediaPath)) {
-    const tmp = `${mediaPath}.${process.pid}.tmp`;
-    await copyFile(mediaFile, tmp);
-    await rename(tmp, mediaPath);
-  }
+  // write the very bytes that were indexed, not a second read of the source
+  if (resolve(mediaFile) !== resolve(mediaPath)) await writeAtomically(mediaPath, media);
   await writeAtomically(indexPath, encodeHintIndex(build.header, build.records));
   return { name, mediaPath, indexPath, header: { ...build.header, recordCount: build.records.ticks.length } };
 }

@@ -1,7 +1,7 @@
 // Makes the sample content with ffmpeg (an H.264 test pattern in MPEG-TS) and ingests it,
 // cached under .cache/content so each variant is made once.
 import { execFile } from "node:child_process";
-import { access, mkdir, rename, rm } from "node:fs/promises";
+import { access, link, mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { ingest } from "./ingest";
@@ -47,8 +47,13 @@ export async function makeSampleClip(opts: SampleClipOptions = {}): Promise<Samp
       "-b:v", "800k", "-maxrate", "1M", "-bufsize", "1M",
       "-f", "mpegts", tmp,
     ], { timeout: 120_000 });
-    // rename first so the index records the final name; concurrent makers race harmlessly
-    await rename(tmp, mediaPath);
+    // link() publishes atomically and fails if another process got there first: then its
+    // media is the one, and indexing the final file below keeps media and index consistent
+    try {
+      await link(tmp, mediaPath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
   } finally {
     await rm(tmp, { force: true });
   }
