@@ -9,7 +9,7 @@ import type { V86Instance } from "./v86/instantiate";
 import { VmmInvariantError } from "./stop-reason";
 
 /** Largest overshoot a fast slice may have; beyond it exactness is lost and reported loudly. */
-export const SAFETY_MARGIN = 8192;
+export const SAFETY_MARGIN = Number(process.env.LVMM_M ?? 8192);
 /** Fast slices are cut at this many instructions so pause requests are seen promptly. */
 const MAX_FAST_SLICE = 20_000_000;
 /**
@@ -21,6 +21,7 @@ const FAST_INTERPRETER_LIMIT = 2000;
 export type SliceEnd =
   | { kind: "reached" }
   | { kind: "breakpoint"; address: number }
+  | { kind: "exception"; vector: number; errorCode?: number }
   | { kind: "idle" } // HLT with interrupts enabled: waits for the next interrupt
   | { kind: "dead" } // HLT with interrupts disabled
   | { kind: "trap"; message: string };
@@ -62,8 +63,29 @@ export class Executor {
     this.lastLow = low;
   }
 
+  /** Bit n: stop right after CPU exception vector n is delivered to the guest. */
+  set exceptionMask(mask: number) {
+    this.vm.controls.excMask.value = mask | 0;
+  }
+
   get halted(): boolean {
     return this.vm.cpu.in_hlt[0] !== 0;
+  }
+
+  /**
+   * Calls into v86 outside main_loop (timers, IRQ delivery at sync points). Delivering an
+   * interrupt through a corrupt IDT panics inside v86 just like a fault inside main_loop.
+   */
+  guard(fn: () => void): SliceEnd | undefined {
+    const sp = this.vm.controls.stackPointer.value as number;
+    try {
+      fn();
+      return undefined;
+    } catch (e) {
+      this.vm.controls.stackPointer.value = sp;
+      this.sync();
+      return { kind: "trap", message: this.lastWasmMessage || (e instanceof Error ? e.message : String(e)) };
+    }
   }
 
   /** Runs one main_loop call with the given budget; returns how it ended. */
@@ -93,6 +115,12 @@ export class Executor {
       pending.length = 0;
     }
     this.sync();
+    if (c.excHit.value) {
+      c.excHit.value = 0;
+      this.vm.cpu.in_hlt[0] = 0;
+      const err = c.excError.value as number;
+      return { kind: "exception", vector: c.excVector.value as number, ...(err === -1 ? {} : { errorCode: err >>> 0 }) };
+    }
     if (c.bpHit.value) {
       c.bpHit.value = 0;
       this.vm.cpu.in_hlt[0] = 0;

@@ -70,6 +70,7 @@ export class Machine {
   private ifOffSinceNs: number | undefined;
   private dead: StopReason | undefined;
   private pauseRequested = false;
+  private hostStop: StopReason | undefined;
   private rng: number;
   /** Guest-visible wall clock start for the RTC. */
   private readonly epochMs: number;
@@ -101,6 +102,8 @@ export class Machine {
         nowNs: () => this.clock.seenNs,
       });
       this.nic.model.onTransmit((frame) => this.wire.emitTransmit(frame, this.clock.seenNs));
+      // A wild DMA or a broken ring is the guest's bug: stop so the user sees it, keep running after.
+      this.nic.model.onFault((f) => this.requestStop(`e1000: ${f.kind} at 0x${f.address.toString(16)}: ${f.detail}`, "device-fault"));
       this.devices.push(this.nic);
     }
     // Power-on is the first sync point.
@@ -200,6 +203,28 @@ export class Machine {
     }
   }
 
+  /**
+   * Stop right after the guest's CPU delivers one of these exception vectors (0-31), on the
+   * first instruction of the guest's handler. Delivery itself is unchanged.
+   */
+  setExceptionStops(vectors: Iterable<number>): void {
+    let mask = 0;
+    for (const v of vectors) {
+      if (!Number.isInteger(v) || v < 0 || v > 31) throw new RangeError(`exception vector must be 0..31, got ${v}`);
+      mask |= 1 << v;
+    }
+    this.exec.exceptionMask = mask;
+  }
+
+  /**
+   * Asks the run to stop as soon as the current slice ends (e.g. from a serial or wire listener,
+   * which run inside a slice). The run returns { kind: "host-request", detail } (or a
+   * "device-fault" stop for a device model's fault).
+   */
+  requestStop(detail: string, kind: "host-request" | "device-fault" = "host-request"): void {
+    this.hostStop ??= kind === "device-fault" ? { kind, device: detail.split(":")[0]!, detail } : { kind, detail };
+  }
+
   /** Asks a running runAsync to stop at its next chunk boundary. */
   pause(): void {
     this.pauseRequested = true;
@@ -210,7 +235,10 @@ export class Machine {
     if (this.dead) return this.dead;
     activate(this.hooks);
     for (let guard = 0; guard < 1_000_000; guard++) {
-      if (this.exec.icount >= this.clock.icountAt(this.nextSyncNs) || this.wire.nextNs() === -1) this.sync();
+      if (this.exec.icount >= this.clock.icountAt(this.nextSyncNs) || this.wire.nextNs() === -1) {
+        const stop = this.sync();
+        if (stop) return stop;
+      }
       if (!this.exec.halted) break;
       this.idleToNextSync();
     }
@@ -229,11 +257,17 @@ export class Machine {
     if (this.dead) return this.dead;
     activate(this.hooks);
     const untilIcount = limit.untilIcount ?? Infinity;
+    const yieldOrStop = (): boolean => this.hostStop !== undefined || (shouldYield?.() ?? false);
     const untilNs = limit.untilNs ?? Infinity;
     this.breakpoints.plant(this.cpu.pc);
     let resumedFrom: number | undefined = this.cpu.pc;
     try {
       for (;;) {
+        if (this.hostStop !== undefined) {
+          const stop = this.hostStop;
+          this.hostStop = undefined;
+          return stop;
+        }
         const icount = this.exec.icount;
         if (icount >= untilIcount) return { kind: "limit" };
         if (icount >= this.clock.icountAt(this.nextSyncNs) || this.wire.nextNs() === -1) {
@@ -268,7 +302,7 @@ export class Machine {
           resumedFrom = undefined;
           continue;
         }
-        const end = this.exec.runTo(target, shouldYield);
+        const end = this.exec.runTo(target, yieldOrStop);
         if (end.kind === "breakpoint" && !this.breakpoints.has(end.address)) {
           // The guest's own INT3 under an armed loop: let the guest's IDT have it.
           this.breakpoints.unplant();
@@ -278,7 +312,7 @@ export class Machine {
         }
         const stop = this.stopFor(end);
         if (stop) return stop;
-        if (end.kind === "reached" && this.exec.icount < target) return undefined; // yielded
+        if (end.kind === "reached" && this.exec.icount < target && this.hostStop === undefined) return undefined; // yielded
       }
     } finally {
       this.breakpoints.unplant();
@@ -292,6 +326,14 @@ export class Machine {
         return undefined;
       case "breakpoint":
         return { kind: "breakpoint", address: end.address };
+      case "exception":
+        return {
+          kind: "exception",
+          vector: end.vector,
+          name: EXCEPTION_NAMES[end.vector] ?? `vector ${end.vector}`,
+          ...(end.errorCode !== undefined ? { errorCode: end.errorCode } : {}),
+          ...(end.vector === 14 ? { cr2: this.cpu.registers().cr2 } : {}),
+        };
       case "dead":
         return { kind: "halted", detail: "the guest executed HLT with interrupts disabled" };
       case "trap":
@@ -330,15 +372,18 @@ export class Machine {
     this.serial.deliverInput();
 
     // v86's PIT and RTC raise their interrupts from here, at this exact count.
-    const timerMs = cpu.run_hardware_timers(0, now / 1e6);
-
-    for (const d of this.devices) {
-      if (d.irq === undefined) continue;
-      const dropped = d.takeDeassertedSinceSync();
-      if (dropped || !d.irqLevel()) cpu.device_lower_irq(d.irq);
-      if (d.irqLevel()) cpu.device_raise_irq(d.irq);
-    }
-    cpu.handle_irqs();
+    let timerMs = 0;
+    const trap = this.exec.guard(() => {
+      timerMs = cpu.run_hardware_timers(0, now / 1e6);
+      for (const d of this.devices) {
+        if (d.irq === undefined) continue;
+        const dropped = d.takeDeassertedSinceSync();
+        if (dropped || !d.irqLevel()) cpu.device_lower_irq(d.irq);
+        if (d.irqLevel()) cpu.device_raise_irq(d.irq);
+      }
+      cpu.handle_irqs();
+    });
+    if (trap) return this.stopFor(trap);
 
     let next = now + Math.max(timerMs, 0.001) * 1e6;
     next = Math.min(next, now + this.maxQuantumNs);
@@ -418,6 +463,15 @@ export class Machine {
     this.vm.emulator.destroy();
   }
 }
+
+/** IA-32 SDM vol. 3, table 6-1. */
+export const EXCEPTION_NAMES: Record<number, string> = {
+  0: "#DE divide error", 1: "#DB debug", 2: "NMI", 3: "#BP breakpoint", 4: "#OF overflow",
+  5: "#BR bound range", 6: "#UD invalid opcode", 7: "#NM device not available", 8: "#DF double fault",
+  10: "#TS invalid TSS", 11: "#NP segment not present", 12: "#SS stack fault",
+  13: "#GP general protection", 14: "#PF page fault", 16: "#MF x87 error", 17: "#AC alignment check",
+  18: "#MC machine check", 19: "#XM SIMD exception",
+};
 
 function describeTrap(message: string, cpu: CpuView): string {
   const r = cpu.registers();

@@ -6,6 +6,11 @@ export type StopReason =
   | { kind: "limit" }
   /** A debugger breakpoint (0xCC planted by the VMM) was reached; EIP is on it, not past it. */
   | { kind: "breakpoint"; address: number }
+  /**
+   * A watched guest-physical range changed value (a CPU store or a device DMA write). The machine
+   * stops right after the instruction (or DMA) that wrote it.
+   */
+  | { kind: "watchpoint"; id: number; address: number; length: number; oldBytes: Uint8Array; newBytes: Uint8Array; by: "cpu" | "dma" }
   /** Stopped on request from outside (pause). */
   | { kind: "paused" }
   /** A watched condition of the host (e.g. a serial pattern) asked to stop. */

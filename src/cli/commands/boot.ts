@@ -56,6 +56,7 @@ export function describeStop(s: StopReason): string {
   switch (s.kind) {
     case "limit": return "limit reached";
     case "breakpoint": return `breakpoint at 0x${s.address.toString(16)}`;
+    case "watchpoint": return `watchpoint ${s.id} at 0x${s.address.toString(16)} written by ${s.by}`;
     case "paused": return "paused";
     case "host-request": return s.detail;
     case "halted": return `guest halted (${s.detail})`;

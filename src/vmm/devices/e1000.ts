@@ -533,6 +533,12 @@ export class E1000 {
     this.mmioWrite32(off, ((current & ~mask) | shifted) >>> 0);
   }
 
+  /** A register's value as the guest would read it, but without read side effects (for debuggers). */
+  peekRegister(offset: number): number {
+    const off = (offset >>> 0) & ~3;
+    return off < R.BAR0_SIZE ? this.peek(off) >>> 0 : 0;
+  }
+
   /** The register's value without read side effects. */
   private peek(off: number): number {
     if (off === R.STATUS) return this.mmioRead32(off);

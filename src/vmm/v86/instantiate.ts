@@ -17,6 +17,10 @@ export interface V86Controls {
   bpArmed: WebAssembly.Global;
   bpHit: WebAssembly.Global;
   stackPointer: WebAssembly.Global;
+  excMask: WebAssembly.Global;
+  excHit: WebAssembly.Global;
+  excVector: WebAssembly.Global;
+  excError: WebAssembly.Global;
 }
 
 /** Host callbacks the emulator calls while it runs. */
@@ -128,6 +132,10 @@ export async function instantiateV86(opts: V86BootOptions): Promise<V86Instance>
     bpArmed: g(patched.globals.bpArmed),
     bpHit: g(patched.globals.bpHit),
     stackPointer: g(patched.globals.stackPointer),
+    excMask: g(patched.globals.excMask),
+    excHit: g(patched.globals.excHit),
+    excVector: g(patched.globals.excVector),
+    excError: g(patched.globals.excError),
   };
 
   const instance: V86Instance = { emulator, inner, cpu, exports: exp as Record<string, unknown>, controls, pendingJit: [] };

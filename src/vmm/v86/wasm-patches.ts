@@ -16,7 +16,7 @@ export const V86_STATIC = {
  * Instructions a compiled JIT module may run before it checks its loop budget at a loop head.
  * Smaller bounds how far a fast slice can overshoot its budget, at a small cost in JIT exits.
  */
-export const JIT_LOOP_BUDGET = 2000;
+export const JIT_LOOP_BUDGET = Number(process.env.LVMM_Q ?? 2000);
 
 export interface PatchedV86 {
   bytes: Uint8Array<ArrayBuffer>;
@@ -36,6 +36,13 @@ export interface PatchedV86 {
     bpHit: string;
     /** Rust's shadow stack pointer, restored after a wasm trap (a guest fault v86 cannot model). */
     stackPointer: string;
+    /** Bit n set: stop after delivering CPU exception vector n to the guest. */
+    excMask: string;
+    /** Set to 1 when a masked exception was delivered; excVector/excError describe it. */
+    excHit: string;
+    excVector: string;
+    /** The exception's error code, or -1 when it has none. */
+    excError: string;
   };
 }
 
@@ -101,6 +108,10 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
     jitOn: m.addMutableI32("lvmm_jit_on", 1),
     bpArmed: m.addMutableI32("lvmm_bp_armed", 0),
     bpHit: m.addMutableI32("lvmm_bp_hit", 0),
+    excMask: m.addMutableI32("lvmm_exc_mask", 0),
+    excHit: m.addMutableI32("lvmm_exc_hit", 0),
+    excVector: m.addMutableI32("lvmm_exc_vector", 0),
+    excError: m.addMutableI32("lvmm_exc_error", 0),
   };
   // __stack_pointer is the module's first defined global (index 0: it imports no globals).
   m.exportGlobal("lvmm_stack_pointer", 0);
@@ -174,6 +185,30 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
     ),
   );
 
+  // CPU exceptions: call_interrupt_vector(nr, is_software, has_error, error) notes the first
+  // masked exception and halts the loop, then delivers it as usual. The stop lands on the
+  // guest's handler, so stopping never changes what the guest computes.
+  const [civLocals, civExpr] = splitBody(m.body(civ));
+  const lget = (n: number): number[] => [OP.localGet, n];
+  const note = [
+    OP.globalGet, ...uleb(g.excMask), ...lget(0), 0x76 /* i32.shr_u */, ...i32const(1), 0x71 /* i32.and */,
+    ...lget(1), 0x45 /* i32.eqz */, 0x71,
+    ...lget(0), ...i32const(32), OP.i32ltU, 0x71,
+    OP.globalGet, ...uleb(g.excHit), 0x45, 0x71,
+    OP.if, OP.void,
+    ...lget(0), OP.globalSet, ...uleb(g.excVector),
+    ...lget(3), ...i32const(-1), ...lget(2), 0x1b /* select */, OP.globalSet, ...uleb(g.excError),
+    ...i32const(0), ...i32const(1), ...mem(OP.i32store8, 0, V86_STATIC.inHlt),
+    ...i32const(0), ...i32const(1), ...mem(OP.i32store8, 0, V86_STATIC.jitBlockBoundary),
+    ...i32const(1), OP.globalSet, ...uleb(g.excHit),
+    OP.end,
+  ];
+  const civBody = new Uint8Array(civLocals.length + note.length + civExpr.length);
+  civBody.set(civLocals, 0);
+  civBody.set(note, civLocals.length);
+  civBody.set(civExpr, civLocals.length + note.length);
+  m.setBody(civ, civBody);
+
   return {
     bytes: m.encode(),
     globals: {
@@ -184,6 +219,10 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
       bpArmed: "lvmm_bp_armed",
       bpHit: "lvmm_bp_hit",
       stackPointer: "lvmm_stack_pointer",
+      excMask: "lvmm_exc_mask",
+      excHit: "lvmm_exc_hit",
+      excVector: "lvmm_exc_vector",
+      excError: "lvmm_exc_error",
     },
   };
 }
