@@ -1,0 +1,24 @@
+/* Boot options from the multiboot command line: space-separated key=value words and flags. */
+#ifndef KERNEL_CMDLINE_H
+#define KERNEL_CMDLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CMDLINE_MAX 256
+#define CMDLINE_NAME_MAX 32
+
+struct boot_options {
+    uint32_t ip;                      /* ip=A.B.C.D, default 10.0.2.15 */
+    uint32_t gateway;                 /* gw=A.B.C.D, default 10.0.2.2 */
+    unsigned hz;                      /* hz=N timer rate, default 100 */
+    char fault[CMDLINE_NAME_MAX];     /* fault=NAME, see kernel/faults.c; empty if none */
+    char workload[CMDLINE_NAME_MAX];  /* workload=compute; empty if none */
+    bool quiet;                       /* quiet: only the guaranteed lines */
+};
+
+/* Parse cmdline into opts (defaults first). Problems are printed, never fatal. QEMU prefixes
+ * the image path, so a first word without '=' that is no known flag is skipped. */
+void cmdline_parse(const char *cmdline, struct boot_options *opts);
+
+#endif
