@@ -14,6 +14,9 @@ const watch = process.argv.includes("--watch");
 /** Bundles: [entry, outfile, platform]. Node bundles are CommonJS so VS Code can load them. */
 const bundles = [
   ["src/cli/main.ts", "cli.js", "node"],
+  ["src/extension/extension.ts", "extension.js", "node"],
+  // Mocha suites that run inside a real VS Code extension host (test/vscode/run-host.ts).
+  ["test/vscode/suite/index.ts", "test/vscode-suite.js", "node"],
 ];
 
 function fail(msg) {
@@ -59,6 +62,8 @@ async function main() {
         sourcemap: true,
         external: ["vscode"],
         logLevel: "warning",
+        // mocha's parallel mode (unused in the bundled suites) resolves worker files at run time.
+        logOverride: { "require-resolve-not-external": "silent" },
       }),
     ),
   );
