@@ -12,6 +12,8 @@ function find(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
+    // test/vscode/suite runs inside a VS Code extension host (test/vscode/run-host.ts), not here.
+    if (p === join(root, "test/vscode/suite")) continue;
     if (statSync(p).isDirectory()) out.push(...find(p));
     else if (name.endsWith(".test.ts")) out.push(p);
   }

@@ -1,0 +1,99 @@
+// Runs the extension-host test bundle (dist/test/vscode-suite.js, from test/vscode/suite) inside
+// a real VS Code: the VS Code 1.139 server under Node 24 on 127.0.0.1, its workbench in
+// chromium-headless-shell, the sample workspace examples/ioengine open. Exit 0 when all passed,
+// 1 on failure, 3 when the tools are not installed. Run after `npm run build`:
+//   node --import tsx test/vscode/run-host.ts [--timeout-ms N] [--verbose]
+// --verbose echoes the workbench's log (the extension host's console included) and keeps the
+// scratch folder; it is always kept when a run fails.
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { formatResults, readResults, verdict } from "./host/results";
+import { startVscodeServer, type VscodeServer } from "./host/server";
+import { findHostTools, serverVersion } from "./host/tools";
+import { runWorkbench } from "./host/workbench";
+
+export const EXIT_TOOLS_MISSING = 3;
+
+const root = join(import.meta.dirname, "../..");
+const argv = process.argv.slice(2);
+const verbose = argv.includes("--verbose");
+const timeoutArg = argv.indexOf("--timeout-ms");
+const timeoutMs = timeoutArg >= 0 ? Number(argv[timeoutArg + 1]) : 90_000;
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const found = findHostTools(root);
+  if (!found.tools) {
+    for (const m of found.missing) console.error(`vscode-host: ${m}`);
+    return EXIT_TOOLS_MISSING;
+  }
+  const tools = found.tools;
+  const extensionTestsPath = join(root, "dist/test/vscode-suite.js");
+  for (const f of [join(root, "dist/extension.js"), extensionTestsPath]) {
+    if (!existsSync(f)) {
+      console.error(`vscode-host: ${f} is missing; run npm run build first`);
+      return 1;
+    }
+  }
+
+  const dataDir = mkdtempSync(join(tmpdir(), "lvmm-vscode-host-"));
+  const resultsPath = join(dataDir, "results.json");
+  const consoleLog = join(dataDir, "workbench-console.log");
+  let server: VscodeServer | undefined;
+  const cleanup = async () => {
+    await server?.stop();
+    server = undefined;
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    void cleanup().then(() => process.exit(sig === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  let ok = false;
+  try {
+    server = await startVscodeServer({
+      node24: tools.node24,
+      serverMain: tools.serverMain,
+      dataDir,
+      env: { LVMM_HOST_TEST_RESULTS: resultsPath },
+      timeoutMs: 20_000,
+    });
+    console.log(`vscode-host: VS Code ${serverVersion(tools.serverMain)} server on 127.0.0.1:${server.port} (${Date.now() - started} ms)`);
+    const run = await runWorkbench({
+      playwright: tools.playwright,
+      chromium: tools.chromium,
+      port: server.port,
+      workspace: join(root, "examples/ioengine"),
+      extensionDevelopmentPath: root,
+      extensionTestsPath,
+      logsDir: join(dataDir, "workbench-logs"),
+      timeoutMs,
+      onLine: (line) => {
+        appendFileSync(consoleLog, line + "\n");
+        if (verbose || line.startsWith("[page error]")) console.log(line);
+      },
+    });
+    const results = readResults(resultsPath);
+    if (results) for (const line of formatResults(results)) console.log(line);
+    const v = verdict(run.code, results);
+    ok = v.ok;
+    console.log(`vscode-host: extension host exited with ${run.code}; ${v.summary} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    console.error(`vscode-host: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    await cleanup();
+    if (ok && !verbose && !process.env.LVMM_KEEP_HOST_DATA) rmSync(dataDir, { recursive: true, force: true });
+    else console.log(`vscode-host: kept ${dataDir} (server.log, workbench-console.log, workbench-logs/, server-data/)`);
+  }
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
