@@ -51,11 +51,12 @@ static __attribute__((noreturn)) void report(unsigned vector, const struct inter
 {
     kprintf("*** GUEST CRASH: %s (vector %u) err=0x%08x ***\n", exception_names[vector & 31],
             vector, f->error_code);
-    kprintf("EIP=0x%08x CS=0x%04x EFLAGS=0x%08x\n", f->eip, f->cs, f->eflags);
+    kprintf("EIP=0x%08x CS=0x%04x EFLAGS=0x%08x\n", f->eip, f->cs & 0xFFFF, f->eflags);
     kprintf("EAX=0x%08x EBX=0x%08x ECX=0x%08x EDX=0x%08x\n", f->eax, f->ebx, f->ecx, f->edx);
     kprintf("ESI=0x%08x EDI=0x%08x EBP=0x%08x ESP=0x%08x\n", f->esi, f->edi, f->ebp, esp);
-    kprintf("DS=0x%04x ES=0x%04x FS=0x%04x GS=0x%04x SS=0x%04x\n", f->ds, f->es, f->fs, f->gs,
-            ss);
+    /* A 32-bit push of a segment register may leave the upper half undefined (v86 does). */
+    kprintf("DS=0x%04x ES=0x%04x FS=0x%04x GS=0x%04x SS=0x%04x\n", f->ds & 0xFFFF,
+            f->es & 0xFFFF, f->fs & 0xFFFF, f->gs & 0xFFFF, ss & 0xFFFF);
     kprintf("CR0=0x%08x CR2=0x%08x CR3=0x%08x CR4=0x%08x\n", read_cr0(), read_cr2(), read_cr3(),
             read_cr4());
     kprintf("ticks=%u\n", pit_ticks());
