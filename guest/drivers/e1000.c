@@ -29,7 +29,7 @@ DMA uint8_t e1000_tx_buffers[E1000_TX_RING_SIZE][E1000_BUFFER_SIZE];
 
 static uintptr_t mmio;
 static e1000_rx_handler_t rx_handler;
-static struct e1000_info *nic;
+static struct e1000_info *nic_info;  /* owned by the caller of e1000_init */
 static struct e1000_stats stats;
 static unsigned rx_next;        /* next descriptor to check for DD */
 static bool rx_discarding;      /* inside a frame that spans descriptors: drop until EOP */
@@ -155,7 +155,7 @@ static void service(void)
     if (icr & E1000_ICR_RXO)
         stats.rx_overruns++;
     if (icr & E1000_ICR_LSC)
-        nic->link_up = reg_read(E1000_STATUS) & E1000_STATUS_LU;
+        nic_info->link_up = reg_read(E1000_STATUS) & E1000_STATUS_LU;
     receive_batch();
 }
 
@@ -186,7 +186,7 @@ bool e1000_init(const struct pci_device *pci, e1000_rx_handler_t rx, struct e100
     }
     pci_enable(pci, PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
 
-    nic = info;
+    nic_info = info;
     rx_handler = rx;
     info->mmio_base = mmio;
     info->irq = pci->irq_line;
@@ -214,10 +214,10 @@ bool e1000_init(const struct pci_device *pci, e1000_rx_handler_t rx, struct e100
 
 void e1000_start(void)
 {
-    if (nic->polled)
-        kprintf("e1000: interrupt line %u unusable, polling from the idle loop\n", nic->irq);
+    if (nic_info->polled)
+        kprintf("e1000: interrupt line %u unusable, polling from the idle loop\n", nic_info->irq);
     else
-        irq_register(nic->irq, e1000_irq);
+        irq_register(nic_info->irq, e1000_irq);
     reg_write(E1000_IMS, E1000_ICR_RXT0 | E1000_ICR_RXO | E1000_ICR_RXDMT0 | E1000_ICR_LSC);
 }
 
