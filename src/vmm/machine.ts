@@ -13,10 +13,11 @@ import { CpuView } from "./cpu-view";
 import { Wire } from "./wire";
 import { E1000Pci, E1000_DEFAULTS } from "./devices/e1000-pci";
 import type { SyncDevice } from "./sync-device";
-import type { StopReason } from "./stop-reason";
+import { VmmInvariantError, type StopReason } from "./stop-reason";
 import { activate, instantiateV86, type V86HostHooks, type V86Instance } from "./v86/instantiate";
 import { validateKernel } from "./elf";
 import { SerialConsole } from "./serial-console";
+import { InputJournal, comparePoint, type InputEvent } from "./journal";
 
 export interface MachineOptions {
   /** The multiboot ELF kernel. */
@@ -67,6 +68,15 @@ export class Machine {
   private readonly hangWatchdogNs: number;
   private readonly maxQuantumNs: number;
   private nextSyncNs = 0;
+  /** Every input the guest received, at its sync point (see journal.ts). */
+  readonly journal = new InputJournal();
+  /**
+   * While set, inputs come from the journal (re-executing the past), not from the wire; at
+   * `present` the machine is live again.
+   */
+  private replay: { index: number; present: { icount: number; ns: number } } | undefined;
+  /** Virtual time that wall-clock pacing allows, while a paced run is in progress. */
+  private paceNs: number | undefined;
   private ifOffSinceNs: number | undefined;
   private dead: StopReason | undefined;
   private pauseRequested = false;
@@ -107,7 +117,7 @@ export class Machine {
       this.devices.push(this.nic);
     }
     // Power-on is the first sync point.
-    this.sync();
+    this.sync(0);
   }
 
   /** Boots a kernel: validates the image, instantiates v86 and stops before the first instruction. */
@@ -191,7 +201,9 @@ export class Machine {
       const chunkEnd = performance.now() + YIELD_EVERY_MS;
       let paceNs: number | undefined;
       if (opts.pace) paceNs = virtualStart + (performance.now() - wallStart) * 1e6;
+      this.paceNs = paceNs;
       const r = this.runInternal(limit, () => this.pauseRequested || performance.now() > chunkEnd, paceNs);
+      this.paceNs = undefined;
       if (r) return r;
       if (this.pauseRequested) return { kind: "paused" };
       if (opts.pace) {
@@ -235,12 +247,12 @@ export class Machine {
     if (this.dead) return this.dead;
     activate(this.hooks);
     for (let guard = 0; guard < 1_000_000; guard++) {
-      if (this.exec.icount >= this.clock.icountAt(this.nextSyncNs) || this.wire.nextNs() === -1) {
-        const stop = this.sync();
+      const due = this.dueNs();
+      if (this.exec.halted || this.exec.icount >= this.clock.icountAt(due)) {
+        const stop = this.sync(due);
         if (stop) return stop;
       }
       if (!this.exec.halted) break;
-      this.idleToNextSync();
     }
     const skip = this.cpu.pc;
     this.breakpoints.plant(skip);
@@ -270,22 +282,25 @@ export class Machine {
         }
         const icount = this.exec.icount;
         if (icount >= untilIcount) return { kind: "limit" };
-        if (icount >= this.clock.icountAt(this.nextSyncNs) || this.wire.nextNs() === -1) {
-          const stop = this.sync();
-          if (stop) return stop;
-        }
+        const due = this.dueNs();
         if (this.exec.halted) {
-          const next = Math.min(this.nextSyncNs, untilNs);
-          if (paceNs !== undefined && next > paceNs) return undefined;
-          if (this.nextSyncNs > untilNs) {
+          // Idle: virtual time jumps to the next sync point (within the limits).
+          if (due > untilNs) {
             this.clock.syncIdle(icount, untilNs);
             return { kind: "limit" };
           }
-          this.idleToNextSync();
+          if (paceNs !== undefined && due > paceNs) return undefined;
+          const stop = this.sync(due);
+          if (stop) return stop;
+          continue;
+        }
+        if (icount >= this.clock.icountAt(due)) {
+          const stop = this.sync(due);
+          if (stop) return stop;
           continue;
         }
         if (this.nowNs >= untilNs) return { kind: "limit" };
-        let target = Math.min(this.clock.icountAt(this.nextSyncNs), untilIcount, this.clock.icountAt(untilNs));
+        let target = Math.min(this.clock.icountAt(due), untilIcount, this.clock.icountAt(untilNs));
         if (paceNs !== undefined) {
           const paceIcount = this.clock.icountAt(paceNs);
           if (paceIcount <= icount) return undefined;
@@ -342,34 +357,39 @@ export class Machine {
     }
   }
 
-  /** The guest is idle in HLT: jump virtual time to the next sync point. */
-  private idleToNextSync(): void {
-    this.clock.syncIdle(this.exec.icount, this.nextSyncNs);
-  }
-
   // ---- sync points --------------------------------------------------------------------------
 
-  /** Processes a sync point at the current exact instruction count. */
-  private sync(): StopReason | undefined {
+  /**
+   * Virtual time of the next sync point: the scheduled one (timers, devices, the longest quantum)
+   * or an earlier input. Inputs without a time (a frame from a real socket, serial input) are due
+   * now: at the current count, or for an idle guest at the time pacing allows.
+   */
+  private dueNs(): number {
+    let input: number | undefined;
+    if (this.replay) {
+      input = this.journal.at(this.replay.index)?.ns;
+    } else {
+      const frame = this.wire.nextNs();
+      if (frame === -1 || this.serial.hasPendingInput) {
+        input = this.exec.halted ? Math.max(this.clock.seenNs, this.paceNs ?? this.clock.seenNs) : this.nowNs;
+      } else {
+        input = frame;
+      }
+    }
+    return input === undefined ? this.nextSyncNs : Math.min(this.nextSyncNs, input);
+  }
+
+  /** Processes a sync point at the current exact instruction count (at `idleNs` if idle). */
+  private sync(idleNs: number): StopReason | undefined {
     this.syncs++;
     const icount = this.exec.icount;
-    if (this.exec.halted) this.clock.syncIdle(icount, this.nextSyncNs);
+    if (this.exec.halted) this.clock.syncIdle(icount, idleNs);
     else this.clock.syncRun(icount);
     const now = this.clock.seenNs;
     const cpu = this.vm.cpu;
 
-    if (this.nic) {
-      for (const frame of this.wire.takeDue(now)) {
-        const r = this.nic.model.receive(frame);
-        if (r === "delivered") this.wire.stats.delivered++;
-        else if (r === "dropped-ring-full") this.wire.stats.droppedRingFull++;
-        else this.wire.stats.droppedOther++;
-      }
-    } else {
-      this.wire.takeDue(now);
-    }
+    this.takeInputs(icount, now);
     for (const d of this.devices) d.sync(now);
-    this.serial.deliverInput();
 
     // v86's PIT and RTC raise their interrupts from here, at this exact count.
     let timerMs = 0;
@@ -391,8 +411,6 @@ export class Machine {
       const dl = d.nextDeadlineNs();
       if (dl !== undefined) next = Math.min(next, Math.max(dl, now + 1));
     }
-    const frameNs = this.wire.nextNs();
-    if (frameNs !== undefined && frameNs >= 0) next = Math.min(next, Math.max(frameNs, now + 1));
     this.nextSyncNs = next;
 
     // Watchdog: interrupts disabled for too long while the machine keeps running.
@@ -407,6 +425,45 @@ export class Machine {
       }
     }
     return undefined;
+  }
+
+  /** Applies the inputs due at this sync point: from the journal when re-executing, else live. */
+  private takeInputs(icount: number, ns: number): void {
+    const point = { icount, ns };
+    if (this.replay) {
+      for (let e = this.journal.at(this.replay.index); e && comparePoint(e, point) <= 0; e = this.journal.at(this.replay.index)) {
+        if (comparePoint(e, point) < 0) {
+          throw new VmmInvariantError(`re-execution missed the input journaled at icount ${e.icount}, t=${e.ns} ns (now at ${icount}, ${ns} ns)`);
+        }
+        this.applyInput(e);
+        this.replay.index++;
+      }
+      if (this.replay.index >= this.journal.length && comparePoint(point, this.replay.present) >= 0) this.replay = undefined;
+      return;
+    }
+    for (const bytes of this.wire.takeDue(ns)) this.journalInput({ kind: "frame", icount, ns, bytes });
+    const text = this.serial.takePendingInput();
+    if (text) this.journalInput({ kind: "serial", icount, ns, text });
+  }
+
+  private journalInput(e: InputEvent): void {
+    this.journal.append(e);
+    this.applyInput(e);
+  }
+
+  private applyInput(e: InputEvent): void {
+    if (e.kind === "serial") {
+      this.serial.deliver(e.text);
+      return;
+    }
+    if (!this.nic) {
+      this.wire.stats.droppedOther++;
+      return;
+    }
+    const r = this.nic.model.receive(e.bytes);
+    if (r === "delivered") this.wire.stats.delivered++;
+    else if (r === "dropped-ring-full") this.wire.stats.droppedRingFull++;
+    else this.wire.stats.droppedOther++;
   }
 
   private nextRandom(): number {
@@ -441,6 +498,8 @@ export class Machine {
 
   /** Internal access for the snapshot module (same package). */
   get internals() {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
     return {
       vm: this.vm,
       exec: this.exec,
@@ -448,6 +507,14 @@ export class Machine {
       devices: this.devices,
       wire: this.wire,
       getSched: () => ({ nextSyncNs: this.nextSyncNs, ifOffSinceNs: this.ifOffSinceNs ?? null, rng: this.rng, syncs: this.syncs }),
+      /** Where the machine is: the last sync point's time with the current count. */
+      point: () => ({ icount: this.exec.icount, ns: this.clock.seenNs }),
+      setReplay: (r: { index: number; present: { icount: number; ns: number } } | undefined) => {
+        this.replay = r;
+      },
+      get replayPresent() {
+        return self.replay?.present;
+      },
       setSched: (s: { nextSyncNs: number; ifOffSinceNs: number | null; rng: number; syncs: number }) => {
         this.nextSyncNs = s.nextSyncNs;
         this.ifOffSinceNs = s.ifOffSinceNs ?? undefined;

@@ -53,11 +53,20 @@ export class SerialConsole {
     this.pendingInput += text;
   }
 
-  /** Called by the machine at a sync point. */
-  deliverInput(): void {
-    if (!this.pendingInput) return;
-    (this.vm.emulator as unknown as { serial0_send(s: string): void }).serial0_send(this.pendingInput);
+  get hasPendingInput(): boolean {
+    return this.pendingInput.length > 0;
+  }
+
+  /** The machine takes queued input at a sync point (and journals it). */
+  takePendingInput(): string {
+    const t = this.pendingInput;
     this.pendingInput = "";
+    return t;
+  }
+
+  /** Hands input to the guest's UART (at a sync point). */
+  deliver(text: string): void {
+    (this.vm.emulator as unknown as { serial0_send(s: string): void }).serial0_send(text);
   }
 
   getState(): { pendingInput: string } {

@@ -45,13 +45,21 @@ export function saveSnapshot(m: Machine): Snapshot {
   };
 }
 
-export function restoreSnapshot(m: Machine, s: Snapshot): void {
+/**
+ * Restores a snapshot. "live" (the default) makes the restored point the present: inputs
+ * journaled after it are discarded and new ones come from the wire. "replay" keeps the journal
+ * and re-executes it from the restored point up to where the machine was (time travel); the
+ * wire's queue of future frames is left as it is now.
+ */
+export function restoreSnapshot(m: Machine, s: Snapshot, mode: "live" | "replay" = "live"): void {
   if (s.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${s.version} is not ${SNAPSHOT_VERSION}`);
   const i = m.internals;
   const cpu = i.vm.cpu;
   for (const d of i.devices) {
     if (!(d.name in s.devices)) throw new SnapshotError(`snapshot lacks the state of device ${d.name}`);
   }
+  // Re-executing already: the present stays where it was.
+  const presentBefore = i.replayPresent ?? i.point();
   restoreV86(m, s.v86);
   // v86 bug: set_state replaces the lazy-flags views instead of copying into them, so the
   // arithmetic flags come back wrong (0x46 instead of 0x6). Write EFLAGS back as saved.
@@ -61,8 +69,16 @@ export function restoreSnapshot(m: Machine, s: Snapshot): void {
   i.clock.setState(s.clock);
   i.setSched(s.sched);
   for (const d of i.devices) d.setState(s.devices[d.name]);
-  i.wire.setState(s.wire);
-  m.serial.setState(s.serial);
+  const point = { icount: s.icount, ns: s.clock.syncNs };
+  const after = m.journal.indexAt({ icount: point.icount, ns: point.ns + 1e-3 });
+  if (mode === "live") {
+    m.journal.truncate(after);
+    i.setReplay(undefined);
+    i.wire.setState(s.wire);
+    m.serial.setState(s.serial);
+  } else {
+    i.setReplay({ index: after, present: presentBefore });
+  }
 }
 
 function restoreV86(m: Machine, state: ArrayBuffer): void {

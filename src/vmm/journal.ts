@@ -1,0 +1,60 @@
+// The input journal: every input from outside the machine (a frame on the wire, serial input),
+// keyed by the exact sync point (instruction count and virtual time) at which the guest got it.
+// With the journal, any stretch of a run can be executed again from a checkpoint and reach the
+// same states: the basis of data breakpoints, reverse execution and recordings.
+
+export type InputEvent =
+  | { kind: "frame"; icount: number; ns: number; bytes: Uint8Array }
+  | { kind: "serial"; icount: number; ns: number; text: string };
+
+/** Orders sync points: by instruction count, then virtual time (idle syncs share a count). */
+export function comparePoint(a: { icount: number; ns: number }, b: { icount: number; ns: number }): number {
+  return a.icount - b.icount || a.ns - b.ns;
+}
+
+export class InputJournal {
+  private events: InputEvent[] = [];
+  /** Listeners for newly journaled events (the recorder streams them to a file). */
+  private readonly listeners = new Set<(e: InputEvent) => void>();
+
+  get length(): number {
+    return this.events.length;
+  }
+
+  at(index: number): InputEvent | undefined {
+    return this.events[index];
+  }
+
+  append(e: InputEvent): void {
+    const last = this.events[this.events.length - 1];
+    if (last && comparePoint(e, last) < 0) throw new RangeError("journal events must be appended in order");
+    this.events.push(e);
+    for (const fn of this.listeners) fn(e);
+  }
+
+  onAppend(fn: (e: InputEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Index of the first event at or after the point. */
+  indexAt(point: { icount: number; ns: number }): number {
+    let lo = 0;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (comparePoint(this.events[mid]!, point) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Drops every event from `index` on (going live from a replayed position). */
+  truncate(index: number): void {
+    this.events.length = Math.min(this.events.length, index);
+  }
+
+  all(): readonly InputEvent[] {
+    return this.events;
+  }
+}
