@@ -15,6 +15,7 @@ const watch = process.argv.includes("--watch");
 const bundles = [
   ["src/cli/main.ts", "cli.js", "node"],
   ["src/extension/extension.ts", "extension.js", "node"],
+  ["src/adapter/main.ts", "adapter.js", "node"],
   // Mocha suites that run inside a real VS Code extension host (test/vscode/run-host.ts).
   ["test/vscode/suite/index.ts", "test/vscode-suite.js", "node"],
 ];
@@ -50,6 +51,8 @@ async function main() {
   buildGuest();
   mkdirSync(dist, { recursive: true });
   copyFileSync(join(root, "node_modules/v86/build/v86.wasm"), join(dist, "v86.wasm"));
+  // iced-x86 (the adapter's disassembler) loads its wasm from beside the bundle.
+  copyFileSync(join(root, "node_modules/iced-x86/iced_x86_bg.wasm"), join(dist, "iced_x86_bg.wasm"));
   const contexts = await Promise.all(
     bundles.map(([entry, out, platform]) =>
       esbuild.context({

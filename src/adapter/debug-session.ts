@@ -1,0 +1,561 @@
+// The LVMM debug adapter: translates the Debug Adapter Protocol into calls on a Target (one
+// guest machine with its debug info) and the Target's stops into DAP events. One protected
+// method per request; the work itself lives in target.ts and the modules it uses.
+import { basename } from "node:path";
+import {
+  Event,
+  InitializedEvent,
+  InvalidatedEvent,
+  Logger,
+  logger,
+  LoggingDebugSession,
+  MemoryEvent,
+  OutputEvent,
+  Source,
+  StoppedEvent,
+  TerminatedEvent,
+} from "@vscode/debugadapter";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { LaunchArgumentError, parseLaunchArguments, type LvmmLaunchOptions } from "./launch-arguments";
+import { EXCEPTION_FILTERS, Target, type Watchpoint } from "./target";
+import type { CodeBreakpoint } from "./breakpoint-table";
+import type { StepGranularity } from "./stepping";
+import { VariableReferences } from "./variable-references";
+import { formatDump, parseDump } from "./expression/memory-dump";
+import { instructionWindow } from "./views/disassembly";
+import { hex32 } from "./views/register-view";
+import { addressOf, toNumber } from "./values/typed-value";
+import { resolveType, sizeOf } from "./dwarf";
+
+/** The custom event the extension's status bar listens to. */
+export const STATUS_EVENT = "lvmm/status";
+
+const THREAD_ID = 1;
+const CONFIGURATION_TIMEOUT_MS = 10_000;
+
+type LaunchRequestArguments = DebugProtocol.LaunchRequestArguments & LvmmLaunchOptions;
+
+/** Errors a user can cause become error responses with this id. */
+const ERROR_ID = 3001;
+
+export class LvmmDebugSession extends LoggingDebugSession {
+  private target: Target | undefined;
+  private vars: VariableReferences | undefined;
+  private configurationDone!: () => void;
+  private readonly configured = new Promise<void>((r) => (this.configurationDone = r));
+  private exceptionVectors: number[] = [];
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      // launch waits for the breakpoints the client sends before configurationDone
+      supportsConfigurationDoneRequest: true,
+      // Breakpoints view: function breakpoints
+      supportsFunctionBreakpoints: true,
+      // breakpoint context menu: "Edit Condition" with a C expression
+      supportsConditionalBreakpoints: true,
+      // breakpoint context menu: "Edit Hit Count"
+      supportsHitConditionalBreakpoints: true,
+      // "Add Logpoint..." in the editor gutter
+      supportsLogPoints: true,
+      // gutter hints of the lines where a breakpoint can go
+      supportsBreakpointLocationsRequest: true,
+      // Disassembly view: breakpoints on instructions
+      supportsInstructionBreakpoints: true,
+      // Variables/Watch view: "Break on Value Change"
+      supportsDataBreakpoints: true,
+      // memory view: data breakpoints on a raw address range
+      supportsDataBreakpointBytes: true,
+      // Breakpoints view: CPU exception filters
+      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({ filter: f.id, label: f.label, description: f.description, default: false })),
+      // Exception widget with vector, error code, CR2 and faulting EIP
+      supportsExceptionInfoRequest: true,
+      // hovering a C expression in the editor shows its value
+      supportsEvaluateForHovers: true,
+      // Variables view: "Set Value" on variables and registers
+      supportsSetVariable: true,
+      // Variables view: "View Binary Data" / memory view
+      supportsReadMemoryRequest: true,
+      // memory view: editing bytes
+      supportsWriteMemoryRequest: true,
+      // Disassembly view ("Open Disassembly View")
+      supportsDisassembleRequest: true,
+      // the Disassembly view steps by instruction
+      supportsSteppingGranularity: true,
+      // Variables view: "Display as hex"
+      supportsValueFormattingOptions: true,
+      // the stop button ends the session with a terminate request first
+      supportsTerminateRequest: true,
+    };
+    this.sendResponse(response);
+  }
+
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchRequestArguments): Promise<void> {
+    let plan;
+    try {
+      plan = parseLaunchArguments(args as unknown as Record<string, unknown>);
+    } catch (e) {
+      return this.fail(response, e);
+    }
+    if (plan.trace) logger.setup(Logger.LogLevel.Verbose, false);
+    try {
+      this.target = await Target.launch(plan, {
+        stopped: (s) => {
+          this.vars?.reset();
+          const ev = new StoppedEvent(s.reason, THREAD_ID) as DebugProtocol.StoppedEvent;
+          ev.body.description = s.description;
+          if (s.text) ev.body.text = s.text;
+          if (s.hitBreakpointIds) ev.body.hitBreakpointIds = s.hitBreakpointIds;
+          ev.body.allThreadsStopped = true;
+          this.sendEvent(ev);
+        },
+        output: (text, category) => this.sendEvent(new OutputEvent(text, category)),
+        status: (state) => this.sendStatus(state),
+      });
+    } catch (e) {
+      return this.fail(response, e);
+    }
+    this.vars = new VariableReferences(this.target);
+    for (const r of plan.udpBridge) this.sendEvent(new OutputEvent(`lvmm: UDP 127.0.0.1:${r.hostPort} -> guest ${plan.guestIp}:${r.guestPort}\n`, "console"));
+    if (plan.record) this.sendEvent(new OutputEvent("lvmm: record options accepted; recording is not active in this version\n", "console"));
+    this.sendEvent(new InitializedEvent());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.configured, new Promise((r) => (timer = setTimeout(r, CONFIGURATION_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+    this.target.setExceptionVectors(this.exceptionVectors);
+    this.sendResponse(response);
+    if (plan.stopOnEntry) this.target.stopOnEntry();
+    else this.target.continue();
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.configurationDone();
+    this.sendResponse(response);
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.target?.dispose();
+    this.target = undefined;
+    this.sendResponse(response);
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.target?.dispose();
+    this.target = undefined;
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  private sendStatus(state: string): void {
+    const m = this.target?.machine;
+    if (!m) return;
+    const icount = m.icount;
+    const ns = m.nowNs;
+    this.sendEvent(new Event(STATUS_EVENT, { state, icount: icount <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(icount) : icount.toString(), virtualSeconds: ns / 1e9, virtualNs: ns }));
+  }
+
+  /** Sends an error response naming what was wrong; never lets an exception escape. */
+  private fail(response: DebugProtocol.Response, e: unknown): void {
+    const message = e instanceof LaunchArgumentError || e instanceof Error ? e.message : String(e);
+    this.sendErrorResponse(response, { id: ERROR_ID, format: message.replace(/[{}]/g, (c) => (c === "{" ? "(" : ")")), showUser: true });
+  }
+
+  /** The target, or an error response when there is no running session. */
+  private need(response: DebugProtocol.Response): Target | undefined {
+    if (!this.target) {
+      this.sendErrorResponse(response, { id: ERROR_ID, format: "the guest is not running (launch first)", showUser: false });
+      return undefined;
+    }
+    return this.target;
+  }
+
+  private whileStopped(response: DebugProtocol.Response): Target | undefined {
+    const t = this.need(response);
+    if (t && t.isRunning) {
+      this.sendErrorResponse(response, { id: ERROR_ID, format: "the guest is running; pause it first", showUser: false });
+      return undefined;
+    }
+    return t;
+  }
+
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    try {
+      super.dispatchRequest(request);
+    } catch (e) {
+      const response = { seq: 0, type: "response", request_seq: request.seq, command: request.command, success: false } as DebugProtocol.Response;
+      this.fail(response, e);
+    }
+  }
+
+  // ---- breakpoints --------------------------------------------------------------------------
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    const t = this.need(response);
+    if (!t) return;
+    const path = args.source.path ? this.convertClientPathToDebugger(args.source.path) : args.source.name ?? "";
+    const bps: CodeBreakpoint[] = [];
+    response.body = {
+      breakpoints: (args.breakpoints ?? []).map((req) => {
+        const line = this.convertClientLineToDebugger(req.line);
+        const r = t.debugInfo.lineToAddresses(path, line);
+        const id = t.breakpoints.newId();
+        if (!r || r.addresses.length === 0) {
+          const known = t.debugInfo.sourceFiles().some((f) => f.endsWith("/" + basename(path)));
+          return { id, verified: false, line: req.line, message: known ? `no code at or after line ${line} in ${basename(path)}` : `${basename(path)} is not part of the kernel's debug info` };
+        }
+        bps.push({ id, kind: "source", addresses: r.addresses, condition: req.condition, hitCondition: req.hitCondition, logMessage: req.logMessage, hits: 0 });
+        return { id, verified: true, line: this.convertDebuggerLineToClient(r.line), source: this.source(r.file), instructionReference: hex32(r.addresses[0]!) };
+      }),
+    };
+    t.breakpoints.replace(`source:${path}`, bps);
+    this.sendResponse(response);
+  }
+
+  protected override breakpointLocationsRequest(response: DebugProtocol.BreakpointLocationsResponse, args: DebugProtocol.BreakpointLocationsArguments): void {
+    const t = this.need(response);
+    if (!t) return;
+    const path = args.source.path ? this.convertClientPathToDebugger(args.source.path) : "";
+    const locs = t.debugInfo.breakpointLocations(path, this.convertClientLineToDebugger(args.line), this.convertClientLineToDebugger(args.endLine ?? args.line));
+    response.body = { breakpoints: locs.map((l) => ({ line: this.convertDebuggerLineToClient(l.line), ...(l.column ? { column: this.convertDebuggerColumnToClient(l.column) } : {}) })) };
+    this.sendResponse(response);
+  }
+
+  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    const t = this.need(response);
+    if (!t) return;
+    const bps: CodeBreakpoint[] = [];
+    response.body = {
+      breakpoints: args.breakpoints.map((req) => {
+        const id = t.breakpoints.newId();
+        const address = this.functionBreakAddress(t, req.name.trim());
+        if (address === undefined) return { id, verified: false, message: `no function or symbol named "${req.name}"` };
+        bps.push({ id, kind: "function", addresses: [address], condition: req.condition, hitCondition: req.hitCondition, hits: 0 });
+        const loc = t.debugInfo.addressToLine(address);
+        return { id, verified: true, instructionReference: hex32(address), ...(loc ? { source: this.source(loc.file), line: this.convertDebuggerLineToClient(loc.line) } : {}) };
+      }),
+    };
+    t.breakpoints.replace("function", bps);
+    this.sendResponse(response);
+  }
+
+  /** A function's first line after its prologue (as gdb's `break fn`), a symbol, or `*ADDR`. */
+  private functionBreakAddress(t: Target, name: string): number | undefined {
+    if (name.startsWith("*")) {
+      const n = Number(name.slice(1).trim());
+      return Number.isInteger(n) ? n >>> 0 : undefined;
+    }
+    const fn = t.debugInfo.functionByName(name);
+    if (fn) {
+      const rows = t.debugInfo.lineTable().sequences.flat().filter((e) => e.address >= fn.lowPc && e.address < fn.highPc && e.isStmt).sort((a, b) => a.address - b.address);
+      const after = rows.find((e) => e.prologueEnd) ?? rows.find((e) => e.address > fn.lowPc && e.line !== rows[0]?.line);
+      return after?.address ?? fn.lowPc;
+    }
+    const sym = t.debugInfo.elf.symbolByName(name);
+    return sym ? sym.value >>> 0 : undefined;
+  }
+
+  protected override setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+    const t = this.need(response);
+    if (!t) return;
+    const bps: CodeBreakpoint[] = [];
+    response.body = {
+      breakpoints: args.breakpoints.map((req) => {
+        const id = t.breakpoints.newId();
+        const address = (Number(req.instructionReference) + (req.offset ?? 0)) >>> 0;
+        if (!Number.isFinite(Number(req.instructionReference)) || t.physical(address) === undefined || t.physical(address)! >= t.machine.cpu.ramBytes) {
+          return { id, verified: false, message: `${req.instructionReference} is not an address in guest RAM` };
+        }
+        bps.push({ id, kind: "instruction", addresses: [address], condition: req.condition, hitCondition: req.hitCondition, hits: 0 });
+        return { id, verified: true, instructionReference: hex32(address) };
+      }),
+    };
+    t.breakpoints.replace("instruction", bps);
+    this.sendResponse(response);
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    const ids = new Set([...(args.filters ?? []), ...(args.filterOptions ?? []).map((f) => f.filterId)]);
+    this.exceptionVectors = EXCEPTION_FILTERS.filter((f) => ids.has(f.id)).map((f) => f.vector);
+    this.target?.setExceptionVectors(this.exceptionVectors);
+    response.body = { breakpoints: [...ids].map((id) => ({ verified: EXCEPTION_FILTERS.some((f) => f.id === id) })) };
+    this.sendResponse(response);
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    const t = this.need(response);
+    if (!t) return;
+    const x = t.stopInfo?.exception;
+    if (!x) return this.fail(response, new Error("the guest did not stop on an exception"));
+    const details: string[] = [];
+    if (x.vector !== undefined) details.push(`vector ${x.vector}`);
+    if (x.errorCode !== undefined) details.push(`error code ${hex32(x.errorCode)}`);
+    if (x.cr2 !== undefined) details.push(`CR2 ${hex32(x.cr2)}`);
+    if (x.faultingEip !== undefined) details.push(`faulting EIP ${hex32(x.faultingEip)}${t.names.symbolize(x.faultingEip) ? ` <${t.names.symbolize(x.faultingEip)}>` : ""}`);
+    response.body = {
+      exceptionId: x.id,
+      description: x.description,
+      breakMode: x.breakMode,
+      details: { message: details.join(", ") || x.description, typeName: x.id, ...(x.faultingEip !== undefined ? { stackTrace: `at ${hex32(x.faultingEip)}` } : {}) },
+    };
+    this.sendResponse(response);
+  }
+
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    const t = this.whileStopped(response);
+    if (!t) return;
+    let address: number | undefined;
+    let size: number | undefined;
+    let what = args.name;
+    try {
+      if (args.asAddress) {
+        address = Number(args.name) >>> 0;
+        size = args.bytes ?? 4;
+      } else {
+        const found = args.variablesReference !== undefined ? this.vars!.valueIn(args.variablesReference, args.name)?.value : t.scope(args.frameId).evaluate(args.name);
+        if (found) {
+          address = addressOf(found);
+          size = sizeOf(found.type);
+        }
+      }
+    } catch {
+      address = undefined;
+    }
+    if (address === undefined || !size) {
+      response.body = { dataId: null, description: `${what} is not an object in guest memory` };
+    } else {
+      what = `${what} (${size} bytes at ${hex32(address)})`;
+      response.body = {
+        dataId: `${address}:${size}`,
+        description: t.supportsWatchpoints ? what : `${what}: data breakpoints are not yet supported by the VMM`,
+        accessTypes: ["write"],
+        canPersist: false,
+      };
+    }
+    this.sendResponse(response);
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    const t = this.need(response);
+    if (!t) return;
+    const watch: Watchpoint[] = [];
+    const results: DebugProtocol.Breakpoint[] = args.breakpoints.map((bp) => {
+      const id = t.breakpoints.newId();
+      const m = /^(\d+):(\d+)$/.exec(bp.dataId);
+      const phys = m ? t.physical(Number(m[1])) : undefined;
+      if (!m || phys === undefined) return { id, verified: false, message: `bad data breakpoint id ${bp.dataId}` };
+      if (bp.accessType && bp.accessType !== "write") return { id, verified: false, message: "only write data breakpoints are supported" };
+      watch.push({ id, address: phys, length: Number(m[2]) });
+      return { id, verified: true };
+    });
+    try {
+      t.setWatchpoints(watch);
+    } catch (e) {
+      for (const r of results) {
+        r.verified = false;
+        r.message = e instanceof Error ? e.message : String(e);
+      }
+    }
+    response.body = { breakpoints: results };
+    this.sendResponse(response);
+  }
+
+  // ---- execution ----------------------------------------------------------------------------
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    response.body = { threads: [{ id: THREAD_ID, name: "CPU 0" }] };
+    this.sendResponse(response);
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    const t = this.need(response);
+    if (!t) return;
+    response.body = { allThreadsContinued: true };
+    this.sendResponse(response);
+    t.continue();
+  }
+
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.target?.pause();
+    this.sendResponse(response);
+  }
+
+  private step(response: DebugProtocol.Response, granularity: DebugProtocol.SteppingGranularity | undefined, go: (t: Target, g: StepGranularity) => void): void {
+    const t = this.whileStopped(response);
+    if (!t) return;
+    this.sendResponse(response);
+    go(t, granularity ?? "line");
+  }
+
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.step(response, args.granularity, (t, g) => t.stepOver(g));
+  }
+
+  protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.step(response, args.granularity, (t, g) => t.stepIn(g));
+  }
+
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    this.step(response, args.granularity, (t, g) => t.stepOut(g));
+  }
+
+  // ---- state --------------------------------------------------------------------------------
+
+  private source(file: string): Source {
+    return new Source(basename(file), this.convertDebuggerPathToClient(file));
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    const t = this.whileStopped(response);
+    if (!t) return;
+    const frames = t.callStack();
+    const start = args.startFrame ?? 0;
+    const end = args.levels ? start + args.levels : frames.length;
+    response.body = {
+      totalFrames: frames.length,
+      stackFrames: frames.slice(start, end).map((f) => ({
+        id: f.index,
+        name: f.inlined ? `${f.name} [inlined]` : f.name,
+        line: f.line !== undefined && f.file ? this.convertDebuggerLineToClient(f.line) : 0,
+        column: f.column ? this.convertDebuggerColumnToClient(f.column) : 0,
+        instructionPointerReference: hex32(f.pc),
+        ...(f.file && f.line ? { source: this.source(f.file) } : { presentationHint: "subtle" as const }),
+      })),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    const t = this.whileStopped(response);
+    if (!t) return;
+    response.body = { scopes: this.vars!.scopes(args.frameId) };
+    this.sendResponse(response);
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    if (!this.whileStopped(response)) return;
+    response.body = { variables: this.vars!.variables(args.variablesReference, args.start, args.count, args.format?.hex ?? false) };
+    this.sendResponse(response);
+  }
+
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    if (!this.whileStopped(response)) return;
+    try {
+      const v = this.vars!.setVariable(args.variablesReference, args.name, args.value, args.format?.hex ?? false);
+      response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference, memoryReference: v.memoryReference };
+      this.sendResponse(response);
+      this.sendEvent(new InvalidatedEvent(["variables", "stacks"]));
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    const t = this.whileStopped(response);
+    if (!t) return;
+    try {
+      const scope = t.scope(args.frameId);
+      const dump = parseDump(args.expression);
+      if (dump) {
+        const v = scope.evaluate(dump.address);
+        // As gdb: arrays, structs and functions give their address, numbers and pointers their value.
+        const kind = resolveType(v.type).kind;
+        const lvalue = kind === "array" || kind === "struct" || kind === "union" || kind === "function";
+        const address = lvalue && addressOf(v) !== undefined ? addressOf(v)! : toNumber(v, t.memory) >>> 0;
+        response.body = { result: formatDump(address, dump, t.memory, (a) => t.names.symbolize(a)), variablesReference: 0, memoryReference: hex32(address) };
+      } else {
+        const v = scope.evaluate(args.expression);
+        const dv = this.vars!.valueVariable(args.expression, v, args.frameId ?? 0, args.format?.hex ?? false, args.expression);
+        response.body = { result: dv.value, type: dv.type, variablesReference: dv.variablesReference, indexedVariables: dv.indexedVariables, memoryReference: dv.memoryReference };
+      }
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  // ---- memory and code ----------------------------------------------------------------------
+
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    const t = this.whileStopped(response);
+    if (!t) return;
+    const address = (Number(args.memoryReference) + (args.offset ?? 0)) >>> 0;
+    if (!Number.isFinite(Number(args.memoryReference))) return this.fail(response, new Error(`bad memory reference ${args.memoryReference}`));
+    const count = Math.max(0, Math.min(args.count, 1 << 20));
+    // Read page by page; the first unreadable page ends the data.
+    const parts: Uint8Array[] = [];
+    let done = 0;
+    while (done < count) {
+      const at = (address + done) >>> 0;
+      const n = Math.min(count - done, 0x1000 - (at & 0xfff));
+      const b = t.memory.read(at, n);
+      if (!b) break;
+      parts.push(b);
+      done += n;
+    }
+    response.body = { address: hex32(address), data: Buffer.concat(parts).toString("base64"), unreadableBytes: count - done };
+    this.sendResponse(response);
+  }
+
+  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    const t = this.whileStopped(response);
+    if (!t) return;
+    const address = (Number(args.memoryReference) + (args.offset ?? 0)) >>> 0;
+    const data = new Uint8Array(Buffer.from(args.data, "base64"));
+    try {
+      t.memory.write(address, data);
+    } catch (e) {
+      return this.fail(response, e);
+    }
+    response.body = { bytesWritten: data.length };
+    this.sendResponse(response);
+    this.sendEvent(new MemoryEvent(hex32(address), 0, data.length));
+    this.sendEvent(new InvalidatedEvent(["variables"]));
+  }
+
+  protected override disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+    const t = this.whileStopped(response);
+    if (!t) return;
+    const base = (Number(args.memoryReference) + (args.offset ?? 0)) >>> 0;
+    const window = instructionWindow(t.memory, t.names, base, args.instructionOffset ?? 0, args.instructionCount);
+    let lastLine = "";
+    response.body = {
+      instructions: window.map((w) => {
+        const ins = w.instruction;
+        if (!ins) return { address: hex32(w.address), instruction: "??", presentationHint: "invalid" as const };
+        const out: DebugProtocol.DisassembledInstruction = {
+          address: hex32(ins.address),
+          instructionBytes: [...ins.bytes].map((b) => b.toString(16).padStart(2, "0")).join(" "),
+          instruction: ins.text,
+        };
+        const sym = t.names.symbolize(ins.address);
+        if (sym && !sym.includes("+")) out.symbol = sym;
+        const loc = t.debugInfo.addressToLine(ins.address);
+        const key = loc ? `${loc.file}:${loc.line}` : "";
+        if (loc && key !== lastLine) {
+          out.location = this.source(loc.file);
+          out.line = this.convertDebuggerLineToClient(loc.line);
+        }
+        lastLine = key;
+        return out;
+      }),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command === "lvmm/status") {
+      this.sendStatus(this.target?.isRunning ? "running" : "stopped");
+      this.sendResponse(response);
+      return;
+    }
+    void args;
+    super.customRequest(command, response, args);
+  }
+}

@@ -1,0 +1,79 @@
+// Names as an expression in one stack frame sees them: the frame's locals and parameters,
+// then globals and statics, functions, ELF symbols; and $registers. Used by evaluate, hovers,
+// watches, breakpoint conditions and log points.
+import type { DwarfType } from "./dwarf";
+import { variableValue, type CallFrame } from "./call-stack";
+import { evaluate, isTruthy, type EvaluationScope } from "./expression/evaluator";
+import { render } from "./values/render";
+import { C_TYPES, UINT, pointerTo, valueOf, type GuestMemory, type TypedValue } from "./values/typed-value";
+import type { Target } from "./target";
+
+const GPR_DWARF: Record<string, number> = { eax: 0, ecx: 1, edx: 2, ebx: 3, esp: 4, ebp: 5, esi: 6, edi: 7, eip: 8, eflags: 9 };
+const ALIASES: Record<string, string> = { pc: "eip", sp: "esp", fp: "ebp", flags: "eflags" };
+const CPU_ONLY = ["cs", "ds", "es", "fs", "gs", "ss", "cr0", "cr2", "cr3", "cr4"] as const;
+const VOID_PTR = pointerTo({ kind: "void" });
+
+export class FrameScope implements EvaluationScope {
+  readonly mem: GuestMemory;
+
+  constructor(
+    private readonly target: Target,
+    readonly frame: CallFrame | undefined,
+  ) {
+    this.mem = target.memory;
+  }
+
+  lookup(name: string): TypedValue | undefined {
+    const di = this.target.debugInfo;
+    const local = this.frame?.variables.find((v) => v.name === name);
+    if (local) return variableValue(di, local, this.frame, this.mem);
+    const g = di.globalByName(name, this.frame?.fn?.name);
+    if (g) return variableValue(di, g, this.frame, this.mem);
+    const fn = di.functionByName(name);
+    if (fn) return { type: { kind: "function", returnType: fn.returnType, params: fn.parameters.map((p) => p.type), variadic: false, prototyped: true }, place: { kind: "memory", address: fn.lowPc } };
+    const sym = di.elf.symbolByName(name);
+    if (sym) {
+      // No DWARF type: code labels act as functions, data as an unsigned int (cast for more).
+      const t: DwarfType = sym.type === "func" ? { kind: "function", returnType: { kind: "void" }, params: [], variadic: false, prototyped: false } : UINT;
+      return { type: t, place: { kind: "memory", address: sym.value >>> 0 } };
+    }
+    return undefined;
+  }
+
+  register(name: string): TypedValue | undefined {
+    const n = ALIASES[name] ?? name;
+    const dw = GPR_DWARF[n];
+    if (dw !== undefined && this.frame) {
+      const type = n === "eip" || n === "esp" || n === "ebp" ? VOID_PTR : UINT;
+      return { type, place: { kind: "register", reg: dw, frame: this.frame.regs } };
+    }
+    if ((CPU_ONLY as readonly string[]).includes(n)) {
+      const regs = this.target.machine.cpu.registers() as unknown as Record<string, number>;
+      return valueOf(UINT, regs[n]!);
+    }
+    return undefined;
+  }
+
+  type(name: string): DwarfType | undefined {
+    return this.target.names.type(name) ?? C_TYPES[name];
+  }
+
+  evaluate(expr: string): TypedValue {
+    return evaluate(expr, this);
+  }
+
+  truthy(expr: string): boolean {
+    return isTruthy(this.evaluate(expr), this.mem);
+  }
+
+  /** Expands `{expr}` in a log point message; a failing expression shows its error in place. */
+  interpolate(message: string): string {
+    return message.replace(/\{([^{}]+)\}/g, (_, expr: string) => {
+      try {
+        return render(this.evaluate(expr), { mem: this.mem, symbolize: (a) => this.target.names.symbolize(a) });
+      } catch (e) {
+        return `<${e instanceof Error ? e.message : String(e)}>`;
+      }
+    });
+  }
+}

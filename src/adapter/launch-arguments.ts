@@ -1,0 +1,212 @@
+// The `lvmm` launch configuration: its TypeScript type (the one source of truth that
+// package.json's configurationAttributes.launch is checked against), and the validation that
+// turns what launch.json sent into options the target can use, naming any argument that is wrong.
+import { readFileSync, statSync } from "node:fs";
+import { ElfError, validateKernel } from "../vmm/elf";
+
+/** A host UDP port forwarded to a guest UDP port over the NIC wire. */
+export interface UdpBridgeRule {
+  /** UDP port on 127.0.0.1 that the adapter listens on. */
+  hostPort: number;
+  /** UDP port of the guest service the datagrams go to (e.g. 7 for echo). */
+  guestPort: number;
+}
+
+/** Options of the replay issue; accepted and validated now, acted upon once recording lands. */
+export interface RecordOptions {
+  /** Record the session's nondeterministic inputs. */
+  enabled?: boolean;
+  /** File the recording is written to (.lvmmrec). */
+  path?: string;
+  /** Virtual ms between checkpoints. */
+  checkpointIntervalMs?: number;
+}
+
+/** What a launch.json configuration of type `lvmm` may carry besides type/request/name. */
+export interface LvmmLaunchOptions {
+  /** Multiboot ELF of the guest kernel (with DWARF for source-level debugging). */
+  kernel: string;
+  /** Guest command line. */
+  cmdline?: string;
+  /** Guest RAM in MiB. */
+  memoryMB?: number;
+  /** Virtual CPU speed, million instructions per virtual second. */
+  mips?: number;
+  /** Stop at the kernel's first instruction. */
+  stopOnEntry?: boolean;
+  /** Use v86's JIT for free-running slices. */
+  jit?: boolean;
+  /** Pace virtual time to wall-clock time while the guest runs (timers and network peers see real time). */
+  pace?: boolean;
+  /** Attach the e1000 NIC. */
+  nic?: boolean;
+  /** MAC address of the NIC, "52:54:00:12:34:56". */
+  mac?: string;
+  /** Host UDP ports bridged to guest UDP services. */
+  udpBridge?: UdpBridgeRule[];
+  /** Guest IPv4 address the bridge sends to (default: the ip= of cmdline, else 10.0.2.15). */
+  guestIp?: string;
+  /** Recording for time-travel replay (reserved). */
+  record?: RecordOptions;
+  /** Log the DAP traffic to the debug console. */
+  trace?: boolean;
+}
+
+type JsonType = "string" | "integer" | "number" | "boolean" | "array" | "object";
+type JsonTypeOf<T> = T extends string ? "string" : T extends number ? "integer" | "number" : T extends boolean ? "boolean" : T extends unknown[] ? "array" : "object";
+
+/**
+ * JSON type of each launch property. The mapped type makes tsc reject a missing, extra or
+ * mistyped entry, so this table is the TypeScript type in a form a test can compare with package.json.
+ */
+export const LAUNCH_PROPERTY_TYPES = {
+  kernel: "string",
+  cmdline: "string",
+  memoryMB: "integer",
+  mips: "number",
+  stopOnEntry: "boolean",
+  jit: "boolean",
+  pace: "boolean",
+  nic: "boolean",
+  mac: "string",
+  udpBridge: "array",
+  guestIp: "string",
+  record: "object",
+  trace: "boolean",
+} as const satisfies { [K in keyof LvmmLaunchOptions]-?: JsonTypeOf<NonNullable<LvmmLaunchOptions[K]>> } & Record<string, JsonType>;
+
+export const REQUIRED_LAUNCH_PROPERTIES: readonly (keyof LvmmLaunchOptions)[] = ["kernel"];
+
+/** A launch argument the user got wrong; the message names it and says what to do. */
+export class LaunchArgumentError extends Error {
+  override readonly name = "LaunchArgumentError";
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
+    super(`launch argument "${argument}": ${message}`);
+  }
+}
+
+/** Validated options, with defaults filled in and the kernel read. */
+export interface LaunchPlan {
+  kernelPath: string;
+  kernelBytes: Uint8Array;
+  cmdline: string;
+  memoryMB: number;
+  mips: number;
+  stopOnEntry: boolean;
+  jit: boolean;
+  pace: boolean;
+  nic: false | { mac?: Uint8Array };
+  udpBridge: UdpBridgeRule[];
+  guestIp: string;
+  record: RecordOptions | undefined;
+  trace: boolean;
+}
+
+function typeOfJson(v: unknown): string {
+  if (Array.isArray(v)) return "array";
+  if (v === null) return "null";
+  return typeof v;
+}
+
+function expect(name: string, v: unknown, type: JsonType): void {
+  const ok =
+    type === "integer" ? typeof v === "number" && Number.isInteger(v) : type === "array" ? Array.isArray(v) : type === "object" ? typeOfJson(v) === "object" : typeof v === type;
+  if (!ok) throw new LaunchArgumentError(name, `expected ${type === "integer" ? "an integer" : `a ${type}`}, got ${typeOfJson(v)} ${JSON.stringify(v)}`);
+}
+
+function parseMac(s: string): Uint8Array {
+  const m = /^([0-9a-f]{2})([:-][0-9a-f]{2}){5}$/i.exec(s);
+  if (!m) throw new LaunchArgumentError("mac", `"${s}" is not a MAC address like 52:54:00:12:34:56`);
+  const bytes = Uint8Array.from(s.split(/[:-]/).map((h) => parseInt(h, 16)));
+  if (bytes[0]! & 1) throw new LaunchArgumentError("mac", `"${s}" is a multicast address; the first byte must be even`);
+  return bytes;
+}
+
+function isIpv4(s: string): boolean {
+  const parts = s.split(".");
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+function port(name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535) throw new LaunchArgumentError(name, `expected a port number 1..65535, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Validates launch.json's arguments. Throws LaunchArgumentError naming the first bad one. */
+export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
+  for (const [name, type] of Object.entries(LAUNCH_PROPERTY_TYPES)) {
+    if (raw[name] !== undefined) expect(name, raw[name], type);
+  }
+  if (raw.kernel === undefined || raw.kernel === "") throw new LaunchArgumentError("kernel", "missing; set it to the guest's multiboot ELF, e.g. \"${workspaceFolder}/guest/build/ioengine.elf\"");
+  const kernelPath = raw.kernel as string;
+  let st;
+  try {
+    st = statSync(kernelPath);
+  } catch {
+    throw new LaunchArgumentError("kernel", `${kernelPath} does not exist; build the guest (make -C guest) or fix the path`);
+  }
+  if (!st.isFile()) throw new LaunchArgumentError("kernel", `${kernelPath} is not a file`);
+  const kernelBytes = new Uint8Array(readFileSync(kernelPath));
+  try {
+    validateKernel(kernelBytes);
+  } catch (e) {
+    if (e instanceof ElfError) throw new LaunchArgumentError("kernel", `${kernelPath} cannot be booted: ${e.message}`);
+    throw e;
+  }
+  const memoryMB = (raw.memoryMB as number | undefined) ?? 32;
+  if (memoryMB < 4 || memoryMB > 2048) throw new LaunchArgumentError("memoryMB", `must be 4..2048 MiB, got ${memoryMB}`);
+  const mips = (raw.mips as number | undefined) ?? 500;
+  if (!(mips > 0 && mips <= 100000)) throw new LaunchArgumentError("mips", `must be a positive number of million instructions per virtual second, got ${mips}`);
+  const cmdline = (raw.cmdline as string | undefined) ?? "";
+  if (/[\0\n]/.test(cmdline) || cmdline.length > 255) throw new LaunchArgumentError("cmdline", "must be one line of at most 255 characters");
+
+  const udpBridge = ((raw.udpBridge as unknown[] | undefined) ?? []).map((r, i) => {
+    const name = `udpBridge[${i}]`;
+    if (typeOfJson(r) !== "object") throw new LaunchArgumentError(name, `expected an object { "hostPort": N, "guestPort": N }, got ${JSON.stringify(r)}`);
+    const o = r as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (k !== "hostPort" && k !== "guestPort") throw new LaunchArgumentError(`${name}.${k}`, "unknown property; use hostPort and guestPort");
+    return { hostPort: port(`${name}.hostPort`, o.hostPort), guestPort: port(`${name}.guestPort`, o.guestPort) };
+  });
+  const hostPorts = new Set<number>();
+  for (const [i, r] of udpBridge.entries()) {
+    if (hostPorts.has(r.hostPort)) throw new LaunchArgumentError(`udpBridge[${i}].hostPort`, `port ${r.hostPort} is bridged twice`);
+    hostPorts.add(r.hostPort);
+  }
+  const nicOn = (raw.nic as boolean | undefined) ?? true;
+  if (!nicOn && udpBridge.length) throw new LaunchArgumentError("udpBridge", "needs the NIC; remove \"nic\": false or the bridge");
+  const mac = raw.mac !== undefined ? parseMac(raw.mac as string) : undefined;
+  const cmdIp = /(?:^|\s)ip=(\S+)/.exec(cmdline)?.[1];
+  const guestIp = (raw.guestIp as string | undefined) ?? cmdIp ?? "10.0.2.15";
+  if (!isIpv4(guestIp)) throw new LaunchArgumentError(raw.guestIp !== undefined ? "guestIp" : "cmdline", `"${guestIp}" is not an IPv4 address`);
+
+  let record: RecordOptions | undefined;
+  if (raw.record !== undefined) {
+    const o = raw.record as Record<string, unknown>;
+    const known: Record<string, JsonType> = { enabled: "boolean", path: "string", checkpointIntervalMs: "number" };
+    for (const [k, v] of Object.entries(o)) {
+      const t = known[k];
+      if (!t) throw new LaunchArgumentError(`record.${k}`, "unknown property; use enabled, path, checkpointIntervalMs");
+      expect(`record.${k}`, v, t);
+    }
+    if (o.checkpointIntervalMs !== undefined && !((o.checkpointIntervalMs as number) > 0)) throw new LaunchArgumentError("record.checkpointIntervalMs", "must be positive");
+    record = o as RecordOptions;
+  }
+  return {
+    kernelPath,
+    kernelBytes,
+    cmdline,
+    memoryMB,
+    mips,
+    stopOnEntry: (raw.stopOnEntry as boolean | undefined) ?? false,
+    jit: (raw.jit as boolean | undefined) ?? true,
+    pace: (raw.pace as boolean | undefined) ?? true,
+    nic: nicOn ? (mac ? { mac } : {}) : false,
+    udpBridge,
+    guestIp,
+    record,
+    trace: (raw.trace as boolean | undefined) ?? false,
+  };
+}

@@ -1,0 +1,155 @@
+// Stepping by source line and by instruction. Step over and step out run the guest at full
+// speed to temporary breakpoints (every instruction of the function outside the current line,
+// and the return address), checked against the frame's CFA so recursion and interrupt handlers
+// do not stop them; only step into single-steps, and only inside the current line.
+import { I386, type FunctionInfo } from "./dwarf";
+import { decode, decodeOne } from "./instructions";
+import type { TargetStop } from "./stop-description";
+import type { RunOutcome, Target, TempBreakpoints } from "./target";
+
+export type StepGranularity = "statement" | "line" | "instruction";
+
+/** Single steps step-into spends inside one line before it runs to the line's end instead. */
+const SINGLE_STEP_BUDGET = 20_000;
+const YIELD_EVERY = 512;
+const MAX_ROUNDS = 64;
+
+interface FunctionInstruction {
+  address: number;
+  /** Number of (inlined) frames at this address. */
+  depth: number;
+}
+
+const STEP: TargetStop = { reason: "step", description: "Paused after a step" };
+
+export class LineStepper {
+  private readonly code = new Map<number, FunctionInstruction[]>();
+
+  constructor(private readonly t: Target) {}
+
+  private finish(o: RunOutcome | undefined): TargetStop {
+    return !o || o.kind === "temp" ? STEP : this.t.outcomeToStop(o);
+  }
+
+  async stepIn(g: StepGranularity): Promise<TargetStop> {
+    if (g === "instruction" || !this.hasLines(this.pc)) return this.finish(await this.t.stepInstruction(false));
+    return this.lineStep(true);
+  }
+
+  async stepOver(g: StepGranularity): Promise<TargetStop> {
+    if (g === "instruction" || !this.hasLines(this.pc)) return this.finish(await this.t.stepInstruction(true));
+    return this.lineStep(false);
+  }
+
+  async stepOut(_g: StepGranularity): Promise<TargetStop> {
+    const di = this.t.debugInfo;
+    const pc = this.pc;
+    const { cfa, ret } = this.frameBounds();
+    const temps: TempBreakpoints = new Map();
+    const fn = di.functionAt(pc);
+    const depth = di.inlineFramesAt(pc).length;
+    if (fn && depth > 1) {
+      // Leaving an inlined call: stop at the first instruction of the enclosing frame.
+      for (const ins of this.instructionsOf(fn)) if (ins.depth < depth) temps.set(ins.address, () => this.t.currentCfa() === cfa);
+    }
+    if (ret !== undefined && cfa !== undefined) temps.set(ret, () => this.esp >= cfa);
+    if (temps.size === 0) {
+      return { ...this.finish(await this.t.stepInstruction(true)), text: "No caller frame to return to: stepped one instruction" };
+    }
+    return this.finish(await this.t.runWith(temps));
+  }
+
+  private get pc(): number {
+    return this.t.machine.cpu.pc;
+  }
+
+  private get esp(): number {
+    return this.t.machine.cpu.registers().esp;
+  }
+
+  private hasLines(pc: number): boolean {
+    return this.t.debugInfo.lineRangeAt(pc) !== undefined && this.t.debugInfo.functionAt(pc) !== undefined;
+  }
+
+  /** CFA of the innermost frame and the return address of its caller. */
+  private frameBounds(): { cfa: number | undefined; ret: number | undefined } {
+    const regs = this.t.registersForLookup();
+    const frames = this.t.debugInfo.unwind(regs, (a, n) => this.t.memory.read(a, n), { maxFrames: 2 });
+    return { cfa: frames[0]?.cfa, ret: frames[1]?.regs[I386.eip] };
+  }
+
+  private async lineStep(into: boolean): Promise<TargetStop> {
+    const di = this.t.debugInfo;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      if (this.t.pausePending) return { reason: "pause", description: "Paused" };
+      const start = this.pc;
+      const range = di.lineRangeAt(start);
+      const fn = di.functionAt(start);
+      if (!range || !fn) return round === 0 ? this.finish(await this.t.stepInstruction(!into)) : STEP;
+      let reached = false;
+      if (into) {
+        const r = await this.singleStepLine(range.start, range.end);
+        if (r.stop) return r.stop;
+        reached = r.left;
+      }
+      if (!reached) {
+        const depth = di.inlineFramesAt(this.pc).length;
+        const { cfa, ret } = this.frameBounds();
+        const temps: TempBreakpoints = new Map();
+        for (const ins of this.instructionsOf(fn)) {
+          if ((ins.address < range.start || ins.address >= range.end) && ins.depth <= depth) temps.set(ins.address, () => this.t.currentCfa() === cfa);
+        }
+        if (ret !== undefined && cfa !== undefined) temps.set(ret, () => this.esp >= cfa);
+        if (temps.size === 0) return this.finish(await this.t.stepInstruction(!into));
+        const o = await this.t.runWith(temps);
+        if (o.kind !== "temp") return this.t.outcomeToStop(o);
+      }
+      const now = this.pc;
+      const e = di.lineTable().entryAt(now);
+      if (!e || !di.functionAt(now)) return STEP; // returned into code without line info
+      if (e.address === now && e.isStmt && e.line !== 0) return STEP;
+      // Landed inside a line (back in the caller after a return): finish that line too.
+    }
+    return { ...STEP, text: "Stopped stepping after many partial lines" };
+  }
+
+  /**
+   * Step into: single-steps while pc stays in [start, end). A call into a function with line
+   * info stops there; a call into code without it runs to its return.
+   */
+  private async singleStepLine(start: number, end: number): Promise<{ stop?: TargetStop; left: boolean }> {
+    for (let n = 1; n <= SINGLE_STEP_BUDGET; n++) {
+      const pc = this.pc;
+      if (pc < start || pc >= end) return { left: true };
+      const ins = decodeOne((a, len) => this.t.memory.read(a, len), pc);
+      const espBefore = this.esp;
+      const o = await this.t.stepInstruction(false);
+      if (o) return { stop: this.t.outcomeToStop(o), left: true };
+      if (ins?.flow === "call") {
+        const now = this.pc;
+        if (this.hasLines(now)) return { stop: STEP, left: true };
+        const back = await this.t.runWith(new Map([[(pc + ins.length) >>> 0, () => this.esp >= espBefore]]));
+        if (back.kind !== "temp") return { stop: this.t.outcomeToStop(back), left: true };
+      }
+      if (n % YIELD_EVERY === 0) {
+        await this.t.yieldToEvents();
+        if (this.t.pausePending) return { stop: { reason: "pause", description: "Paused" }, left: true };
+      }
+    }
+    return { left: false };
+  }
+
+  /** Every instruction of a function with its inline depth (decoded once per function). */
+  private instructionsOf(fn: FunctionInfo): FunctionInstruction[] {
+    let list = this.code.get(fn.lowPc);
+    if (list) return list;
+    list = [];
+    for (const r of fn.ranges) {
+      const bytes = this.t.memory.read(r.low, r.high - r.low);
+      if (!bytes) continue;
+      for (const ins of decode(bytes, r.low)) list.push({ address: ins.address, depth: this.t.debugInfo.inlineFramesAt(ins.address).length });
+    }
+    this.code.set(fn.lowPc, list);
+    return list;
+  }
+}

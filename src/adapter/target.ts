@@ -1,0 +1,388 @@
+// The debug target: one guest machine on the LVMM with the kernel's debug info. It runs,
+// pauses and steps the guest, owns the user's breakpoints and reports why the guest stopped.
+// It knows nothing of the Debug Adapter Protocol; debug-session.ts translates.
+import { Machine } from "../vmm/machine";
+import type { RegisterName } from "../vmm/cpu-view";
+import type { StopReason } from "../vmm/stop-reason";
+import { deviceState, type DeviceState } from "../vmm/device-state";
+import { DebugInfo, I386 } from "./dwarf";
+import { BreakpointTable, type HitDecision } from "./breakpoint-table";
+import { dwarfRegisters, walkStack, type CallFrame } from "./call-stack";
+import { decodeOne } from "./instructions";
+import type { LaunchPlan } from "./launch-arguments";
+import { ProgramIndex } from "./program-index";
+import { describeVmStop, ERROR_CODE_VECTORS, type TargetStop } from "./stop-description";
+import { LineStepper, type StepGranularity } from "./stepping";
+import { FrameScope } from "./frame-scope";
+import type { GuestMemory } from "./values/typed-value";
+import { UdpBridge } from "./udp-bridge";
+
+/** The NIC's MAC when the launch configuration names none (the VMM's default). */
+const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
+
+export interface TargetListener {
+  stopped(stop: TargetStop): void;
+  output(text: string, category: "console" | "stdout" | "stderr" | "important"): void;
+  /** Run state changed ("running", "stopped", "crashed") or the clock moved. */
+  status(state: string): void;
+}
+
+/** A data breakpoint request, resolved to guest-physical memory. */
+export interface Watchpoint {
+  id: number;
+  address: number;
+  length: number;
+}
+
+/** The VMM's data-breakpoint entry point (added to Machine by the VMM; checked at run time). */
+interface WatchpointCapable {
+  setWatchpoints(w: Watchpoint[]): void;
+}
+
+/** A temporary debugger breakpoint: stop there when `when` says so. */
+export type TempBreakpoints = Map<number, () => boolean>;
+
+export type RunOutcome =
+  | { kind: "user"; address: number; decision: HitDecision }
+  | { kind: "temp"; address: number }
+  | { kind: "vm"; stop: StopReason };
+
+/** Exception filters offered in the Breakpoints view: id -> CPU vector. */
+export const EXCEPTION_FILTERS: { id: string; label: string; vector: number; description: string }[] = [
+  { id: "pf", label: "#PF page fault", vector: 14, description: "Stop when the guest takes a page fault (vector 14)." },
+  { id: "gp", label: "#GP general protection", vector: 13, description: "Stop when the guest takes a general-protection fault (vector 13)." },
+  { id: "ud", label: "#UD invalid opcode", vector: 6, description: "Stop when the guest executes an invalid opcode (vector 6)." },
+  { id: "df", label: "#DF double fault", vector: 8, description: "Stop when the guest takes a double fault (vector 8)." },
+  { id: "de", label: "#DE divide error", vector: 0, description: "Stop when the guest divides by zero (vector 0)." },
+];
+
+const STATUS_INTERVAL_MS = 500;
+
+export class Target {
+  readonly breakpoints = new BreakpointTable();
+  readonly names: ProgramIndex;
+  readonly memory: GuestMemory;
+  private readonly stepper: LineStepper;
+  private running: Promise<void> | undefined;
+  private pauseRequested = false;
+  private stack: CallFrame[] | undefined;
+  private watchpoints: Watchpoint[] = [];
+  private lastStop: TargetStop | undefined;
+  private disposed = false;
+  private bridge: UdpBridge | undefined;
+
+  private constructor(
+    readonly machine: Machine,
+    readonly debugInfo: DebugInfo,
+    readonly plan: LaunchPlan,
+    private readonly listener: TargetListener,
+  ) {
+    this.names = new ProgramIndex(debugInfo);
+    const cpu = machine.cpu;
+    this.memory = {
+      read: (address, length) => {
+        try {
+          return cpu.readLinear(address >>> 0, length);
+        } catch {
+          return undefined;
+        }
+      },
+      write: (address, bytes) => {
+        cpu.writeLinear(address >>> 0, bytes);
+        this.stack = undefined;
+      },
+    };
+    this.stepper = new LineStepper(this);
+    machine.serial.onByte(({ byte }) => this.serialByte(byte));
+  }
+
+  static async launch(plan: LaunchPlan, listener: TargetListener): Promise<Target> {
+    const di = DebugInfo.load(plan.kernelBytes);
+    const machine = await Machine.create({ kernel: plan.kernelBytes, cmdline: plan.cmdline, memoryMB: plan.memoryMB, mips: plan.mips, jit: plan.jit, nic: plan.nic });
+    const t = new Target(machine, di, plan, listener);
+    for (const w of di.warnings) listener.output(`lvmm: ${w}\n`, "console");
+    if (plan.udpBridge.length) {
+      try {
+        t.bridge = await UdpBridge.open(machine.wire, (plan.nic && plan.nic.mac) || DEFAULT_MAC, plan.guestIp, plan.udpBridge);
+      } catch (e) {
+        machine.destroy();
+        throw e;
+      }
+    }
+    return t;
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  get isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
+  get stopInfo(): TargetStop | undefined {
+    return this.lastStop;
+  }
+
+  get supportsWatchpoints(): boolean {
+    return typeof (this.machine as unknown as Partial<WatchpointCapable>).setWatchpoints === "function";
+  }
+
+  /** The call stack at the current stop (computed once per stop). */
+  callStack(): CallFrame[] {
+    if (!this.stack) {
+      const regs = dwarfRegisters(this.machine.cpu.registers());
+      this.stack = walkStack(this.debugInfo, this.names, regs, this.memory, (reg, value) => this.setDwarfRegister(reg, value));
+    }
+    return this.stack;
+  }
+
+  /** Expression scope of a frame (the innermost when undefined). */
+  scope(frameIndex?: number): FrameScope {
+    const frames = this.callStack();
+    return new FrameScope(this, frames[frameIndex ?? 0] ?? frames[0]);
+  }
+
+  devices(): DeviceState {
+    return deviceState(this.machine);
+  }
+
+  setRegister(name: RegisterName, value: number): void {
+    this.machine.cpu.setRegister(name, value >>> 0);
+    this.stack = undefined;
+  }
+
+  private setDwarfRegister(reg: number, value: number): void {
+    const name = (["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags"] as const)[reg];
+    if (!name) throw new Error(`register ${reg} cannot be written`);
+    this.setRegister(name, value);
+  }
+
+  /** Guest physical address of a linear address (identity when paging is off). */
+  physical(linear: number): number | undefined {
+    return this.machine.cpu.translate(linear >>> 0);
+  }
+
+  // ---- configuration -----------------------------------------------------------------------
+
+  setExceptionVectors(vectors: number[]): void {
+    this.machine.setExceptionStops(vectors);
+  }
+
+  /** Arms data breakpoints; throws when the VMM cannot watch memory yet. */
+  setWatchpoints(w: Watchpoint[]): void {
+    if (!this.supportsWatchpoints) {
+      if (w.length === 0) return;
+      throw new Error("data breakpoints are not yet supported by the VMM (Machine.setWatchpoints is missing)");
+    }
+    this.watchpoints = w;
+    (this.machine as unknown as WatchpointCapable).setWatchpoints(w);
+  }
+
+  // ---- run control -------------------------------------------------------------------------
+
+  /** Reports the entry stop (the machine is created stopped before the first instruction). */
+  stopOnEntry(): void {
+    this.report({ reason: "entry", description: "Paused on the kernel's entry point" });
+  }
+
+  continue(): void {
+    this.start(async () => this.outcomeToStop(await this.runWith(new Map())));
+  }
+
+  pause(): void {
+    if (!this.running) return;
+    this.pauseRequested = true;
+    this.machine.pause();
+  }
+
+  stepIn(granularity: StepGranularity): void {
+    this.start(() => this.stepper.stepIn(granularity));
+  }
+
+  stepOver(granularity: StepGranularity): void {
+    this.start(() => this.stepper.stepOver(granularity));
+  }
+
+  stepOut(granularity: StepGranularity): void {
+    this.start(() => this.stepper.stepOut(granularity));
+  }
+
+  /** Moves EIP (Run to Cursor's "jump" variant, and the Disassembly view's "set next statement"). */
+  jumpTo(address: number): void {
+    this.setRegister("eip", address);
+    this.report({ reason: "step", description: "Moved the instruction pointer" });
+  }
+
+  /** Waits until the current run (if any) has reported its stop. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private start(action: () => Promise<TargetStop>): void {
+    if (this.running || this.disposed) return;
+    this.pauseRequested = false;
+    this.stack = undefined;
+    this.listener.status("running");
+    const timer = setInterval(() => this.listener.status("running"), STATUS_INTERVAL_MS);
+    this.running = (async () => {
+      let stop: TargetStop;
+      try {
+        stop = await action();
+      } catch (e) {
+        stop = { reason: "exception", description: "Debugger error", text: `the debugger failed while running the guest: ${e instanceof Error ? e.stack ?? e.message : String(e)}` };
+      } finally {
+        clearInterval(timer);
+      }
+      this.running = undefined;
+      if (!this.disposed) this.report(stop);
+    })();
+  }
+
+  private report(stop: TargetStop): void {
+    this.stack = undefined;
+    this.lastStop = stop;
+    this.listener.status(this.machine.isDead ? "crashed" : "stopped");
+    this.listener.stopped(stop);
+  }
+
+  /** Converts a run outcome into the stop the user sees. */
+  outcomeToStop(o: RunOutcome): TargetStop {
+    if (o.kind === "user") {
+      const kind = o.decision.kind ?? "source";
+      const reason = kind === "function" ? "function breakpoint" : kind === "instruction" ? "instruction breakpoint" : "breakpoint";
+      const text = o.decision.errors.length ? o.decision.errors.join("\n") : undefined;
+      return { reason, description: `Paused on ${reason}`, hitBreakpointIds: o.decision.ids, ...(text ? { text } : {}) };
+    }
+    if (o.kind === "temp") return { reason: "step", description: "Paused after a step" };
+    return this.vmStop(o.stop);
+  }
+
+  vmStop(s: StopReason): TargetStop {
+    let faultingEip: number | undefined;
+    if (s.kind === "exception" && s.vector !== 8) {
+      const esp = this.machine.cpu.registers().esp;
+      const at = ERROR_CODE_VECTORS.has(s.vector) ? esp + 4 : esp;
+      const b = this.memory.read(at, 4);
+      if (b) faultingEip = new DataView(b.buffer, b.byteOffset).getUint32(0, true);
+    }
+    return describeVmStop(s, faultingEip);
+  }
+
+  /**
+   * Runs the guest with the user's breakpoints plus `temps` until something stops it: a user
+   * breakpoint that decides to stop (conditions, hit counts; log points print and go on), a
+   * temporary breakpoint whose predicate holds, or any stop of the machine itself.
+   */
+  async runWith(temps: TempBreakpoints): Promise<RunOutcome> {
+    const linearOf = new Map<number, number>();
+    for (const a of [...this.breakpoints.addresses, ...temps.keys()]) {
+      const p = this.physical(a);
+      if (p !== undefined) linearOf.set(p, a);
+    }
+    for (;;) {
+      if (this.pauseRequested || this.disposed) return { kind: "vm", stop: { kind: "paused" } };
+      this.machine.breakpoints.set(linearOf.keys());
+      const r = await this.machine.runAsync({}, { pace: this.plan.pace });
+      if (r.kind === "paused" && !this.pauseRequested && !this.disposed) continue;
+      if (r.kind !== "breakpoint") return { kind: "vm", stop: r };
+      const address = linearOf.get(r.address) ?? r.address;
+      this.stack = undefined;
+      const user = this.checkUserBreakpoint(address);
+      if (user) return user;
+      const temp = temps.get(address);
+      if (temp && temp()) return { kind: "temp", address };
+    }
+  }
+
+  /** Counts a user breakpoint hit at the current pc; returns the outcome when it should stop. */
+  checkUserBreakpoint(address: number): RunOutcome | undefined {
+    if (this.breakpoints.at(address).length === 0) return undefined;
+    const scope = this.scope(0);
+    const decision = this.breakpoints.hit(
+      address,
+      (expr) => scope.truthy(expr),
+      (msg) => scope.interpolate(msg),
+    );
+    for (const line of decision.logs) this.listener.output(line + "\n", "console");
+    return decision.stop || decision.errors.length ? { kind: "user", address, decision } : undefined;
+  }
+
+  /** Executes one instruction; an interrupt taken on the way is run through to its return. */
+  async stepInstruction(overCalls: boolean): Promise<RunOutcome | undefined> {
+    const cpu = this.machine.cpu;
+    const before = cpu.registers();
+    const pc = cpu.pc;
+    const ins = decodeOne((a, n) => this.memory.read(a, n), pc);
+    this.stack = undefined;
+    if (ins && overCalls && (ins.flow === "call" || ins.flow === "interrupt")) {
+      const ret = (pc + ins.length) >>> 0;
+      return this.runWith(new Map([[ret, () => cpu.registers().esp >= before.esp]]));
+    }
+    const r = this.machine.step();
+    if (r.kind !== "limit") return { kind: "vm", stop: r };
+    const resume = this.interruptReturnPoint(before.esp, pc, ins ? pc + ins.length : undefined, before.cs, ins?.flow);
+    if (resume !== undefined) {
+      const o = await this.runWith(new Map([[resume, () => cpu.registers().esp >= before.esp]]));
+      if (o.kind !== "temp") return o;
+    }
+    const user = this.checkUserBreakpoint(cpu.pc);
+    return user;
+  }
+
+  /**
+   * After one step from `pc` with stack pointer `esp`: if the CPU entered an interrupt or
+   * exception handler instead of (or right after) the instruction, the address it will iret to.
+   * The CPU pushed EFLAGS, CS, EIP just below the old ESP (same privilege level, no stack switch).
+   */
+  private interruptReturnPoint(esp: number, pc: number, next: number | undefined, cs: number, flow: string | undefined): number | undefined {
+    if (flow === "call") return undefined;
+    const now = this.machine.cpu.registers();
+    if (now.esp > esp - 12) return undefined;
+    if (now.eip === next && flow !== "interrupt") return undefined;
+    const frame = this.memory.read((esp - 12) >>> 0, 12);
+    if (!frame) return undefined;
+    const dv = new DataView(frame.buffer, frame.byteOffset);
+    const eip = dv.getUint32(0, true);
+    const pushedCs = dv.getUint32(4, true) & 0xffff;
+    if (pushedCs !== cs || (eip !== pc && eip !== next)) return undefined;
+    return eip;
+  }
+
+  registersForLookup(): (number | undefined)[] {
+    return dwarfRegisters(this.machine.cpu.registers());
+  }
+
+  /** CFA of the innermost frame as the stepper compares it. */
+  currentCfa(): number | undefined {
+    const regs = this.registersForLookup();
+    return this.debugInfo.cfaAt(regs[I386.eip]!, regs, (a, n) => this.memory.read(a, n));
+  }
+
+  yieldToEvents(): Promise<void> {
+    return new Promise((r) => setImmediate(r));
+  }
+
+  get pausePending(): boolean {
+    return this.pauseRequested || this.disposed;
+  }
+
+  // ---- serial console ----------------------------------------------------------------------
+
+  private line = "";
+  private serialByte(byte: number): void {
+    if (byte === 13) return;
+    this.line += String.fromCharCode(byte);
+    if (byte === 10 || this.line.length >= 512) {
+      this.listener.output(this.line, "stdout");
+      this.line = "";
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.bridge?.close();
+    this.machine.pause();
+    const done = (this.running ?? Promise.resolve()).catch(() => undefined);
+    void done.then(() => this.machine.destroy());
+  }
+}
