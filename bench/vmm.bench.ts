@@ -1,0 +1,162 @@
+// LVMM core figures: guest MIPS against v86's stock run() on the same compute-bound guest
+// (side by side, alternating), UDP echo round trips per second through the e1000 model and the
+// guest driver, boot-to-banner cost, and peak RSS for a 32 MiB guest.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { V86 } from "v86";
+import { Machine } from "../src/vmm/machine";
+import { KERNEL_PATH, bootGuest, captureTx, udpToGuest, ROOT } from "../test/helpers/guest";
+import { fmt, median, row, sideBySide } from "./lib/report";
+
+const kernel = new Uint8Array(readFileSync(KERNEL_PATH));
+const CHUNK = /^compute chunk 1\//;
+const DONE = /^compute done/;
+
+/** MIPS of the LVMM's own loop over the compute window (chunk 1 printed .. done printed). */
+async function lvmmMips(): Promise<number> {
+  const m = await Machine.create({ kernel, cmdline: "workload=compute quiet", nic: false });
+  let t0 = 0;
+  let i0 = 0;
+  let mips = 0;
+  m.serial.onLine((line) => {
+    if (CHUNK.test(line)) {
+      t0 = performance.now();
+      i0 = m.icountNumber;
+    } else if (DONE.test(line)) {
+      mips = (m.icountNumber - i0) / (performance.now() - t0) / 1000;
+      m.requestStop("done");
+    }
+  });
+  await m.runAsync({ untilNs: 60e9 });
+  m.destroy();
+  return mips;
+}
+
+/** MIPS of stock v86 (its own run() and timing) over the same window. */
+async function stockMips(): Promise<number> {
+  const e = new V86({
+    wasm_path: require.resolve("v86/build/v86.wasm"),
+    memory_size: 32 * 1024 * 1024,
+    vga_memory_size: 256 * 1024,
+    multiboot: { buffer: kernel.slice().buffer },
+    cmdline: "workload=compute quiet",
+    autostart: false,
+    disable_speaker: true,
+  } as ConstructorParameters<typeof V86>[0]);
+  await new Promise<void>((r) => e.add_listener("emulator-loaded", () => r()));
+  return new Promise<number>((resolve) => {
+    let line = "";
+    let t0 = 0;
+    let i0 = 0;
+    e.add_listener("serial0-output-byte", (b: number) => {
+      if (b !== 10) {
+        line += String.fromCharCode(b);
+        return;
+      }
+      if (CHUNK.test(line)) {
+        t0 = performance.now();
+        i0 = e.get_instruction_counter();
+      } else if (DONE.test(line)) {
+        const n = (e.get_instruction_counter() - i0) >>> 0;
+        const mips = n / (performance.now() - t0) / 1000;
+        e.stop();
+        e.destroy();
+        resolve(mips);
+      }
+      line = "";
+    });
+    e.run();
+  });
+}
+
+async function echoRoundTrips(): Promise<{ perSecond: number; virtualUs: number }> {
+  const m = await bootGuest({ cmdline: "quiet" });
+  const n = 2000;
+  let replies = 0;
+  const tx = captureTx(m);
+  const off = m.wire.onTransmit(() => {
+    replies++;
+    m.requestStop("reply");
+  });
+  const payload = new Uint8Array(64);
+  const v0 = m.nowNs;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    m.wire.inject(udpToGuest(payload, 40000 + (i & 1023)));
+    m.run({ untilNs: m.nowNs + 10e6 });
+  }
+  const wall = performance.now() - t0;
+  const virt = m.nowNs - v0;
+  off();
+  tx.stop();
+  m.destroy();
+  if (replies !== n) throw new Error(`expected ${n} replies, got ${replies}`);
+  return { perSecond: n / (wall / 1000), virtualUs: virt / n / 1000 };
+}
+
+async function bootToBanner(): Promise<{ instructions: number; ms: number }> {
+  const t0 = performance.now();
+  const m = await Machine.create({ kernel });
+  let at = 0;
+  m.serial.onLine((l) => {
+    if (/^LVMM I\/O engine/.test(l)) {
+      at = m.icountNumber;
+      m.requestStop("banner");
+    }
+  });
+  m.run({ untilNs: 1e9 });
+  const ms = performance.now() - t0;
+  m.destroy();
+  return { instructions: at, ms };
+}
+
+function peakRss(): number {
+  const script = `
+    const { Machine } = require(${JSON.stringify(`${ROOT}/src/vmm/machine`)});
+    const k = require("node:fs").readFileSync(${JSON.stringify(KERNEL_PATH)});
+    Machine.create({ kernel: k, memoryMB: 32 }).then((m) => {
+      m.run({ untilNs: 2e9 });
+      console.log(process.resourceUsage().maxRSS);
+      process.exit(0);
+    });`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: ROOT, encoding: "utf8" });
+  return Number(r.stdout.trim().split("\n").pop()) / 1024;
+}
+
+/** Each MIPS run gets a fresh process: v86 keeps its clock in a static shared by instances. */
+function inChild(which: "lvmm" | "stock"): Promise<number> {
+  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, `--mips-${which}`], { cwd: ROOT, encoding: "utf8" });
+  const n = Number(r.stdout.trim().split("\n").pop());
+  if (!Number.isFinite(n)) throw new Error(`${which} run failed: ${r.stderr}`);
+  return Promise.resolve(n);
+}
+
+async function main(): Promise<void> {
+  const child = process.argv.find((a) => a.startsWith("--mips-"));
+  if (child) {
+    console.log(child === "--mips-lvmm" ? await lvmmMips() : await stockMips());
+    return;
+  }
+  console.log("LVMM core (issue: LVMM core)");
+  const rounds = 3;
+  const r = await sideBySide(rounds, () => inChild("lvmm"), () => inChild("stock"));
+  const lv = median(r.a);
+  const st = median(r.b);
+  row("compute guest MIPS, LVMM loop (median of 3)", fmt(lv), `runs ${r.a.map((x) => fmt(x, 0)).join(", ")}`);
+  row("compute guest MIPS, stock v86 run() (median of 3)", fmt(st), `runs ${r.b.map((x) => fmt(x, 0)).join(", ")}`);
+  row("ratio LVMM / stock (target >= 0.95)", fmt(lv / st, 3));
+  const e = await echoRoundTrips();
+  row("UDP echo round trips per second (wire -> e1000 -> guest)", fmt(e.perSecond, 0), `${fmt(e.virtualUs, 1)} virtual us each`);
+  const b = await bootToBanner();
+  row("boot to banner: instructions", String(b.instructions));
+  row("boot to banner: ms (incl. v86 instantiation)", fmt(b.ms, 0));
+  row("peak RSS, 32 MiB guest, 2 virtual s (MiB)", fmt(peakRss(), 0));
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
