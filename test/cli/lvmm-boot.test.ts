@@ -75,3 +75,13 @@ describe("lvmm boot", () => {
     return out;
   }
 });
+
+describe("lvmm demo (npm start)", () => {
+  it("boots paced, bridges the echo service to 127.0.0.1 and gets every ping back", () => {
+    const r = spawnSync(process.execPath, [CLI, "demo", "--seconds", "3", "--pings", "3", "--port", "0"], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /guest UDP echo \(port 7\) is bridged to udp:\/\/127\.0\.0\.1:\d+/);
+    assert.match(r.stdout, /\[lvmm\] 3\/3 echoes received/);
+    assert.match(r.stdout, /^lvmm: limit reached: \d+ instructions, virtual time 3\.000000 s/m);
+  });
+});
