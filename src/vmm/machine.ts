@@ -29,6 +29,8 @@ export interface MachineOptions {
   mips?: number;
   /** Use v86's JIT for fast slices (default true). Exact stepping always interprets. */
   jit?: boolean;
+  /** A disk image for the primary IDE master (the delivery engine's media disk). */
+  disk?: Uint8Array;
   /** The e1000 NIC; false for none. */
   nic?: { mac?: Uint8Array } | false;
   /** Seed for the guest-visible random source (RDRAND). */
@@ -88,7 +90,7 @@ export class Machine {
 
   private constructor(
     private readonly vm: V86Instance,
-    readonly options: Required<Omit<MachineOptions, "nic">> & { nic: MachineOptions["nic"] },
+    readonly options: Required<Omit<MachineOptions, "nic" | "disk">> & { nic: MachineOptions["nic"] },
     private readonly hooks: V86HostHooks,
     bind: (m: Machine) => void,
   ) {
@@ -135,6 +137,7 @@ export class Machine {
       ...opts,
       nic: opts.nic,
     };
+    if (opts.disk && opts.disk.length % 512 !== 0) throw new RangeError(`disk image size must be a multiple of 512 bytes, got ${opts.disk.length}`);
     if (!(options.memoryMB >= 4 && options.memoryMB <= 2048)) throw new RangeError(`memoryMB must be 4..2048, got ${options.memoryMB}`);
     if (!(options.mips > 0)) throw new RangeError(`mips must be positive, got ${options.mips}`);
     const ramBytes = options.memoryMB * 1024 * 1024;
@@ -157,6 +160,7 @@ export class Machine {
       cmdline: options.cmdline,
       memoryBytes: options.memoryMB * 1024 * 1024,
       hooks,
+      ...(opts.disk ? { disk: opts.disk } : {}),
     });
     return new Machine(vm, options, hooks, (m) => (machine = m));
   }
