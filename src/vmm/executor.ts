@@ -78,6 +78,9 @@ export class Executor {
   set exceptionMask(mask: number) {
     this.vm.controls.excMask.value = mask | 0;
   }
+  get exceptionMask(): number {
+    return this.vm.controls.excMask.value as number;
+  }
 
   get halted(): boolean {
     return this.vm.cpu.in_hlt[0] !== 0;

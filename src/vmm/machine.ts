@@ -18,6 +18,8 @@ import { activate, instantiateV86, type V86HostHooks, type V86Instance } from ".
 import { validateKernel } from "./elf";
 import { SerialConsole } from "./serial-console";
 import { InputJournal, comparePoint, type InputEvent } from "./journal";
+import { Timeline } from "./timeline";
+import { Watchpoints, type Watchpoint } from "./watchpoints";
 
 export interface MachineOptions {
   /** The multiboot ELF kernel. */
@@ -64,6 +66,9 @@ export class Machine {
   readonly serial: SerialConsole;
   readonly nic: E1000Pci | undefined;
   readonly breakpoints: Breakpoints;
+  /** Data breakpoints on guest memory (see watchpoints.ts). */
+  readonly watchpoints: Watchpoints;
+  private timelineInstance: Timeline | undefined;
   private readonly exec: Executor;
   private readonly clock: VirtualClock;
   private readonly devices: SyncDevice[] = [];
@@ -100,6 +105,7 @@ export class Machine {
     this.wire = new Wire();
     this.serial = new SerialConsole(vm, () => this.exec.icount);
     this.breakpoints = new Breakpoints(vm);
+    this.watchpoints = new Watchpoints(this);
     this.hangWatchdogNs = options.hangWatchdogMs * 1e6;
     this.maxQuantumNs = options.maxQuantumMs * 1e6;
     this.rng = options.seed >>> 0 || 0x9e3779b9;
@@ -241,6 +247,26 @@ export class Machine {
     this.hostStop ??= kind === "device-fault" ? { kind, device: detail.split(":")[0]!, detail } : { kind, detail };
   }
 
+  /** Stop when one of these guest-physical ranges changes (a CPU store or a device's DMA). */
+  setWatchpoints(list: Watchpoint[]): void {
+    this.watchpoints.set(list);
+  }
+
+  /** Checkpoints and exact seeks over this run (created on first use). */
+  get timeline(): Timeline {
+    return (this.timelineInstance ??= new Timeline(this));
+  }
+
+  /**
+   * Executes to exactly `icount` as the guest would run undisturbed: no breakpoints, exception
+   * or watchpoint stops. Used to re-execute the past; returns a reason only if the guest died.
+   */
+  advanceTo(icount: number): StopReason | undefined {
+    if (this.exec.icount > icount) throw new RangeError(`advanceTo(${icount}) is behind the machine (at ${this.exec.icount}): seek instead`);
+    const stop = this.runInternal({ untilIcount: icount }, undefined, undefined, true);
+    return stop && stop.kind !== "limit" ? stop : undefined;
+  }
+
   /** Asks a running runAsync to stop at its next chunk boundary. */
   pause(): void {
     this.pauseRequested = true;
@@ -269,17 +295,21 @@ export class Machine {
    * The core loop. Returns a stop reason, or undefined when `shouldYield` asked to yield or the
    * pace limit was reached (nothing about the guest changes at such a point).
    */
-  private runInternal(limit: RunLimit, shouldYield?: () => boolean, paceNs?: number): StopReason | undefined {
+  private runInternal(limit: RunLimit, shouldYield?: () => boolean, paceNs?: number, quiet = false): StopReason | undefined {
     if (this.dead) return this.dead;
     activate(this.hooks);
     const untilIcount = limit.untilIcount ?? Infinity;
-    const yieldOrStop = (): boolean => this.hostStop !== undefined || (shouldYield?.() ?? false);
+    const yieldOrStop = (): boolean => (!quiet && this.hostStop !== undefined) || (shouldYield?.() ?? false);
     const untilNs = limit.untilNs ?? Infinity;
-    this.breakpoints.plant(this.cpu.pc);
-    let resumedFrom: number | undefined = this.cpu.pc;
+    const watching = !quiet && this.watchpoints.armed;
+    const exceptionMask = this.exec.exceptionMask;
+    if (quiet) this.exec.exceptionMask = 0;
+    else this.breakpoints.plant(this.cpu.pc);
+    if (watching) this.watchpoints.arm();
+    let resumedFrom: number | undefined = quiet ? undefined : this.cpu.pc;
     try {
       for (;;) {
-        if (this.hostStop !== undefined) {
+        if (!quiet && this.hostStop !== undefined) {
           const stop = this.hostStop;
           this.hostStop = undefined;
           return stop;
@@ -294,12 +324,12 @@ export class Machine {
             return { kind: "limit" };
           }
           if (paceNs !== undefined && due > paceNs) return undefined;
-          const stop = this.sync(due);
+          const stop = this.sync(due) ?? (watching ? this.watchpoints.check(true) : undefined);
           if (stop) return stop;
           continue;
         }
         if (icount >= this.clock.icountAt(due)) {
-          const stop = this.sync(due);
+          const stop = this.sync(due) ?? (watching ? this.watchpoints.check(true) : undefined);
           if (stop) return stop;
           continue;
         }
@@ -329,12 +359,13 @@ export class Machine {
           this.breakpoints.plant();
           continue;
         }
-        const stop = this.stopFor(end);
+        const stop = this.stopFor(end) ?? (watching ? this.watchpoints.check(false) : undefined);
         if (stop) return stop;
-        if (end.kind === "reached" && this.exec.icount < target && this.hostStop === undefined) return undefined; // yielded
+        if (end.kind === "reached" && this.exec.icount < target && (quiet || this.hostStop === undefined)) return undefined; // yielded
       }
     } finally {
       this.breakpoints.unplant();
+      this.exec.exceptionMask = exceptionMask;
     }
   }
 
@@ -372,15 +403,23 @@ export class Machine {
     let input: number | undefined;
     if (this.replay) {
       input = this.journal.at(this.replay.index)?.ns;
-    } else {
-      const frame = this.wire.nextNs();
-      if (frame === -1 || this.serial.hasPendingInput) {
-        input = this.exec.halted ? Math.max(this.clock.seenNs, this.paceNs ?? this.clock.seenNs) : this.nowNs;
-      } else {
-        input = frame;
+      // Past the last journaled input, live inputs follow, but never before the present.
+      if (input === undefined) {
+        const live = this.liveInputNs();
+        if (live !== undefined) input = Math.max(live, this.replay.present.ns);
       }
+    } else {
+      input = this.liveInputNs();
     }
     return input === undefined ? this.nextSyncNs : Math.min(this.nextSyncNs, input);
+  }
+
+  private liveInputNs(): number | undefined {
+    const frame = this.wire.nextNs();
+    if (frame === -1 || this.serial.hasPendingInput) {
+      return this.exec.halted ? Math.max(this.clock.seenNs, this.paceNs ?? this.clock.seenNs) : this.nowNs;
+    }
+    return frame;
   }
 
   /** Processes a sync point at the current exact instruction count (at `idleNs` if idle). */
@@ -442,8 +481,8 @@ export class Machine {
         this.applyInput(e);
         this.replay.index++;
       }
-      if (this.replay.index >= this.journal.length && comparePoint(point, this.replay.present) >= 0) this.replay = undefined;
-      return;
+      if (this.replay.index < this.journal.length || comparePoint(point, this.replay.present) < 0) return;
+      this.replay = undefined; // back at the present: live inputs from here on
     }
     for (const bytes of this.wire.takeDue(ns)) this.journalInput({ kind: "frame", icount, ns, bytes });
     const text = this.serial.takePendingInput();

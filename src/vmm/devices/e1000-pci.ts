@@ -19,7 +19,14 @@ export interface E1000PciOptions {
 
 export const E1000_DEFAULTS = { mmioBase: 0xfe000000, slot: 5, irq: 11 } as const;
 
-export class E1000Pci implements SyncDevice<E1000State> {
+/** The model's state plus the line edge bookkeeping done between sync points. */
+export interface E1000PciState {
+  model: E1000State;
+  level: boolean;
+  deasserted: boolean;
+}
+
+export class E1000Pci implements SyncDevice<E1000PciState> {
   readonly name = "e1000";
   readonly irq: number;
   readonly model: E1000;
@@ -84,14 +91,14 @@ export class E1000Pci implements SyncDevice<E1000State> {
     this.model.advance(nowNs);
   }
 
-  getState(): E1000State {
-    return this.model.getState();
+  getState(): E1000PciState {
+    return { model: this.model.getState(), level: this.level, deasserted: this.deasserted };
   }
 
-  setState(state: E1000State): void {
-    this.model.setState(state);
-    this.level = this.model.irqAsserted;
-    this.deasserted = false;
+  setState(state: E1000PciState): void {
+    this.model.setState(state.model);
+    this.level = state.level;
+    this.deasserted = state.deasserted;
   }
 }
 

@@ -1,0 +1,102 @@
+// Checkpoints along a run and exact seeks between them: restore the nearest checkpoint at or
+// before a target and re-execute from the input journal. Because a run is a pure function of
+// its inputs, a seek reaches exactly the state the machine had there.
+import type { Machine } from "./machine";
+import { restoreSnapshot, saveSnapshot, type Snapshot } from "./snapshot";
+import type { StopReason } from "./stop-reason";
+
+export interface Checkpoint {
+  icount: number;
+  ns: number;
+  snapshot: Snapshot;
+  /** Approximate size (v86 state), for the memory bound. */
+  bytes: number;
+}
+
+export interface TimelineOptions {
+  /** Take a checkpoint every this many instructions of forward execution (default 50M). */
+  interval?: number;
+  /** Keep at most this many bytes of checkpoints (default 256 MiB); older ones are thinned. */
+  maxBytes?: number;
+}
+
+export class Timeline {
+  private points: Checkpoint[] = [];
+  readonly interval: number;
+  readonly maxBytes: number;
+  private totalBytes = 0;
+
+  constructor(private readonly machine: Machine, opts: TimelineOptions = {}) {
+    this.interval = opts.interval ?? 50_000_000;
+    this.maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
+  }
+
+  get checkpoints(): readonly Checkpoint[] {
+    return this.points;
+  }
+
+  get memoryBytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Takes a checkpoint at the current point (unless one exists there). */
+  checkpoint(): Checkpoint {
+    const icount = this.machine.icountNumber;
+    const existing = this.points.find((p) => p.icount === icount);
+    if (existing) return existing;
+    const snapshot = saveSnapshot(this.machine);
+    const cp = { icount, ns: snapshot.clock.syncNs, snapshot, bytes: snapshot.v86.byteLength };
+    let i = this.points.length;
+    while (i > 0 && this.points[i - 1]!.icount > icount) i--;
+    this.points.splice(i, 0, cp);
+    this.totalBytes += cp.bytes;
+    this.thin();
+    return cp;
+  }
+
+  /** A checkpoint if the last one is at least `interval` instructions behind. */
+  maybeCheckpoint(): void {
+    const last = this.points[this.points.length - 1];
+    if (!last || this.machine.icountNumber - last.icount >= this.interval) this.checkpoint();
+  }
+
+  /** The latest checkpoint at or before `icount`. */
+  before(icount: number): Checkpoint | undefined {
+    let best: Checkpoint | undefined;
+    for (const p of this.points) if (p.icount <= icount) best = p;
+    return best;
+  }
+
+  /**
+   * Moves the machine to exactly `icount` by re-execution from a checkpoint. Returns a stop
+   * reason only if re-execution could not get there (the guest died on the way).
+   */
+  seek(icount: number): StopReason | undefined {
+    const cp = this.before(icount);
+    if (!cp) throw new RangeError(`no checkpoint at or before instruction ${icount}`);
+    const m = this.machine;
+    if (!(m.icountNumber <= icount && m.icountNumber >= cp.icount)) restoreSnapshot(m, cp.snapshot, "replay");
+    return m.advanceTo(icount);
+  }
+
+  /** Forgets checkpoints after `icount` (the future was rewritten by going live). */
+  truncateAfter(icount: number): void {
+    const keep = this.points.filter((p) => p.icount <= icount);
+    this.totalBytes = keep.reduce((n, p) => n + p.bytes, 0);
+    this.points = keep;
+  }
+
+  /** Keeps memory bounded: drop every other checkpoint in the older half until under budget. */
+  private thin(): void {
+    while (this.totalBytes > this.maxBytes && this.points.length > 2) {
+      const half = Math.max(1, this.points.length >> 1);
+      const kept: Checkpoint[] = [];
+      for (let i = 0; i < this.points.length; i++) {
+        if (i < half && i % 2 === 1) this.totalBytes -= this.points[i]!.bytes;
+        else kept.push(this.points[i]!);
+      }
+      if (kept.length === this.points.length) break;
+      this.points = kept;
+    }
+  }
+}

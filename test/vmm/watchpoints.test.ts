@@ -1,0 +1,85 @@
+// Data breakpoints: a write by the CPU stops right after the instruction that made it; a write
+// by the NIC's DMA stops at the sync point where the frame arrived. Both are exact, and the run
+// continues as if nothing had stopped it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ElfFile } from "../../src/vmm/elf";
+import { restoreSnapshot, saveSnapshot, stateHash } from "../../src/vmm/snapshot";
+import { bootGuest, bytes, kernel, udpToGuest } from "../helpers/guest";
+
+const elf = ElfFile.parse(kernel());
+const sym = (name: string) => {
+  const s = elf.symbolByName(name);
+  assert.ok(s, `symbol ${name}`);
+  return s;
+};
+
+test("a CPU store to a watched variable stops right after the storing instruction", async () => {
+  const m = await bootGuest();
+  try {
+    const stats = sym("stats"); // the e1000 driver's counters: rx is bumped per received frame
+    m.wire.inject(udpToGuest(bytes("watch me")), m.nowNs + 2e6);
+    const start = saveSnapshot(m);
+    m.setWatchpoints([{ id: 1, address: stats.value, length: stats.size }]);
+    const stop = m.run({ untilNs: m.nowNs + 50e6 });
+    assert.equal(stop.kind, "watchpoint", JSON.stringify(stop));
+    if (stop.kind !== "watchpoint") return;
+    assert.equal(stop.by, "cpu");
+    assert.notDeepEqual([...stop.newBytes], [...stop.oldBytes]);
+    const hitAt = m.icountNumber;
+    const eip = m.cpu.registers().eip;
+    // One instruction earlier the bytes were still the old ones.
+    m.setWatchpoints([]);
+    restoreSnapshot(m, start);
+    m.run({ untilIcount: hitAt - 1 });
+    assert.deepEqual([...m.cpu.readPhysical(stats.value, stats.size)], [...stop.oldBytes]);
+    m.step();
+    assert.deepEqual([...m.cpu.readPhysical(stats.value, stats.size)], [...stop.newBytes]);
+    assert.equal(m.cpu.registers().eip, eip);
+  } finally {
+    m.destroy();
+  }
+});
+
+test("a DMA write into a watched receive buffer stops at the frame's arrival", async () => {
+  const m = await bootGuest();
+  try {
+    const rx = sym("e1000_rx_buffers");
+    const payload = bytes("dma payload");
+    const at = m.nowNs + 3e6;
+    m.wire.inject(udpToGuest(payload), at);
+    // Watch the start of every RX buffer (64 x 2048 bytes): whichever the NIC fills next.
+    m.setWatchpoints(Array.from({ length: 64 }, (_, i) => ({ id: i, address: rx.value + i * 2048, length: 64 })));
+    const stop = m.run({ untilNs: m.nowNs + 50e6 });
+    assert.equal(stop.kind, "watchpoint", JSON.stringify(stop));
+    if (stop.kind !== "watchpoint") return;
+    assert.equal(stop.by, "dma");
+    assert.equal(m.nowNs, at, "stopped at the sync point where the frame arrived");
+    assert.ok(Buffer.from(stop.newBytes).includes(Buffer.from("dma payload").subarray(0, 8)) || stop.newBytes[12] === 0x08);
+  } finally {
+    m.destroy();
+  }
+});
+
+test("stopping on a watchpoint and continuing ends where an undisturbed run ends", async () => {
+  const a = await bootGuest();
+  const b = await bootGuest();
+  try {
+    for (const m of [a, b]) for (let i = 0; i < 5; i++) m.wire.inject(udpToGuest(bytes(`w${i}`)), m.nowNs + 1e6 + i * 2e6);
+    const end = a.nowNs + 30e6;
+    const stats = sym("stats");
+    a.setWatchpoints([{ id: 1, address: stats.value, length: stats.size }]);
+    let hits = 0;
+    for (;;) {
+      const s = a.run({ untilNs: end });
+      if (s.kind !== "watchpoint") break;
+      hits++;
+    }
+    b.run({ untilNs: end });
+    assert.ok(hits >= 5, `${hits} hits`);
+    assert.equal(stateHash(a), stateHash(b));
+  } finally {
+    a.destroy();
+    b.destroy();
+  }
+});
