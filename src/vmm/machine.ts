@@ -20,6 +20,8 @@ import { SerialConsole } from "./serial-console";
 import { InputJournal, comparePoint, type InputEvent } from "./journal";
 import { Timeline } from "./timeline";
 import { Watchpoints, type Watchpoint } from "./watchpoints";
+import { NicDmaLog } from "./nic-dma-log";
+import { RDLEN } from "./devices/e1000-regs";
 
 export interface MachineOptions {
   /** The multiboot ELF kernel. */
@@ -65,6 +67,8 @@ export class Machine {
   readonly wire: Wire;
   readonly serial: SerialConsole;
   readonly nic: E1000Pci | undefined;
+  /** Per-interrupt receive DMA history (always on when there is a NIC). */
+  readonly dmaLog: NicDmaLog | undefined;
   readonly breakpoints: Breakpoints;
   /** Data breakpoints on guest memory (see watchpoints.ts). */
   readonly watchpoints: Watchpoints;
@@ -123,6 +127,8 @@ export class Machine {
       // A wild DMA or a broken ring is the guest's bug: stop so the user sees it, keep running after.
       this.nic.model.onFault((f) => this.requestStop(`e1000: ${f.kind} at 0x${f.address.toString(16)}: ${f.detail}`, "device-fault"));
       this.devices.push(this.nic);
+      const model = this.nic.model;
+      this.dmaLog = new NicDmaLog(model, { icount: () => this.exec.icount, ns: () => this.clock.seenNs }, () => model.peekRegister(RDLEN) >>> 4);
     }
     // Power-on is the first sync point.
     this.sync(0);

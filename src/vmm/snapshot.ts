@@ -69,6 +69,7 @@ export function restoreSnapshot(m: Machine, s: Snapshot, mode: "live" | "replay"
   i.clock.setState(s.clock);
   i.setSched(s.sched);
   for (const d of i.devices) d.setState(s.devices[d.name]);
+  m.dmaLog?.rewindTo(s.icount);
   const point = { icount: s.icount, ns: s.clock.syncNs };
   const after = m.journal.indexAt({ icount: point.icount, ns: point.ns + 1e-3 });
   if (mode === "live") {

@@ -1,0 +1,145 @@
+// The thesis's NIC receive log (part 2): the VMM is entered when the driver reads ICR (an
+// interrupt starts) and when it writes RDT (it hands descriptors back). Tracking the RX
+// descriptors between those two triggers yields, per interrupt, every descriptor the driver
+// consumed: index, buffer address, length, status, errors, the bytes DMA'd, and when the DMA
+// happened and when the driver gave the descriptor back. Transmit is logged per TDT batch.
+//
+// Counts: DMA writes happen at sync points and are exact. ICR reads and RDT writes happen
+// inside the guest's code; under the JIT their count is that of the start of the basic block
+// holding the access (exact when stepping).
+import type { E1000, RxDmaRecord, TxDmaRecord } from "./devices/e1000";
+
+export interface RxDescriptorUse {
+  index: number;
+  addr: number;
+  length: number;
+  status: number;
+  errors: number;
+  bytes: Uint8Array;
+  /** When the NIC wrote the buffer and descriptor (a sync point). */
+  dmaIcount: number;
+  dmaNs: number;
+  /** When the driver gave the descriptor back (its RDT write). */
+  consumedIcount: number;
+}
+
+export interface RxInterrupt {
+  /** 1, 2, ... in order of the driver's ICR reads. */
+  seq: number;
+  icrIcount: number;
+  icrNs: number;
+  /** The cause bits the driver read. */
+  icr: number;
+  /** Descriptors handed back by the RDT write(s) that closed this interrupt. */
+  descriptors: RxDescriptorUse[];
+  rdt?: number;
+  rdtIcount?: number;
+}
+
+export interface TxDescriptorUse {
+  index: number;
+  addr: number;
+  length: number;
+  cmd: number;
+  status: number;
+  bytes: Uint8Array;
+  icount: number;
+  ns: number;
+}
+
+export interface NicDmaLogOptions {
+  /** Interrupts (and TX descriptors) kept; older ones are dropped (default 100,000). */
+  limit?: number;
+}
+
+export class NicDmaLog {
+  private rx: RxInterrupt[] = [];
+  private tx: TxDescriptorUse[] = [];
+  /** The latest DMA into each ring slot, until the driver consumes it. */
+  private pending = new Map<number, RxDescriptorUse>();
+  private seq = 0;
+  private readonly limit: number;
+  private readonly listeners = new Set<(r: RxInterrupt) => void>();
+
+  constructor(
+    nic: E1000,
+    private readonly clock: { icount(): number; ns(): number },
+    private readonly ringSize: () => number,
+    opts: NicDmaLogOptions = {},
+  ) {
+    this.limit = opts.limit ?? 100_000;
+    nic.onRxDma((r) => this.onRxDma(r));
+    nic.onIcrRead((icr) => this.onIcrRead(icr));
+    nic.onRdtWrite((oldRdt, newRdt) => this.onRdtWrite(oldRdt, newRdt));
+    nic.onTxDma((r) => this.onTxDma(r));
+  }
+
+  /** Receive interrupts, oldest first. */
+  interrupts(): readonly RxInterrupt[] {
+    return this.rx;
+  }
+
+  transmits(): readonly TxDescriptorUse[] {
+    return this.tx;
+  }
+
+  onInterrupt(fn: (r: RxInterrupt) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Re-execution (a seek or a restore) replays the same accesses again: forget what the log
+   * holds from `icount` on, so the replayed events take their place instead of duplicating.
+   */
+  rewindTo(icount: number): void {
+    this.rx = this.rx.filter((r) => r.icrIcount < icount);
+    for (const r of this.rx) r.descriptors = r.descriptors.filter((d) => d.consumedIcount < icount);
+    this.tx = this.tx.filter((t) => t.icount < icount);
+    for (const [i, d] of this.pending) if (d.dmaIcount >= icount) this.pending.delete(i);
+    this.seq = this.rx.length ? this.rx[this.rx.length - 1]!.seq : 0;
+  }
+
+  private onRxDma(r: RxDmaRecord): void {
+    this.pending.set(r.index, {
+      index: r.index, addr: r.addr, length: r.length, status: r.status, errors: r.errors,
+      bytes: r.bytes, dmaIcount: Number(r.icount), dmaNs: this.clock.ns(), consumedIcount: -1,
+    });
+  }
+
+  private onIcrRead(icr: number): void {
+    const icount = this.clock.icount();
+    const last = this.rx[this.rx.length - 1];
+    if (last && last.icrIcount > icount) this.rewindTo(icount);
+    this.rx.push({ seq: ++this.seq, icrIcount: icount, icrNs: this.clock.ns(), icr, descriptors: [] });
+    if (this.rx.length > this.limit) this.rx.splice(0, this.rx.length - this.limit);
+  }
+
+  private onRdtWrite(oldRdt: number, newRdt: number): void {
+    const icount = this.clock.icount();
+    const n = this.ringSize();
+    const current = this.rx[this.rx.length - 1];
+    if (n > 0 && oldRdt < n && newRdt < n) {
+      // The driver handed back (oldRdt, newRdt]: those are the slots it consumed.
+      for (let i = (oldRdt + 1) % n, steps = 0; steps < n && oldRdt !== newRdt; i = (i + 1) % n, steps++) {
+        const d = this.pending.get(i);
+        if (d) {
+          this.pending.delete(i);
+          d.consumedIcount = icount;
+          current?.descriptors.push(d);
+        }
+        if (i === newRdt) break;
+      }
+    }
+    if (current) {
+      current.rdt = newRdt;
+      current.rdtIcount = icount;
+      for (const fn of this.listeners) fn(current);
+    }
+  }
+
+  private onTxDma(r: TxDmaRecord): void {
+    this.tx.push({ index: r.index, addr: r.addr, length: r.length, cmd: r.cmd, status: r.status, bytes: r.bytes, icount: Number(r.icount), ns: this.clock.ns() });
+    if (this.tx.length > this.limit) this.tx.splice(0, this.tx.length - this.limit);
+  }
+}
