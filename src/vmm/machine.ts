@@ -253,6 +253,33 @@ export class Machine {
     this.hostStop ??= kind === "device-fault" ? { kind, device: detail.split(":")[0]!, detail } : { kind, detail };
   }
 
+  private readonly interruptListeners = new Set<(e: { icount: number; ns: number; irq: number }) => void>();
+
+  /** Called at each sync point where an interrupt was delivered (irq -1 if unknown). */
+  onInterrupt(fn: (e: { icount: number; ns: number; irq: number }) => void): () => void {
+    this.interruptListeners.add(fn);
+    return () => this.interruptListeners.delete(fn);
+  }
+
+  /** Bits 0-15: IRQ lines the PICs have in service. */
+  private interruptsInService(): number {
+    const vm = this.vm;
+    const mem = new Uint8Array(vm.cpu.wasm_memory.buffer);
+    const master = (vm.exports["get_pic_addr_master"] as () => number)();
+    const slave = (vm.exports["get_pic_addr_slave"] as () => number)();
+    return mem[master + 2]! | (mem[slave + 2]! << 8); // Pic0.isr (see device-state.ts)
+  }
+
+  /**
+   * Re-executes a recorded run from power-on: inputs come from `events` (in order) until the
+   * machine reaches `end`, where it goes live. The machine must be freshly created.
+   */
+  loadJournal(events: readonly InputEvent[], end: { icount: number; ns: number }): void {
+    if (this.exec.icount !== 0 || this.journal.length !== 0) throw new RangeError("loadJournal needs a freshly created machine");
+    for (const e of events) this.journal.append(e);
+    this.replay = { index: 0, present: end };
+  }
+
   /** Stop when one of these guest-physical ranges changes (a CPU store or a device's DMA). */
   setWatchpoints(list: Watchpoint[]): void {
     this.watchpoints.set(list);
@@ -442,6 +469,8 @@ export class Machine {
 
     // v86's PIT and RTC raise their interrupts from here, at this exact count.
     let timerMs = 0;
+    const eipBefore = this.cpu.pc;
+    const inServiceBefore = this.interruptsInService();
     const trap = this.exec.guard(() => {
       timerMs = cpu.run_hardware_timers(0, now / 1e6);
       for (const d of this.devices) {
@@ -453,6 +482,13 @@ export class Machine {
       cpu.handle_irqs();
     });
     if (trap) return this.stopFor(trap);
+    if (this.interruptListeners.size && this.cpu.pc !== eipBefore) {
+      // An interrupt was delivered here: the newly in-service line names it.
+      let fresh = this.interruptsInService() & ~inServiceBefore;
+      if (fresh & 0xff00) fresh &= 0xff00; // a slave line shows as the cascade (2) on the master too
+      const irq = fresh ? 31 - Math.clz32(fresh & -fresh) : -1;
+      for (const fn of this.interruptListeners) fn({ icount, ns: now, irq });
+    }
 
     let next = now + Math.max(timerMs, 0.001) * 1e6;
     next = Math.min(next, now + this.maxQuantumNs);
