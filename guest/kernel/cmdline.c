@@ -37,6 +37,8 @@ static void apply(struct boot_options *o, const char *key, const char *value, bo
     if (!value) {
         if (strcmp(key, "quiet") == 0)
             o->quiet = true;
+        else if (strcmp(key, "testctl") == 0)
+            o->testctl = true;
         else if (!first)
             kprintf("cmdline: ignoring unknown flag '%s'\n", key);
         return;
@@ -50,6 +52,14 @@ static void apply(struct boot_options *o, const char *key, const char *value, bo
             kprintf("cmdline: bad hz=%s, using %u\n", value, DEFAULT_HZ);
             o->hz = DEFAULT_HZ;
         }
+    } else if (strcmp(key, "link") == 0 || strcmp(key, "capacity") == 0) {
+        unsigned v;
+        if (!parse_uint(value, &v))
+            kprintf("cmdline: bad %s=%s, ignored\n", key, value);
+        else if (key[0] == 'l')
+            o->link_id = v;
+        else
+            o->capacity_mbps = v;
     } else if (strcmp(key, "fault") == 0) {
         if (fault_is_known(value))
             copy_name(o->fault, value);

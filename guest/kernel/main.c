@@ -7,6 +7,7 @@
 #include "arch/pit.h"
 #include "drivers/e1000.h"
 #include "drivers/e1000_regs.h"
+#include "delivery/engine.h"
 #include "drivers/pci.h"
 #include "drivers/serial.h"
 #include "kernel/cmdline.h"
@@ -94,8 +95,11 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
         kprintf("boot: unexpected magic 0x%08x, no multiboot info\n", magic);
     kinfo("cmdline: %s\n", boot_cmdline);
     kinfo("kernel: 0x%08x-0x%08x", (uint32_t)__kernel_start, (uint32_t)__kernel_end);
-    if (magic == MULTIBOOT_BOOTLOADER_MAGIC && (mbi->flags & MULTIBOOT_INFO_MEMORY))
+    uint32_t mem_top = 0;
+    if (magic == MULTIBOOT_BOOTLOADER_MAGIC && (mbi->flags & MULTIBOOT_INFO_MEMORY)) {
         kinfo(" mem_upper=%u KiB", mbi->mem_upper);
+        mem_top = 0x100000 + mbi->mem_upper * 1024;
+    }
     kinfo("\n");
 
     interrupts_install();
@@ -114,10 +118,15 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     }
     if (strcmp(boot_options.workload, "compute") == 0)
         compute_run();
+    if (net && boot_options.link_id)
+        delivery_start(boot_options.link_id, boot_options.capacity_mbps, boot_options.testctl,
+                       mem_top);
 
     for (;;) {
-        cpu_idle();
+        if (!delivery_busy())
+            cpu_idle();
         if (net && nic.polled)
             e1000_poll();
+        delivery_poll();
     }
 }
