@@ -1,18 +1,21 @@
 // The `lvmm` command line: the LVMM engine headless. Each subcommand lives in commands/.
 import { boot, BOOT_HELP } from "./commands/boot";
 import { demo, DEMO_HELP } from "./commands/demo";
+import { serve, SERVE_HELP } from "./commands/serve";
 import { EXIT, UsageError } from "./errors";
 
 const HELP = `usage: lvmm <command> [options]
 commands:
   boot     boot the I/O engine and stream its console
-  demo     boot it paced to real time with its UDP echo bridged to 127.0.0.1 (npm start)
+  demo     boot it paced to real time with its UDP echo bridged to 127.0.0.1
+  serve    the stream server: RTSP here, delivery on the I/O engine (--arch) (npm start)
   help     this text
 Run "lvmm <command> --help" for a command's options.`;
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
   boot: { run: boot, help: BOOT_HELP },
   demo: { run: demo, help: DEMO_HELP },
+  serve: { run: serve, help: SERVE_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,85 @@
+// `lvmm serve` (what `npm start` runs): the stream server. RTSP and management run here; with
+// --arch ioengine (the default) delivery runs on the I/O engine booted on the LVMM, with
+// --arch conventional Node delivers itself (the single-OS baseline).
+import { join } from "node:path";
+import { makeSampleClip } from "../../streamsim/content/sampleClip";
+import type { DeliveryBackend } from "../../streamsim/delivery/backend";
+import { ConventionalDelivery } from "../../streamsim/delivery/conventional";
+import { IoEngineDelivery } from "../../streamsim/delivery/ioEngine";
+import { startServer } from "../../streamsim/server/streamServer";
+import { PACKAGE_ROOT, readKernel } from "../kernel-path";
+import { parse, positiveInteger, positiveNumber } from "../options";
+import { EXIT, UsageError } from "../errors";
+
+export const SERVE_HELP = `usage: lvmm serve [--arch ioengine|conventional] [--port N] [--metrics-port N]
+                  [--content DIR] [--kernel ELF] [--capacity MBPS] [--seconds N] [--console]
+  Serves RTSP on 127.0.0.1:PORT (default 8554), metrics on http://127.0.0.1:METRICS/metrics
+  (default 9998). --arch ioengine (default): delivery runs on the I/O engine on the LVMM;
+  conventional: Node delivers itself. Without --content it makes the 20 s sample clip once
+  (ffmpeg) in .cache/content and serves that directory. Runs until Ctrl-C (or SECONDS).
+  --console shows the engine's serial console.`;
+
+export async function serve(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    arch: { type: "string" },
+    port: { type: "string" },
+    "metrics-port": { type: "string" },
+    content: { type: "string" },
+    kernel: { type: "string" },
+    capacity: { type: "string" },
+    seconds: { type: "string" },
+    console: { type: "boolean" },
+  });
+  const arch = values.arch ?? "ioengine";
+  if (arch !== "ioengine" && arch !== "conventional") throw new UsageError(`--arch must be ioengine or conventional, got "${arch}"`);
+  const port = values.port === "0" ? 0 : (positiveInteger("port", values.port) ?? 8554);
+  const metricsPort = values["metrics-port"] === "0" ? 0 : (positiveInteger("metrics-port", values["metrics-port"]) ?? 9998);
+  const capacity = positiveNumber("capacity", values.capacity);
+  const seconds = positiveNumber("seconds", values.seconds);
+  const note = (s: string): void => console.log(process.stdout.isTTY ? `\x1b[36m[lvmm] ${s}\x1b[0m` : `[lvmm] ${s}`);
+  const log = (s: string): void => console.log(`[streamsim] ${s}`);
+
+  let contentDir = values.content;
+  const names: string[] = [];
+  if (!contentDir) {
+    contentDir = join(PACKAGE_ROOT, ".cache", "content");
+    note("making the sample clip (once; cached in .cache/content)");
+    names.push((await makeSampleClip({ contentDir })).name);
+  }
+
+  let backend: DeliveryBackend;
+  if (arch === "ioengine") {
+    const kernel = readKernel(values.kernel);
+    note("booting the I/O engine on the LVMM (delivery runs there)");
+    backend = await IoEngineDelivery.open({
+      kernel: kernel.bytes,
+      contentDir,
+      ...(capacity !== undefined ? { capacityMbps: capacity } : {}),
+      log,
+      ...(values.console ? { console: (line: string) => console.log(`[engine] ${line}`) } : {}),
+    });
+    if (!names.length) names.push(...(backend as IoEngineDelivery).diskContent);
+  } else {
+    backend = await ConventionalDelivery.open({ ...(capacity !== undefined ? { capacityBps: capacity * 1e6 } : {}) });
+  }
+  const server = await startServer({ port, metrics: { port: metricsPort }, contentDir, backend, log });
+  note(`${arch} delivery; RTSP on rtsp://${server.host}:${server.port}/, metrics on http://127.0.0.1:${server.metricsPort}/metrics`);
+  for (const n of names) note(`open it with: ffplay ${server.url(n)}`);
+  note("Ctrl-C stops the server");
+
+  await new Promise<void>((resolve) => {
+    const timer = seconds !== undefined ? setTimeout(resolve, seconds * 1000) : undefined;
+    process.once("SIGINT", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    process.once("SIGTERM", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  await server.close();
+  await backend.close();
+  note("stopped");
+  return EXIT.ok;
+}

@@ -1,0 +1,73 @@
+// Boots one incarnation of the I/O engine on the LVMM (the guest kernel with the content disk
+// on its IDE primary master) and runs it paced to wall-clock time until it stops: by our
+// halt(), or because the guest crashed, hung or halted.
+import { Machine } from "../../vmm/machine";
+import type { StopReason } from "../../vmm/stop-reason";
+
+export interface EngineHostOptions {
+  kernel: Uint8Array;
+  disk: Uint8Array;
+  /** linkage boot id (the guest's link= option); a new one per incarnation */
+  bootId: number;
+  capacityMbps?: number;
+  /** accept the linkage's test-only FAULT command */
+  testControl?: boolean;
+  /** guest timer rate; default 1000 (1 ms scheduling ticks) */
+  hz?: number;
+  mips?: number;
+  memoryMB?: number;
+  /** each line the guest prints on its console */
+  console?: (line: string) => void;
+}
+
+export class EngineHost {
+  /** resolves when the machine stops, with why */
+  readonly stopped: Promise<StopReason>;
+  private halting = false;
+  private lastIcount = 0;
+  private lastNs = 0;
+
+  private constructor(readonly machine: Machine, private readonly mips: number) {
+    this.stopped = machine.runAsync({}, { pace: true }).catch((err: unknown) => ({
+      kind: "host-request" as const,
+      detail: `the VMM failed: ${err instanceof Error ? err.message : String(err)}`,
+    }));
+  }
+
+  static async boot(o: EngineHostOptions): Promise<EngineHost> {
+    const mips = o.mips ?? 500;
+    const cmdline = [
+      `link=${o.bootId}`,
+      `hz=${o.hz ?? 1000}`,
+      ...(o.capacityMbps ? [`capacity=${Math.round(o.capacityMbps)}`] : []),
+      ...(o.testControl ? ["testctl"] : []),
+    ].join(" ");
+    const machine = await Machine.create({ kernel: o.kernel, disk: o.disk, cmdline, mips, memoryMB: o.memoryMB ?? 32 });
+    if (o.console) machine.serial.onLine(o.console);
+    return new EngineHost(machine, mips);
+  }
+
+  get isHalting(): boolean {
+    return this.halting;
+  }
+
+  /** Non-idle instructions over the instructions the virtual CPU could have run, since the last call. */
+  busyRatio(): number {
+    const icount = this.machine.icountNumber;
+    const ns = this.machine.nowNs;
+    const dIcount = icount - this.lastIcount;
+    const dNs = ns - this.lastNs;
+    this.lastIcount = icount;
+    this.lastNs = ns;
+    return dNs > 0 ? Math.min(1, dIcount / ((dNs * this.mips) / 1000)) : 0;
+  }
+
+  /** Stops the run and frees the emulator. */
+  async halt(): Promise<void> {
+    if (this.halting) return;
+    this.halting = true;
+    this.machine.pause();
+    await this.stopped;
+    this.machine.destroy();
+  }
+}

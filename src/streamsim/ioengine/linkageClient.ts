@@ -1,0 +1,212 @@
+// The general-purpose side's end of the linkage: numbers each command, retransmits it until
+// the engine acknowledges it (the engine carries a sequence number out once and answers
+// repeats from its reply cache), acknowledges the engine's notices (HELLO, ENDED, FAILED)
+// and suppresses their repeats, and hands STATS reports on. Transport-agnostic: datagrams in
+// through receive(), out through send().
+import {
+  decodeHello,
+  decodeMessage,
+  decodeNack,
+  decodeStats,
+  encodeMessage,
+  linkErrorText,
+  LinkageDecodeError,
+  LinkType,
+  type EngineStats,
+  type Hello,
+} from "./linkageCodec";
+
+export class LinkageCommandError extends Error {
+  constructor(readonly code: number, command: string) {
+    super(`I/O engine refused ${command}: ${linkErrorText(code)}`);
+    this.name = "LinkageCommandError";
+  }
+}
+
+export class LinkageTimeoutError extends Error {
+  constructor(command: string, tries: number) {
+    super(`I/O engine did not acknowledge ${command} after ${tries} transmissions`);
+    this.name = "LinkageTimeoutError";
+  }
+}
+
+export interface LinkageClientOptions {
+  /** the engine incarnation this client talks to (the engine's link= boot option) */
+  boot: number;
+  send(datagram: Buffer): void;
+  /** retransmission timeout, ms; default 150 */
+  rtoMs?: number;
+  /** transmissions before a command fails; default 20 */
+  maxTries?: number;
+  /** returns the HELLO acknowledgement's payload */
+  onHello(h: Hello): Buffer;
+  onNotice(type: number, payload: Buffer): void;
+  onStats(s: EngineStats): void;
+  /** a command went unacknowledged: the engine is presumed dead */
+  onUnresponsive(why: string): void;
+}
+
+export interface LinkageClientStats {
+  commands: number;
+  retransmits: number;
+  acks: number;
+  nacks: number;
+  timeouts: number;
+  notices: number;
+  duplicateNotices: number;
+  statsReports: number;
+  staleBoot: number;
+  malformed: number;
+}
+
+interface Pending {
+  name: string;
+  frame: Buffer;
+  tries: number;
+  timer: NodeJS.Timeout;
+  resolve(payload: Buffer): void;
+  reject(err: Error): void;
+}
+
+const NAMES: Record<number, string> = {
+  [LinkType.START]: "START",
+  [LinkType.STOP]: "STOP",
+  [LinkType.PAUSE]: "PAUSE",
+  [LinkType.RESUME]: "RESUME",
+  [LinkType.SEEK]: "SEEK",
+  [LinkType.FAULT]: "FAULT",
+};
+const NOTICE_MEMORY = 256;
+
+export class LinkageClient {
+  readonly stats: LinkageClientStats = {
+    commands: 0, retransmits: 0, acks: 0, nacks: 0, timeouts: 0, notices: 0, duplicateNotices: 0, statsReports: 0, staleBoot: 0, malformed: 0,
+  };
+  /** when anything last arrived from the engine (performance.now()) */
+  lastHeardMs = performance.now();
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+  /** engine notice seq -> our acknowledgement, for repeats */
+  private readonly noticeAcks = new Map<number, Buffer>();
+  private closed = false;
+
+  constructor(private readonly o: LinkageClientOptions) {}
+
+  get boot(): number {
+    return this.o.boot;
+  }
+
+  get outstanding(): number {
+    return this.pending.size;
+  }
+
+  /** Sends a command; resolves with the ACK payload, rejects on NACK or timeout. */
+  command(type: number, payload: Buffer): Promise<Buffer> {
+    const name = NAMES[type] ?? `type ${type}`;
+    if (this.closed) return Promise.reject(new Error(`linkage closed: ${name} not sent`));
+    const seq = ++this.seq;
+    const frame = encodeMessage(type, seq, this.o.boot, payload);
+    this.stats.commands++;
+    return new Promise((resolve, reject) => {
+      const p: Pending = { name, frame, tries: 1, timer: undefined as unknown as NodeJS.Timeout, resolve, reject };
+      const arm = (): void => {
+        p.timer = setTimeout(() => {
+          if (p.tries >= (this.o.maxTries ?? 20)) {
+            this.pending.delete(seq);
+            this.stats.timeouts++;
+            const err = new LinkageTimeoutError(name, p.tries);
+            reject(err);
+            this.o.onUnresponsive(err.message);
+            return;
+          }
+          p.tries++;
+          this.stats.retransmits++;
+          this.o.send(frame);
+          arm();
+        }, this.o.rtoMs ?? 150);
+      };
+      this.pending.set(seq, p);
+      arm();
+      this.o.send(frame);
+    });
+  }
+
+  receive(datagram: Buffer): void {
+    const m = decodeMessage(datagram);
+    if (m instanceof LinkageDecodeError) {
+      this.stats.malformed++;
+      return;
+    }
+    if (m.boot !== this.o.boot) {
+      this.stats.staleBoot++;
+      return;
+    }
+    this.lastHeardMs = performance.now();
+    switch (m.type) {
+      case LinkType.ACK:
+      case LinkType.NACK: {
+        const p = this.pending.get(m.seq);
+        if (!p) return; // a repeat answer to a retransmission: the first one settled it
+        this.pending.delete(m.seq);
+        clearTimeout(p.timer);
+        if (m.type === LinkType.ACK) {
+          this.stats.acks++;
+          p.resolve(m.payload);
+        } else {
+          this.stats.nacks++;
+          p.reject(new LinkageCommandError(decodeNack(m.payload).code, p.name));
+        }
+        return;
+      }
+      case LinkType.STATS: {
+        const s = decodeStats(m.payload);
+        if (s instanceof LinkageDecodeError) {
+          this.stats.malformed++;
+          return;
+        }
+        this.stats.statsReports++;
+        this.o.onStats(s);
+        return;
+      }
+      case LinkType.HELLO:
+      case LinkType.ENDED:
+      case LinkType.FAILED: {
+        const cached = this.noticeAcks.get(m.seq);
+        if (cached) {
+          this.stats.duplicateNotices++;
+          this.o.send(cached);
+          return;
+        }
+        let ackPayload: Buffer = Buffer.alloc(0);
+        if (m.type === LinkType.HELLO) {
+          const h = decodeHello(m.payload);
+          if (h instanceof LinkageDecodeError) {
+            this.stats.malformed++;
+            return;
+          }
+          ackPayload = this.o.onHello(h);
+        } else {
+          this.o.onNotice(m.type, m.payload);
+        }
+        this.stats.notices++;
+        const ack = encodeMessage(LinkType.ACK, m.seq, this.o.boot, ackPayload);
+        this.noticeAcks.set(m.seq, ack);
+        if (this.noticeAcks.size > NOTICE_MEMORY) this.noticeAcks.delete(this.noticeAcks.keys().next().value!);
+        this.o.send(ack);
+        return;
+      }
+      default:
+        this.stats.malformed++;
+    }
+  }
+
+  /** Fails every outstanding command; later commands are refused. */
+  close(why = "linkage closed"): void {
+    this.closed = true;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error(`${why}: ${p.name} not acknowledged`));
+    }
+    this.pending.clear();
+  }
+}
