@@ -1,0 +1,94 @@
+// The I/O engine going away and coming back: a guest crash gives 503 and a recovery when the
+// rebooted engine says HELLO again; a client that vanishes leaves no stream in the engine.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { IoEngineDelivery } from "../../src/streamsim/delivery/ioEngine";
+import type { StreamServerHandle } from "../../src/streamsim/server/streamServer";
+import { hasTool, makeTestContent, metricsText, metricValue, until, type TestContent } from "./fixtures";
+import { serveWithEngine } from "./ioengineFixture";
+import { RtspTestClient } from "./rtspTestClient";
+import { UdpClient } from "./udpClient";
+
+const haveFfmpeg = hasTool("ffmpeg");
+
+describe("I/O engine: crash and vanished clients", { skip: haveFfmpeg ? false : "ffmpeg not installed: cannot make the sample clip" }, () => {
+  let content: TestContent;
+  let server: StreamServerHandle;
+  let engine: IoEngineDelivery;
+  const clients: RtspTestClient[] = [];
+  const udps: UdpClient[] = [];
+  const client = async () => {
+    const c = await RtspTestClient.connect(server.port);
+    clients.push(c);
+    return c;
+  };
+  const engineStreams = () => engine.status().stats?.streams;
+
+  before(async () => {
+    content = await makeTestContent();
+    ({ server, engine } = await serveWithEngine(content.dir, { testControl: true, rebootDelayMs: 100 }));
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    for (const u of udps) u.close();
+    await server?.close();
+    await engine?.close();
+    content?.remove();
+  });
+
+  it("a UDP client that vanishes mid-stream leaves no stream in the engine", async () => {
+    const u = await UdpClient.open();
+    udps.push(u);
+    const c = await client();
+    const url = server.url("clip");
+    assert.equal((await c.request("SETUP", `${url}/trackID=0`, { Transport: u.transport })).status, 200);
+    const id = c.session!;
+    assert.equal((await c.request("PLAY", url)).status, 200);
+    await until(() => u.rtp.length >= 10, 5000, "RTP from the engine");
+    await until(() => engineStreams() === 1, 3000, "the engine to report the stream");
+    c.socket.resetAndDestroy(); // vanish: RST, no TEARDOWN
+    await until(() => server.sessions.get(id) === undefined, 3000, "session torn down");
+    await until(() => engine.activeStreams === 0 && engineStreams() === 0, 3000, "the engine's stream slot freed");
+    await new Promise((r) => setTimeout(r, 100));
+    const seen = u.rtp.length;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(u.rtp.length, seen, "no RTP after the session is gone");
+  });
+
+  it("an interleaved client that vanishes mid-stream leaves no stream in the engine", async () => {
+    const c = await client();
+    const url = server.url("clip2");
+    assert.equal((await c.request("SETUP", `${url}/trackID=0`, { Transport: "RTP/AVP/TCP;unicast;interleaved=0-1" })).status, 200);
+    assert.equal((await c.request("PLAY", url)).status, 200);
+    await c.waitFor(() => c.frames.length >= 10, 5000, "interleaved RTP relayed from the engine");
+    c.socket.destroy();
+    await until(() => server.sessions.size === 0 && engine.activeStreams === 0 && engineStreams() === 0, 3000, "stream gone from the engine");
+  });
+
+  it("answers 503 while the crashed engine is down, and serves again after it reboots", async () => {
+    const url = server.url("clip");
+    const playing = await client();
+    assert.equal((await playing.request("SETUP", `${url}/trackID=0`, { Transport: "RTP/AVP/TCP;unicast;interleaved=0-1" })).status, 200);
+    assert.equal((await playing.request("PLAY", url)).status, 200);
+    await playing.waitFor(() => playing.frames.length > 0, 5000, "RTP before the crash");
+    const boots = engine.status().boots;
+
+    await engine.injectFault("ud"); // the guest executes ud2: crash report, halt
+    await until(() => !engine.isUp(), 5000, "the backend to notice the crash");
+    const c = await client();
+    const d = await c.request("DESCRIBE", url);
+    assert.equal(d.status, 503);
+    assert.equal(d.headers.get("retry-after"), "10");
+    assert.equal(metricValue(await metricsText(server.metricsPort!), "rtsp_backend_up", '{kind="ioengine"}'), 0);
+    await until(() => server.sessions.size === 0, 3000, "the crashed engine's sessions torn down");
+
+    await until(() => engine.isUp(), 30_000, "the rebooted engine's HELLO");
+    assert.equal(engine.status().boots, boots + 1);
+    assert.equal((await c.request("DESCRIBE", url)).status, 200);
+    assert.equal((await c.request("SETUP", `${url}/trackID=0`, { Transport: "RTP/AVP/TCP;unicast;interleaved=0-1" })).status, 200);
+    assert.equal((await c.request("PLAY", url)).status, 200);
+    await c.waitFor(() => c.frames.length >= 5, 5000, "RTP from the rebooted engine");
+    assert.equal((await c.request("TEARDOWN", url)).status, 200);
+    assert.equal(metricValue(await metricsText(server.metricsPort!), "rtsp_backend_up", '{kind="ioengine"}'), 1);
+  });
+});
