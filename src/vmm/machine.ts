@@ -235,6 +235,12 @@ export class Machine {
    * Stop right after the guest's CPU delivers one of these exception vectors (0-31), on the
    * first instruction of the guest's handler. Delivery itself is unchanged.
    */
+  /** The exception vectors the machine stops on. */
+  get exceptionStops(): number[] {
+    const mask = this.exec.exceptionMask;
+    return Array.from({ length: 32 }, (_, v) => v).filter((v) => mask & (1 << v));
+  }
+
   setExceptionStops(vectors: Iterable<number>): void {
     let mask = 0;
     for (const v of vectors) {

@@ -5,6 +5,9 @@ import type { Machine } from "./machine";
 import { restoreSnapshot, saveSnapshot, type Snapshot } from "./snapshot";
 import type { StopReason } from "./stop-reason";
 
+/** Distances before a seek target at which seeks leave checkpoints (instructions). */
+const DENSIFY_GAPS = [4_000_000, 400_000, 40_000];
+
 export interface Checkpoint {
   icount: number;
   ns: number;
@@ -25,6 +28,8 @@ export class Timeline {
   readonly interval: number;
   readonly maxBytes: number;
   private totalBytes = 0;
+  /** Where the user last seeked: checkpoints near it are kept longest. */
+  private focus: number | undefined;
 
   constructor(private readonly machine: Machine, opts: TimelineOptions = {}) {
     this.interval = opts.interval ?? 50_000_000;
@@ -71,11 +76,23 @@ export class Timeline {
    * Moves the machine to exactly `icount` by re-execution from a checkpoint. Returns a stop
    * reason only if re-execution could not get there (the guest died on the way).
    */
-  seek(icount: number): StopReason | undefined {
+  seek(icount: number, opts: { densify?: boolean } = {}): StopReason | undefined {
     const cp = this.before(icount);
     if (!cp) throw new RangeError(`no checkpoint at or before instruction ${icount}`);
     const m = this.machine;
+    this.focus = icount;
     if (!(m.icountNumber <= icount && m.icountNumber >= cp.icount)) restoreSnapshot(m, cp.snapshot, "replay");
+    // Reversing tends to stay near one place: leave checkpoints closer and closer to the
+    // target on the way, so the next seeks around it replay little.
+    if (opts.densify ?? true) {
+      for (const gap of DENSIFY_GAPS) {
+        const at = icount - gap;
+        if (at - m.icountNumber < gap / 2) continue;
+        const stop = m.advanceTo(at);
+        if (stop) return stop;
+        this.checkpoint();
+      }
+    }
     return m.advanceTo(icount);
   }
 
@@ -86,15 +103,23 @@ export class Timeline {
     this.points = keep;
   }
 
-  /** Keeps memory bounded: drop every other checkpoint in the older half until under budget. */
+  /**
+   * Keeps memory bounded: drops every other checkpoint among those farthest from where the
+   * user works (the last seek, else the newest), keeping the first one as the anchor.
+   */
   private thin(): void {
     while (this.totalBytes > this.maxBytes && this.points.length > 2) {
-      const half = Math.max(1, this.points.length >> 1);
-      const kept: Checkpoint[] = [];
-      for (let i = 0; i < this.points.length; i++) {
-        if (i < half && i % 2 === 1) this.totalBytes -= this.points[i]!.bytes;
-        else kept.push(this.points[i]!);
-      }
+      const focus = this.focus ?? this.points[this.points.length - 1]!.icount;
+      const byDistance = this.points
+        .map((p, i) => ({ i, d: Math.abs(p.icount - focus) }))
+        .filter((x) => x.i > 0)
+        .sort((a, b) => b.d - a.d);
+      const far = new Set(byDistance.slice(0, Math.max(1, byDistance.length >> 1)).filter((_, k) => k % 2 === 0).map((x) => x.i));
+      const kept = this.points.filter((p, i) => {
+        if (!far.has(i)) return true;
+        this.totalBytes -= p.bytes;
+        return false;
+      });
       if (kept.length === this.points.length) break;
       this.points = kept;
     }

@@ -31,15 +31,19 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export class Watchpoints {
-  private list: Watched[] = [];
+  private list_: Watched[] = [];
   /** The last instruction count at which every range was verified unchanged. */
   private verifiedAt = 0;
   readonly stats: WatchStats = { checks: 0, hits: 0, probes: 0 };
 
   constructor(private readonly m: Machine) {}
 
+  list(): Watchpoint[] {
+    return this.list_.map(({ id, address, length }) => ({ id, address, length }));
+  }
+
   get armed(): boolean {
-    return this.list.length > 0;
+    return this.list_.length > 0;
   }
 
   set(list: Watchpoint[]): void {
@@ -49,7 +53,7 @@ export class Watchpoints {
       }
       this.m.cpu.readPhysical(w.address, w.length); // throws a GuestMemoryError outside RAM
     }
-    this.list = list.map((w) => ({ ...w, shadow: this.m.cpu.readPhysical(w.address, w.length) }));
+    this.list_ = list.map((w) => ({ ...w, shadow: this.m.cpu.readPhysical(w.address, w.length) }));
     this.verifiedAt = this.m.icountNumber;
   }
 
@@ -63,13 +67,13 @@ export class Watchpoints {
 
   /** Re-reads the shadows (after a seek or a restore the memory is whatever it is there). */
   resync(): void {
-    for (const w of this.list) w.shadow = this.m.cpu.readPhysical(w.address, w.length);
+    for (const w of this.list_) w.shadow = this.m.cpu.readPhysical(w.address, w.length);
     this.verifiedAt = this.m.icountNumber;
   }
 
   private changed(): Watched | undefined {
     this.stats.checks++;
-    for (const w of this.list) if (!equal(this.m.cpu.readPhysical(w.address, w.length), w.shadow)) return w;
+    for (const w of this.list_) if (!equal(this.m.cpu.readPhysical(w.address, w.length), w.shadow)) return w;
     return undefined;
   }
 
