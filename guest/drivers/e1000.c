@@ -11,6 +11,7 @@
 #include "arch/interrupts.h"
 #include "arch/io.h"
 #include "drivers/e1000_regs.h"
+#include "kernel/cmdline.h"
 #include "kernel/kprintf.h"
 #include "lib/string.h"
 
@@ -148,6 +149,74 @@ static void receive_batch(void)
     reg_write(E1000_RDT, (rx_next + E1000_RX_RING_SIZE - 1) % E1000_RX_RING_SIZE);
 }
 
+/* ==== DEMONSTRATION RACE: race=rdt-early (off by default) ===================================
+ * A copy-break receive path, selected by race=copybreak (correct) or race=rdt-early (the bug).
+ * Each frame is copied word by word out of its DMA buffer into a staging buffer, and the
+ * buffer is recycled at once into the ring's gap descriptor, which the RDT write hands back
+ * to the NIC (one RDT write per descriptor, still "RDT = last consumed slot").
+ * Correct order: copy, then recycle and write RDT. race=rdt-early writes RDT first. That is
+ * harmless unless the ring was full: then the NIC's next DMA goes into the gap descriptor,
+ * i.e. into the buffer being copied, and a frame arriving within the copy's few hundred
+ * instructions overwrites the tail of the frame being read. The echo service then reports
+ * "race: corrupted frame seq=N ...". The LVMM's recordings replay this exactly
+ * (test/recording/race.test.ts). Nothing here runs without race=. */
+static bool copybreak;          /* race=copybreak or race=rdt-early */
+static bool race_rdt_early;     /* race=rdt-early: the bug */
+static uint32_t copybreak_buffer; /* DMA buffer of the frame last copied out */
+static uint32_t race_staging[E1000_BUFFER_SIZE / 4];
+
+bool e1000_copybreak_active(void) { return copybreak; }
+uint32_t e1000_copybreak_last_buffer(void) { return copybreak_buffer; }
+
+static void copy_out(uint32_t *dst, const volatile uint32_t *src, unsigned len)
+{
+    for (unsigned i = 0; i < (len + 3) / 4; i++)
+        dst[i] = src[i];
+}
+
+static void recycle_and_hand_back(unsigned gap, uint32_t buf)
+{
+    e1000_rx_ring[gap].addr = buf;
+    e1000_rx_ring[gap].status = 0;
+    compiler_barrier();
+    reg_write(E1000_RDT, rx_next);   /* the gap slot (rx_next - 1) goes to the NIC */
+}
+
+static void receive_copybreak(void)
+{
+    for (unsigned n = 0; n < E1000_RX_RING_SIZE; n++) {
+        volatile struct e1000_rx_desc *d = &e1000_rx_ring[rx_next];
+        uint8_t status = d->status;
+        if (!(status & E1000_RXD_STAT_DD))
+            break;
+        compiler_barrier();
+        uint16_t len = d->length;
+        bool eop = status & E1000_RXD_STAT_EOP;
+        bool good = !(rx_discarding || !eop || (d->errors & RX_DESC_FRAME_ERRORS) || len == 0 ||
+                      len > E1000_BUFFER_SIZE);
+        uint32_t buf = (uint32_t)d->addr;
+        unsigned gap = (rx_next + E1000_RX_RING_SIZE - 1) % E1000_RX_RING_SIZE;
+        d->status = 0;
+        if (race_rdt_early)
+            recycle_and_hand_back(gap, buf);   /* RACE: too early, the copy below still reads buf */
+        if (good)
+            copy_out(race_staging, (const volatile uint32_t *)buf, len);
+        if (!race_rdt_early)
+            recycle_and_hand_back(gap, buf);
+        copybreak_buffer = buf;
+        if (good) {
+            stats.rx_frames++;
+            if (rx_handler)
+                rx_handler((const uint8_t *)race_staging, len);
+        } else {
+            stats.rx_errors++;
+            rx_discarding = !eop;
+        }
+        rx_next = (rx_next + 1) % E1000_RX_RING_SIZE;
+    }
+}
+/* ==== end of the demonstration race ======================================================== */
+
 static void service(void)
 {
     uint32_t icr = reg_read(E1000_ICR);   /* read once: this read clears the causes */
@@ -156,7 +225,10 @@ static void service(void)
         stats.rx_overruns++;
     if (icr & E1000_ICR_LSC)
         nic_info->link_up = reg_read(E1000_STATUS) & E1000_STATUS_LU;
-    receive_batch();
+    if (copybreak)
+        receive_copybreak();
+    else
+        receive_batch();
 }
 
 static void e1000_irq(void)
@@ -188,6 +260,10 @@ bool e1000_init(const struct pci_device *pci, e1000_rx_handler_t rx, struct e100
 
     nic_info = info;
     rx_handler = rx;
+    race_rdt_early = strcmp(boot_options.race, "rdt-early") == 0;
+    copybreak = race_rdt_early || strcmp(boot_options.race, "copybreak") == 0;
+    if (copybreak)
+        kprintf("e1000: copy-break receive%s\n", race_rdt_early ? " with the rdt-early race" : "");
     info->mmio_base = mmio;
     info->irq = pci->irq_line;
     info->polled = pci->irq_line == 0 || pci->irq_line >= PIC_IRQ_LINES;

@@ -44,6 +44,11 @@ bool e1000_transmit(const void *frame, size_t len);
 
 const struct e1000_stats *e1000_get_stats(void);
 
+/* Demonstration race (race=copybreak|rdt-early, see e1000.c): whether the copy-break receive
+ * path is on, and the DMA buffer of the frame it copied last. */
+bool e1000_copybreak_active(void);
+uint32_t e1000_copybreak_last_buffer(void);
+
 /* Fault injection (fault=wild-dma): point both ring base registers at addr. */
 void e1000_fault_wild_rings(uint32_t addr);
 

@@ -65,6 +65,11 @@ static void apply(struct boot_options *o, const char *key, const char *value, bo
             copy_name(o->fault, value);
         else
             kprintf("cmdline: unknown fault=%s (known: %s)\n", value, fault_names());
+    } else if (strcmp(key, "race") == 0) {
+        if (strcmp(value, "rdt-early") == 0 || strcmp(value, "copybreak") == 0)
+            copy_name(o->race, value);
+        else
+            kprintf("cmdline: unknown race=%s (known: rdt-early, copybreak)\n", value);
     } else if (strcmp(key, "workload") == 0) {
         if (strcmp(value, "compute") == 0)
             copy_name(o->workload, value);

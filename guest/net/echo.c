@@ -8,8 +8,31 @@
 
 #define STATS_QUERY "stats"
 
+/* Demonstration race (race=..., drivers/e1000.c): echo payloads "seq=NNNNNNNNNN:" followed by
+ * bytes (seq + k) & 0xff (k: offset in the payload) are checked, and corruption reported. */
+#define SEQ_PREFIX_LEN 15
+
+static void check_sequence(const struct udp_datagram *d)
+{
+    const uint8_t *p = d->payload;
+    if (d->len < SEQ_PREFIX_LEN || memcmp(p, "seq=", 4) != 0)
+        return;
+    uint32_t seq = 0;
+    for (size_t k = 4; k < SEQ_PREFIX_LEN - 1; k++)
+        seq = seq * 10 + (uint32_t)(p[k] - '0');
+    for (size_t k = SEQ_PREFIX_LEN; k < d->len; k++) {
+        if (p[k] != (uint8_t)(seq + k)) {
+            kprintf("race: corrupted frame seq=%u at byte %u (rx buffer 0x%08x)\n", seq,
+                    (unsigned)k, e1000_copybreak_last_buffer());
+            return;
+        }
+    }
+}
+
 static void echo(const struct udp_datagram *d)
 {
+    if (e1000_copybreak_active())
+        check_sequence(d);
     udp_reply(d, d->payload, d->len);
 }
 
