@@ -1,5 +1,6 @@
 // Boots one incarnation of the I/O engine on the LVMM (the guest kernel with the content disk
-// on its IDE primary master) and runs it paced to wall-clock time until it stops: by our
+// on its IDE primary master) and runs it paced to wall-clock time (virtual time follows the wall clock in ~1 ms steps)
+// until it stops: by our
 // halt(), or because the guest crashed, hung or halted.
 import { Machine } from "../../vmm/machine";
 import type { StopReason } from "../../vmm/stop-reason";
@@ -20,6 +21,8 @@ export interface EngineHostOptions {
   console?: (line: string) => void;
 }
 
+const STEP_MS = 1;
+
 export class EngineHost {
   /** resolves when the machine stops, with why */
   readonly stopped: Promise<StopReason>;
@@ -28,10 +31,28 @@ export class EngineHost {
   private lastNs = 0;
 
   private constructor(readonly machine: Machine, private readonly mips: number) {
-    this.stopped = machine.runAsync({}, { pace: true }).catch((err: unknown) => ({
+    this.stopped = this.pace().catch((err: unknown) => ({
       kind: "host-request" as const,
       detail: `the VMM failed: ${err instanceof Error ? err.message : String(err)}`,
     }));
+  }
+
+  /**
+   * Paces virtual time to wall-clock time in steps of about a millisecond: each step runs the
+   * machine synchronously up to "now", then yields to the event loop (sockets, RTSP). Unlike
+   * Machine.runAsync's pacing (which works in chunks of up to 20 ms and polls with
+   * setImmediate), this bounds how late a frame can leave the machine by the step, not the
+   * chunk, and idles instead of spinning when the guest does.
+   */
+  private async pace(): Promise<StopReason> {
+    const wall0 = performance.now();
+    const virtual0 = this.machine.nowNs;
+    for (;;) {
+      if (this.halting) return { kind: "paused" };
+      const stop = this.machine.run({ untilNs: virtual0 + (performance.now() - wall0) * 1e6 });
+      if (stop.kind !== "limit" && stop.kind !== "paused") return stop;
+      await new Promise((r) => setTimeout(r, STEP_MS));
+    }
   }
 
   static async boot(o: EngineHostOptions): Promise<EngineHost> {
@@ -66,7 +87,6 @@ export class EngineHost {
   async halt(): Promise<void> {
     if (this.halting) return;
     this.halting = true;
-    this.machine.pause();
     await this.stopped;
     this.machine.destroy();
   }
