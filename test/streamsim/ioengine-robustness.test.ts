@@ -26,7 +26,7 @@ describe("I/O engine: crash and vanished clients", { skip: haveFfmpeg ? false : 
 
   before(async () => {
     content = await makeTestContent();
-    ({ server, engine } = await serveWithEngine(content.dir, { testControl: true, rebootDelayMs: 100 }));
+    ({ server, engine } = await serveWithEngine(content.dir, { testControl: true, rebootDelayMs: 1500 }));
   });
   after(async () => {
     for (const c of clients) c.close();
@@ -75,11 +75,12 @@ describe("I/O engine: crash and vanished clients", { skip: haveFfmpeg ? false : 
 
     await engine.injectFault("ud"); // the guest executes ud2: crash report, halt
     await until(() => !engine.isUp(), 5000, "the backend to notice the crash");
+    // the reboot waits 1.5 s, so the outage is observable
+    assert.equal(metricValue(await metricsText(server.metricsPort!), "rtsp_backend_up", '{kind="ioengine"}'), 0);
     const c = await client();
     const d = await c.request("DESCRIBE", url);
     assert.equal(d.status, 503);
     assert.equal(d.headers.get("retry-after"), "10");
-    assert.equal(metricValue(await metricsText(server.metricsPort!), "rtsp_backend_up", '{kind="ioengine"}'), 0);
     await until(() => server.sessions.size === 0, 3000, "the crashed engine's sessions torn down");
 
     await until(() => engine.isUp(), 30_000, "the rebooted engine's HELLO");
