@@ -1,0 +1,204 @@
+// Encoding of recording events (one record each): u8 kind, u32 body length, u64 instruction
+// count, f64 virtual ns, then the body, whose layout depends on the kind (format.ts).
+import { createHash } from "node:crypto";
+import type { RxInterrupt, TxDescriptorUse } from "../nic-dma-log";
+import { ByteSink, ByteSource } from "./bytes";
+import { EventKind } from "./format";
+
+export interface EndInfo {
+  /** Why the recording ended: "limit", "killed"... or the machine's stop kind. */
+  reason: string;
+  detail?: string;
+  /** The run limit the recorded run ended on, if it ended on one (the replay uses it). */
+  untilNs?: number;
+}
+
+interface At {
+  icount: number;
+  ns: number;
+}
+
+export type RecordedEvent =
+  | (At & { kind: EventKind.FrameIn; bytes: Uint8Array })
+  | (At & { kind: EventKind.SerialIn; text: string })
+  | (At & { kind: EventKind.ControlCommand; command: Record<string, unknown> })
+  | (At & { kind: EventKind.Interrupt; irq: number })
+  | (At & { kind: EventKind.SerialOut; text: string })
+  | (At & { kind: EventKind.CheckpointHash; hash: string; untilNs: number; snapshotChunk: number })
+  | (At & { kind: EventKind.RxDmaInterrupt; rx: RxInterrupt })
+  | (At & { kind: EventKind.TxDma; tx: TxDescriptorUse })
+  | (At & { kind: EventKind.End; end: EndInfo });
+
+const RECORD_HEADER_BYTES = 1 + 4 + 8 + 8;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+export function encodeEvent(sink: ByteSink, e: RecordedEvent): void {
+  sink.u8(e.kind);
+  const lengthAt = sink.length;
+  sink.u32(0);
+  sink.u64(e.icount);
+  sink.f64(e.ns);
+  const bodyAt = sink.length;
+  switch (e.kind) {
+    case EventKind.FrameIn:
+      sink.bytes(e.bytes);
+      break;
+    case EventKind.SerialIn:
+    case EventKind.SerialOut:
+      sink.bytes(utf8.encode(e.text));
+      break;
+    case EventKind.ControlCommand:
+      sink.bytes(utf8.encode(JSON.stringify(e.command)));
+      break;
+    case EventKind.End:
+      sink.bytes(utf8.encode(JSON.stringify(e.end)));
+      break;
+    case EventKind.Interrupt:
+      sink.u8(e.irq & 0xff);
+      break;
+    case EventKind.CheckpointHash:
+      sink.bytes(Buffer.from(e.hash, "hex"));
+      sink.f64(e.untilNs);
+      sink.i32(e.snapshotChunk);
+      break;
+    case EventKind.RxDmaInterrupt: {
+      const r = e.rx;
+      sink.u32(r.seq);
+      sink.u32(r.icr);
+      sink.i32(r.rdt ?? -1);
+      sink.f64(r.rdtIcount ?? -1);
+      sink.u16(r.descriptors.length);
+      for (const d of r.descriptors) {
+        sink.u16(d.index);
+        sink.u64(d.addr);
+        sink.u16(d.length);
+        sink.u8(d.status);
+        sink.u8(d.errors);
+        sink.u64(d.dmaIcount);
+        sink.f64(d.dmaNs);
+        sink.f64(d.consumedIcount);
+        sink.u32(d.bytes.length);
+        sink.bytes(d.bytes);
+      }
+      break;
+    }
+    case EventKind.TxDma: {
+      const t = e.tx;
+      sink.u16(t.index);
+      sink.u64(t.addr);
+      sink.u16(t.length);
+      sink.u8(t.cmd);
+      sink.u8(t.status);
+      sink.u32(t.bytes.length);
+      sink.bytes(t.bytes);
+      break;
+    }
+  }
+  sink.patchU32(lengthAt, sink.length - bodyAt);
+}
+
+/** Decodes one event at `src.pos`; throws RecordingError("bad-event") on anything malformed. */
+export function decodeEvent(src: ByteSource): RecordedEvent {
+  if (src.remaining < RECORD_HEADER_BYTES) src.fail("a truncated event record");
+  const kind = src.u8("event kind");
+  const length = src.u32("event length");
+  const icount = src.u64("event instruction count");
+  const ns = src.f64("event time");
+  if (!(ns >= 0) || !Number.isFinite(ns)) src.fail(`event time ${ns} is not a non-negative number`);
+  if (length > src.remaining) src.fail(`an event body of ${length} bytes runs past its chunk`);
+  const end = src.pos + length;
+  const body = new ByteSource(src.data, src.pos, end, "bad-event");
+  src.pos = end;
+  const at = { icount, ns };
+  const text = (): string => {
+    try {
+      return fromUtf8.decode(body.bytes(body.remaining, "text"));
+    } catch (e) {
+      if ((e as Error).name === "RecordingError") throw e;
+      return body.fail("text that is not UTF-8");
+    }
+  };
+  const json = (): Record<string, unknown> => {
+    const t = text();
+    try {
+      const v: unknown = JSON.parse(t);
+      if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // reported below
+    }
+    return body.fail("a body that is not a JSON object");
+  };
+  let e: RecordedEvent;
+  switch (kind as EventKind) {
+    case EventKind.FrameIn:
+      e = { kind: EventKind.FrameIn, ...at, bytes: body.bytes(body.remaining, "frame") };
+      break;
+    case EventKind.SerialIn:
+      e = { kind: EventKind.SerialIn, ...at, text: text() };
+      break;
+    case EventKind.SerialOut:
+      e = { kind: EventKind.SerialOut, ...at, text: text() };
+      break;
+    case EventKind.ControlCommand:
+      e = { kind: EventKind.ControlCommand, ...at, command: json() };
+      break;
+    case EventKind.End: {
+      const j = json();
+      if (typeof j.reason !== "string") body.fail("an end record without a reason");
+      e = { kind: EventKind.End, ...at, end: j as unknown as EndInfo };
+      break;
+    }
+    case EventKind.Interrupt: {
+      const v = body.u8("irq");
+      e = { kind: EventKind.Interrupt, ...at, irq: v === 0xff ? -1 : v };
+      break;
+    }
+    case EventKind.CheckpointHash: {
+      const hash = Buffer.from(body.bytes(32, "state hash")).toString("hex");
+      e = { kind: EventKind.CheckpointHash, ...at, hash, untilNs: body.f64("checkpoint limit"), snapshotChunk: body.i32("snapshot chunk") };
+      break;
+    }
+    case EventKind.RxDmaInterrupt: {
+      const seq = body.u32("interrupt number");
+      const icr = body.u32("ICR");
+      const rdt = body.i32("RDT");
+      const rdtIcount = body.f64("RDT count");
+      const n = body.u16("descriptor count");
+      const descriptors: RxInterrupt["descriptors"] = [];
+      for (let i = 0; i < n; i++) {
+        const index = body.u16("descriptor index");
+        const addr = body.u64("buffer address");
+        const length = body.u16("length");
+        const status = body.u8("status");
+        const errors = body.u8("errors");
+        const dmaIcount = body.u64("DMA count");
+        const dmaNs = body.f64("DMA time");
+        const consumedIcount = body.f64("consumed count");
+        const bytes = body.bytes(body.u32("byte count"), "DMA bytes");
+        descriptors.push({ index, addr, length, status, errors, dmaIcount, dmaNs, consumedIcount, bytes });
+      }
+      e = { kind: EventKind.RxDmaInterrupt, ...at, rx: { seq, icrIcount: icount, icrNs: ns, icr, descriptors, ...(rdt >= 0 ? { rdt, rdtIcount } : {}) } };
+      break;
+    }
+    case EventKind.TxDma: {
+      const index = body.u16("descriptor index");
+      const addr = body.u64("buffer address");
+      const length = body.u16("length");
+      const cmd = body.u8("cmd");
+      const status = body.u8("status");
+      const bytes = body.bytes(body.u32("byte count"), "DMA bytes");
+      e = { kind: EventKind.TxDma, ...at, tx: { index, addr, length, cmd, status, bytes, icount, ns } };
+      break;
+    }
+    default:
+      return src.fail(`unknown event kind 0x${kind.toString(16)} (this reader knows format version 1)`);
+  }
+  if (body.remaining !== 0) body.fail(`${body.remaining} stray bytes after a ${kind} event`);
+  return e;
+}
+
+/** sha256 of a byte string, hex (kernel and disk identities). */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}

@@ -1,0 +1,118 @@
+// The .lvmmrec recording format: constants, the versioned enum of event kinds, the header and
+// the typed errors. Modelled on QEMU's replay/replay-internal.h: every event is keyed to the
+// instruction count, and any change to the set of event kinds or their encoding bumps
+// FORMAT_VERSION (test/recording/format.test.ts pins the enum to the version).
+//
+// Layout (all integers little-endian):
+//   preamble   8 bytes MAGIC "LVMMREC\0", u32 format version, u32 flags (0)
+//   chunk*     u8 type, u8[3] 0, u32 sequence (0, 1, 2, ...), u32 payload length, u32 CRC-32
+//              over the first 12 header bytes and the payload; then the payload
+// Chunk 0 is the header (JSON); an embedded kernel image follows as its own chunk; then event
+// chunks (about EVENT_CHUNK_BYTES each) and optional snapshot chunks, in the order written.
+// Each chunk goes to the file with one write, so a process killed mid-recording leaves every
+// complete chunk readable, and a reader replays that prefix.
+
+export const MAGIC = Uint8Array.from([0x4c, 0x56, 0x4d, 0x4d, 0x52, 0x45, 0x43, 0x00]); // "LVMMREC\0"
+export const FORMAT_VERSION = 1;
+export const PREAMBLE_BYTES = 16;
+export const CHUNK_HEADER_BYTES = 16;
+/** Event chunks are flushed when they reach this size (and at every checkpoint). */
+export const EVENT_CHUNK_BYTES = 64 * 1024;
+/** Larger chunks are refused as corrupt (a kernel or a snapshot is far smaller). */
+export const MAX_CHUNK_BYTES = 1 << 30;
+
+export enum ChunkType {
+  Header = 1,
+  Kernel = 2,
+  Events = 3,
+  Snapshot = 4,
+}
+
+/** Event kinds of FORMAT_VERSION 1. Never renumber; a new kind is a new version. */
+export enum EventKind {
+  /** A frame arrived on the NIC wire (an input; body: the frame bytes). */
+  FrameIn = 0x01,
+  /** Serial input reached the guest's UART (an input; body: UTF-8 text). */
+  SerialIn = 0x02,
+  /** A command arrived on the control channel (body: UTF-8 JSON); replays ignore it. */
+  ControlCommand = 0x03,
+  /** An interrupt was delivered (body: i8 IRQ line, -1 if unknown). */
+  Interrupt = 0x10,
+  /** A line the guest wrote on its console (body: UTF-8 text), for the log and the guard. */
+  SerialOut = 0x11,
+  /** State hash at a checkpoint (body: 32-byte sha256, f64 run limit ns, i32 snapshot chunk or -1). */
+  CheckpointHash = 0x20,
+  /** One receive interrupt of the NIC DMA log (see nic-dma-log.ts and codec.ts). */
+  RxDmaInterrupt = 0x30,
+  /** One transmit descriptor the NIC consumed (see codec.ts). */
+  TxDma = 0x31,
+  /** The end of the recording (body: UTF-8 JSON {reason, detail?, untilNs?}). */
+  End = 0x7f,
+}
+
+export const EVENT_KIND_NAMES: Record<EventKind, string> = {
+  [EventKind.FrameIn]: "frame-in",
+  [EventKind.SerialIn]: "serial-in",
+  [EventKind.ControlCommand]: "control",
+  [EventKind.Interrupt]: "interrupt",
+  [EventKind.SerialOut]: "serial-out",
+  [EventKind.CheckpointHash]: "checkpoint",
+  [EventKind.RxDmaInterrupt]: "rx-dma",
+  [EventKind.TxDma]: "tx-dma",
+  [EventKind.End]: "end",
+};
+
+/** The launch configuration: everything Machine.create needs besides the kernel image. */
+export interface LaunchConfig {
+  cmdline: string;
+  memoryMB: number;
+  mips: number;
+  jit: boolean;
+  /** NIC MAC as "52:54:00:12:34:56", or null for no NIC. */
+  mac: string | null;
+  seed: number;
+  epochMs: number;
+  hangWatchdogMs: number;
+  maxQuantumMs: number;
+  disk: { sha256: string; bytes: number } | null;
+}
+
+export interface RecordingHeader {
+  format: "lvmmrec";
+  formatVersion: number;
+  /** The pinned v86 build and its wasm hash. */
+  v86: { version: string; wasmSha256: string };
+  kernel: { sha256: string; bytes: number; name: string; embedded: boolean };
+  launch: LaunchConfig;
+  /** Virtual ns between checkpoint hashes. */
+  checkpointIntervalNs: number;
+  /** What produced the run (free-form, shown by `lvmm events`). */
+  scenario: Record<string, unknown>;
+  /** Host wall-clock time the recording started (informational). */
+  createdAt: string;
+}
+
+export type RecordingErrorCode =
+  | "truncated"
+  | "bad-magic"
+  | "wrong-version"
+  | "checksum"
+  | "bad-chunk"
+  | "bad-header"
+  | "bad-event"
+  | "wrong-kernel"
+  | "wrong-vmm"
+  | "io";
+
+/** Everything wrong with a recording a user can hand us; `code` says which. */
+export class RecordingError extends Error {
+  constructor(
+    readonly code: RecordingErrorCode,
+    message: string,
+    /** Byte offset in the file, when the problem is at a place. */
+    readonly offset?: number,
+  ) {
+    super(message);
+    this.name = "RecordingError";
+  }
+}

@@ -1,0 +1,204 @@
+// The Recorder: attached to a freshly created Machine, it streams into a .lvmmrec file every
+// input the guest receives (from the machine's journal), every interrupt delivery, the guest's
+// console lines, the NIC DMA log (per receive interrupt, and per transmit descriptor), and a
+// state hash at every checkpoint (optionally the snapshot itself), then an end record.
+// Listeners only encode into a buffer; the file is written a chunk at a time.
+import { basename } from "node:path";
+import type { Machine } from "../machine";
+import type { StopReason } from "../stop-reason";
+import type { RxInterrupt } from "../nic-dma-log";
+import { saveSnapshot, stateHash } from "../snapshot";
+import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
+import { sha256Hex, type EndInfo } from "./codec";
+import { EventKind, FORMAT_VERSION, type LaunchConfig, type RecordingHeader } from "./format";
+import { RecordingWriter } from "./writer";
+import { CheckpointRing, type CheckpointRingOptions } from "./checkpoint-ring";
+
+export interface RecorderOptions {
+  /** The .lvmmrec file to write. */
+  path: string;
+  /** The kernel image the machine was created with, and a name for it. */
+  kernel: Uint8Array;
+  kernelName?: string;
+  /** Embed the kernel so the recording replays anywhere (default true). */
+  embedKernel?: boolean;
+  disk?: Uint8Array;
+  /** Virtual ns between checkpoint hashes (default 250 ms). */
+  checkpointIntervalNs?: number;
+  /** Also write each checkpoint's snapshot to the file (default false). */
+  snapshots?: boolean;
+  /** Keep checkpoint snapshots in memory too (ring mode with keepNs). */
+  ring?: CheckpointRingOptions;
+  scenario?: Record<string, unknown>;
+}
+
+export interface RecorderStats {
+  events: number;
+  bytes: number;
+  checkpoints: number;
+  /** Wall ms spent hashing and snapshotting at checkpoints. */
+  checkpointMs: number;
+  snapshotBytes: number;
+}
+
+export class Recorder {
+  readonly ring: CheckpointRing | undefined;
+  readonly header: RecordingHeader;
+  private readonly writer: RecordingWriter;
+  private readonly detach: (() => void)[] = [];
+  private openRx: RxInterrupt | undefined;
+  private line = "";
+  private finished = false;
+  private nextCheckpointNs: number;
+  readonly stats: RecorderStats = { events: 0, bytes: 0, checkpoints: 0, checkpointMs: 0, snapshotBytes: 0 };
+
+  private constructor(private readonly m: Machine, private readonly opts: RecorderOptions) {
+    if (m.icountNumber !== 0 || m.journal.length !== 0) throw new RangeError("a recording starts at power-on: attach the recorder to a freshly created machine");
+    const o = m.options;
+    const mac = o.nic === false ? null : macString(o.nic?.mac ?? Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56));
+    const launch: LaunchConfig = {
+      cmdline: o.cmdline, memoryMB: o.memoryMB, mips: o.mips, jit: o.jit, mac, seed: o.seed, epochMs: o.epochMs,
+      hangWatchdogMs: o.hangWatchdogMs, maxQuantumMs: o.maxQuantumMs,
+      disk: opts.disk ? { sha256: sha256Hex(opts.disk), bytes: opts.disk.length } : null,
+    };
+    const embed = opts.embedKernel ?? true;
+    this.header = {
+      format: "lvmmrec",
+      formatVersion: FORMAT_VERSION,
+      v86: { version: PINNED_V86_VERSION, wasmSha256: PINNED_V86_WASM_SHA256 },
+      kernel: { sha256: sha256Hex(opts.kernel), bytes: opts.kernel.length, name: opts.kernelName ?? "kernel.elf", embedded: embed },
+      launch,
+      checkpointIntervalNs: opts.checkpointIntervalNs ?? 250e6,
+      scenario: opts.scenario ?? {},
+      createdAt: new Date().toISOString(),
+    };
+    if (!(this.header.checkpointIntervalNs > 0)) throw new RangeError(`checkpointIntervalNs must be positive, got ${this.header.checkpointIntervalNs}`);
+    this.nextCheckpointNs = this.header.checkpointIntervalNs;
+    this.writer = RecordingWriter.create(opts.path, this.header, embed ? opts.kernel : undefined);
+    this.ring = opts.ring ? new CheckpointRing(opts.ring) : undefined;
+    this.listen();
+  }
+
+  /** Starts recording a machine that has not run yet. */
+  static attach(m: Machine, opts: RecorderOptions): Recorder {
+    return new Recorder(m, { kernelName: basename(opts.kernelName ?? "kernel.elf"), ...opts });
+  }
+
+  private listen(): void {
+    const m = this.m;
+    const w = this.writer;
+    this.detach.push(
+      m.journal.onAppend((e) => {
+        if (e.kind === "frame") w.append({ kind: EventKind.FrameIn, icount: e.icount, ns: e.ns, bytes: e.bytes });
+        else w.append({ kind: EventKind.SerialIn, icount: e.icount, ns: e.ns, text: e.text });
+      }),
+      m.onInterrupt((e) => w.append({ kind: EventKind.Interrupt, icount: e.icount, ns: e.ns, irq: e.irq })),
+      m.serial.onByte(({ byte, icount }) => {
+        if (byte !== 0x0a) {
+          if (this.line.length < 4096) this.line += String.fromCharCode(byte);
+          return;
+        }
+        w.append({ kind: EventKind.SerialOut, icount, ns: m.internals.clock.nsAt(icount), text: this.line.replace(/\r$/, "") });
+        this.line = "";
+      }),
+    );
+    if (m.dmaLog) {
+      this.detach.push(
+        m.dmaLog.onInterrupt((r) => {
+          if (r !== this.openRx) this.flushRx();
+          this.openRx = r;
+        }),
+      );
+    }
+    if (m.nic) {
+      this.detach.push(
+        m.nic.model.onTxDma((t) => {
+          const icount = Number(t.icount);
+          w.append({ kind: EventKind.TxDma, icount, ns: m.internals.point().ns, tx: { index: t.index, addr: t.addr, length: t.length, cmd: t.cmd, status: t.status, bytes: t.bytes, icount, ns: m.internals.point().ns } });
+        }),
+      );
+    }
+  }
+
+  private flushRx(): void {
+    const r = this.openRx;
+    if (!r) return;
+    this.openRx = undefined;
+    this.writer.append({ kind: EventKind.RxDmaInterrupt, icount: r.icrIcount, ns: r.icrNs, rx: { ...r, descriptors: [...r.descriptors] } });
+  }
+
+  /** Records a command that arrived on the control channel (shown in the log; not replayed). */
+  control(command: Record<string, unknown>): void {
+    const p = this.m.internals.point();
+    this.writer.append({ kind: EventKind.ControlCommand, icount: p.icount, ns: p.ns, command });
+  }
+
+  /**
+   * Runs the machine to `untilNs` (virtual), stopping at every checkpoint boundary to hash the
+   * state. `endEarly` is asked after each piece; when it says so, the run ends `graceNs` later.
+   */
+  async run(untilNs: number, opts: { endEarly?: () => boolean; graceNs?: number; pace?: boolean } = {}): Promise<StopReason> {
+    let end = untilNs;
+    this.control({ command: "run", untilNs });
+    for (;;) {
+      const next = Math.min(this.nextCheckpointNs, end);
+      const stop = await this.m.runAsync({ untilNs: next }, { pace: opts.pace ?? false });
+      if (stop.kind !== "limit") {
+        this.finish({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}) });
+        return stop;
+      }
+      this.checkpoint(next);
+      if (next >= end) {
+        this.finish({ reason: "limit", untilNs: end });
+        return stop;
+      }
+      if (opts.endEarly?.() && end > next + (opts.graceNs ?? 0)) end = Math.min(end, next + (opts.graceNs ?? 0));
+      if (next >= end) {
+        this.finish({ reason: "limit", untilNs: end });
+        return stop;
+      }
+    }
+  }
+
+  /** Hashes the state here (the machine stopped on the run limit `untilNs`). */
+  checkpoint(untilNs: number): void {
+    const t0 = performance.now();
+    this.flushRx();
+    const p = this.m.internals.point();
+    let chunk = -1;
+    if (this.opts.snapshots || this.ring) {
+      const s = saveSnapshot(this.m);
+      if (this.opts.snapshots) {
+        chunk = this.writer.writeSnapshot(s);
+        this.stats.snapshotBytes += s.v86.byteLength;
+      }
+      this.ring?.add(s, p.ns);
+    }
+    this.writer.append({ kind: EventKind.CheckpointHash, icount: p.icount, ns: p.ns, hash: stateHash(this.m), untilNs, snapshotChunk: chunk });
+    this.writer.flush();
+    while (this.nextCheckpointNs <= untilNs) this.nextCheckpointNs += this.header.checkpointIntervalNs;
+    this.stats.checkpoints++;
+    this.stats.checkpointMs += performance.now() - t0;
+  }
+
+  /** Writes the end record and closes the file (idempotent). */
+  finish(end: EndInfo): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.flushRx();
+    const p = this.m.internals.point();
+    this.writer.append({ kind: EventKind.End, icount: p.icount, ns: p.ns, end });
+    this.writer.close();
+    for (const off of this.detach) off();
+    this.stats.events = this.writer.events;
+    this.stats.bytes = this.writer.bytesWritten;
+  }
+
+  get eventsWritten(): number {
+    return this.writer.events;
+  }
+}
+
+function macString(mac: Uint8Array): string {
+  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join(":");
+}

@@ -1,0 +1,101 @@
+// Appends a .lvmmrec file chunk by chunk while the machine runs. Each chunk is written with a
+// single write(2) and no fsync: a process killed at any moment leaves every complete chunk on
+// disk (the page cache outlives the process), and the reader replays that prefix.
+import { closeSync, openSync, writeSync } from "node:fs";
+import { ByteSink } from "./bytes";
+import { encodeEvent, type RecordedEvent } from "./codec";
+import { crc32 } from "./crc32";
+import { CHUNK_HEADER_BYTES, ChunkType, EVENT_CHUNK_BYTES, FORMAT_VERSION, MAGIC, PREAMBLE_BYTES, RecordingError, type RecordingHeader } from "./format";
+import type { Snapshot } from "../snapshot";
+
+export function encodeChunk(type: ChunkType, seq: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(CHUNK_HEADER_BYTES + payload.length);
+  const v = new DataView(out.buffer);
+  v.setUint8(0, type);
+  v.setUint32(4, seq, true);
+  v.setUint32(8, payload.length, true);
+  out.set(payload, CHUNK_HEADER_BYTES);
+  v.setUint32(12, crc32(payload, crc32(out.subarray(0, 12))), true);
+  return out;
+}
+
+export function encodePreamble(version = FORMAT_VERSION): Uint8Array {
+  const out = new Uint8Array(PREAMBLE_BYTES);
+  out.set(MAGIC);
+  new DataView(out.buffer).setUint32(8, version, true);
+  return out;
+}
+
+/** Snapshot chunk payload: u32 JSON length, JSON of everything but v86's state, then that state. */
+export function encodeSnapshot(s: Snapshot): Uint8Array {
+  const { v86, ...rest } = s;
+  const json = new TextEncoder().encode(JSON.stringify(rest));
+  const out = new Uint8Array(4 + json.length + v86.byteLength);
+  new DataView(out.buffer).setUint32(0, json.length, true);
+  out.set(json, 4);
+  out.set(new Uint8Array(v86), 4 + json.length);
+  return out;
+}
+
+export class RecordingWriter {
+  private readonly sink = new ByteSink();
+  private seq = 0;
+  private closed = false;
+  /** Bytes written so far (preamble and chunks). */
+  bytesWritten = 0;
+  events = 0;
+
+  private constructor(private readonly fd: number) {}
+
+  static create(path: string, header: RecordingHeader, kernel?: Uint8Array): RecordingWriter {
+    let fd: number;
+    try {
+      fd = openSync(path, "w");
+    } catch (e) {
+      throw new RecordingError("io", `cannot create ${path}: ${(e as Error).message}`);
+    }
+    const w = new RecordingWriter(fd);
+    w.write(encodePreamble());
+    w.writeChunk(ChunkType.Header, new TextEncoder().encode(JSON.stringify(header)));
+    if (kernel) w.writeChunk(ChunkType.Kernel, kernel);
+    return w;
+  }
+
+  append(e: RecordedEvent): void {
+    if (this.closed) return;
+    encodeEvent(this.sink, e);
+    this.events++;
+    if (this.sink.length >= EVENT_CHUNK_BYTES) this.flush();
+  }
+
+  /** Writes the pending events as a chunk (the recorder does this at every checkpoint too). */
+  flush(): void {
+    if (this.closed || this.sink.length === 0) return;
+    this.writeChunk(ChunkType.Events, this.sink.take());
+  }
+
+  /** Writes a snapshot chunk after the pending events; returns its chunk number. */
+  writeSnapshot(s: Snapshot): number {
+    this.flush();
+    return this.writeChunk(ChunkType.Snapshot, encodeSnapshot(s));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
+  private writeChunk(type: ChunkType, payload: Uint8Array): number {
+    const seq = this.seq++;
+    this.write(encodeChunk(type, seq, payload));
+    return seq;
+  }
+
+  private write(bytes: Uint8Array): void {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    this.bytesWritten += bytes.length;
+  }
+}
