@@ -2,6 +2,11 @@
 import { boot, BOOT_HELP } from "./commands/boot";
 import { demo, DEMO_HELP } from "./commands/demo";
 import { serve, SERVE_HELP } from "./commands/serve";
+import { record, RECORD_HELP } from "./commands/record";
+import { replay, REPLAY_HELP } from "./commands/replay";
+import { events, EVENTS_HELP } from "./commands/events";
+import { dma, DMA_HELP } from "./commands/dma";
+import { pcap, PCAP_HELP } from "./commands/pcap";
 import { EXIT, UsageError } from "./errors";
 
 const HELP = `usage: lvmm <command> [options]
@@ -9,12 +14,22 @@ commands:
   boot     boot the I/O engine and stream its console
   demo     boot it paced to real time with its UDP echo bridged to 127.0.0.1
   serve    the stream server: RTSP here, delivery on the I/O engine (--arch) (npm start)
+  record   run a scenario and record it to a .lvmmrec file
+  replay   re-execute a recording (--verify: check every checkpoint's state hash)
+  events   a recording's event log, one line per event
+  dma      a recording's NIC DMA log per receive interrupt, packets decoded
+  pcap     a recording's NIC traffic as pcapng
   help     this text
 Run "lvmm <command> --help" for a command's options.`;
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
   boot: { run: boot, help: BOOT_HELP },
   demo: { run: demo, help: DEMO_HELP },
+  record: { run: record, help: RECORD_HELP },
+  replay: { run: replay, help: REPLAY_HELP },
+  events: { run: events, help: EVENTS_HELP },
+  dma: { run: dma, help: DMA_HELP },
+  pcap: { run: pcap, help: PCAP_HELP },
   serve: { run: serve, help: SERVE_HELP },
 };
 

@@ -1,6 +1,7 @@
 // Debugger breakpoints as planted 0xCC bytes. The patched instr_CC stops the loop on them, in
-// interpreted and JIT-compiled code alike. Bytes are planted only while the guest runs, so every
-// read of guest memory, snapshot or state hash sees the original code.
+// interpreted and JIT-compiled code alike. They stay planted while a run yields to the event
+// loop (replanting would throw away the JIT's code for those pages every time), so reads of
+// guest memory go through `overlay`, and snapshots and hashes lift them first.
 import type { V86Instance } from "./v86/instantiate";
 
 const INT3 = 0xcc;
@@ -56,5 +57,34 @@ export class Breakpoints {
 
   get armed(): boolean {
     return this.planted.size > 0;
+  }
+
+  /** Replaces planted 0xCC bytes in a copy of [addr, addr+bytes.length) by the originals. */
+  overlay(addr: number, bytes: Uint8Array): Uint8Array {
+    for (const [a, original] of this.planted) {
+      if (a >= addr && a < addr + bytes.length) bytes[a - addr] = original;
+    }
+    return bytes;
+  }
+
+  /** Runs fn with the original bytes in memory (snapshots, hashes, debugger writes). */
+  lifted<T>(fn: () => T): T {
+    if (this.planted.size === 0) return fn();
+    const was = [...this.planted.keys()];
+    this.unplant();
+    try {
+      return fn();
+    } finally {
+      // Plant again only what is still wanted (the set may have changed meanwhile).
+      const cpu = this.vm.cpu;
+      for (const a of was) {
+        if (!this.addrs.has(a)) continue;
+        const original = cpu.mem8[a]!;
+        if (original === INT3) continue;
+        this.planted.set(a, original);
+        cpu.write_blob(Uint8Array.of(INT3), a);
+      }
+      this.vm.controls.bpArmed.value = this.planted.size > 0 ? 1 : 0;
+    }
   }
 }

@@ -25,8 +25,17 @@ export class GuestMemoryError extends Error {
   }
 }
 
+/** How the view sees memory the debugger has changed under the guest (planted breakpoints). */
+export interface MemoryShadow {
+  overlay(addr: number, bytes: Uint8Array): Uint8Array;
+  lifted<T>(fn: () => T): T;
+}
+
 export class CpuView {
-  constructor(private readonly cpu: V86Cpu) {}
+  constructor(
+    private readonly cpu: V86Cpu,
+    private readonly shadow?: MemoryShadow,
+  ) {}
 
   get ramBytes(): number {
     return this.cpu.memory_size[0]!;
@@ -73,12 +82,15 @@ export class CpuView {
   /** Copies guest-physical memory; throws a GuestMemoryError outside RAM. */
   readPhysical(addr: number, length: number): Uint8Array {
     this.checkRange(addr, length);
-    return this.cpu.mem8.slice(addr, addr + length);
+    const bytes = this.cpu.mem8.slice(addr, addr + length);
+    return this.shadow ? this.shadow.overlay(addr, bytes) : bytes;
   }
 
   writePhysical(addr: number, data: Uint8Array): void {
     this.checkRange(addr, data.length);
-    this.cpu.write_blob(data, addr); // keeps v86's JIT cache coherent
+    const write = (): void => this.cpu.write_blob(data, addr); // keeps v86's JIT cache coherent
+    if (this.shadow) this.shadow.lifted(write);
+    else write();
   }
 
   private checkRange(addr: number, length: number): void {
@@ -138,8 +150,8 @@ export class CpuView {
   }
 
   private read32(addr: number): number {
-    const m = this.cpu.mem8;
-    return (m[addr]! | (m[addr + 1]! << 8) | (m[addr + 2]! << 16) | (m[addr + 3]! << 24)) >>> 0;
+    const m = this.readPhysical(addr, 4);
+    return (m[0]! | (m[1]! << 8) | (m[2]! << 16) | (m[3]! << 24)) >>> 0;
   }
 
   /** IDT base and limit (for crash diagnostics). */

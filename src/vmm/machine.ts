@@ -61,6 +61,7 @@ export interface RunOptions {
 
 const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 const YIELD_EVERY_MS = 20;
+const PACED_YIELD_EVERY_MS = 2;
 
 export class Machine {
   readonly cpu: CpuView;
@@ -105,10 +106,10 @@ export class Machine {
   ) {
     this.clock = new VirtualClock(1000 / options.mips);
     this.exec = new Executor(vm, options.jit);
-    this.cpu = new CpuView(vm.cpu);
+    this.breakpoints = new Breakpoints(vm);
+    this.cpu = new CpuView(vm.cpu, this.breakpoints);
     this.wire = new Wire();
     this.serial = new SerialConsole(vm, () => this.exec.icount);
-    this.breakpoints = new Breakpoints(vm);
     this.watchpoints = new Watchpoints(this);
     this.hangWatchdogNs = options.hangWatchdogMs * 1e6;
     this.maxQuantumNs = options.maxQuantumMs * 1e6;
@@ -205,7 +206,11 @@ export class Machine {
   /** Runs synchronously until a limit or a stop reason. */
   run(limit: RunLimit = {}): StopReason {
     this.pauseRequested = false;
-    return this.runInternal(limit) ?? { kind: "paused" };
+    try {
+      return this.runInternal(limit) ?? { kind: "paused" };
+    } finally {
+      this.breakpoints.unplant();
+    }
   }
 
   /** Runs in chunks, yielding to the event loop, so pause() and sockets are served meanwhile. */
@@ -213,8 +218,18 @@ export class Machine {
     this.pauseRequested = false;
     const wallStart = performance.now();
     const virtualStart = this.nowNs;
+    // Breakpoints stay planted across the chunks (see breakpoints.ts) and come out at the end.
+    try {
+      return await this.runChunks(limit, opts, wallStart, virtualStart);
+    } finally {
+      this.breakpoints.unplant();
+    }
+  }
+
+  private async runChunks(limit: RunLimit, opts: RunOptions, wallStart: number, virtualStart: number): Promise<StopReason> {
     for (;;) {
-      const chunkEnd = performance.now() + YIELD_EVERY_MS;
+      // Paced runs yield often so frames leave close to their virtual time.
+      const chunkEnd = performance.now() + (opts.pace ? PACED_YIELD_EVERY_MS : YIELD_EVERY_MS);
       let paceNs: number | undefined;
       if (opts.pace) paceNs = virtualStart + (performance.now() - wallStart) * 1e6;
       this.paceNs = paceNs;
@@ -223,8 +238,12 @@ export class Machine {
       if (r) return r;
       if (this.pauseRequested) return { kind: "paused" };
       if (opts.pace) {
-        const aheadMs = (this.nowNs - virtualStart) / 1e6 - (performance.now() - wallStart);
-        await sleep(Math.max(0, Math.min(aheadMs, 5)), () => this.pauseRequested || this.wire.nextNs() === -1);
+        // Sleep until wall-clock time catches up with where the guest is, or (idle) with its
+        // next sync point; an arriving frame or a pause wakes it early.
+        const targetNs = this.exec.halted ? this.dueNs() : this.nowNs;
+        const aheadMs = (targetNs - virtualStart) / 1e6 - (performance.now() - wallStart);
+        await sleep(Math.max(0, Math.min(aheadMs, 50)), () => this.pauseRequested || this.hostStop !== undefined || this.wire.nextNs() === -1 || this.serial.hasPendingInput, (wake) => (this.wire.injected = wake));
+        this.wire.injected = undefined;
       } else {
         await new Promise((r) => setImmediate(r));
       }
@@ -400,10 +419,10 @@ export class Machine {
         }
         const stop = this.stopFor(end) ?? (watching ? this.watchpoints.check(false) : undefined);
         if (stop) return stop;
+        if (watching) this.breakpoints.plant(); // a bisection may have restored memory
         if (end.kind === "reached" && this.exec.icount < target && (quiet || this.hostStop === undefined)) return undefined; // yielded
       }
     } finally {
-      this.breakpoints.unplant();
       this.exec.exceptionMask = exceptionMask;
     }
   }
@@ -638,14 +657,28 @@ function describeTrap(message: string, cpu: CpuView): string {
   return `the guest faulted in a way the CPU cannot deliver (triple fault: ${why}); EIP=0x${r.eip.toString(16)} IDT base=0x${idt.base.toString(16)} limit=0x${idt.limit.toString(16)}`;
 }
 
-function sleep(ms: number, wake: () => boolean): Promise<void> {
+/**
+ * Waits up to `ms`, polling `wake` every millisecond (socket callbacks run meanwhile); `hook`
+ * receives a function that ends the wait at once (an injected frame calls it).
+ */
+function sleep(ms: number, wake: () => boolean, hook: (wakeNow: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
-    if (ms <= 0) return setImmediate(resolve);
+    if (ms < 0.5) return setImmediate(resolve);
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      resolve();
+    };
+    hook(finish);
     const end = performance.now() + ms;
     const tick = (): void => {
-      if (wake() || performance.now() >= end) resolve();
-      else setTimeout(tick, Math.min(1, end - performance.now()));
+      const left = end - performance.now();
+      if (wake() || left <= 0.2) finish();
+      else timer = setTimeout(tick, Math.min(1, left));
     };
-    setTimeout(tick, Math.min(1, ms));
+    timer = setTimeout(tick, Math.min(1, ms));
   });
 }

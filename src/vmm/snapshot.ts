@@ -29,6 +29,10 @@ export class SnapshotError extends Error {
 }
 
 export function saveSnapshot(m: Machine): Snapshot {
+  return m.breakpoints.lifted(() => save(m));
+}
+
+function save(m: Machine): Snapshot {
   const i = m.internals;
   const devices: Record<string, unknown> = {};
   for (const d of i.devices) devices[d.name] = d.getState();
@@ -58,6 +62,7 @@ export function restoreSnapshot(m: Machine, s: Snapshot, mode: "live" | "replay"
   for (const d of i.devices) {
     if (!(d.name in s.devices)) throw new SnapshotError(`snapshot lacks the state of device ${d.name}`);
   }
+  m.breakpoints.unplant(); // the restored memory has no planted bytes; runs plant them again
   // Re-executing already: the present stays where it was.
   const presentBefore = i.replayPresent ?? i.point();
   restoreV86(m, s.v86);
@@ -102,6 +107,10 @@ function restoreV86(m: Machine, state: ArrayBuffer): void {
  * on the wire are not part of it: they have not reached the guest.
  */
 export function stateHash(m: Machine): string {
+  return m.breakpoints.lifted(() => hash(m));
+}
+
+function hash(m: Machine): string {
   const i = m.internals;
   const cpu = i.vm.cpu;
   const h = createHash("sha256");

@@ -39,7 +39,11 @@ export class Wire {
     while (i > 0 && this.queue[i - 1]!.ns > p.ns) i--;
     this.queue.splice(i, 0, p);
     this.stats.injected++;
+    this.injected?.();
   }
+
+  /** Called on every inject (a paced run sleeping until its next sync point wakes up). */
+  injected: (() => void) | undefined;
 
   /** Virtual time of the earliest queued frame (-1 for "as soon as possible"), if any. */
   nextNs(): number | undefined {

@@ -45,8 +45,6 @@ export async function demo(args: string[]): Promise<number> {
     note(`echo "${text}"${t !== undefined ? ` after ${(performance.now() - t).toFixed(2)} ms` : ""}`);
   });
 
-  const wall0 = performance.now();
-  const run = machine.runAsync({ untilNs: seconds * 1e9 }, { pace: true });
   let pinger: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve) => {
     const off = machine.serial.onLine((line) => {
@@ -56,6 +54,8 @@ export async function demo(args: string[]): Promise<number> {
       }
     });
   });
+  const wall0 = performance.now();
+  const run = machine.runAsync({ untilNs: seconds * 1e9 }, { pace: true });
   void ready.then(() => {
     let i = 0;
     pinger = setInterval(() => {

@@ -1,0 +1,71 @@
+// `lvmm dma`: the NIC DMA log of a recording, per receive interrupt (the thesis's log): each
+// consumed descriptor with its buffer, status bits and the packet decoded, then a hex dump.
+import { parse, positiveInteger } from "../options";
+import { EXIT, UsageError } from "../errors";
+import { loadRecording, withRecordingErrors, writeOut } from "../recording-file";
+import { EventKind } from "../../vmm/recording/format";
+import { hex32, rxStatusBits, txCmdBits } from "../../vmm/recording/event-log";
+import { describeFrame, hexDump } from "../../vmm/recording/packet-view";
+import type { RecordedEvent } from "../../vmm/recording/codec";
+import type { RxInterrupt } from "../../vmm/nic-dma-log";
+
+export const DMA_HELP = `usage: lvmm dma FILE [--interrupt K] [--tx] [--bytes N]
+  Prints every receive interrupt of the recorded NIC DMA log (or only interrupt K): the
+  descriptors the driver consumed between its ICR read and RDT write, with index, buffer
+  address, length, status bits, when the NIC wrote them and when the driver handed them back,
+  the packet decoded (Ethernet, ARP, IPv4, UDP, RTP) and a hex dump (first N bytes, default 256).
+  A buffer the NIC wrote again soon after the driver handed it back is flagged.
+  --tx  the transmit descriptors instead`;
+
+/** A re-DMA into a buffer this soon after the driver handed it back is flagged. */
+const OVERLAP_WINDOW = 100_000;
+
+export async function dma(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { interrupt: { type: "string" }, tx: { type: "boolean" }, bytes: { type: "string" } }, true);
+  const only = values.interrupt === undefined ? undefined : positiveInteger("interrupt", values.interrupt);
+  const limit = positiveInteger("bytes", values.bytes) ?? 256;
+  return withRecordingErrors(async () => {
+    const rec = loadRecording(positionals[0]);
+    const out: string[] = [];
+    if (values.tx) {
+      for (const e of rec.events) {
+        if (e.kind !== EventKind.TxDma) continue;
+        const t = e.tx;
+        out.push(`tx desc [${t.index}] addr ${hex32(t.addr)} len ${t.length} cmd ${txCmdBits(t.cmd)} status ${t.status & 1 ? "DD" : "0"} at icount ${t.icount} (t=${(t.ns / 1e9).toFixed(9)} s)`);
+        out.push(...describeFrame(t.bytes), ...hexDump(t.bytes, "    ", limit));
+      }
+      await writeOut(out.join("\n") + (out.length ? "\n" : ""));
+      return EXIT.ok;
+    }
+    const rx = rec.events.filter((e): e is Extract<RecordedEvent, { kind: EventKind.RxDmaInterrupt }> => e.kind === EventKind.RxDmaInterrupt).map((e) => e.rx);
+    const overlaps = findOverlaps(rx);
+    const shown = only === undefined ? rx : rx.filter((r) => r.seq === only);
+    if (only !== undefined && shown.length === 0) throw new UsageError(`no receive interrupt #${only} in the recording (it has ${rx.length}, numbered ${rx[0]?.seq ?? "-"}..${rx[rx.length - 1]?.seq ?? "-"})`);
+    for (const r of shown) {
+      out.push(`interrupt #${r.seq}: ICR ${hex32(r.icr)} read at icount ${r.icrIcount} (t=${(r.icrNs / 1e9).toFixed(9)} s)${r.rdt !== undefined ? `, RDT=${r.rdt} written at icount ${r.rdtIcount}` : ""}, ${r.descriptors.length} descriptor(s)`);
+      for (const d of r.descriptors) {
+        out.push(`  desc [${d.index}] addr ${hex32(d.addr)} len ${d.length} status ${rxStatusBits(d.status)} errors 0x${d.errors.toString(16).padStart(2, "0")}, DMA at icount ${d.dmaIcount} (t=${(d.dmaNs / 1e9).toFixed(9)} s), handed back at icount ${d.consumedIcount}`);
+        const o = overlaps.get(d);
+        if (o) out.push(`  ! buffer ${hex32(d.addr)} was DMA'd again at icount ${o.dmaIcount} (desc [${o.index}], interrupt #${o.seq}), ${o.dmaIcount - d.consumedIcount} instructions after it was handed back`);
+        out.push(...describeFrame(d.bytes), ...hexDump(d.bytes, "    ", limit));
+      }
+    }
+    await writeOut(out.join("\n") + (out.length ? "\n" : ""));
+    return EXIT.ok;
+  });
+}
+
+type Desc = RxInterrupt["descriptors"][number];
+
+/** For each descriptor, the next DMA into the same buffer, if it came within OVERLAP_WINDOW instructions of the hand-back. */
+export function findOverlaps(rx: readonly RxInterrupt[]): Map<Desc, { dmaIcount: number; index: number; seq: number }> {
+  const all = rx.flatMap((r) => r.descriptors.map((d) => ({ d, seq: r.seq }))).sort((a, b) => a.d.dmaIcount - b.d.dmaIcount);
+  const lastByAddr = new Map<number, Desc>();
+  const out = new Map<Desc, { dmaIcount: number; index: number; seq: number }>();
+  for (const { d, seq } of all) {
+    const prev = lastByAddr.get(d.addr);
+    if (prev && d.dmaIcount >= prev.consumedIcount && d.dmaIcount - prev.consumedIcount <= OVERLAP_WINDOW) out.set(prev, { dmaIcount: d.dmaIcount, index: d.index, seq });
+    lastByAddr.set(d.addr, d);
+  }
+  return out;
+}

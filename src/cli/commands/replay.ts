@@ -1,0 +1,45 @@
+// `lvmm replay`: re-execute a recording and, with --verify, check it state hash by state hash.
+import { readKernel } from "../kernel-path";
+import { parse, positiveInteger } from "../options";
+import { EXIT } from "../errors";
+import { loadRecording, withRecordingErrors } from "../recording-file";
+import { Replayer, formatDivergence } from "../../vmm/recording/replayer";
+import { describeStop } from "./boot";
+
+export const REPLAY_HELP = `usage: lvmm replay FILE [--verify] [--kernel ELF] [--strict] [--console] [--times N]
+  Re-executes the recorded run from power-on with its recorded inputs. Every interrupt and
+  console line is checked against the recording as it happens; --verify also compares the
+  machine state hash at every recorded checkpoint. The first divergence stops the replay with
+  a report (exit code 1); otherwise it prints "verified N events, M checkpoints".
+  --kernel ELF  the kernel, for recordings made with --no-embed-kernel (its sha256 must match)
+  --strict      refuse a truncated recording instead of replaying its complete prefix
+  --console     print the guest's console lines with their instruction counts
+  --times N     replay N times (default 1)`;
+
+export async function replay(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    verify: { type: "boolean" }, kernel: { type: "string" }, strict: { type: "boolean" }, console: { type: "boolean" }, times: { type: "string" },
+  }, true);
+  const times = positiveInteger("times", values.times) ?? 1;
+  return withRecordingErrors(async () => {
+    const rec = loadRecording(positionals[0], { strict: values.strict ?? false });
+    const kernel = values.kernel ? readKernel(values.kernel) : undefined;
+    for (let i = 0; i < times; i++) {
+      const r = await Replayer.create(rec, kernel ? { kernel: { bytes: kernel.bytes, path: kernel.path } } : {});
+      const result = r.run({ verify: values.verify ?? false, ...(values.console ? { onLine: (t: string, ic: number) => console.log(`[icount ${ic}] ${t}`) } : {}) });
+      r.destroy();
+      if (result.divergence) {
+        console.log(formatDivergence(result.divergence));
+        return EXIT.failed;
+      }
+      if (result.stop) {
+        console.log(`lvmm: the replay stopped before the recorded end: ${describeStop(result.stop)}`);
+        return EXIT.failed;
+      }
+      const what = result.prefixOnly ? " (the complete prefix of a truncated recording)" : "";
+      console.log(`lvmm: replayed to icount ${result.endIcount}${what} in ${(result.wallMs / 1000).toFixed(2)} s`);
+      console.log(values.verify ? `verified ${result.verifiedEvents} events, ${result.verifiedCheckpoints} checkpoints` : `replayed ${result.verifiedEvents} events (run with --verify to check the state hashes)`);
+    }
+    return EXIT.ok;
+  });
+}
