@@ -32,5 +32,9 @@ export async function withRecordingErrors(body: () => Promise<number>): Promise<
 
 /** Writes to stdout and waits until it is flushed (main exits right after a command returns). */
 export function writeOut(text: string): Promise<void> {
-  return new Promise((resolve) => process.stdout.write(text, () => resolve()));
+  return new Promise((resolve) => {
+    // A reader that closed the pipe early (| head) is not an error.
+    process.stdout.once("error", () => resolve());
+    process.stdout.write(text, () => resolve());
+  });
 }

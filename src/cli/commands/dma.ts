@@ -14,11 +14,9 @@ export const DMA_HELP = `usage: lvmm dma FILE [--interrupt K] [--tx] [--bytes N]
   descriptors the driver consumed between its ICR read and RDT write, with index, buffer
   address, length, status bits, when the NIC wrote them and when the driver handed them back,
   the packet decoded (Ethernet, ARP, IPv4, UDP, RTP) and a hex dump (first N bytes, default 256).
-  A buffer the NIC wrote again soon after the driver handed it back is flagged.
+  A buffer the NIC wrote again before the driver's next RDT write is flagged (the driver may
+  still have been reading it).
   --tx  the transmit descriptors instead`;
-
-/** A re-DMA into a buffer this soon after the driver handed it back is flagged. */
-const OVERLAP_WINDOW = 100_000;
 
 export async function dma(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { interrupt: { type: "string" }, tx: { type: "boolean" }, bytes: { type: "string" } }, true);
@@ -46,7 +44,7 @@ export async function dma(args: string[]): Promise<number> {
       for (const d of r.descriptors) {
         out.push(`  desc [${d.index}] addr ${hex32(d.addr)} len ${d.length} status ${rxStatusBits(d.status)} errors 0x${d.errors.toString(16).padStart(2, "0")}, DMA at icount ${d.dmaIcount} (t=${(d.dmaNs / 1e9).toFixed(9)} s), handed back at icount ${d.consumedIcount}`);
         const o = overlaps.get(d);
-        if (o) out.push(`  ! buffer ${hex32(d.addr)} was DMA'd again at icount ${o.dmaIcount} (desc [${o.index}], interrupt #${o.seq}), ${o.dmaIcount - d.consumedIcount} instructions after it was handed back`);
+        if (o) out.push(`  ! possible overlap: buffer ${hex32(d.addr)} DMA'd again at icount ${o.dmaIcount} (desc [${o.index}], interrupt #${o.seq}), ${o.dmaIcount - d.consumedIcount} instructions after it was handed back and before the driver's next RDT write (icount ${o.nextRdtIcount})`);
         out.push(...describeFrame(d.bytes), ...hexDump(d.bytes, "    ", limit));
       }
     }
@@ -57,15 +55,21 @@ export async function dma(args: string[]): Promise<number> {
 
 type Desc = RxInterrupt["descriptors"][number];
 
-/** For each descriptor, the next DMA into the same buffer, if it came within OVERLAP_WINDOW instructions of the hand-back. */
-export function findOverlaps(rx: readonly RxInterrupt[]): Map<Desc, { dmaIcount: number; index: number; seq: number }> {
-  const all = rx.flatMap((r) => r.descriptors.map((d) => ({ d, seq: r.seq }))).sort((a, b) => a.d.dmaIcount - b.d.dmaIcount);
-  const lastByAddr = new Map<number, Desc>();
-  const out = new Map<Desc, { dmaIcount: number; index: number; seq: number }>();
-  for (const { d, seq } of all) {
-    const prev = lastByAddr.get(d.addr);
-    if (prev && d.dmaIcount >= prev.consumedIcount && d.dmaIcount - prev.consumedIcount <= OVERLAP_WINDOW) out.set(prev, { dmaIcount: d.dmaIcount, index: d.index, seq });
-    lastByAddr.set(d.addr, d);
+/**
+ * For each descriptor, a DMA into the same buffer after the driver handed it back but before
+ * the driver's next RDT write: if the driver was still reading the buffer then (the rdt-early
+ * race), that frame overwrote it.
+ */
+export function findOverlaps(rx: readonly RxInterrupt[]): Map<Desc, { dmaIcount: number; index: number; seq: number; nextRdtIcount: number }> {
+  const all = rx.flatMap((r) => r.descriptors.map((d) => ({ d, seq: r.seq })));
+  const handBacks = [...new Set(all.map(({ d }) => d.consumedIcount))].sort((a, b) => a - b);
+  const byAddr = new Map<number, { d: Desc; seq: number }[]>();
+  for (const x of all) (byAddr.get(x.d.addr) ?? byAddr.set(x.d.addr, []).get(x.d.addr)!).push(x);
+  const out = new Map<Desc, { dmaIcount: number; index: number; seq: number; nextRdtIcount: number }>();
+  for (const { d } of all) {
+    const nextRdt = handBacks.find((c) => c > d.consumedIcount) ?? Infinity;
+    const hit = byAddr.get(d.addr)!.find(({ d: o }) => o.dmaIcount > d.consumedIcount && o.dmaIcount < nextRdt);
+    if (hit) out.set(d, { dmaIcount: hit.d.dmaIcount, index: hit.d.index, seq: hit.seq, nextRdtIcount: nextRdt });
   }
   return out;
 }
