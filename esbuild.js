@@ -11,11 +11,15 @@ const root = __dirname;
 const dist = join(root, "dist");
 const watch = process.argv.includes("--watch");
 
-/** Bundles: [entry, outfile, platform]. Node bundles are CommonJS so VS Code can load them. */
+/** Bundles: [entry, outfile, platform]. Node bundles are CommonJS so VS Code can load them; browser ones are iife. */
 const bundles = [
   ["src/cli/main.ts", "cli.js", "node"],
   ["src/extension/extension.ts", "extension.js", "node"],
   ["src/adapter/main.ts", "adapter.js", "node"],
+  // The stream server the I/O Engine panel forks (src/extension/io-engine-panel/controller.ts).
+  ["src/extension/stream-server/worker.ts", "stream-server.js", "node"],
+  // Webview scripts: browser iife bundles; their CSS imports become a .css beside each.
+  ["src/webview/io-engine-panel/main.ts", "webview/io-engine-panel.js", "browser"],
   // Mocha suites that run inside a real VS Code extension host (test/vscode/run-host.ts).
   ["test/vscode/suite/index.ts", "test/vscode-suite.js", "node"],
 ];
@@ -60,8 +64,7 @@ async function main() {
         outfile: join(dist, out),
         bundle: true,
         platform,
-        format: "cjs",
-        target: "node20",
+        ...(platform === "browser" ? { format: "iife", target: "chrome120" } : { format: "cjs", target: "node20" }),
         sourcemap: true,
         external: ["vscode"],
         logLevel: "warning",

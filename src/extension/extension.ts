@@ -1,23 +1,46 @@
-// Entry point of the VS Code extension: registers the lvmm debugger's adapter factory and the
-// status bar. Activated by the `lvmm` debug type (see package.json's activationEvents).
+// Entry point of the VS Code extension: registers the lvmm debugger's adapter factory, the
+// status bar, and the I/O Engine panel with the stream server's commands. Activated by the
+// `lvmm` debug type, the panel's view or one of its commands.
 import * as vscode from "vscode";
 import { DEBUG_TYPE } from "./adapter-contract";
 import { LvmmAdapterDescriptorFactory } from "./adapter-factory";
 import { BundleAdapterLoader } from "./adapter-loader";
 import { readAdapterSettings } from "./adapter-mode";
+import { registerStreamServerCommands } from "./io-engine-panel/commands";
+import { StreamServerController } from "./io-engine-panel/controller";
+import { IO_ENGINE_VIEW_ID, IoEnginePanelView } from "./io-engine-panel/panel-view";
 import { LvmmStatusBar } from "./status-bar";
 
 /** What activate() returns: the extension's exports, used by the extension-host tests. */
 export interface LvmmExtensionApi {
   readonly statusBar: LvmmStatusBar;
   readonly adapterFactory: LvmmAdapterDescriptorFactory;
+  /** the stream server the I/O Engine panel controls, and the panel's view */
+  readonly ioEngine: { readonly controller: StreamServerController; readonly view: IoEnginePanelView };
 }
+
+let controller: StreamServerController | undefined;
 
 export function activate(context: vscode.ExtensionContext): LvmmExtensionApi {
   const adapterFactory = new LvmmAdapterDescriptorFactory(new BundleAdapterLoader(context.extensionPath), readAdapterSettings);
   const statusBar = new LvmmStatusBar();
   context.subscriptions.push(vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, adapterFactory), statusBar);
-  return { statusBar, adapterFactory };
+
+  const output = vscode.window.createOutputChannel("LVMM Stream Server");
+  controller = new StreamServerController({ root: context.extensionPath, log: (line) => output.appendLine(line) });
+  const view = new IoEnginePanelView(context.extensionUri, controller);
+  context.subscriptions.push(
+    output,
+    view,
+    vscode.window.registerWebviewViewProvider(IO_ENGINE_VIEW_ID, view),
+    ...registerStreamServerCommands(controller),
+  );
+  return { statusBar, adapterFactory, ioEngine: { controller, view } };
 }
 
-export function deactivate(): void {}
+/** Stops the stream server (its process would otherwise outlive the window's extension host). */
+export function deactivate(): Promise<void> | undefined {
+  const c = controller;
+  controller = undefined;
+  return c?.dispose();
+}

@@ -18,6 +18,7 @@ export async function run(): Promise<void> {
   mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, "lvmm-host-suite", mocha);
   await import("./extension.test");
   await import("./debug-session.test");
+  await import("./io-engine-panel.test");
 
   const results: HostTestResults = { passed: 0, failed: 0, pending: 0, tests: [] };
   await new Promise<void>((resolve) => {

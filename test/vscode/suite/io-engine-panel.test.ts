@@ -1,0 +1,115 @@
+// The I/O Engine panel in a real VS Code: the view and commands are contributed, the webview
+// loads under its CSP, and for each architecture the stream server starts in its own process,
+// a small load (3 simulated RTSP clients) shows up in the webview's session table and charts
+// (asserted through the webview's "rendered" reports, not pixels), and stop ends it all.
+import * as assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { suite, suiteSetup, suiteTeardown, test } from "mocha";
+import * as vscode from "vscode";
+import type { LvmmExtensionApi } from "../../../src/extension/extension";
+import type { ServerStatus, WebviewToHost } from "../../../src/extension/io-engine-panel/messages";
+import type { LoadTotals } from "../../../src/loadgen/loadGenerator";
+import { activateLvmm, waitFor } from "./extension-api";
+
+type Rendered = Extract<WebviewToHost, { type: "rendered" }>;
+const COMMANDS = ["lvmm.streamServer.openPanel", "lvmm.streamServer.start", "lvmm.streamServer.stop", "lvmm.streamServer.loadTest"];
+
+/** Resolves with the first webview message that passes `accept` (the latest one counts too). */
+function fromWebview<T extends WebviewToHost>(api: LvmmExtensionApi, what: string, accept: (m: WebviewToHost) => m is T, ms: number): Promise<T> {
+  const view = api.ioEngine.view;
+  return new Promise((resolve, reject) => {
+    const last = view.lastRendered;
+    if (last && accept(last)) return resolve(last);
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out after ${ms} ms waiting for the webview to report ${what}; last rendered: ${JSON.stringify(view.lastRendered)}`));
+    }, ms);
+    const sub = view.onDidReceiveMessage((m) => {
+      if (!accept(m)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(m);
+    });
+  });
+}
+
+const rendered = (pred: (r: Rendered) => boolean) => (m: WebviewToHost): m is Rendered => m.type === "rendered" && pred(m);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+suite("I/O Engine panel", () => {
+  let api: LvmmExtensionApi;
+
+  suiteSetup(async () => {
+    api = (await activateLvmm()).api;
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand("lvmm.streamServer.stop");
+  });
+
+  test("contributes its activity-bar container, the webview view and four commands", async () => {
+    const { ext } = await activateLvmm();
+    const c = ext.packageJSON.contributes;
+    assert.ok(c.viewsContainers.activitybar.some((v: { id: string }) => v.id === "lvmm-io-engine"));
+    assert.deepEqual(c.views["lvmm-io-engine"].map((v: { id: string; type: string }) => [v.id, v.type]), [["lvmm.ioEngine", "webview"]]);
+    const all = await vscode.commands.getCommands(true);
+    for (const cmd of COMMANDS) assert.ok(all.includes(cmd), `${cmd} is registered`);
+  });
+
+  test("opens: the webview script runs under the CSP and asks for the state", async function () {
+    this.timeout(30_000);
+    const ready = fromWebview(api, "ready", (m): m is Extract<WebviewToHost, { type: "ready" }> => m.type === "ready", 25_000);
+    await vscode.commands.executeCommand("lvmm.streamServer.openPanel");
+    await ready;
+    assert.equal(api.ioEngine.view.isResolved, true);
+    await fromWebview(api, "its first render", rendered(() => true), 5000);
+  });
+
+  for (const arch of ["conventional", "ioengine"] as const) {
+    test(`${arch}: start, 3 clients for 4 s reach the webview's session table and charts, stop`, async function () {
+      if (arch === "ioengine" && !existsSync(join(vscode.extensions.getExtension("lvmm.lvmm")!.extensionPath, "guest/build/ioengine.elf"))) this.skip();
+      this.timeout(45_000);
+      const { controller } = api.ioEngine;
+      const status = (await vscode.commands.executeCommand("lvmm.streamServer.start", { arch, port: 0, metricsPort: 0 })) as ServerStatus;
+      assert.equal(status.state, "running", `started: ${JSON.stringify(status)}`);
+      assert.equal(status.arch, arch);
+      assert.match(status.url ?? "", /^rtsp:\/\/127\.0\.0\.1:\d+\/testsrc-640x360-20s$/);
+      const pid = controller.serverPid!;
+      assert.ok(pid && pid !== process.pid, "the server runs in its own process");
+      await fromWebview(api, "no sessions yet", rendered((r) => r.sessions === 0), 5000);
+
+      const load = vscode.commands.executeCommand("lvmm.streamServer.loadTest", { clients: 3, seconds: 4 }) as Thenable<LoadTotals>;
+      const charts = arch === "ioengine" ? ["bitrate", "lateness", "misses", "queue", "cpu"] : ["bitrate", "lateness", "misses", "cpu"];
+      const seen = await fromWebview(
+        api,
+        `3 sessions and non-empty ${charts.join(", ")} charts`,
+        rendered((r) => r.sessions === 3 && r.streamSeries >= 3 && charts.every((c) => r.nonEmptyCharts.includes(c))),
+        15_000,
+      );
+      assert.ok(seen.samples >= 1);
+      const totals = await load;
+      assert.deepEqual(totals.errors, []);
+      assert.equal(totals.perClient.length, 3);
+      for (const c of totals.perClient) assert.ok(c.packets > 50, `every client received packets: ${JSON.stringify(totals.perClient)}`);
+      const rows = controller.sessions;
+      assert.ok(rows.length <= 3);
+
+      // the Copy URL button's message puts the rtsp:// URL on the clipboard
+      await api.ioEngine.view.handleMessage({ type: "copyUrl" });
+      assert.equal(await vscode.env.clipboard.readText(), status.url);
+      const stopped = (await vscode.commands.executeCommand("lvmm.streamServer.stop")) as ServerStatus;
+      assert.equal(stopped.state, "stopped");
+      await fromWebview(api, "the empty session table after stop", rendered((r) => r.sessions === 0), 5000);
+      await waitFor("the server process to exit", () => (alive(pid) ? undefined : true), 5000);
+    });
+  }
+});
