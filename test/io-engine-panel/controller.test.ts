@@ -85,3 +85,29 @@ test("a second start while running is refused; stop when stopped is a no-op", { 
     await c.dispose();
   }
 });
+
+test("a taken RTSP port falls back to a free one, and a server process that dies shows as failed", { skip, timeout: 20_000 }, async () => {
+  const { createServer } = await import("node:net");
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+  const taken = (blocker.address() as { port: number }).port;
+  const log: string[] = [];
+  const c = new StreamServerController({ root, log: (l) => log.push(l) });
+  try {
+    const status = await c.start("conventional", { port: taken, metricsPort: 0 });
+    assert.equal(status.state, "running");
+    assert.doesNotMatch(status.url!, new RegExp(`:${taken}/`));
+    assert.ok(log.some((l) => l.includes(`port ${taken} is in use`)), log.join("\n"));
+    const pid = c.serverPid!;
+    process.kill(pid, "SIGKILL");
+    await until(() => c.status.state === "failed", 5000, "the failed state");
+    assert.match(c.status.error ?? "", /ended unexpectedly \(SIGKILL\)/);
+    assert.equal(c.serverPid, undefined);
+    const again = await c.start("conventional", { port: 0, metricsPort: 0 });
+    assert.equal(again.state, "running", "it can be started again");
+    await c.stop();
+  } finally {
+    await c.dispose();
+    blocker.close();
+  }
+});

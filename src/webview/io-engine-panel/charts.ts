@@ -12,6 +12,12 @@ function themeColour(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
+/** "10:13:20": one line per x tick instead of uPlot's two-line date and time */
+function clock(unixSec: number): string {
+  const d = new Date(unixSec * 1000);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
 interface Theme {
   palette: string[];
   axis: string;
@@ -40,7 +46,8 @@ function seriesSpec(name: ChartName, c: ChartColumns): SeriesSpec {
   switch (name) {
     case "bitrate":
     case "lateness":
-      return { labels: c.streams };
+      // session ids are 16 hex digits; the first 6 tell the streams apart in a legend
+      return { labels: c.streams.map((id) => id.slice(0, 6)) };
     case "misses":
       return { labels: ["misses/s"], colours: [4] };
     case "queue":
@@ -77,7 +84,7 @@ class Chart {
         legend: { show: spec.labels.length > 0 },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: spec.yRange ? { range: spec.yRange } : { range: (_u, _min, max) => [0, Math.max(1e-9, max) * 1.1] } },
-        axes: [axis, { ...axis, size: 44 }],
+        axes: [{ ...axis, values: (_u, ticks) => ticks.map(clock) }, { ...axis, size: 44 }],
         series: [
           {},
           ...spec.labels.map((label, i) => {
