@@ -1,7 +1,7 @@
 // Names as an expression in one stack frame sees them: the frame's locals and parameters,
 // then globals and statics, functions, ELF symbols; and $registers. Used by evaluate, hovers,
 // watches, breakpoint conditions and log points.
-import type { DwarfType } from "./dwarf";
+import { sizeOf, type DwarfType } from "./dwarf";
 import { variableValue, type CallFrame } from "./call-stack";
 import { evaluate, isTruthy, type EvaluationScope } from "./expression/evaluator";
 import { render } from "./values/render";
@@ -27,7 +27,7 @@ export class FrameScope implements EvaluationScope {
     const di = this.target.debugInfo;
     const local = this.frame?.variables.find((v) => v.name === name);
     if (local) return variableValue(di, local, this.frame, this.mem);
-    const g = di.globalByName(name, this.frame?.fn?.name);
+    const g = this.global(name);
     if (g) return variableValue(di, g, this.frame, this.mem);
     const fn = di.functionByName(name);
     if (fn) return { type: { kind: "function", returnType: fn.returnType, params: fn.parameters.map((p) => p.type), variadic: false, prototyped: true }, place: { kind: "memory", address: fn.lowPc } };
@@ -38,6 +38,13 @@ export class FrameScope implements EvaluationScope {
       return { type: t, place: { kind: "memory", address: sym.value >>> 0 } };
     }
     return undefined;
+  }
+
+  /** The defining global (a sized type and an address) over `extern` declarations; statics of this function first. */
+  private global(name: string) {
+    const all = this.target.debugInfo.globals().filter((g) => g.name === name && (g.functionName === undefined || g.functionName === this.frame?.fn?.name));
+    const score = (g: (typeof all)[number]) => (g.functionName ? 4 : 0) + (g.address !== undefined ? 2 : 0) + (sizeOf(g.type) ? 1 : 0);
+    return all.sort((a, b) => score(b) - score(a))[0];
   }
 
   register(name: string): TypedValue | undefined {

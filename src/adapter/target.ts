@@ -57,6 +57,8 @@ export const EXCEPTION_FILTERS: { id: string; label: string; vector: number; des
 ];
 
 const STATUS_INTERVAL_MS = 500;
+/** Virtual time per slice of an unpaced run (between checks for pause). */
+const UNPACED_SLICE_NS = 20e6;
 
 export class Target {
   readonly breakpoints = new BreakpointTable();
@@ -281,7 +283,14 @@ export class Target {
     for (;;) {
       if (this.pauseRequested || this.disposed) return { kind: "vm", stop: { kind: "paused" } };
       this.machine.breakpoints.set(linearOf.keys());
-      const r = await this.machine.runAsync({}, { pace: this.plan.pace });
+      // Unpaced runs go in bounded slices of virtual time: Machine.runAsync does not yield while
+      // an idle guest skips from timer to timer, so an unbounded run could never be paused.
+      const limit = this.plan.pace ? {} : { untilNs: this.machine.nowNs + UNPACED_SLICE_NS };
+      const r = await this.machine.runAsync(limit, { pace: this.plan.pace });
+      if (r.kind === "limit") {
+        await this.yieldToEvents();
+        continue;
+      }
       if (r.kind === "paused" && !this.pauseRequested && !this.disposed) continue;
       if (r.kind !== "breakpoint") return { kind: "vm", stop: r };
       const address = linearOf.get(r.address) ?? r.address;
@@ -317,6 +326,8 @@ export class Target {
       const ret = (pc + ins.length) >>> 0;
       return this.runWith(new Map([[ret, () => cpu.registers().esp >= before.esp]]));
     }
+    // One instruction never reaches a breakpoint; the landing pc is checked against them below.
+    this.machine.breakpoints.set([]);
     const r = this.machine.step();
     if (r.kind !== "limit") return { kind: "vm", stop: r };
     const resume = this.interruptReturnPoint(before.esp, pc, ins ? pc + ins.length : undefined, before.cs, ins?.flow);

@@ -3,7 +3,7 @@
 // variables and writing them back (setVariable).
 import { Handles } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { typeName } from "./dwarf";
+import { sizeOf, typeName } from "./dwarf";
 import { variableValue } from "./call-stack";
 import { arrayLength, children, hasChildren, render } from "./values/render";
 import { addressOf, isScalar, toNumber, writeNumber, type TypedValue } from "./values/typed-value";
@@ -90,9 +90,15 @@ export class VariableReferences {
       return (f?.variables ?? []).map((v) => ({ name: v.name, value: variableValue(di, v, f, mem), frame: c.frame, evaluateName: v.name }));
     }
     if (c.kind === "globals") {
-      return di
-        .globals()
-        .filter((g) => g.address !== undefined)
+      // One entry per defined object: extern declarations of it in other units are left out.
+      const defined = new Map<string, ReturnType<typeof di.globals>[number]>();
+      for (const g of di.globals()) {
+        if (g.address === undefined) continue;
+        const key = `${g.functionName ?? ""}::${g.name}@${g.address}`;
+        const prev = defined.get(key);
+        if (!prev || (sizeOf(g.type) ?? 0) > (sizeOf(prev.type) ?? 0)) defined.set(key, g);
+      }
+      return [...defined.values()]
         .map((g) => {
           const name = g.functionName ? `${g.functionName}::${g.name}` : g.name;
           return { name, value: variableValue(di, g, stack[c.frame], mem), frame: c.frame, evaluateName: g.functionName ? undefined : g.name };

@@ -23,8 +23,10 @@ function hex32(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
 }
 
+/** A C character type shown as text: `char`, not a typedef such as uint8_t (those are numbers). */
 function isCharType(t: DwarfType): boolean {
-  const r = resolveType(t);
+  let r = t;
+  while (r.kind === "const" || r.kind === "volatile") r = r.target;
   return r.kind === "base" && r.byteSize === 1 && (r.encoding === "signed-char" || r.encoding === "unsigned-char");
 }
 
