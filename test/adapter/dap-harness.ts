@@ -108,3 +108,12 @@ export async function topFrame(dc: DebugClient): Promise<DebugProtocol.StackFram
   if (!f) throw new Error("empty stack");
   return f;
 }
+
+/** readMemory (DebugClient has no typed helper for it). */
+export async function readMemory(dc: DebugClient, args: DebugProtocol.ReadMemoryArguments): Promise<DebugProtocol.ReadMemoryResponse> {
+  return (await dc.customRequest("readMemory", args)) as DebugProtocol.ReadMemoryResponse;
+}
+
+export async function writeMemory(dc: DebugClient, args: DebugProtocol.WriteMemoryArguments): Promise<DebugProtocol.WriteMemoryResponse> {
+  return (await dc.customRequest("writeMemory", args)) as DebugProtocol.WriteMemoryResponse;
+}
