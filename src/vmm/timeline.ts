@@ -8,8 +8,17 @@ import type { StopReason } from "./stop-reason";
 /** Distances before a seek target at which seeks leave checkpoints (instructions). */
 const DENSIFY_GAPS = [4_000_000, 400_000, 40_000];
 
+/**
+ * Re-execution cost model (measured on the echo guest): fast slices run ~200 instructions per
+ * microsecond; each sync point (timer tick, frame) costs ~0.4 ms with the guest's reaction.
+ */
+const COST_MS_PER_INSTRUCTION = 1 / 200_000;
+const COST_MS_PER_SYNC = 0.4;
+
 export interface Checkpoint {
   icount: number;
+  /** Sync points processed before it (for the re-execution cost model). */
+  syncs: number;
   ns: number;
   snapshot: Snapshot;
   /** Approximate size (v86 state), for the memory bound. */
@@ -17,22 +26,25 @@ export interface Checkpoint {
 }
 
 export interface TimelineOptions {
-  /** Take a checkpoint every this many instructions of forward execution (default 50M). */
-  interval?: number;
+  /**
+   * Take a checkpoint when re-executing from the last one would cost about this many
+   * milliseconds (default 150): instructions and sync points both count.
+   */
+  intervalMs?: number;
   /** Keep at most this many bytes of checkpoints (default 256 MiB); older ones are thinned. */
   maxBytes?: number;
 }
 
 export class Timeline {
   private points: Checkpoint[] = [];
-  readonly interval: number;
+  readonly intervalMs: number;
   readonly maxBytes: number;
   private totalBytes = 0;
   /** Where the user last seeked: checkpoints near it are kept longest. */
   private focus: number | undefined;
 
   constructor(private readonly machine: Machine, opts: TimelineOptions = {}) {
-    this.interval = opts.interval ?? 50_000_000;
+    this.intervalMs = opts.intervalMs ?? 150;
     this.maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
   }
 
@@ -50,7 +62,7 @@ export class Timeline {
     const existing = this.points.find((p) => p.icount === icount);
     if (existing) return existing;
     const snapshot = saveSnapshot(this.machine);
-    const cp = { icount, ns: snapshot.clock.syncNs, snapshot, bytes: snapshot.v86.byteLength };
+    const cp = { icount, syncs: this.machine.syncCount, ns: snapshot.clock.syncNs, snapshot, bytes: snapshot.v86.byteLength };
     let i = this.points.length;
     while (i > 0 && this.points[i - 1]!.icount > icount) i--;
     this.points.splice(i, 0, cp);
@@ -59,10 +71,16 @@ export class Timeline {
     return cp;
   }
 
-  /** A checkpoint if the last one is at least `interval` instructions behind. */
+  /** A checkpoint if re-executing from the nearest earlier one would take `intervalMs`. */
   maybeCheckpoint(): void {
-    const last = this.points[this.points.length - 1];
-    if (!last || this.machine.icountNumber - last.icount >= this.interval) this.checkpoint();
+    const m = this.machine;
+    const last = this.before(m.icountNumber);
+    if (!last) {
+      this.checkpoint();
+      return;
+    }
+    const cost = (m.icountNumber - last.icount) * COST_MS_PER_INSTRUCTION + Math.max(0, m.syncCount - last.syncs) * COST_MS_PER_SYNC;
+    if (cost >= this.intervalMs) this.checkpoint();
   }
 
   /** The latest checkpoint at or before `icount`. */
