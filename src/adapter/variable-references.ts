@@ -3,10 +3,10 @@
 // variables and writing them back (setVariable).
 import { Handles } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { sizeOf, typeName } from "./dwarf";
+import { resolveType, sizeOf, typeName } from "./dwarf";
 import { variableValue } from "./call-stack";
 import { arrayLength, children, hasChildren, render } from "./values/render";
-import { addressOf, isScalar, toNumber, writeNumber, type TypedValue } from "./values/typed-value";
+import { addressOf, toNumber, writeNumber, type TypedValue } from "./values/typed-value";
 import { registerNodes, hex32, type ViewNode } from "./views/register-view";
 import { deviceNodes } from "./views/device-view";
 import type { Target } from "./target";
@@ -61,7 +61,7 @@ export class VariableReferences {
     if (len !== undefined && len > PAGE_ARRAYS_OVER) out.indexedVariables = len;
     const addr = addressOf(v);
     if (addr !== undefined) out.memoryReference = hex32(addr);
-    else if (isScalar(v.type) && v.type && typeName(v.type).endsWith("*")) {
+    else if (resolveType(v.type).kind === "pointer") {
       try {
         out.memoryReference = hex32(toNumber(v, mem));
       } catch {

@@ -148,7 +148,14 @@ export class TypeTable {
           const lower = u.signedNum(c, DW_AT.lower_bound) ?? 0;
           let count = u.num(c, DW_AT.count);
           const upper = c.attr(DW_AT.upper_bound);
-          if (count === undefined && upper && upper.kind === "const") count = (u.signedNum(c, DW_AT.upper_bound) ?? -1) - lower + 1;
+          if (count === undefined && upper && upper.kind === "const") {
+            // A bound in data1/2 is read through the subrange's type: gcc writes char[256]'s
+            // upper bound 255 as data1 0xff, which sign-extends to -1 (a zero-length array).
+            const boundType = c.has(DW_AT.type) ? this.typeOf(u, c) : undefined;
+            const allOnes = upper.size !== undefined && upper.size >= 4 && upper.value === 2 ** (8 * upper.size) - 1;
+            const ub = boundType && !isSigned(boundType) && !allOnes ? u.num(c, DW_AT.upper_bound) : u.signedNum(c, DW_AT.upper_bound);
+            count = (ub ?? -1) - lower + 1;
+          }
           t.dimensions.push({ lowerBound: lower, count: count !== undefined && count >= 0 ? count : undefined });
         }
         if (t.dimensions.length === 0) t.dimensions.push({ lowerBound: 0, count: undefined });

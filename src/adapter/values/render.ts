@@ -79,7 +79,7 @@ function renderUnsafe(v: TypedValue, ctx: RenderContext, depth: number): string 
       const n = toNumber(v, ctx.mem);
       if (r.encoding === "boolean") return n ? "true" : "false";
       if (r.encoding === "float") return String(n);
-      if (isCharType(r)) return `${n} ${charText(n)}`;
+      if (isCharType(v.type)) return `${n} ${charText(n)}`;
       if (ctx.hex) return `0x${(r.byteSize >= 8 ? BigInt.asUintN(64, BigInt(n)) : BigInt(n >>> 0) & ((1n << BigInt(r.byteSize * 8)) - 1n)).toString(16)}`;
       return String(n);
     }
