@@ -333,7 +333,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
       what = `${what} (${size} bytes at ${hex32(address)})`;
       response.body = {
         dataId: `${address}:${size}`,
-        description: t.supportsWatchpoints ? what : `${what}: data breakpoints are not yet supported by the VMM`,
+        description: what,
         accessTypes: ["write"],
         canPersist: false,
       };

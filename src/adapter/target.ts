@@ -15,7 +15,8 @@ import { describeVmStop, ERROR_CODE_VECTORS, type TargetStop } from "./stop-desc
 import { LineStepper, type StepGranularity } from "./stepping";
 import { FrameScope } from "./frame-scope";
 import type { GuestMemory } from "./values/typed-value";
-import { UdpBridge } from "./udp-bridge";
+import { UdpBridge } from "../vmm/udp-bridge";
+import { macToString } from "../net";
 
 /** The NIC's MAC when the launch configuration names none (the VMM's default). */
 const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
@@ -32,11 +33,6 @@ export interface Watchpoint {
   id: number;
   address: number;
   length: number;
-}
-
-/** The VMM's data-breakpoint entry point (added to Machine by the VMM; checked at run time). */
-interface WatchpointCapable {
-  setWatchpoints(w: Watchpoint[]): void;
 }
 
 /** A temporary debugger breakpoint: stop there when `when` says so. */
@@ -105,7 +101,11 @@ export class Target {
     for (const w of di.warnings) listener.output(`lvmm: ${w}\n`, "console");
     if (plan.udpBridge.length) {
       try {
-        t.bridge = await UdpBridge.open(machine.wire, (plan.nic && plan.nic.mac) || DEFAULT_MAC, plan.guestIp, plan.udpBridge);
+        t.bridge = await UdpBridge.open(machine, {
+          forwards: plan.udpBridge,
+          guestIp: plan.guestIp,
+          guestMac: macToString((plan.nic && plan.nic.mac) || DEFAULT_MAC),
+        });
       } catch (e) {
         machine.destroy();
         throw e;
@@ -122,10 +122,6 @@ export class Target {
 
   get stopInfo(): TargetStop | undefined {
     return this.lastStop;
-  }
-
-  get supportsWatchpoints(): boolean {
-    return typeof (this.machine as unknown as Partial<WatchpointCapable>).setWatchpoints === "function";
   }
 
   /** The call stack at the current stop (computed once per stop). */
@@ -169,14 +165,10 @@ export class Target {
     this.machine.setExceptionStops(vectors);
   }
 
-  /** Arms data breakpoints; throws when the VMM cannot watch memory yet. */
+  /** Arms data breakpoints (guest-physical ranges; the VMM stops after the write). */
   setWatchpoints(w: Watchpoint[]): void {
-    if (!this.supportsWatchpoints) {
-      if (w.length === 0) return;
-      throw new Error("data breakpoints are not yet supported by the VMM (Machine.setWatchpoints is missing)");
-    }
     this.watchpoints = w;
-    (this.machine as unknown as WatchpointCapable).setWatchpoints(w);
+    this.machine.setWatchpoints(w);
   }
 
   // ---- run control -------------------------------------------------------------------------

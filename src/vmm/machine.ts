@@ -376,7 +376,9 @@ export class Machine {
         if (icount >= untilIcount) return { kind: "limit" };
         const due = this.dueNs();
         if (this.exec.halted) {
-          // Idle: virtual time jumps to the next sync point (within the limits).
+          // Idle: virtual time jumps to the next sync point (within the limits). A long idle
+          // stretch still yields, so pause requests and sockets are served.
+          if (shouldYield?.()) return undefined;
           if (due > untilNs) {
             this.clock.syncIdle(icount, untilNs);
             return { kind: "limit" };
