@@ -26,6 +26,8 @@ import { instructionWindow } from "./views/disassembly";
 import { hex32 } from "./views/register-view";
 import { addressOf, toNumber } from "./values/typed-value";
 import { resolveType, sizeOf } from "./dwarf";
+import { ReverseControl } from "./reverse-control";
+import { isTimeTravelRequest, MOVING_COMMANDS, timeTravelRequest } from "./time-travel-requests";
 
 /** The custom event the extension's status bar listens to. */
 export const STATUS_EVENT = "lvmm/status";
@@ -44,6 +46,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
   private configurationDone!: () => void;
   private readonly configured = new Promise<void>((r) => (this.configurationDone = r));
   private exceptionVectors: number[] = [];
+  private reverse: ReverseControl | undefined;
 
   constructor() {
     super();
@@ -93,6 +96,8 @@ export class LvmmDebugSession extends LoggingDebugSession {
       supportsValueFormattingOptions: true,
       // the stop button ends the session with a terminate request first
       supportsTerminateRequest: true,
+      // Step Back and Reverse buttons in the debug toolbar (reverse-control.ts)
+      supportsStepBack: true,
     };
     this.sendResponse(response);
   }
@@ -115,6 +120,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
           if (s.hitBreakpointIds) ev.body.hitBreakpointIds = s.hitBreakpointIds;
           ev.body.allThreadsStopped = true;
           this.sendEvent(ev);
+          this.afterStop(s.reason);
         },
         output: (text, category) => this.sendEvent(new OutputEvent(text, category)),
         status: (state) => this.sendStatus(state),
@@ -123,6 +129,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
       return this.fail(response, e);
     }
     this.vars = new VariableReferences(this.target);
+    this.reverse = new ReverseControl(this.target);
     for (const r of plan.udpBridge) this.sendEvent(new OutputEvent(`lvmm: UDP 127.0.0.1:${r.hostPort} -> guest ${plan.guestIp}:${r.guestPort}\n`, "console"));
     if (plan.record) this.sendEvent(new OutputEvent("lvmm: record options accepted; recording is not active in this version\n", "console"));
     this.sendEvent(new InitializedEvent());
@@ -141,12 +148,14 @@ export class LvmmDebugSession extends LoggingDebugSession {
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.reverse?.dispose();
     this.target?.dispose();
     this.target = undefined;
     this.sendResponse(response);
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.reverse?.dispose();
     this.target?.dispose();
     this.target = undefined;
     this.sendResponse(response);
@@ -186,6 +195,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
   }
 
   protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (MOVING_COMMANDS.has(request.command) && this.target && !this.target.isRunning) this.reverse?.history.mark("control");
     try {
       super.dispatchRequest(request);
     } catch (e) {
@@ -405,6 +415,39 @@ export class LvmmDebugSession extends LoggingDebugSession {
     this.step(response, args.granularity, (t, g) => t.stepOut(g));
   }
 
+  // ---- time travel (reverse-control.ts) -----------------------------------------------------
+
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    this.travel(response, (r) => r.back(args.granularity === "instruction" ? "instruction" : "into"));
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.travel(response, (r) => r.reverseContinue());
+  }
+
+  private travel(response: DebugProtocol.Response, go: (r: ReverseControl) => void): void {
+    const t = this.whileStopped(response);
+    if (!t || !this.reverse) return;
+    try {
+      go(this.reverse);
+    } catch (e) {
+      return this.fail(response, e);
+    }
+    this.sendResponse(response);
+  }
+
+  /** Marks stops on the timeline; after a move through time, every view refreshes. */
+  private afterStop(reason: string): void {
+    const r = this.reverse;
+    if (!r) return;
+    if (reason.endsWith("breakpoint")) r.history.mark("breakpoint");
+    else if (reason === "exception") r.history.mark("exception");
+    if (r.takeMoved()) {
+      this.sendEvent(new InvalidatedEvent(["all"]));
+      this.sendEvent(new MemoryEvent("0x0", 0, this.target?.machine.cpu.ramBytes ?? 0));
+    }
+  }
+
   // ---- state --------------------------------------------------------------------------------
 
   private source(file: string): Source {
@@ -555,7 +598,17 @@ export class LvmmDebugSession extends LoggingDebugSession {
       this.sendResponse(response);
       return;
     }
-    void args;
+    if (isTimeTravelRequest(command)) {
+      const t = this.need(response);
+      if (!t || !this.reverse) return;
+      try {
+        response.body = timeTravelRequest(command, args, t, this.reverse);
+      } catch (e) {
+        return this.fail(response, e);
+      }
+      this.sendResponse(response);
+      return;
+    }
     super.customRequest(command, response, args);
   }
 }

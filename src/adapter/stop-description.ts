@@ -2,7 +2,7 @@
 // full text for each way the LVMM can stop, and the details of a CPU exception.
 import type { StopReason } from "../vmm/stop-reason";
 
-export type StopCategory = "entry" | "step" | "breakpoint" | "function breakpoint" | "instruction breakpoint" | "data breakpoint" | "exception" | "pause";
+export type StopCategory = "entry" | "step" | "breakpoint" | "function breakpoint" | "instruction breakpoint" | "data breakpoint" | "exception" | "pause" | "goto";
 
 export interface TargetStop {
   reason: StopCategory;

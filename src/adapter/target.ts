@@ -206,6 +206,19 @@ export class Target {
     this.report({ reason: "step", description: "Moved the instruction pointer" });
   }
 
+  /**
+   * Runs a time-travel action (reverse-control.ts) as a run: the guest counts as running
+   * meanwhile and the stop the action returns is reported as any other.
+   */
+  travel(action: () => Promise<TargetStop>): void {
+    this.start(action);
+  }
+
+  /** The machine moved without a run (a seek while searching the past): frames are stale. */
+  forgetFrames(): void {
+    this.stack = undefined;
+  }
+
   /** Waits until the current run (if any) has reported its stop. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
