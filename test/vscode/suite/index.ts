@@ -13,11 +13,14 @@ export interface HostTestResults {
 }
 
 export async function run(): Promise<void> {
-  const mocha = new Mocha({ ui: "tdd", color: false, timeout: 20_000, reporter: "spec" });
+  // LVMM_HOST_TEST_GREP (inherited through the server's environment) runs only matching tests.
+  const grep = process.env.LVMM_HOST_TEST_GREP;
+  const mocha = new Mocha({ ui: "tdd", color: false, timeout: 20_000, reporter: "spec", ...(grep ? { grep } : {}) });
   // Bundled suites cannot be added as files: announce one "file" and import them in its context.
   mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, "lvmm-host-suite", mocha);
   await import("./extension.test");
   await import("./debug-session.test");
+  await import("./real-adapter.test");
   await import("./io-engine-panel.test");
 
   const results: HostTestResults = { passed: 0, failed: 0, pending: 0, tests: [] };
