@@ -6,6 +6,7 @@
 import { Machine } from "../machine";
 import type { InputEvent } from "../journal";
 import { stateHash } from "../snapshot";
+import { VmmInvariantError } from "../stop-reason";
 import type { StopReason } from "../stop-reason";
 import type { RecordedEvent } from "./codec";
 import { EVENT_KIND_NAMES, EventKind, RecordingError } from "./format";
@@ -88,6 +89,7 @@ export class Replayer {
       else if (e.kind === EventKind.Interrupt || e.kind === EventKind.SerialOut) watched.push({ index, e });
     });
     m.loadJournal(inputs, { icount: endPoint.icount, ns: endPoint.ns });
+    guardUnreachableInputs(m);
 
     let divergence: Divergence | undefined;
     let next = 0;
@@ -145,7 +147,11 @@ export class Replayer {
         }
       } catch (e) {
         if ((e as Error).name !== "VmmInvariantError") throw e;
-        diverge({ eventIndex: -1, kind: "frame-in", icount: m.icountNumber, ns: m.nowNs, expected: "the recorded input at its instruction count", actual: (e as Error).message });
+        const w = watched[next];
+        diverge({
+          eventIndex: w?.index ?? -1, kind: "frame-in", icount: m.icountNumber, ns: m.nowNs,
+          expected: w ? `${describe(w.e)} first` : "the recorded input at its instruction count", actual: (e as Error).message,
+        });
         return false;
       }
       return true;
@@ -186,6 +192,34 @@ export class Replayer {
   destroy(): void {
     this.machine.destroy();
   }
+}
+
+/**
+ * A diverged re-execution can idle at a count below the next journaled input's count when that
+ * input's time comes; the machine then re-syncs at that point forever (it has no check of its
+ * own yet, see the report). The journal is consulted on every loop turn, so a wrapper on its
+ * lookup notices the loop making no progress and turns it into a VmmInvariantError.
+ */
+function guardUnreachableInputs(m: Machine): void {
+  const journal = m.journal;
+  const at = journal.at.bind(journal);
+  let lastIndex = -1;
+  let lastIcount = -1;
+  let spins = 0;
+  journal.at = (index: number) => {
+    const e = at(index);
+    const icount = m.icountNumber;
+    if (e && index === lastIndex && icount === lastIcount && e.icount > icount) {
+      if (++spins > 20_000) {
+        throw new VmmInvariantError(`re-execution cannot reach the input journaled at icount ${e.icount}, t=${e.ns} ns: the machine idles at icount ${icount} when its time comes`);
+      }
+    } else {
+      spins = 0;
+      lastIndex = index;
+      lastIcount = icount;
+    }
+    return e;
+  };
 }
 
 export function describe(e: RecordedEvent): string {
