@@ -118,6 +118,7 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
     rec.chunks++;
   }
   if (!rec.header) throw new RecordingError("truncated", "the recording has no header chunk", PREAMBLE_BYTES);
+  if (opts.strict && !rec.complete) throw new RecordingError("truncated", `the recording has no end record after its ${rec.chunks} chunks (the recorder stopped abruptly)`, bytes.length);
   return rec;
 }
 
