@@ -61,8 +61,6 @@ export interface RunOptions {
 
 const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 const YIELD_EVERY_MS = 20;
-/** One period of the PIT's 1.193182 MHz oscillator. */
-const PIT_TICK_NS = 1e9 / 1_193_182;
 const PACED_YIELD_EVERY_MS = 2;
 
 export class Machine {
@@ -519,9 +517,7 @@ export class Machine {
       for (const fn of this.interruptListeners) fn({ icount, ns: now, irq });
     }
 
-    // v86's PIT reports the time to its next interrupt rounded down to its 1.193182 MHz tick, so
-    // landing exactly there finds it not yet due; one tick later it always is.
-    let next = now + Math.max(timerMs, 0) * 1e6 + PIT_TICK_NS;
+    let next = now + Math.max(timerMs, 0.001) * 1e6;
     next = Math.min(next, now + this.maxQuantumNs);
     for (const d of this.devices) {
       const dl = d.nextDeadlineNs();
