@@ -20,6 +20,8 @@ const bundles = [
   ["src/extension/stream-server/worker.ts", "stream-server.js", "node"],
   // Webview scripts: browser iife bundles; their CSS imports become a .css beside each.
   ["src/webview/io-engine-panel/main.ts", "webview/io-engine-panel.js", "browser"],
+  // The Timeline view in the Run and Debug side bar (src/extension/time-travel/timeline-view.ts).
+  ["src/webview/timeline/main.ts", "webview/timeline.js", "browser"],
   // Mocha suites that run inside a real VS Code extension host (test/vscode/run-host.ts).
   ["test/vscode/suite/index.ts", "test/vscode-suite.js", "node"],
 ];

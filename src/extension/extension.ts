@@ -10,6 +10,9 @@ import { registerStreamServerCommands } from "./io-engine-panel/commands";
 import { StreamServerController } from "./io-engine-panel/controller";
 import { IO_ENGINE_VIEW_ID, IoEnginePanelView } from "./io-engine-panel/panel-view";
 import { LvmmStatusBar } from "./status-bar";
+import { registerTimeTravelCommands } from "./time-travel/commands";
+import { DMA_VIEW_ID, DmaInspector } from "./time-travel/dma-tree";
+import { TIMELINE_VIEW_ID, TimelineView } from "./time-travel/timeline-view";
 
 /** What activate() returns: the extension's exports, used by the extension-host tests. */
 export interface LvmmExtensionApi {
@@ -17,6 +20,8 @@ export interface LvmmExtensionApi {
   readonly adapterFactory: LvmmAdapterDescriptorFactory;
   /** the stream server the I/O Engine panel controls, and the panel's view */
   readonly ioEngine: { readonly controller: StreamServerController; readonly view: IoEnginePanelView };
+  /** the Timeline webview and the NIC DMA inspector in the Run and Debug side bar */
+  readonly timeTravel: { readonly timeline: TimelineView; readonly dma: DmaInspector };
 }
 
 let controller: StreamServerController | undefined;
@@ -35,7 +40,16 @@ export function activate(context: vscode.ExtensionContext): LvmmExtensionApi {
     vscode.window.registerWebviewViewProvider(IO_ENGINE_VIEW_ID, view),
     ...registerStreamServerCommands(controller),
   );
-  return { statusBar, adapterFactory, ioEngine: { controller, view } };
+  const timeline = new TimelineView(context.extensionUri, context.workspaceState);
+  const dma = new DmaInspector();
+  context.subscriptions.push(
+    timeline,
+    dma,
+    vscode.window.registerWebviewViewProvider(TIMELINE_VIEW_ID, timeline),
+    vscode.window.registerTreeDataProvider(DMA_VIEW_ID, dma),
+    ...registerTimeTravelCommands(timeline, dma),
+  );
+  return { statusBar, adapterFactory, ioEngine: { controller, view }, timeTravel: { timeline, dma } };
 }
 
 /** Stops the stream server (its process would otherwise outlive the window's extension host). */
