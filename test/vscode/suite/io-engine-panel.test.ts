@@ -75,7 +75,7 @@ suite("I/O Engine panel", () => {
   });
 
   for (const arch of ["conventional", "ioengine"] as const) {
-    test(`${arch}: start, 3 clients for 4 s reach the webview's session table and charts, stop`, async function () {
+    test(`${arch}: start, 3 clients reach the webview's session table and charts, stop`, async function () {
       if (arch === "ioengine" && !existsSync(join(vscode.extensions.getExtension("lvmm.lvmm")!.extensionPath, "guest/build/ioengine.elf"))) this.skip();
       this.timeout(45_000);
       const { controller } = api.ioEngine;
@@ -87,21 +87,21 @@ suite("I/O Engine panel", () => {
       assert.ok(pid && pid !== process.pid, "the server runs in its own process");
       await fromWebview(api, "no sessions yet", rendered((r) => r.sessions === 0), 5000);
 
-      const load = vscode.commands.executeCommand("lvmm.streamServer.loadTest", { clients: 3, seconds: 4 }) as Thenable<LoadTotals>;
+      // the load runs until the webview shows it (at most 20 s), so a busy machine only makes it longer
+      const load = vscode.commands.executeCommand("lvmm.streamServer.loadTest", { clients: 3, seconds: 20 }) as Thenable<LoadTotals>;
       const charts = arch === "ioengine" ? ["bitrate", "lateness", "misses", "queue", "cpu"] : ["bitrate", "lateness", "misses", "cpu"];
       const seen = await fromWebview(
         api,
         `3 sessions and non-empty ${charts.join(", ")} charts`,
         rendered((r) => r.sessions === 3 && r.streamSeries >= 3 && charts.every((c) => r.nonEmptyCharts.includes(c))),
-        15_000,
+        20_000,
       );
       assert.ok(seen.samples >= 1);
+      await controller.stopLoad();
       const totals = await load;
       assert.deepEqual(totals.errors, []);
       assert.equal(totals.perClient.length, 3);
-      for (const c of totals.perClient) assert.ok(c.packets > 50, `every client received packets: ${JSON.stringify(totals.perClient)}`);
-      const rows = controller.sessions;
-      assert.ok(rows.length <= 3);
+      for (const c of totals.perClient) assert.ok(c.packets > 10, `every client received packets: ${JSON.stringify(totals.perClient)}`);
 
       // the Copy URL button's message puts the rtsp:// URL on the clipboard
       await api.ioEngine.view.handleMessage({ type: "copyUrl" });
