@@ -61,3 +61,17 @@ test("a client the server refuses says why (404 for unknown content), without ta
   assert.match(totals.errors[0]!, /^2 clients: DESCRIBE: 404/);
   assert.ok(totals.perClient.every((c) => c.state === "failed"));
 });
+
+test("a client plays the content again when the server says BYE at its end", { skip, timeout: 30_000 }, async () => {
+  const { makeSampleClip } = await import("../../src/streamsim/content/sampleClip");
+  const { ingest } = await import("../../src/streamsim/content/ingest");
+  const short = await makeSampleClip({ durationSec: 2 });
+  await ingest(short.mediaPath, content.dir, { name: "short" });
+  const gen = new LoadGenerator({ url: server.url("short"), clients: 1, seconds: 4.5, transport: "udp" });
+  await until(() => gen.clients[0]!.replays >= 1, 4000, "a replay after the BYE");
+  const before = gen.clients[0]!.rx.packets;
+  await until(() => gen.clients[0]!.rx.packets > before + 20, 2000, "packets of the second play");
+  const totals = await gen.stop();
+  assert.deepEqual(totals.errors, []);
+  assert.equal(totals.perClient[0]!.lost, 0, "the sequence continues across plays");
+});
