@@ -497,6 +497,8 @@ export class Machine {
     // v86's PIT and RTC raise their interrupts from here, at this exact count.
     let timerMs = 0;
     const eipBefore = this.cpu.pc;
+    // As the guest left it, before this sync delivers anything (delivery clears IF).
+    const guestHadInterruptsOn = this.cpu.interruptsEnabled || this.exec.halted;
     const inServiceBefore = this.interruptsInService();
     const trap = this.exec.guard(() => {
       timerMs = cpu.run_hardware_timers(0, now / 1e6);
@@ -526,7 +528,7 @@ export class Machine {
     this.nextSyncNs = next;
 
     // Watchdog: interrupts disabled for too long while the machine keeps running.
-    if (this.cpu.interruptsEnabled || this.exec.halted) {
+    if (guestHadInterruptsOn) {
       this.ifOffSinceNs = undefined;
     } else {
       this.ifOffSinceNs ??= now;
@@ -550,6 +552,11 @@ export class Machine {
         this.applyInput(e);
         this.replay.index++;
       }
+      const next = this.journal.at(this.replay.index);
+      if (next && next.ns <= ns && next.icount > icount && this.exec.halted) {
+        // Idle here at the input's time, but the recording had run further: the guest diverged.
+        throw new VmmInvariantError(`re-execution cannot reach the input journaled at icount ${next.icount}, t=${next.ns} ns: the guest idles at icount ${icount}`);
+      }
       if (this.replay.index < this.journal.length || comparePoint(point, this.replay.present) < 0) return;
       this.replay = undefined; // back at the present: live inputs from here on
     }
@@ -563,7 +570,16 @@ export class Machine {
     this.applyInput(e);
   }
 
+  private readonly inputListeners = new Set<(e: InputEvent) => void>();
+
+  /** Called as each input reaches the guest, live or re-executed (a recorder hashes here). */
+  onInputApplied(fn: (e: InputEvent) => void): () => void {
+    this.inputListeners.add(fn);
+    return () => this.inputListeners.delete(fn);
+  }
+
   private applyInput(e: InputEvent): void {
+    for (const fn of this.inputListeners) fn(e);
     if (e.kind === "serial") {
       this.serial.deliver(e.text);
       return;
