@@ -26,6 +26,7 @@ interface FormState {
 const saved = (vscode.getState() ?? {}) as Partial<FormState>;
 
 let status: ServerStatus = { state: "stopped" };
+let loadRunning = false;
 let rows: SessionRow[] = [];
 let samples: StatsSample[] = [];
 const MAX_SAMPLES = 300;
@@ -83,13 +84,15 @@ function renderStatus(): void {
   const running = s.state === "running";
   const busy = s.state === "starting" || s.state === "stopping";
   const badge = $("state");
-  badge.textContent = s.arch && s.state !== "stopped" ? `${s.state} · ${s.arch}` : s.state;
-  badge.className = `badge ${s.state}`;
+  const engineDown = running && s.engine?.up === false;
+  badge.textContent = s.arch && s.state !== "stopped" ? `${s.state} · ${s.arch}${engineDown ? " · engine down (rebooting)" : ""}` : s.state;
+  badge.className = `badge ${engineDown ? "failed" : s.state}`;
   $<HTMLButtonElement>("start").disabled = running || busy;
   $<HTMLButtonElement>("stop").disabled = !(running || s.state === "starting");
   arch.disabled = running || busy;
   if (s.arch && (running || busy)) arch.value = s.arch;
-  $<HTMLButtonElement>("loadStart").disabled = !running;
+  $<HTMLButtonElement>("loadStart").disabled = !running || loadRunning;
+  $<HTMLButtonElement>("loadStop").disabled = !loadRunning;
   const e = s.engine;
   $("engine").textContent = e
     ? `I/O engine ${e.up ? "up" : "down"} · ${e.maxStreams} stream slots · ${e.capacityMbps} Mbit/s · disk ${e.disk === "dma" ? "bus-master DMA" : "PIO"} · boots ${e.boots}`
@@ -150,7 +153,8 @@ function renderLoad(l: LoadStatus): void {
   const mbytes = (l.bytes / 1e6).toFixed(1);
   const head = l.running ? `running: ${l.playing}/${l.clients} playing, ${l.remainingSec} s left` : `done: ${l.clients} clients`;
   $("loadSummary").textContent = `${head} · ${l.transport.toUpperCase()} · ${fmtInt(l.packets)} packets (${mbytes} MB) · lost ${fmtInt(l.lost)}${l.errors.length ? ` · ${l.errors.join("; ")}` : ""}`;
-  $<HTMLButtonElement>("loadStop").disabled = !l.running;
+  loadRunning = l.running;
+  renderStatus();
 }
 
 function acknowledge(): void {
