@@ -45,7 +45,7 @@ async function exercise(arch: "conventional" | "ioengine", clients: number, seco
     await c.stopLoad();
     const totals = await run;
     assert.deepEqual(totals.errors, [], `the server's log:\n${log.join("\n")}`);
-    for (const pc of totals.perClient) assert.ok(pc.packets > 10, `every client received packets: ${JSON.stringify(totals.perClient)}`);
+    for (const pc of totals.perClient) assert.ok(pc.packets > 0, `every client received packets: ${JSON.stringify(totals.perClient)}`);
     assert.ok(messages.some((m) => m.type === "sessions" && m.rows.length === clients), "the session table had every client");
     assert.ok(messages.some((m) => m.type === "load" && !m.load.running && m.load.packets === totals.packets), "the final load totals were posted");
     const stopped = await c.stop();

@@ -101,7 +101,7 @@ suite("I/O Engine panel", () => {
       const totals = await load;
       assert.deepEqual(totals.errors, []);
       assert.equal(totals.perClient.length, 3);
-      for (const c of totals.perClient) assert.ok(c.packets > 10, `every client received packets: ${JSON.stringify(totals.perClient)}`);
+      for (const c of totals.perClient) assert.ok(c.packets > 0, `every client received packets: ${JSON.stringify(totals.perClient)}`);
 
       // the Copy URL button's message puts the rtsp:// URL on the clipboard
       await api.ioEngine.view.handleMessage({ type: "copyUrl" });
