@@ -78,6 +78,8 @@ function scan(m: Machine, search: ReverseSearch, start: number, end: number): Pa
   try {
     while (m.icountNumber < end) {
       const stop = m.run({ untilIcount: end });
+      // A host listener asking to stop (it saw the past happen again) does not end the scan.
+      if (stop.kind === "host-request" || stop.kind === "paused") continue;
       if (!SEARCHABLE.has(stop.kind)) {
         if (stop.kind === "limit") break;
         // The guest died or halted inside the interval: nothing later exists in it.
