@@ -27,6 +27,7 @@ import { hex32 } from "./views/register-view";
 import { addressOf, toNumber } from "./values/typed-value";
 import { resolveType, sizeOf } from "./dwarf";
 import { ReverseControl } from "./reverse-control";
+import { ServeStreams } from "./serve-streams";
 import { isTimeTravelRequest, MOVING_COMMANDS, timeTravelRequest } from "./time-travel-requests";
 
 /** The custom event the extension's status bar listens to. */
@@ -47,6 +48,8 @@ export class LvmmDebugSession extends LoggingDebugSession {
   private readonly configured = new Promise<void>((r) => (this.configurationDone = r));
   private exceptionVectors: number[] = [];
   private reverse: ReverseControl | undefined;
+  /** the "serve" launch option: RTSP front + delivery on this guest */
+  private serve: ServeStreams | undefined;
 
   constructor() {
     super();
@@ -110,6 +113,14 @@ export class LvmmDebugSession extends LoggingDebugSession {
       return this.fail(response, e);
     }
     if (plan.trace) logger.setup(Logger.LogLevel.Verbose, false);
+    const toConsole = (text: string) => this.sendEvent(new OutputEvent(text, "console"));
+    if (plan.serve) {
+      try {
+        ({ serve: this.serve, plan } = await ServeStreams.prepare(plan, toConsole));
+      } catch (e) {
+        return this.fail(response, e);
+      }
+    }
     try {
       this.target = await Target.launch(plan, {
         stopped: (s) => {
@@ -125,7 +136,11 @@ export class LvmmDebugSession extends LoggingDebugSession {
         output: (text, category) => this.sendEvent(new OutputEvent(text, category)),
         status: (state) => this.sendStatus(state),
       });
+      if (this.serve) await this.serve.start(this.target.machine, plan.mips, toConsole);
     } catch (e) {
+      await this.stopServing();
+      this.target?.dispose();
+      this.target = undefined;
       return this.fail(response, e);
     }
     this.vars = new VariableReferences(this.target);
@@ -147,19 +162,36 @@ export class LvmmDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+  protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
+    await this.stopServing();
     this.reverse?.dispose();
     this.target?.dispose();
     this.target = undefined;
     this.sendResponse(response);
   }
 
-  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+  protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
+    await this.stopServing();
     this.reverse?.dispose();
     this.target?.dispose();
     this.target = undefined;
     this.sendResponse(response);
     this.sendEvent(new TerminatedEvent());
+  }
+
+  /** Closes the stream server of the "serve" option (bounded: a stuck close does not hold up the session's end). */
+  private async stopServing(): Promise<void> {
+    const serve = this.serve;
+    this.serve = undefined;
+    if (!serve) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([serve.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
+  }
+
+  override dispose(): void {
+    void this.stopServing();
+    super.dispose();
   }
 
   private sendStatus(state: string): void {

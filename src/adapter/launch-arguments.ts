@@ -22,6 +22,20 @@ export interface RecordOptions {
   checkpointIntervalMs?: number;
 }
 
+/**
+ * Serve RTSP streams from the debugged guest: the adapter boots it as the I/O engine (its
+ * delivery cmdline and the content disk) and runs the stream server's RTSP front on the host
+ * with delivery on this very machine, so breakpoints in guest/delivery hit while clients play.
+ */
+export interface ServeOptions {
+  /** RTSP port on 127.0.0.1 (default 8554; 0 = any free port). */
+  port?: number;
+  /** Prometheus /metrics port on 127.0.0.1 (default 9998; 0 = any free port). */
+  metricsPort?: number;
+  /** Content directory (MPEG-TS + hint index); default: the sample clip in .cache/content, made once with ffmpeg. */
+  content?: string;
+}
+
 /** What a launch.json configuration of type `lvmm` may carry besides type/request/name. */
 export interface LvmmLaunchOptions {
   /** Multiboot ELF of the guest kernel (with DWARF for source-level debugging). */
@@ -50,6 +64,8 @@ export interface LvmmLaunchOptions {
   record?: RecordOptions;
   /** Log the DAP traffic to the debug console. */
   trace?: boolean;
+  /** Serve RTSP streams with delivery on this guest (the I/O engine). */
+  serve?: ServeOptions;
 }
 
 type JsonType = "string" | "integer" | "number" | "boolean" | "array" | "object";
@@ -73,6 +89,7 @@ export const LAUNCH_PROPERTY_TYPES = {
   guestIp: "string",
   record: "object",
   trace: "boolean",
+  serve: "object",
 } as const satisfies { [K in keyof LvmmLaunchOptions]-?: JsonTypeOf<NonNullable<LvmmLaunchOptions[K]>> } & Record<string, JsonType>;
 
 export const REQUIRED_LAUNCH_PROPERTIES: readonly (keyof LvmmLaunchOptions)[] = ["kernel"];
@@ -103,6 +120,10 @@ export interface LaunchPlan {
   guestIp: string;
   record: RecordOptions | undefined;
   trace: boolean;
+  /** serve streams (ports 0 = any free one; content undefined = the sample clip) */
+  serve: { port: number; metricsPort: number; content: string | undefined } | undefined;
+  /** IDE primary master image (the stream server's content disk when serving) */
+  disk?: Uint8Array;
 }
 
 function typeOfJson(v: unknown): string {
@@ -194,7 +215,22 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
     if (o.checkpointIntervalMs !== undefined && !((o.checkpointIntervalMs as number) > 0)) throw new LaunchArgumentError("record.checkpointIntervalMs", "must be positive");
     record = o as RecordOptions;
   }
+  let serve: LaunchPlan["serve"];
+  if (raw.serve !== undefined) {
+    const o = raw.serve as Record<string, unknown>;
+    const known: Record<string, JsonType> = { port: "integer", metricsPort: "integer", content: "string" };
+    for (const [k, v] of Object.entries(o)) {
+      const t = known[k];
+      if (!t) throw new LaunchArgumentError(`serve.${k}`, "unknown property; use port, metricsPort, content");
+      expect(`serve.${k}`, v, t);
+    }
+    const anyPort = (k: string, d: number) => (o[k] === 0 ? 0 : o[k] === undefined ? d : port(`serve.${k}`, o[k]));
+    if (raw.pace === false) throw new LaunchArgumentError("pace", "serving streams needs virtual time paced to the wall clock; remove \"pace\": false");
+    if (!nicOn) throw new LaunchArgumentError("nic", "serving streams needs the NIC; remove \"nic\": false");
+    serve = { port: anyPort("port", 8554), metricsPort: anyPort("metricsPort", 9998), content: o.content as string | undefined };
+  }
   return {
+    serve,
     kernelPath,
     kernelBytes,
     cmdline,

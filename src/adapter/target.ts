@@ -96,7 +96,7 @@ export class Target {
 
   static async launch(plan: LaunchPlan, listener: TargetListener): Promise<Target> {
     const di = DebugInfo.load(plan.kernelBytes);
-    const machine = await Machine.create({ kernel: plan.kernelBytes, cmdline: plan.cmdline, memoryMB: plan.memoryMB, mips: plan.mips, jit: plan.jit, nic: plan.nic });
+    const machine = await Machine.create({ kernel: plan.kernelBytes, cmdline: plan.cmdline, memoryMB: plan.memoryMB, mips: plan.mips, jit: plan.jit, nic: plan.nic, ...(plan.disk ? { disk: plan.disk } : {}) });
     const t = new Target(machine, di, plan, listener);
     for (const w of di.warnings) listener.output(`lvmm: ${w}\n`, "console");
     if (plan.udpBridge.length) {

@@ -4,9 +4,10 @@
 // UDP ports (or into their RTSP connections), reads RTCP receiver reports, and watches the
 // engine: when it crashes or stops answering, the backend is down (the front answers 503)
 // until a rebooted engine says HELLO again.
-import { buildContentDisk, type DiskEntry } from "../ioengine/contentDisk";
+import type { Machine } from "../../vmm/machine";
+import { buildContentDisk, type ContentDisk, type DiskEntry } from "../ioengine/contentDisk";
 import { EngineGateway } from "../ioengine/engineGateway";
-import { EngineHost } from "../ioengine/engineHost";
+import { EngineHost, newBootId } from "../ioengine/engineHost";
 import {
   decodePosition,
   decodeStreamStats,
@@ -64,6 +65,22 @@ export interface IoEngineDeliveryOptions {
   log?: (msg: string) => void;
   /** the guest's console lines */
   console?: (line: string) => void;
+}
+
+/**
+ * For a machine someone else created and runs (the debug adapter's target): booted with
+ * engineCmdline({bootId, ...}) and `disk.image` as its IDE primary master. The backend never
+ * runs, reboots or destroys it; the linkage's timeouts and the liveness watchdog run on the
+ * machine's virtual clock, so while its owner holds it (a breakpoint) delivery simply stands
+ * still and the engine is not declared down.
+ */
+export interface IoEngineAttachOptions extends Omit<IoEngineDeliveryOptions, "kernel" | "contentDir" | "autoReboot" | "rebootDelayMs" | "hz" | "testControl" | "capacityMbps" | "console"> {
+  machine: Machine;
+  bootId: number;
+  /** the disk the machine was created with (buildContentDisk(contentDir)) */
+  disk: ContentDisk;
+  /** the machine's MIPS (for the busy ratio); default 500 */
+  mips?: number;
 }
 
 export interface EngineStatus {
@@ -126,6 +143,8 @@ export class IoEngineDelivery implements DeliveryBackend {
   private readonly listeners = new Set<(e: DeliveryEvent) => void>();
   private readonly watchdog: NodeJS.Timeout;
   private readonly log: (m: string) => void;
+  private attached: IoEngineAttachOptions | undefined;
+  private helloWait: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly o: IoEngineDeliveryOptions,
@@ -154,6 +173,35 @@ export class IoEngineDelivery implements DeliveryBackend {
       throw err;
     }
     return d;
+  }
+
+  /**
+   * Runs delivery on a machine its owner created and runs (IoEngineAttachOptions). Returns at
+   * once; the backend is up (isUp()) once the engine says HELLO, i.e. once the owner runs the
+   * machine far enough; whenUp() waits for that.
+   */
+  static async attach(o: IoEngineAttachOptions): Promise<IoEngineDelivery> {
+    const udp = await bindUdpPortPair(o.host ?? "127.0.0.1", o.rtpPort ?? 0);
+    const d = new IoEngineDelivery({ ...o, kernel: new Uint8Array(0), contentDir: "", autoReboot: false }, udp, {
+      image: o.disk.image,
+      entries: new Map(o.disk.entries.map((e) => [e.name, e])),
+    });
+    d.attached = o;
+    d.helloWait = d.boot();
+    d.helloWait.catch((err: unknown) => {
+      if (!d.closed) d.log((err as Error).message);
+    });
+    return d;
+  }
+
+  /** Resolves when the engine has said HELLO (rejects if it stopped or the backend closed first). */
+  whenUp(): Promise<void> {
+    return this.helloWait;
+  }
+
+  /** The clock the linkage and the watchdog use (ms): the attached machine's virtual time, else the wall clock. */
+  private clockMs(): number {
+    return this.attached ? this.attached.machine.nowNs / 1e6 : performance.now();
   }
 
   get capacityBps(): number {
@@ -207,9 +255,10 @@ export class IoEngineDelivery implements DeliveryBackend {
   // ---- engine lifecycle -----------------------------------------------------------------
 
   private async boot(): Promise<void> {
-    // distinct per incarnation and per server (the guest's cmdline parser takes up to 10^8)
-    const bootId = (Date.now() % 90_000) * 1000 + (++this.boots % 1000);
-    const host = await EngineHost.boot({
+    const a = this.attached;
+    ++this.boots;
+    const bootId = a ? a.bootId : newBootId(this.boots);
+    const host = a ? EngineHost.attach(a.machine, a.mips ?? 500) : await EngineHost.boot({
       kernel: this.o.kernel,
       disk: this.disk.image,
       bootId,
@@ -226,6 +275,7 @@ export class IoEngineDelivery implements DeliveryBackend {
     inc.link = new LinkageClient({
       boot: bootId,
       send: (d) => gateway?.sendControl(d),
+      ...(a ? { clock: () => this.clockMs() } : {}),
       ...(this.o.rtoMs !== undefined ? { rtoMs: this.o.rtoMs } : {}),
       ...(this.o.maxTries !== undefined ? { maxTries: this.o.maxTries } : {}),
       onHello: (h) => {
@@ -249,12 +299,13 @@ export class IoEngineDelivery implements DeliveryBackend {
     void host.stopped.then((stop) => {
       if (!host.isHalting) this.engineDown(inc, `the guest stopped: ${stop.kind}${"detail" in stop ? ` (${stop.detail})` : ""}`);
     });
+    // an attached machine runs when its owner says so (a debugger may sit at the entry): no timeout
     const timeoutMs = this.o.bootTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       helloSeen.then(() => "hello" as const),
       host.stopped.then(() => "stopped" as const),
-      new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs))),
+      ...(a ? [] : [new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs)))]),
     ]);
     clearTimeout(timer);
     if (outcome !== "hello" || inc.down || this.closed) {
@@ -301,7 +352,7 @@ export class IoEngineDelivery implements DeliveryBackend {
   private checkLiveness(): void {
     const inc = this.current;
     if (!inc || inc.down || !this.up) return;
-    const silentMs = performance.now() - inc.link.lastHeardMs;
+    const silentMs = this.clockMs() - inc.link.lastHeardMs;
     if (silentMs > (this.o.livenessMs ?? 3000)) this.engineDown(inc, `no datagram from the engine for ${Math.round(silentMs)} ms`);
   }
 

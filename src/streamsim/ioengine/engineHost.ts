@@ -1,7 +1,8 @@
 // Boots one incarnation of the I/O engine on the LVMM (the guest kernel with the content disk
 // on its IDE primary master) and runs it paced to wall-clock time (virtual time follows the wall clock in ~1 ms steps)
 // until it stops: by our
-// halt(), or because the guest crashed, hung or halted.
+// halt(), or because the guest crashed, hung or halted. Or (attach) stands for a machine that
+// someone else created and runs (the debug adapter): then it neither runs nor destroys it.
 import { Machine } from "../../vmm/machine";
 import type { StopReason } from "../../vmm/stop-reason";
 
@@ -23,6 +24,21 @@ export interface EngineHostOptions {
 
 const STEP_MS = 1;
 
+/** The guest command line that starts the delivery engine (what boot() uses; a debugger boots with it too). */
+export function engineCmdline(o: { bootId: number; hz?: number; capacityMbps?: number; testControl?: boolean }): string {
+  return [
+    `link=${o.bootId}`,
+    `hz=${o.hz ?? 1000}`,
+    ...(o.capacityMbps ? [`capacity=${Math.round(o.capacityMbps)}`] : []),
+    ...(o.testControl ? ["testctl"] : []),
+  ].join(" ");
+}
+
+/** A linkage boot id, distinct per incarnation and per server (the guest's cmdline parser takes up to 10^8). */
+export function newBootId(seq: number): number {
+  return (Date.now() % 90_000) * 1000 + (seq % 1000);
+}
+
 export class EngineHost {
   /** resolves when the machine stops, with why */
   readonly stopped: Promise<StopReason>;
@@ -30,11 +46,32 @@ export class EngineHost {
   private lastIcount = 0;
   private lastNs = 0;
 
-  private constructor(readonly machine: Machine, private readonly mips: number) {
+  private detach: (() => void) | undefined;
+
+  private constructor(readonly machine: Machine, private readonly mips: number, driven: boolean) {
+    if (driven) {
+      // someone else runs the machine; we only "stop" when halt() lets go of it
+      this.stopped = new Promise<StopReason>((resolve) => (this.detach = () => resolve({ kind: "paused" })));
+      return;
+    }
     this.stopped = this.pace().catch((err: unknown) => ({
       kind: "host-request" as const,
       detail: `the VMM failed: ${err instanceof Error ? err.message : String(err)}`,
     }));
+  }
+
+  /**
+   * Stands for a machine already created (with engineCmdline and the content disk) and run by
+   * its owner, e.g. the debug adapter's target: while the owner holds it at a breakpoint the
+   * engine simply stands still. halt() lets go of it without destroying it.
+   */
+  static attach(machine: Machine, mips: number): EngineHost {
+    return new EngineHost(machine, mips, true);
+  }
+
+  /** True when the machine is run by its owner (attach), not by us. */
+  get isAttached(): boolean {
+    return this.detach !== undefined;
   }
 
   /**
@@ -57,15 +94,10 @@ export class EngineHost {
 
   static async boot(o: EngineHostOptions): Promise<EngineHost> {
     const mips = o.mips ?? 500;
-    const cmdline = [
-      `link=${o.bootId}`,
-      `hz=${o.hz ?? 1000}`,
-      ...(o.capacityMbps ? [`capacity=${Math.round(o.capacityMbps)}`] : []),
-      ...(o.testControl ? ["testctl"] : []),
-    ].join(" ");
+    const cmdline = engineCmdline(o);
     const machine = await Machine.create({ kernel: o.kernel, disk: o.disk, cmdline, mips, memoryMB: o.memoryMB ?? 32 });
     if (o.console) machine.serial.onLine(o.console);
-    return new EngineHost(machine, mips);
+    return new EngineHost(machine, mips, false);
   }
 
   get isHalting(): boolean {
@@ -83,10 +115,14 @@ export class EngineHost {
     return dNs > 0 ? Math.min(1, dIcount / ((dNs * this.mips) / 1000)) : 0;
   }
 
-  /** Stops the run and frees the emulator. */
+  /** Stops the run and frees the emulator (an attached machine is only let go of). */
   async halt(): Promise<void> {
     if (this.halting) return;
     this.halting = true;
+    if (this.detach) {
+      this.detach();
+      return;
+    }
     await this.stopped;
     this.machine.destroy();
   }

@@ -44,6 +44,12 @@ export interface LinkageClientOptions {
   onStats(s: EngineStats): void;
   /** a command went unacknowledged: the engine is presumed dead */
   onUnresponsive(why: string): void;
+  /**
+   * The clock (ms) retransmission and lastHeardMs run on; default performance.now(). A machine
+   * driven by someone else (a debugger) passes its virtual clock: while the machine stands still
+   * at a breakpoint no retransmission is sent or counted, so nothing times out.
+   */
+  clock?: () => number;
 }
 
 export interface LinkageClientStats {
@@ -63,6 +69,7 @@ interface Pending {
   name: string;
   frame: Buffer;
   tries: number;
+  sentAt: number;
   timer: NodeJS.Timeout;
   resolve(payload: Buffer): void;
   reject(err: Error): void;
@@ -82,15 +89,20 @@ export class LinkageClient {
   readonly stats: LinkageClientStats = {
     commands: 0, retransmits: 0, acks: 0, nacks: 0, timeouts: 0, notices: 0, duplicateNotices: 0, statsReports: 0, staleBoot: 0, malformed: 0,
   };
-  /** when anything last arrived from the engine (performance.now()) */
-  lastHeardMs = performance.now();
+  /** when anything last arrived from the engine (on the client's clock, see LinkageClientOptions.clock) */
+  lastHeardMs: number;
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
   /** engine notice seq -> our acknowledgement, for repeats */
   private readonly noticeAcks = new Map<number, Buffer>();
   private closed = false;
 
-  constructor(private readonly o: LinkageClientOptions) {}
+  private readonly now: () => number;
+
+  constructor(private readonly o: LinkageClientOptions) {
+    this.now = o.clock ?? (() => performance.now());
+    this.lastHeardMs = this.now();
+  }
 
   get boot(): number {
     return this.o.boot;
@@ -108,9 +120,15 @@ export class LinkageClient {
     const frame = encodeMessage(type, seq, this.o.boot, payload);
     this.stats.commands++;
     return new Promise((resolve, reject) => {
-      const p: Pending = { name, frame, tries: 1, timer: undefined as unknown as NodeJS.Timeout, resolve, reject };
-      const arm = (): void => {
+      const rto = this.o.rtoMs ?? 150;
+      const p: Pending = { name, frame, tries: 1, sentAt: this.now(), timer: undefined as unknown as NodeJS.Timeout, resolve, reject };
+      const arm = (delay = rto): void => {
         p.timer = setTimeout(() => {
+          const elapsed = this.now() - p.sentAt;
+          if (elapsed < rto) {
+            arm(Math.max(1, rto - elapsed)); // the clock has not moved on by a timeout yet (e.g. the machine is stopped)
+            return;
+          }
           if (p.tries >= (this.o.maxTries ?? 20)) {
             this.pending.delete(seq);
             this.stats.timeouts++;
@@ -120,10 +138,11 @@ export class LinkageClient {
             return;
           }
           p.tries++;
+          p.sentAt = this.now();
           this.stats.retransmits++;
           this.o.send(frame);
           arm();
-        }, this.o.rtoMs ?? 150);
+        }, delay);
       };
       this.pending.set(seq, p);
       arm();
@@ -141,7 +160,7 @@ export class LinkageClient {
       this.stats.staleBoot++;
       return;
     }
-    this.lastHeardMs = performance.now();
+    this.lastHeardMs = this.now();
     switch (m.type) {
       case LinkType.ACK:
       case LinkType.NACK: {
