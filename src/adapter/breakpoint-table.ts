@@ -11,6 +11,9 @@ export interface CodeBreakpoint {
   hitCondition?: string;
   logMessage?: string;
   hits: number;
+  /** Source breakpoints: the file and (snapped) line they stand on. */
+  file?: string;
+  line?: number;
 }
 
 export interface HitDecision {
@@ -79,13 +82,13 @@ export class BreakpointTable {
    * Counts a hit on every breakpoint at `address` and decides whether to stop. `condition`
    * returns true/false or throws; `interpolate` expands a log message's {expressions}.
    */
-  hit(address: number, condition: (expr: string) => boolean, interpolate: (msg: string) => string): HitDecision {
+  hit(address: number, condition: (expr: string, bp: CodeBreakpoint) => boolean, interpolate: (msg: string, bp: CodeBreakpoint) => string): HitDecision {
     const d: HitDecision = { stop: false, kind: undefined, ids: [], logs: [], errors: [] };
     for (const bp of this.at(address)) {
       if (bp.condition?.trim()) {
         let ok: boolean;
         try {
-          ok = condition(bp.condition);
+          ok = condition(bp.condition, bp);
         } catch (e) {
           d.errors.push(`breakpoint condition "${bp.condition}" could not be evaluated: ${e instanceof Error ? e.message : String(e)}`);
           ok = true;
@@ -98,7 +101,7 @@ export class BreakpointTable {
         if (hc && !hitMatches(bp.hits, hc)) continue;
       }
       if (bp.logMessage !== undefined) {
-        d.logs.push(interpolate(bp.logMessage));
+        d.logs.push(interpolate(bp.logMessage, bp));
         continue;
       }
       d.stop = true;

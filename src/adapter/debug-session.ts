@@ -252,7 +252,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
           const known = t.debugInfo.sourceFiles().some((f) => f.endsWith("/" + basename(path)));
           return { id, verified: false, line: req.line, message: known ? `no code at or after line ${line} in ${basename(path)}` : `${basename(path)} is not part of the kernel's debug info` };
         }
-        bps.push({ id, kind: "source", addresses: r.addresses, condition: req.condition, hitCondition: req.hitCondition, logMessage: req.logMessage, hits: 0 });
+        bps.push({ id, kind: "source", addresses: r.addresses, condition: req.condition, hitCondition: req.hitCondition, logMessage: req.logMessage, hits: 0, file: r.file, line: r.line });
         return { id, verified: true, line: this.convertDebuggerLineToClient(r.line), source: this.source(r.file), instructionReference: hex32(r.addresses[0]!) };
       }),
     };

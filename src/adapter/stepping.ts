@@ -33,6 +33,11 @@ export class LineStepper {
 
   async stepIn(g: StepGranularity): Promise<TargetStop> {
     if (g === "instruction" || !this.hasLines(this.pc)) return this.finish(await this.t.stepInstruction(false));
+    // Stopped on the call line of inlined code that starts here: step into shows the inlined frame.
+    if (this.t.startHidden > 0) {
+      this.t.pendingHide = this.t.startHidden - 1;
+      return STEP;
+    }
     return this.lineStep(true);
   }
 
@@ -47,7 +52,8 @@ export class LineStepper {
     const { cfa, ret } = this.frameBounds();
     const temps: TempBreakpoints = new Map();
     const fn = di.functionAt(pc);
-    const depth = di.inlineFramesAt(pc).length;
+    // The frame the user sees: inlined frames hidden at this stop do not count.
+    const depth = di.inlineFramesAt(pc).length - this.t.startHidden;
     if (fn && depth > 1) {
       // Leaving an inlined call: stop at the first instruction of the enclosing frame.
       for (const ins of this.instructionsOf(fn)) if (ins.depth < depth) temps.set(ins.address, () => this.t.currentCfa() === cfa);
@@ -93,11 +99,22 @@ export class LineStepper {
         reached = r.left;
       }
       if (!reached) {
-        const depth = di.inlineFramesAt(this.pc).length;
+        const depth = di.inlineFramesAt(this.pc).length - (round === 0 && !into ? this.t.startHidden : 0);
         const { cfa, ret } = this.frameBounds();
         const temps: TempBreakpoints = new Map();
         for (const ins of this.instructionsOf(fn)) {
-          if ((ins.address < range.start || ins.address >= range.end) && ins.depth <= depth) temps.set(ins.address, () => this.t.currentCfa() === cfa);
+          if (ins.address >= range.start && ins.address < range.end) continue;
+          if (ins.depth <= depth) temps.set(ins.address, () => this.t.currentCfa() === cfa);
+          else if (ins.depth - this.t.inlineEntriesAt(ins.address) <= depth) {
+            // The first instruction of inlined code called from this frame: stop there showing
+            // the call's line in this frame (the inlined frames hidden), as gdb does.
+            const hide = ins.depth - depth;
+            temps.set(ins.address, () => {
+              if (this.t.currentCfa() !== cfa) return false;
+              this.t.pendingHide = hide;
+              return true;
+            });
+          }
         }
         if (ret !== undefined && cfa !== undefined) temps.set(ret, () => this.esp >= cfa);
         if (temps.size === 0) return this.finish(await this.t.stepInstruction(!into));
@@ -105,6 +122,7 @@ export class LineStepper {
         if (o.kind !== "temp") return this.t.outcomeToStop(o);
       }
       const now = this.pc;
+      if (this.t.pendingHide > 0) return STEP; // on the call line of inlined code
       const e = di.lineTable().entryAt(now);
       if (!e || !di.functionAt(now)) return STEP; // returned into code without line info
       if (e.address === now && e.isStmt && e.line !== 0) return STEP;

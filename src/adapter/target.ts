@@ -6,7 +6,7 @@ import type { RegisterName } from "../vmm/cpu-view";
 import type { StopReason } from "../vmm/stop-reason";
 import { deviceState, type DeviceState } from "../vmm/device-state";
 import { DebugInfo, I386 } from "./dwarf";
-import { BreakpointTable, type HitDecision } from "./breakpoint-table";
+import { BreakpointTable, type CodeBreakpoint, type HitDecision } from "./breakpoint-table";
 import { dwarfRegisters, walkStack, type CallFrame } from "./call-stack";
 import { decodeOne } from "./instructions";
 import type { LaunchPlan } from "./launch-arguments";
@@ -68,6 +68,22 @@ export class Target {
   private lastStop: TargetStop | undefined;
   private disposed = false;
   private bridge: UdpBridge | undefined;
+  /**
+   * Inlined frames hidden at this stop (innermost first): at the first instruction of inlined
+   * code, a breakpoint on the call's line or a step that ends there shows the caller at the call
+   * line, as gdb does; step into then enters the inlined frame without running.
+   */
+  private hiddenFrames = 0;
+  /** Frames to hide when the run that is ending reports its stop (set by whoever decides to stop). */
+  pendingHide = 0;
+  /** hiddenFrames when the current run began (the steppers' starting depth). */
+  startHidden = 0;
+  /**
+   * Line shown for the innermost frame at a source-breakpoint stop whose address carries several
+   * line rows (gcc schedules another line's code onto the same instruction): the breakpoint's own.
+   */
+  private lineOverride: { file: string; line: number } | undefined;
+  private pendingLine: { file: string; line: number } | undefined;
 
   private constructor(
     readonly machine: Machine,
@@ -128,7 +144,11 @@ export class Target {
   callStack(): CallFrame[] {
     if (!this.stack) {
       const regs = dwarfRegisters(this.machine.cpu.registers());
-      this.stack = walkStack(this.debugInfo, this.names, regs, this.memory, (reg, value) => this.setDwarfRegister(reg, value));
+      const frames = walkStack(this.debugInfo, this.names, regs, this.memory, (reg, value) => this.setDwarfRegister(reg, value));
+      const hide = Math.min(this.hiddenFrames, frames.length - 1);
+      this.stack = hide > 0 && frames.slice(0, hide).every((f) => f.inlined) ? frames.slice(hide).map((f, index) => ({ ...f, index })) : frames;
+      const top = this.stack[0];
+      if (top && this.lineOverride && top.file === this.lineOverride.file) this.stack[0] = { ...top, line: this.lineOverride.line, column: undefined };
     }
     return this.stack;
   }
@@ -203,6 +223,8 @@ export class Target {
   /** Moves EIP (Run to Cursor's "jump" variant, and the Disassembly view's "set next statement"). */
   jumpTo(address: number): void {
     this.setRegister("eip", address);
+    this.pendingHide = 0;
+    this.pendingLine = undefined;
     this.report({ reason: "step", description: "Moved the instruction pointer" });
   }
 
@@ -224,9 +246,43 @@ export class Target {
     while (this.running) await this.running;
   }
 
+  /**
+   * How many innermost inlined frames start exactly at `pc` (their inlined code begins there), so
+   * can be shown as the call line of their caller instead.
+   */
+  inlineEntriesAt(pc: number): number {
+    const frames = this.debugInfo.inlineFramesAt(pc);
+    let k = 0;
+    for (const f of frames) {
+      const r = f.inlined?.ranges;
+      if (!r || r.length === 0) break;
+      if (pc !== r[0]!.low && pc !== Math.min(...r.map((x) => x.low))) break;
+      k++;
+    }
+    return Math.min(k, Math.max(0, frames.length - 1));
+  }
+
+  /** For a source breakpoint at `pc`: how many entering inlined frames to hide so its line shows. */
+  private hideForBreakpoint(pc: number, bp: CodeBreakpoint): number {
+    if (bp.kind !== "source" || bp.line === undefined) return 0;
+    const k = this.inlineEntriesAt(pc);
+    if (k === 0) return 0;
+    const frames = this.debugInfo.inlineFramesAt(pc);
+    for (let h = 0; h <= k; h++) {
+      const f = frames[h];
+      if (f && f.line === bp.line && (bp.file === undefined || f.file === bp.file)) return h;
+    }
+    return 0;
+  }
+
   private start(action: () => Promise<TargetStop>): void {
     if (this.running || this.disposed) return;
     this.pauseRequested = false;
+    this.startHidden = this.hiddenFrames;
+    this.hiddenFrames = 0;
+    this.pendingHide = 0;
+    this.lineOverride = undefined;
+    this.pendingLine = undefined;
     this.stack = undefined;
     this.listener.status("running");
     const timer = setInterval(() => this.listener.status("running"), STATUS_INTERVAL_MS);
@@ -245,6 +301,10 @@ export class Target {
   }
 
   private report(stop: TargetStop): void {
+    this.hiddenFrames = this.pendingHide;
+    this.pendingHide = 0;
+    this.lineOverride = this.pendingLine;
+    this.pendingLine = undefined;
     this.stack = undefined;
     this.lastStop = stop;
     this.listener.status(this.machine.isDead ? "crashed" : "stopped");
@@ -309,15 +369,24 @@ export class Target {
 
   /** Counts a user breakpoint hit at the current pc; returns the outcome when it should stop. */
   checkUserBreakpoint(address: number): RunOutcome | undefined {
-    if (this.breakpoints.at(address).length === 0) return undefined;
-    const scope = this.scope(0);
+    const bps = this.breakpoints.at(address);
+    if (bps.length === 0) return undefined;
+    // Conditions and log messages see the frame the breakpoint's line belongs to (the caller of
+    // inlined code that starts here, when the breakpoint is on the call's line).
+    const scopeOf = (bp: CodeBreakpoint) => this.scope(this.hideForBreakpoint(address, bp));
     const decision = this.breakpoints.hit(
       address,
-      (expr) => scope.truthy(expr),
-      (msg) => scope.interpolate(msg),
+      (expr, bp) => scopeOf(bp).truthy(expr),
+      (msg, bp) => scopeOf(bp).interpolate(msg),
     );
     for (const line of decision.logs) this.listener.output(line + "\n", "console");
-    return decision.stop || decision.errors.length ? { kind: "user", address, decision } : undefined;
+    if (!decision.stop && !decision.errors.length) return undefined;
+    const first = bps.find((b) => b.id === decision.ids[0]) ?? bps[0]!;
+    this.pendingHide = this.hideForBreakpoint(address, first);
+    // The address came from the breakpoint's line: show that line when the frame is the function's own.
+    const shown = this.debugInfo.inlineFramesAt(address)[this.pendingHide];
+    this.pendingLine = first.kind === "source" && first.file && first.line !== undefined && shown && !shown.inlined && shown.file === first.file && shown.line !== first.line ? { file: first.file, line: first.line } : undefined;
+    return { kind: "user", address, decision };
   }
 
   /** Executes one instruction; an interrupt taken on the way is run through to its return. */
