@@ -31,7 +31,7 @@ function code(bytes: Uint8Array, strict = true): string {
 describe("corrupt recordings", () => {
   it("the version pins the event kinds (a change to the enum needs a new version)", () => {
     const kinds = Object.entries(EventKind).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k}=${v}`).join(",");
-    assert.equal(`${FORMAT_VERSION}:${kinds}`, "1:FrameIn=1,SerialIn=2,ControlCommand=3,Interrupt=16,SerialOut=17,CheckpointHash=32,RxDmaInterrupt=48,TxDma=49,End=127");
+    assert.equal(`${FORMAT_VERSION}:${kinds}`, "2:FrameIn=1,SerialIn=2,ControlCommand=3,Interrupt=16,SerialOut=17,CheckpointHash=32,RxDmaInterrupt=48,TxDma=49,End=127");
   });
 
   it("reads the intact file", () => {
@@ -82,8 +82,8 @@ describe("corrupt recordings", () => {
 
   it("a wrong version says which versions are involved", () => {
     const bad = file.slice();
-    new DataView(bad.buffer).setUint32(8, 2, true);
-    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 2.*reads version 1/.test(e.message));
+    new DataView(bad.buffer).setUint32(8, 1, true);
+    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 1.*reads version 2/.test(e.message));
   });
 
   it("a wrong kernel names both hashes and what to do", () => {

@@ -56,6 +56,10 @@ export class ByteSink {
   patchU32(at: number, v: number): void {
     this.view.setUint32(at, v >>> 0, true);
   }
+  /** Overwrites bytes written earlier (a value known only afterwards). */
+  patchBytes(at: number, b: Uint8Array): void {
+    this.buf.set(b, at);
+  }
   /** A copy of the contents, and the sink emptied. */
   take(): Uint8Array {
     const out = this.buf.slice(0, this.length);

@@ -1,9 +1,11 @@
 // Encoding of recording events (one record each): u8 kind, u32 body length, u64 instruction
 // count, f64 virtual ns, then the body, whose layout depends on the kind (format.ts).
+// Since format version 2, an RX DMA descriptor whose bytes are (a slice of) a frame recorded
+// earlier as a frame-in event refers to that event instead of repeating the bytes.
 import { createHash } from "node:crypto";
 import type { RxInterrupt, TxDescriptorUse } from "../nic-dma-log";
 import { ByteSink, ByteSource } from "./bytes";
-import { EventKind } from "./format";
+import { EventKind, FORMAT_VERSION } from "./format";
 
 export interface EndInfo {
   /** Why the recording ended: "limit", "killed"... or the machine's stop kind. */
@@ -25,11 +27,31 @@ export type RecordedEvent =
   | (At & { kind: EventKind.Interrupt; irq: number })
   | (At & { kind: EventKind.SerialOut; text: string })
   | (At & { kind: EventKind.CheckpointHash; hash: string; untilNs: number; snapshotChunk: number })
-  | (At & { kind: EventKind.RxDmaInterrupt; rx: RxInterrupt })
+  | (At & { kind: EventKind.RxDmaInterrupt; rx: RxInterrupt; refs?: (FrameRef | null)[] })
   | (At & { kind: EventKind.TxDma; tx: TxDescriptorUse })
   | (At & { kind: EventKind.End; end: EndInfo });
 
-const RECORD_HEADER_BYTES = 1 + 4 + 8 + 8;
+/**
+ * Where an RX DMA descriptor's bytes come from: the `frame`-th frame-in event of the recording
+ * (0-based, in file order), from byte `offset` on, `length` bytes (the descriptor's byte count).
+ */
+export interface FrameRef {
+  frame: number;
+  offset: number;
+}
+
+/** What decoding needs from the events before: the frame-in bodies, in order (RX DMA refers to them). */
+export interface DecodeContext {
+  frames: Uint8Array[];
+}
+
+/** Descriptor byte encodings in an RX DMA record (format version 2). */
+const DMA_LITERAL = 0;
+const DMA_FRAME_REF = 1;
+
+/** Bytes before an event's body: kind, body length, instruction count, time. */
+export const EVENT_RECORD_HEADER_BYTES = 1 + 4 + 8 + 8;
+const RECORD_HEADER_BYTES = EVENT_RECORD_HEADER_BYTES;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -69,7 +91,7 @@ export function encodeEvent(sink: ByteSink, e: RecordedEvent): void {
       sink.i32(r.rdt ?? -1);
       sink.f64(r.rdtIcount ?? -1);
       sink.u16(r.descriptors.length);
-      for (const d of r.descriptors) {
+      for (const [i, d] of r.descriptors.entries()) {
         sink.u16(d.index);
         sink.u64(d.addr);
         sink.u16(d.length);
@@ -78,8 +100,17 @@ export function encodeEvent(sink: ByteSink, e: RecordedEvent): void {
         sink.u64(d.dmaIcount);
         sink.f64(d.dmaNs);
         sink.f64(d.consumedIcount);
-        sink.u32(d.bytes.length);
-        sink.bytes(d.bytes);
+        const ref = e.refs?.[i];
+        if (ref) {
+          sink.u8(DMA_FRAME_REF);
+          sink.u32(ref.frame);
+          sink.u32(ref.offset);
+          sink.u32(d.bytes.length);
+        } else {
+          sink.u8(DMA_LITERAL);
+          sink.u32(d.bytes.length);
+          sink.bytes(d.bytes);
+        }
       }
       break;
     }
@@ -98,8 +129,11 @@ export function encodeEvent(sink: ByteSink, e: RecordedEvent): void {
   sink.patchU32(lengthAt, sink.length - bodyAt);
 }
 
-/** Decodes one event at `src.pos`; throws RecordingError("bad-event") on anything malformed. */
-export function decodeEvent(src: ByteSource): RecordedEvent {
+/**
+ * Decodes one event at `src.pos`; throws RecordingError("bad-event") on anything malformed.
+ * Frame-in bodies are added to `ctx.frames`; RX DMA references are resolved against it.
+ */
+export function decodeEvent(src: ByteSource, ctx: DecodeContext = { frames: [] }): RecordedEvent {
   if (src.remaining < RECORD_HEADER_BYTES) src.fail("a truncated event record");
   const kind = src.u8("event kind");
   const length = src.u32("event length");
@@ -133,6 +167,7 @@ export function decodeEvent(src: ByteSource): RecordedEvent {
   switch (kind as EventKind) {
     case EventKind.FrameIn:
       e = { kind: EventKind.FrameIn, ...at, bytes: body.bytes(body.remaining, "frame") };
+      ctx.frames.push(e.bytes);
       break;
     case EventKind.SerialIn:
       e = { kind: EventKind.SerialIn, ...at, text: text() };
@@ -166,6 +201,7 @@ export function decodeEvent(src: ByteSource): RecordedEvent {
       const rdtIcount = body.f64("RDT count");
       const n = body.u16("descriptor count");
       const descriptors: RxInterrupt["descriptors"] = [];
+      const refs: (FrameRef | null)[] = [];
       for (let i = 0; i < n; i++) {
         const index = body.u16("descriptor index");
         const addr = body.u64("buffer address");
@@ -175,10 +211,26 @@ export function decodeEvent(src: ByteSource): RecordedEvent {
         const dmaIcount = body.u64("DMA count");
         const dmaNs = body.f64("DMA time");
         const consumedIcount = body.f64("consumed count");
-        const bytes = body.bytes(body.u32("byte count"), "DMA bytes");
+        const how = body.u8("DMA bytes encoding");
+        let bytes: Uint8Array;
+        if (how === DMA_LITERAL) {
+          bytes = body.bytes(body.u32("byte count"), "DMA bytes");
+          refs.push(null);
+        } else if (how === DMA_FRAME_REF) {
+          const frame = body.u32("frame reference");
+          const offset = body.u32("frame offset");
+          const count = body.u32("byte count");
+          const f = ctx.frames[frame];
+          if (!f) body.fail(`an RX DMA descriptor refers to frame-in #${frame}, but only ${ctx.frames.length} frames precede it`);
+          if (offset + count > f!.length) body.fail(`an RX DMA descriptor refers to bytes ${offset}..${offset + count} of frame-in #${frame}, which has ${f!.length}`);
+          bytes = f!.subarray(offset, offset + count);
+          refs.push({ frame, offset });
+        } else {
+          return body.fail(`unknown RX DMA bytes encoding ${how}`);
+        }
         descriptors.push({ index, addr, length, status, errors, dmaIcount, dmaNs, consumedIcount, bytes });
       }
-      e = { kind: EventKind.RxDmaInterrupt, ...at, rx: { seq, icrIcount: icount, icrNs: ns, icr, descriptors, ...(rdt >= 0 ? { rdt, rdtIcount } : {}) } };
+      e = { kind: EventKind.RxDmaInterrupt, ...at, rx: { seq, icrIcount: icount, icrNs: ns, icr, descriptors, ...(rdt >= 0 ? { rdt, rdtIcount } : {}) }, refs };
       break;
     }
     case EventKind.TxDma: {
@@ -192,7 +244,7 @@ export function decodeEvent(src: ByteSource): RecordedEvent {
       break;
     }
     default:
-      return src.fail(`unknown event kind 0x${kind.toString(16)} (this reader knows format version 1)`);
+      return src.fail(`unknown event kind 0x${kind.toString(16)} (this reader knows format version ${FORMAT_VERSION})`);
   }
   if (body.remaining !== 0) body.fail(`${body.remaining} stray bytes after a ${kind} event`);
   return e;

@@ -13,7 +13,7 @@
 // complete chunk readable, and a reader replays that prefix.
 
 export const MAGIC = Uint8Array.from([0x4c, 0x56, 0x4d, 0x4d, 0x52, 0x45, 0x43, 0x00]); // "LVMMREC\0"
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const PREAMBLE_BYTES = 16;
 export const CHUNK_HEADER_BYTES = 16;
 /** Event chunks are flushed when they reach this size (and at every checkpoint). */
@@ -28,7 +28,11 @@ export enum ChunkType {
   Snapshot = 4,
 }
 
-/** Event kinds of FORMAT_VERSION 1. Never renumber; a new kind is a new version. */
+/**
+ * Event kinds of FORMAT_VERSION 2. Never renumber; a new kind or encoding is a new version.
+ * Version 2 (from 1): an RX DMA descriptor's bytes are either literal or a reference to an
+ * earlier frame-in event (its ordinal and an offset), since they are the incoming frame's bytes.
+ */
 export enum EventKind {
   /** A frame arrived on the NIC wire (an input; body: the frame bytes). */
   FrameIn = 0x01,
@@ -42,7 +46,7 @@ export enum EventKind {
   SerialOut = 0x11,
   /** State hash at a checkpoint (body: 32-byte sha256, f64 run limit ns, i32 snapshot chunk or -1). */
   CheckpointHash = 0x20,
-  /** One receive interrupt of the NIC DMA log (see nic-dma-log.ts and codec.ts). */
+  /** One receive interrupt of the NIC DMA log; descriptor bytes refer to frame-in events (codec.ts). */
   RxDmaInterrupt = 0x30,
   /** One transmit descriptor the NIC consumed (see codec.ts). */
   TxDma = 0x31,

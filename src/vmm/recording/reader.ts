@@ -1,7 +1,7 @@
 // Reads and validates a .lvmmrec file. Every problem is a RecordingError with a code; nothing
 // else escapes, whatever the bytes. A file that ends inside a chunk (a recorder killed
 // mid-write) yields its complete prefix with `truncated` set, unless `strict` is asked for.
-import { decodeEvent, sha256Hex, type RecordedEvent } from "./codec";
+import { decodeEvent, sha256Hex, type DecodeContext, type RecordedEvent } from "./codec";
 import { ByteSource } from "./bytes";
 import { crc32 } from "./crc32";
 import { CHUNK_HEADER_BYTES, ChunkType, EventKind, FORMAT_VERSION, MAGIC, MAX_CHUNK_BYTES, PREAMBLE_BYTES, RecordingError, type RecordingHeader } from "./format";
@@ -54,6 +54,7 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
   const rec: Recording = { header: undefined as unknown as RecordingHeader, events: [], snapshots: new Map(), chunks: 0, complete: false };
   let pos = PREAMBLE_BYTES;
   let last = { icount: 0, ns: 0 };
+  const ctx: DecodeContext = { frames: [] };
   while (pos < bytes.length) {
     const at = pos;
     const lost = (what: string): void => {
@@ -97,7 +98,7 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
         const src = new ByteSource(payload, 0, payload.length, "bad-event", dataAt);
         while (src.remaining > 0) {
           if (rec.complete) src.fail("an event after the end record");
-          const e = decodeEvent(src);
+          const e = decodeEvent(src, ctx);
           // Inputs, interrupts and checkpoints happen at sync points, in order; DMA and console
           // records are written when complete, so they may trail.
           if (ORDERED.has(e.kind)) {

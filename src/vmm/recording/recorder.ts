@@ -7,9 +7,10 @@ import { basename } from "node:path";
 import type { Machine } from "../machine";
 import type { StopReason } from "../stop-reason";
 import type { RxInterrupt } from "../nic-dma-log";
-import { saveSnapshot, stateHash } from "../snapshot";
+import { saveSnapshot } from "../snapshot";
+import { captureHashedState, digestAsync, digestSync, type CapturedState } from "./state-hash";
 import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
-import { sha256Hex, type EndInfo } from "./codec";
+import { sha256Hex, type EndInfo, type FrameRef } from "./codec";
 import { EventKind, FORMAT_VERSION, type LaunchConfig, type RecordingHeader } from "./format";
 import { RecordingWriter } from "./writer";
 import { CheckpointRing, type CheckpointRingOptions } from "./checkpoint-ring";
@@ -47,6 +48,12 @@ export class Recorder {
   private readonly writer: RecordingWriter;
   private readonly detach: (() => void)[] = [];
   private openRx: RxInterrupt | undefined;
+  private readonly pending = new Set<PendingHash>();
+  /** Frame-in bodies not yet matched to an RX DMA (frames[i] is frame-in number framesBase + i). */
+  private frames: Uint8Array[] = [];
+  private framesBase = 0;
+  /** The frame the last DMA'd descriptor came from and where it ended in it (a frame spanning descriptors). */
+  private lastRef: { frame: number; end: number } | undefined;
   private line = "";
   private finished = false;
   private nextCheckpointNs: number;
@@ -89,7 +96,15 @@ export class Recorder {
     const w = this.writer;
     this.detach.push(
       m.journal.onAppend((e) => {
-        if (e.kind === "frame") w.append({ kind: EventKind.FrameIn, icount: e.icount, ns: e.ns, bytes: e.bytes });
+        if (e.kind === "frame") {
+          w.append({ kind: EventKind.FrameIn, icount: e.icount, ns: e.ns, bytes: e.bytes });
+          this.frames.push(e.bytes);
+          if (this.frames.length > 4 * MATCH_WINDOW) {
+            // Frames the NIC never DMA'd (a guest that stopped receiving): keep memory bounded.
+            this.frames.splice(0, MATCH_WINDOW);
+            this.framesBase += MATCH_WINDOW;
+          }
+        }
         else w.append({ kind: EventKind.SerialIn, icount: e.icount, ns: e.ns, text: e.text });
       }),
       m.onInterrupt((e) => w.append({ kind: EventKind.Interrupt, icount: e.icount, ns: e.ns, irq: e.irq })),
@@ -124,7 +139,35 @@ export class Recorder {
     const r = this.openRx;
     if (!r) return;
     this.openRx = undefined;
-    this.writer.append({ kind: EventKind.RxDmaInterrupt, icount: r.icrIcount, ns: r.icrNs, rx: { ...r, descriptors: [...r.descriptors] } });
+    const descriptors = [...r.descriptors];
+    this.writer.append({ kind: EventKind.RxDmaInterrupt, icount: r.icrIcount, ns: r.icrNs, rx: { ...r, descriptors }, refs: descriptors.map((d) => this.frameRef(d.bytes)) });
+  }
+
+  /**
+   * The frame-in event a descriptor's bytes were DMA'd from (the NIC copies incoming frames in
+   * arrival order; frames it dropped are skipped), or null to store the bytes literally.
+   */
+  private frameRef(bytes: Uint8Array): FrameRef | null {
+    const last = this.lastRef;
+    if (last) {
+      const f = this.frames[last.frame - this.framesBase];
+      if (f && last.end < f.length && sameBytes(f, last.end, bytes)) {
+        this.lastRef = { frame: last.frame, end: last.end + bytes.length };
+        return { frame: last.frame, offset: last.end };
+      }
+    }
+    const from = last ? last.frame + 1 - this.framesBase : 0;
+    for (let i = Math.max(0, from); i < this.frames.length && i < from + MATCH_WINDOW; i++) {
+      if (sameBytes(this.frames[i]!, 0, bytes)) {
+        const frame = this.framesBase + i;
+        this.lastRef = { frame, end: bytes.length };
+        // Frames before this one are consumed (or were dropped): forget them.
+        this.frames.splice(0, i);
+        this.framesBase += i;
+        return { frame, offset: 0 };
+      }
+    }
+    return null;
   }
 
   /** Records a command that arrived on the control channel (shown in the log; not replayed). */
@@ -144,16 +187,19 @@ export class Recorder {
       const next = Math.min(this.nextCheckpointNs, end);
       const stop = await this.m.runAsync({ untilNs: next }, { pace: opts.pace ?? false });
       if (stop.kind !== "limit") {
+        await this.settled();
         this.finish({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}) });
         return stop;
       }
       this.checkpoint(next);
       if (next >= end) {
+        await this.settled();
         this.finish({ reason: "limit", untilNs: end });
         return stop;
       }
       if (opts.endEarly?.() && end > next + (opts.graceNs ?? 0)) end = Math.min(end, next + (opts.graceNs ?? 0));
       if (next >= end) {
+        await this.settled();
         this.finish({ reason: "limit", untilNs: end });
         return stop;
       }
@@ -174,17 +220,40 @@ export class Recorder {
       }
       this.ring?.add(s, p.ns);
     }
-    this.writer.append({ kind: EventKind.CheckpointHash, icount: p.icount, ns: p.ns, hash: stateHash(this.m), untilNs, snapshotChunk: chunk });
+    // The hash is digested on the thread pool while the guest runs on (state-hash.ts); the
+    // record is written now and filled in when it arrives (finish() waits for it).
+    const captured = captureHashedState(this.m);
+    const fill = this.writer.appendCheckpoint({ kind: EventKind.CheckpointHash, icount: p.icount, ns: p.ns, hash: ZERO_HASH, untilNs, snapshotChunk: chunk });
+    const pending = { captured, fill, done: false, settled: Promise.resolve() };
+    pending.settled = digestAsync(captured).then(
+      (h) => this.fillHash(pending, h),
+      () => this.fillHash(pending, digestSync(captured)),
+    );
+    this.pending.add(pending);
     this.writer.flush();
     while (this.nextCheckpointNs <= untilNs) this.nextCheckpointNs += this.header.checkpointIntervalNs;
     this.stats.checkpoints++;
     this.stats.checkpointMs += performance.now() - t0;
   }
 
-  /** Writes the end record and closes the file (idempotent). */
+  private fillHash(p: PendingHash, hash: string): void {
+    if (p.done) return;
+    p.done = true;
+    this.pending.delete(p);
+    p.fill(hash);
+    this.writer.flush();
+  }
+
+  /** Waits for the checkpoint hashes still being digested. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pending].map((p) => p.settled));
+  }
+
+  /** Writes the end record and closes the file (idempotent). Hashes still pending are computed here. */
   finish(end: EndInfo): void {
     if (this.finished) return;
     this.finished = true;
+    for (const p of [...this.pending]) this.fillHash(p, digestSync(p.captured));
     this.flushRx();
     const p = this.m.internals.point();
     this.writer.append({ kind: EventKind.End, icount: p.icount, ns: p.ns, end });
@@ -197,6 +266,23 @@ export class Recorder {
   get eventsWritten(): number {
     return this.writer.events;
   }
+}
+
+interface PendingHash {
+  captured: CapturedState;
+  fill: (hash: string) => void;
+  done: boolean;
+  settled: Promise<void>;
+}
+
+const ZERO_HASH = "00".repeat(32);
+
+/** How many frames after the last matched one a DMA'd descriptor is looked for in. */
+const MATCH_WINDOW = 1024;
+
+function sameBytes(frame: Uint8Array, offset: number, bytes: Uint8Array): boolean {
+  if (bytes.length === 0 || offset + bytes.length > frame.length) return false;
+  return Buffer.compare(Buffer.from(frame.buffer, frame.byteOffset + offset, bytes.length), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)) === 0;
 }
 
 function macString(mac: Uint8Array): string {

@@ -3,9 +3,9 @@
 // disk (the page cache outlives the process), and the reader replays that prefix.
 import { closeSync, openSync, writeSync } from "node:fs";
 import { ByteSink } from "./bytes";
-import { encodeEvent, type RecordedEvent } from "./codec";
+import { encodeEvent, EVENT_RECORD_HEADER_BYTES, type RecordedEvent } from "./codec";
 import { crc32 } from "./crc32";
-import { CHUNK_HEADER_BYTES, ChunkType, EVENT_CHUNK_BYTES, FORMAT_VERSION, MAGIC, PREAMBLE_BYTES, RecordingError, type RecordingHeader } from "./format";
+import { CHUNK_HEADER_BYTES, ChunkType, EVENT_CHUNK_BYTES, EventKind, FORMAT_VERSION, MAGIC, PREAMBLE_BYTES, RecordingError, type RecordingHeader } from "./format";
 import type { Snapshot } from "../snapshot";
 
 export function encodeChunk(type: ChunkType, seq: number, payload: Uint8Array): Uint8Array {
@@ -41,6 +41,8 @@ export class RecordingWriter {
   private readonly sink = new ByteSink();
   private seq = 0;
   private closed = false;
+  /** Checkpoint records still waiting for their hash: nothing is flushed meanwhile. */
+  private held = 0;
   /** Bytes written so far (preamble and chunks). */
   bytesWritten = 0;
   events = 0;
@@ -68,9 +70,29 @@ export class RecordingWriter {
     if (this.sink.length >= EVENT_CHUNK_BYTES) this.flush();
   }
 
+  /**
+   * Appends a checkpoint record whose hash is not known yet; events after it stay in memory
+   * (no chunk is written) until the returned function fills the hash in.
+   */
+  appendCheckpoint(e: Extract<RecordedEvent, { kind: EventKind.CheckpointHash }>): (hashHex: string) => void {
+    if (this.closed) return () => undefined;
+    const at = this.sink.length + EVENT_RECORD_HEADER_BYTES;
+    this.append(e);
+    this.held++;
+    let done = false;
+    return (hashHex) => {
+      if (done || this.closed) return;
+      done = true;
+      const hash = Buffer.from(hashHex, "hex");
+      if (hash.length !== 32) throw new RangeError(`a state hash is 32 bytes, got ${hash.length}`);
+      this.sink.patchBytes(at, hash);
+      if (--this.held === 0 && this.sink.length >= EVENT_CHUNK_BYTES) this.flush();
+    };
+  }
+
   /** Writes the pending events as a chunk (the recorder does this at every checkpoint too). */
   flush(): void {
-    if (this.closed || this.sink.length === 0) return;
+    if (this.closed || this.sink.length === 0 || this.held > 0) return;
     this.writeChunk(ChunkType.Events, this.sink.take());
   }
 
@@ -82,6 +104,7 @@ export class RecordingWriter {
 
   close(): void {
     if (this.closed) return;
+    if (this.held > 0) throw new Error("RecordingWriter.close with a checkpoint hash still pending");
     this.flush();
     this.closed = true;
     closeSync(this.fd);
