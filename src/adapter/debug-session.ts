@@ -28,6 +28,7 @@ import { addressOf, toNumber } from "./values/typed-value";
 import { resolveType, sizeOf } from "./dwarf";
 import { ReverseControl } from "./reverse-control";
 import { ServeStreams } from "./serve-streams";
+import { pastRecording, prepareReplay, startReplay, type ReplayPlan } from "./replay-launch";
 import { isTimeTravelRequest, MOVING_COMMANDS, timeTravelRequest } from "./time-travel-requests";
 
 /** The custom event the extension's status bar listens to. */
@@ -50,6 +51,9 @@ export class LvmmDebugSession extends LoggingDebugSession {
   private reverse: ReverseControl | undefined;
   /** the "serve" launch option: RTSP front + delivery on this guest */
   private serve: ServeStreams | undefined;
+  /** the "replay" launch option: the recording being debugged (replay-launch.ts) */
+  private replay: ReplayPlan | undefined;
+  private replayEndTold = false;
 
   constructor() {
     super();
@@ -109,6 +113,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
     let plan;
     try {
       plan = parseLaunchArguments(args as unknown as Record<string, unknown>);
+      if (plan.replay) ({ plan, replay: this.replay } = prepareReplay(plan, plan.replay));
     } catch (e) {
       return this.fail(response, e);
     }
@@ -137,6 +142,11 @@ export class LvmmDebugSession extends LoggingDebugSession {
         status: (state) => this.sendStatus(state),
       });
       if (this.serve) await this.serve.start(this.target.machine, plan.mips, toConsole);
+      if (this.replay) {
+        startReplay(this.target.machine, this.replay);
+        const r = this.replay;
+        toConsole(`lvmm: replaying ${r.path}${r.truncated ? " (truncated: its complete prefix)" : ""}: ${r.inputs.length} recorded inputs up to instruction count ${r.end.icount}; the session goes live after that\n`);
+      }
     } catch (e) {
       await this.stopServing();
       this.target?.dispose();
@@ -197,6 +207,10 @@ export class LvmmDebugSession extends LoggingDebugSession {
   private sendStatus(state: string): void {
     const m = this.target?.machine;
     if (!m) return;
+    if (this.replay && !this.replayEndTold && pastRecording(m, this.replay)) {
+      this.replayEndTold = true;
+      this.sendEvent(new OutputEvent(`lvmm: end of recording (instruction count ${this.replay.end.icount}): the session is live from here\n`, "console"));
+    }
     const icount = m.icount;
     const ns = m.nowNs;
     this.sendEvent(new Event(STATUS_EVENT, { state, icount: icount <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(icount) : icount.toString(), virtualSeconds: ns / 1e9, virtualNs: ns }));

@@ -66,6 +66,8 @@ export interface LvmmLaunchOptions {
   trace?: boolean;
   /** Serve RTSP streams with delivery on this guest (the I/O engine). */
   serve?: ServeOptions;
+  /** Debug a replay of this recording (.lvmmrec) instead of a live run; "kernel" must be the recorded image. */
+  replay?: string;
 }
 
 type JsonType = "string" | "integer" | "number" | "boolean" | "array" | "object";
@@ -90,6 +92,7 @@ export const LAUNCH_PROPERTY_TYPES = {
   record: "object",
   trace: "boolean",
   serve: "object",
+  replay: "string",
 } as const satisfies { [K in keyof LvmmLaunchOptions]-?: JsonTypeOf<NonNullable<LvmmLaunchOptions[K]>> } & Record<string, JsonType>;
 
 export const REQUIRED_LAUNCH_PROPERTIES: readonly (keyof LvmmLaunchOptions)[] = ["kernel"];
@@ -122,6 +125,8 @@ export interface LaunchPlan {
   trace: boolean;
   /** serve streams (ports 0 = any free one; content undefined = the sample clip) */
   serve: { port: number; metricsPort: number; content: string | undefined } | undefined;
+  /** the "replay" option: the recording to debug (replay-launch.ts fills in its configuration) */
+  replay: string | undefined;
   /** IDE primary master image (the stream server's content disk when serving) */
   disk?: Uint8Array;
 }
@@ -238,7 +243,9 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
     mips,
     stopOnEntry: (raw.stopOnEntry as boolean | undefined) ?? false,
     jit: (raw.jit as boolean | undefined) ?? true,
-    pace: (raw.pace as boolean | undefined) ?? true,
+    // a replay's inputs carry their own virtual times: unpaced unless asked
+    pace: (raw.pace as boolean | undefined) ?? raw.replay === undefined,
+    replay: raw.replay as string | undefined,
     nic: nicOn ? (mac ? { mac } : {}) : false,
     udpBridge,
     guestIp,

@@ -1,0 +1,78 @@
+// The "replay" launch option: a debug session over a .lvmmrec recording. The plan takes the
+// recorded launch configuration (the kernel given must be the recorded one), the machine is
+// created as the recording's was and fed the recorded inputs at their instruction counts
+// (Machine.loadJournal), and everything else is the live session's: breakpoints, stepping,
+// reverse execution, the timeline and the DMA inspector. At the recording's end the machine
+// goes live (Machine semantics: no journaled input is left, new ones come from the wire); the
+// session says so on the debug console when it gets there.
+import { readFileSync } from "node:fs";
+import type { Machine } from "../vmm/machine";
+import type { InputEvent } from "../vmm/journal";
+import { EventKind, RecordingError, type RecordingHeader } from "../vmm/recording/format";
+import { checkKernel, readRecording } from "../vmm/recording/reader";
+import { LaunchArgumentError, type LaunchPlan } from "./launch-arguments";
+
+export interface ReplayPlan {
+  path: string;
+  header: RecordingHeader;
+  inputs: InputEvent[];
+  /** The recording's end point (its end record, or a truncated file's last checkpoint). */
+  end: { icount: number; ns: number };
+  /** The file ended inside a chunk: only its complete prefix replays. */
+  truncated: boolean;
+}
+
+/** Reads the recording and turns `plan` into the recorded machine's; throws LaunchArgumentError. */
+export function prepareReplay(plan: LaunchPlan, path: string): { plan: LaunchPlan; replay: ReplayPlan } {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new LaunchArgumentError("replay", `cannot read ${path}: ${(e as Error).message}; record one with \`lvmm record --out FILE\``);
+  }
+  try {
+    const rec = readRecording(bytes);
+    const h = rec.header;
+    checkKernel(h, plan.kernelBytes, plan.kernelPath);
+    if (h.launch.disk) throw new RecordingError("bad-header", "the recording used a disk image; replaying disk recordings is not supported yet");
+    if (plan.udpBridge.length) throw new LaunchArgumentError("udpBridge", "a replay takes its inputs from the recording; remove udpBridge");
+    if (plan.serve) throw new LaunchArgumentError("serve", "a replay cannot serve streams; remove serve");
+    const cps = rec.events.filter((e) => e.kind === EventKind.CheckpointHash);
+    const endEvent = rec.events.find((e) => e.kind === EventKind.End);
+    const endAt = endEvent ?? cps[cps.length - 1] ?? { icount: 0, ns: 0 };
+    const end = { icount: endAt.icount, ns: endAt.ns };
+    const inputs: InputEvent[] = [];
+    for (const e of rec.events) {
+      if (e.icount > end.icount || (e.icount === end.icount && e.ns > end.ns)) continue;
+      if (e.kind === EventKind.FrameIn) inputs.push({ kind: "frame", icount: e.icount, ns: e.ns, bytes: e.bytes });
+      else if (e.kind === EventKind.SerialIn) inputs.push({ kind: "serial", icount: e.icount, ns: e.ns, text: e.text });
+    }
+    const l = h.launch;
+    const mac = l.mac === null ? false : { mac: Uint8Array.from(l.mac.split(":").map((x) => parseInt(x, 16))) };
+    return {
+      plan: { ...plan, cmdline: l.cmdline, memoryMB: l.memoryMB, mips: l.mips, jit: l.jit, nic: mac },
+      replay: { path, header: h, inputs, end, truncated: !rec.complete },
+    };
+  } catch (e) {
+    if (e instanceof RecordingError) throw new LaunchArgumentError("replay", `${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Feeds the recorded inputs to a freshly created machine. Settings the launch plan cannot carry
+ * (seed, RTC epoch, watchdog, quantum) must be the recorded ones, else the replay would diverge.
+ */
+export function startReplay(m: Machine, r: ReplayPlan): void {
+  const l = r.header.launch;
+  const o = m.options;
+  for (const k of ["seed", "epochMs", "hangWatchdogMs", "maxQuantumMs"] as const) {
+    if (o[k] !== l[k]) throw new LaunchArgumentError("replay", `${r.path} was recorded with ${k} ${l[k]}; the debug adapter replays recordings made with the default ${o[k]} only`);
+  }
+  m.loadJournal(r.inputs, r.end);
+}
+
+/** Whether the machine has passed the recording's end (it is live from there on). */
+export function pastRecording(m: Machine, r: ReplayPlan): boolean {
+  return m.internals.replayPresent === undefined && m.icountNumber >= r.end.icount;
+}

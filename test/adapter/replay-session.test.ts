@@ -1,0 +1,82 @@
+// The "replay" launch option over DAP: a short echo run recorded in-process is debugged as a
+// replay session: a breakpoint in the driver's receive path hits, reverse continue lands on the
+// previous hit, the DMA inspector's data is the recorded DMA, and the session goes live at the
+// recording's end. A recording made with another kernel is refused with the reader's message.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import type { DebugClient } from "@vscode/debugadapter-testsupport";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { TT_REQUEST, type DmaHistory, type PositionInfo } from "../../src/adapter/time-travel-protocol";
+import { EventKind } from "../../src/vmm/recording/format";
+import { readRecording } from "../../src/vmm/recording/reader";
+import { recordScenario } from "../recording/record-helpers";
+import { guestPath, launchArgs, launchStopped, lineOf, resumeAndWait, topFrame, withAdapter } from "./dap-harness";
+
+const E1000_C = guestPath("drivers/e1000.c");
+const RX_LINE = lineOf("drivers/e1000.c", "stats.rx_frames++;");
+
+async function position(dc: DebugClient): Promise<PositionInfo> {
+  return (await dc.customRequest(TT_REQUEST.position)).body as PositionInfo;
+}
+
+describe("replay debug sessions", () => {
+  test("a recording debugs like a live run: breakpoints, reverse continue, the recorded DMA, live at the end", { timeout: 120_000 }, async () => {
+    const r = await recordScenario("echo");
+    const rec = readRecording(new Uint8Array(readFileSync(r.path)), { strict: true });
+    const recordedDma = new Map<number, string>();
+    for (const e of rec.events) if (e.kind === EventKind.RxDmaInterrupt) for (const d of e.rx.descriptors) recordedDma.set(d.dmaIcount, Buffer.from(d.bytes).toString("base64"));
+    assert.ok(recordedDma.size > 20);
+
+    await withAdapter(async (dc) => {
+      await dc.initializeRequest();
+      const output: string[] = [];
+      dc.on("output", (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
+      // The launch's own cmdline is ignored: the recorded configuration is used.
+      await launchStopped(dc, launchArgs({ replay: r.path, cmdline: "ip=10.9.9.9" }), () => dc.setBreakpointsRequest({ source: { path: E1000_C }, breakpoints: [{ line: RX_LINE }] }));
+      assert.ok(output.some((o) => /replaying .*recorded inputs up to instruction count/.test(o)), output.join(""));
+
+      const at: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const s = await resumeAndWait(dc, () => dc.continueRequest({ threadId: 1 }));
+        assert.equal(s.body.reason, "breakpoint");
+        assert.match((await topFrame(dc)).source?.path ?? "", /e1000\.c$/);
+        at.push((await position(dc)).icount);
+      }
+      assert.ok(at[3]! < r.icount, "the hits are inside the recording");
+
+      // The DMA inspector shows what the recording logged (same instruction counts and bytes).
+      const dma = (await dc.customRequest(TT_REQUEST.dma)).body as DmaHistory;
+      const descs = dma.rx.flatMap((x) => x.descriptors);
+      assert.ok(descs.length > 0, "receive interrupts by the 4th hit");
+      for (const d of descs) assert.equal(d.bytes, recordedDma.get(d.dmaIcount), `descriptor DMA'd at ${d.dmaIcount} as recorded`);
+
+      // Reverse continue lands on the previous hit.
+      const back = await resumeAndWait(dc, () => dc.customRequest("reverseContinue", { threadId: 1 }));
+      assert.equal(back.body.reason, "breakpoint");
+      const p = await position(dc);
+      assert.equal(p.icount, at[2]);
+      assert.ok(p.inPast);
+
+      // Forward again to the same hit, then past the recording's end: live from there.
+      await resumeAndWait(dc, () => dc.continueRequest({ threadId: 1 }));
+      assert.equal((await position(dc)).icount, at[3]);
+      await dc.setBreakpointsRequest({ source: { path: E1000_C }, breakpoints: [] });
+      const told = new Promise<void>((resolve) => dc.on("output", (e: DebugProtocol.OutputEvent) => /end of recording/.test(e.body.output) && resolve()));
+      await dc.continueRequest({ threadId: 1 });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([told, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("no end-of-recording notice in 20 s")), 20_000)))]);
+      clearTimeout(timer);
+      await resumeAndWait(dc, () => dc.pauseRequest({ threadId: 1 }));
+      assert.ok((await position(dc)).icount > r.icount);
+    });
+  });
+
+  test("a recording made with another kernel is refused with the reader's message", { timeout: 60_000 }, async () => {
+    const r = await recordScenario("idle", { seconds: 0.02, kernel: Uint8Array.of(1, 2, 3), embedKernel: false });
+    await withAdapter(async (dc) => {
+      await dc.initializeRequest();
+      await assert.rejects(dc.launch(launchArgs({ replay: r.path })), /launch argument "replay": .*the recording was made with kernel .* sha256/);
+    });
+  });
+});
