@@ -125,7 +125,7 @@ export class LineStepper {
       if (this.t.pendingHide > 0) return STEP; // on the call line of inlined code
       const e = di.lineTable().entryAt(now);
       if (!e || !di.functionAt(now)) return STEP; // returned into code without line info
-      if (e.address === now && e.isStmt && e.line !== 0) return STEP;
+      if (e.address === now && this.startsStatement(now)) return STEP;
       // Landed inside a line (back in the caller after a return): finish that line too.
     }
     return { ...STEP, text: "Stopped stepping after many partial lines" };
@@ -155,6 +155,20 @@ export class LineStepper {
       }
     }
     return { left: false };
+  }
+
+  /**
+   * Whether a statement row begins at `addr`. gcc often puts several rows at one address (the
+   * line's is_stmt row, then a non-statement row of the same or an inlined line); the index keeps
+   * only the last for lookups, so look at every row of the sequence at that address.
+   */
+  private startsStatement(addr: number): boolean {
+    const table = this.t.debugInfo.lineTable();
+    const e = table.entryAt(addr);
+    if (!e || e.address !== addr) return false;
+    const seq = table.sequences[e.sequence]!;
+    for (let i = e.index; i >= 0 && seq[i]!.address === addr; i--) if (seq[i]!.isStmt && seq[i]!.line !== 0) return true;
+    return false;
   }
 
   /** Every instruction of a function with its inline depth (decoded once per function). */

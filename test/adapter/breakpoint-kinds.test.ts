@@ -158,14 +158,34 @@ describe("breakpoint kinds", () => {
         assert.equal(f.name, "kmain", `step ${i} stopped in ${f.name}`);
         seen.push(f.line);
       }
-      // The lines that call inlined code (cpu_idle, delivery_poll) show up, not just one line of
-      // the loop; each stop is on a line of the loop's body.
+      // Every line of the loop body shows up, in order, not just the loop's jump back (before the
+      // fix: only line 130, the same pc on every step).
       const cpuIdle = lineOf("kernel/main.c", "            cpu_idle();");
+      const polled = lineOf("kernel/main.c", "if (net && nic.polled)");
       const poll = lineOf("kernel/main.c", "        delivery_poll();");
-      assert.ok(seen.includes(cpuIdle) && seen.includes(poll), `lines ${cpuIdle} and ${poll} among ${seen.join(",")}`);
-      assert.ok(seen.slice(2).every((l) => l >= loopTop - 1 && l <= poll), `${seen.join(",")}`);
+      const inLoop = seen.slice(seen.indexOf(loopTop));
+      assert.ok(inLoop.length >= 5, `reached the loop: ${seen.join(",")}`);
+      assert.deepEqual(inLoop.slice(0, 5), [loopTop, cpuIdle, polled, poll, loopTop], `${seen.join(",")}`);
     });
   });
+
+  for (const kind of ["over", "in"] as const) {
+    test(`step ${kind} walks an inlined loop one line at a time (rows sharing an address with non-statement rows count)`, async () => {
+      await withAdapter(async (dc) => {
+        const whileLine = lineOf("kernel/main.c", "while (src[n] && n + 1 < sizeof(boot_cmdline)) {");
+        await dc.hitBreakpoint(launchArgs(), { path: MAIN_C, line: whileLine });
+        await dc.setBreakpointsRequest({ source: { path: MAIN_C }, breakpoints: [] });
+        const trace: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          await resumeAndWait(dc, () => (kind === "over" ? dc.nextRequest({ threadId: 1 }) : dc.stepInRequest({ threadId: 1 })));
+          const f = await topFrame(dc);
+          trace.push(`${f.line}:${await evaluate(dc, "n", f.id)}`);
+        }
+        // Before the fix one step ran the whole loop (every landing looked mid-line) and stopped in kmain.
+        assert.deepEqual(trace, [`${COPY_LINE}:0`, `${whileLine}:1`, `${COPY_LINE}:1`, `${whileLine}:2`, `${COPY_LINE}:2`, `${whileLine}:3`]);
+      });
+    });
+  }
 
   test("breakpointLocations lists only lines with DWARF rows, and setBreakpoints snaps a blank line to the next one", async () => {
     await withAdapter(async (dc) => {
