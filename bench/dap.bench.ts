@@ -1,7 +1,8 @@
 // Debug Adapter Protocol latencies over a real session: dist/adapter.js as a separate process on
 // stdio (the extension's default "process" mode), driven by @vscode/debugadapter-testsupport
 // against the guest kernel. Step over of a source line (request sent to `stopped` received, over
-// ~100 consecutive steps from a breakpoint in e1000_init through boot into kmain's idle loop),
+// 100 consecutive steps from a breakpoint in e1000_init: its lines, then its MTA-clearing loop
+// line by line, whose body is inlined reg_write calls; the first steps decode the function once),
 // and setBreakpoints with 100 lines of one file (request to response, repeated). Prints figures;
 // asserts nothing about time.
 import { DebugClient } from "@vscode/debugadapter-testsupport";
