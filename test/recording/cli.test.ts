@@ -37,7 +37,7 @@ describe("lvmm record / replay / events / dma / pcap", () => {
     const r = lvmm("events", rec);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split("\n");
-    assert.match(lines[0]!, /^# lvmm recording: format 1/);
+    assert.match(lines[0]!, /^# lvmm recording: format \d+, v86 /);
     const ev = lines.filter((l) => !l.startsWith("#"));
     for (const l of ev) assert.match(l, /^\s*\d+\s+\d+\.\d{9}s {2}(frame-in|serial-in|control|interrupt|serial-out|checkpoint|rx-dma|tx-dma|end)\s{2,}/);
     assert.ok(ev.some((l) => /frame-in +\d+ bytes 52:54:00:aa:bb:cc > 52:54:00:12:34:56 IPv4 10\.0\.2\.2:40007 > 10\.0\.2\.15:7 UDP 256 bytes/.test(l)));
