@@ -10,8 +10,8 @@ const root = join(import.meta.dirname, "../..");
 const found = findHostTools(root);
 const skip = found.tools ? false : `not installed: ${found.missing.join("; ")}`;
 
-test("extension-host suites pass in VS Code 1.139 (server + chromium-headless-shell)", { skip, timeout: 150_000 }, async (t) => {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/vscode/run-host.ts", "--timeout-ms", "90000"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+test("extension-host suites pass in VS Code 1.139 (server + chromium-headless-shell)", { skip, timeout: 300_000 }, async (t) => {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/vscode/run-host.ts", "--timeout-ms", "240000"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));

@@ -1,10 +1,13 @@
-// Time travel in a real VS Code with the real adapter (process mode): a session receives UDP
-// datagrams through the bridge, then the Timeline view and the NIC DMA inspector are opened,
-// show the run's markers and the received packets, and seek from both (a click in the
-// timeline, "Go to the DMA write" and "Reveal in timeline" on a descriptor, "Go to Instruction
-// Count" with an argument).
+// Time travel in a real VS Code with the real adapter (process mode), in a live session that
+// receives UDP datagrams through the bridge and in a replay session of a recording made with
+// `lvmm record`: the Timeline view and the NIC DMA inspector are opened, show the run's
+// markers and the received packets, and seek from both (a click in the timeline, "Go to the
+// DMA write" and "Reveal in timeline" on a descriptor, "Go to Instruction Count").
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
 import { TT_REQUEST, type PositionInfo } from "../../../src/adapter/time-travel-protocol";
@@ -21,7 +24,44 @@ interface DapEvent {
   body?: Record<string, unknown>;
 }
 
-suite("time travel views (real adapter)", function () {
+/** How a suite's session starts: launch it, bring the guest to a paused state with traffic seen. */
+type StartSession = (folder: vscode.WorkspaceFolder | undefined, pause: () => Promise<void>) => Promise<void>;
+
+const live: StartSession = async (folder, pause) => {
+  const ok = await vscode.debug.startDebugging(folder, {
+    type: "lvmm", request: "launch", name: "time travel", kernel: "${workspaceFolder}/../../guest/build/ioengine.elf",
+    cmdline: "ip=10.0.2.15", stopOnEntry: false, udpBridge: [{ hostPort: HOST_PORT, guestPort: 7 }],
+  });
+  assert.equal(ok, true);
+  // Let it boot, send datagrams to the guest's echo service, then pause.
+  await new Promise((r) => setTimeout(r, 1500));
+  const sock = createSocket("udp4");
+  for (let i = 0; i < 3; i++) {
+    await new Promise<void>((r) => sock.send(Buffer.from(`time travel ${i}`), HOST_PORT, "127.0.0.1", () => r()));
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  sock.close();
+  await new Promise((r) => setTimeout(r, 500));
+  await pause();
+};
+
+const replay: StartSession = async (folder, pause) => {
+  // A short recording of UDP echo under load, made by the CLI, then debugged as a replay.
+  const root = join(folder!.uri.fsPath, "..", "..");
+  const file = join(tmpdir(), `lvmm-host-replay-${process.pid}.lvmmrec`);
+  const r = spawnSync(process.execPath, [join(root, "bin", "lvmm.js"), "record", "--out", file, "--seconds", "0.4", "--echo-load", "300", "--quiet"], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, `lvmm record: ${r.stderr}`);
+  const ok = await vscode.debug.startDebugging(folder, {
+    type: "lvmm", request: "launch", name: "replay", kernel: "${workspaceFolder}/../../guest/build/ioengine.elf",
+    replay: file, stopOnEntry: false,
+  });
+  assert.equal(ok, true);
+  await new Promise((r) => setTimeout(r, 1500));
+  await pause();
+};
+
+for (const [title, start] of [["live session", live], ["replay session of a recording", replay]] as const) {
+suite(`time travel views (real adapter, ${title})`, function () {
   this.timeout(60_000);
   const disposables: vscode.Disposable[] = [];
   const events: DapEvent[] = [];
@@ -47,24 +87,12 @@ suite("time travel views (real adapter)", function () {
         resolve(s);
       });
     });
-    const ok = await vscode.debug.startDebugging(folder, {
-      type: "lvmm", request: "launch", name: "time travel", kernel: "${workspaceFolder}/../../guest/build/ioengine.elf",
-      cmdline: "ip=10.0.2.15", stopOnEntry: false, udpBridge: [{ hostPort: HOST_PORT, guestPort: 7 }],
+    await start(folder, async () => {
+      session = await started;
+      const paused = nextEvent((e) => e.event === "stopped", "the pause to stop the guest");
+      await session!.customRequest("pause", { threadId: 1 });
+      await paused;
     });
-    assert.equal(ok, true);
-    session = await started;
-    // Let it boot, send datagrams to the guest's echo service, then pause.
-    await new Promise((r) => setTimeout(r, 1500));
-    const sock = createSocket("udp4");
-    for (let i = 0; i < 3; i++) {
-      await new Promise<void>((r) => sock.send(Buffer.from(`time travel ${i}`), HOST_PORT, "127.0.0.1", () => r()));
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    sock.close();
-    await new Promise((r) => setTimeout(r, 500));
-    const paused = nextEvent((e) => e.event === "stopped", "the pause to stop the guest");
-    await session.customRequest("pause", { threadId: 1 });
-    await paused;
   });
 
   suiteTeardown(async () => {
@@ -134,3 +162,4 @@ suite("time travel views (real adapter)", function () {
     assert.equal((await position()).icount, target);
   });
 });
+}
