@@ -54,6 +54,8 @@ export const EXCEPTION_FILTERS: { id: string; label: string; vector: number; des
 
 const STATUS_INTERVAL_MS = 500;
 /** Virtual time per slice of an unpaced run (between checks for pause). */
+/** Paced runs check for new breakpoints this often (virtual time, which tracks wall time). */
+const PACED_SLICE_NS = 50e6;
 const UNPACED_SLICE_NS = 20e6;
 
 export class Target {
@@ -340,17 +342,24 @@ export class Target {
    * temporary breakpoint whose predicate holds, or any stop of the machine itself.
    */
   async runWith(temps: TempBreakpoints): Promise<RunOutcome> {
-    const linearOf = new Map<number, number>();
-    for (const a of [...this.breakpoints.addresses, ...temps.keys()]) {
-      const p = this.physical(a);
-      if (p !== undefined) linearOf.set(p, a);
-    }
+    let linearOf = new Map<number, number>();
+    let planted = "";
     for (;;) {
       if (this.pauseRequested || this.disposed) return { kind: "vm", stop: { kind: "paused" } };
-      this.machine.breakpoints.set(linearOf.keys());
-      // Unpaced runs go in bounded slices of virtual time: Machine.runAsync does not yield while
-      // an idle guest skips from timer to timer, so an unbounded run could never be paused.
-      const limit = this.plan.pace ? {} : { untilNs: this.machine.nowNs + UNPACED_SLICE_NS };
+      // Breakpoints the user sets while the guest runs take effect at the next slice; the VMM's
+      // set is only replaced when it changed (replanting costs the JIT its code for the page).
+      linearOf = new Map<number, number>();
+      for (const a of [...this.breakpoints.addresses, ...temps.keys()]) {
+        const p = this.physical(a);
+        if (p !== undefined) linearOf.set(p, a);
+      }
+      const key = [...linearOf.keys()].sort((x, y) => x - y).join(",");
+      if (key !== planted) {
+        this.machine.breakpoints.set(linearOf.keys());
+        planted = key;
+      }
+      // Runs go in bounded slices of virtual time, so new breakpoints and pause are seen.
+      const limit = { untilNs: this.machine.nowNs + (this.plan.pace ? PACED_SLICE_NS : UNPACED_SLICE_NS) };
       const r = await this.machine.runAsync(limit, { pace: this.plan.pace });
       if (r.kind === "limit") {
         await this.yieldToEvents();
