@@ -8,7 +8,7 @@
 import type { V86Instance } from "./v86/instantiate";
 
 /** Fast slices stop this far short of a target; compiled code rarely overshoots by more. */
-export const SAFETY_MARGIN = 8192;
+export const SAFETY_MARGIN = 4096;
 /** Longest interpreted run while approaching a target (then single instructions). */
 const APPROACH_RUN = 64;
 /** Fast slices are cut at this many instructions so pause requests are seen promptly. */

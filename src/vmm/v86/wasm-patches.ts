@@ -16,7 +16,7 @@ export const V86_STATIC = {
  * Instructions a compiled JIT module may run before it checks its loop budget at a loop head.
  * Smaller bounds how far a fast slice can overshoot its budget, at a small cost in JIT exits.
  */
-export const JIT_LOOP_BUDGET = 2000;
+export const JIT_LOOP_BUDGET = 1000;
 
 export interface PatchedV86 {
   bytes: Uint8Array<ArrayBuffer>;
