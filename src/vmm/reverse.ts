@@ -43,7 +43,9 @@ export function stepBack(m: Machine, n = 1): StopReason {
 /** Moves to an exact instruction count, backwards or forwards. */
 export function seekTo(m: Machine, icount: number): StopReason {
   if (icount < 0) throw new ReverseError(`instruction count must not be negative, got ${icount}`);
-  if (icount >= m.icountNumber) return m.advanceTo(icount) ?? { kind: "limit" };
+  // Forwards too, a checkpoint nearer the target than the machine saves re-executing the gap.
+  const cp = m.timeline.before(icount);
+  if (icount >= m.icountNumber && (!cp || cp.icount <= m.icountNumber)) return m.advanceTo(icount) ?? { kind: "limit" };
   return m.timeline.seek(icount) ?? { kind: "limit" };
 }
 
