@@ -1,45 +1,14 @@
 // The I/O Engine panel's HTML: a strict Content-Security-Policy (nothing but our own bundle, run
 // by nonce, and our own stylesheet), and the static layout the webview script fills in.
 // No vscode import: unit-tested in node.
-import { randomBytes } from "node:crypto";
+import { webviewPage, type WebviewPageOptions } from "../webview-page";
 
-export interface PanelHtmlOptions {
-  /** webview.cspSource */
-  cspSource: string;
-  nonce: string;
-  /** webview URIs of dist/webview/io-engine-panel.js and .css */
-  scriptUri: string;
-  styleUri: string;
-}
+export { contentSecurityPolicy, makeNonce } from "../webview-page";
 
-export function makeNonce(): string {
-  return randomBytes(18).toString("base64url");
-}
-
-export function contentSecurityPolicy(o: Pick<PanelHtmlOptions, "cspSource" | "nonce">): string {
-  return [
-    "default-src 'none'",
-    `img-src ${o.cspSource} data:`,
-    `style-src ${o.cspSource}`,
-    `font-src ${o.cspSource}`,
-    `script-src 'nonce-${o.nonce}'`,
-  ].join("; ");
-}
-
-const escapeAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+export type PanelHtmlOptions = WebviewPageOptions;
 
 export function panelHtml(o: PanelHtmlOptions): string {
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(o))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeAttr(o.styleUri)}">
-<title>I/O Engine</title>
-</head>
-<body>
-<section id="server" aria-label="Stream server">
+  return webviewPage({ ...o, title: "I/O Engine", body: `<section id="server" aria-label="Stream server">
   <div class="row">
     <select id="arch" aria-label="Architecture">
       <option value="conventional">Conventional (Node delivers)</option>
@@ -96,8 +65,5 @@ export function panelHtml(o: PanelHtmlOptions): string {
   <div class="chart" id="chart-misses"><h4>Deadline misses (packets &gt; 5 ms late, per s)</h4></div>
   <div class="chart" id="chart-queue"><h4>Engine queue depth (packets due but unsent; I/O engine only)</h4></div>
   <div class="chart" id="chart-cpu"><h4>CPU (%): guest busy ratio (I/O engine) and server process</h4></div>
-</section>
-<script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
-</body>
-</html>`;
+</section>` });
 }
