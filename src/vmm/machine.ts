@@ -626,6 +626,13 @@ export class Machine {
 
   /** Internal access for the snapshot module (same package). */
   get internals() {
+    return (this.internalsView ??= this.makeInternals());
+  }
+
+  /** Built once: listeners on hot paths (recorder, DMA log users) read it per event. */
+  private internalsView: ReturnType<Machine["makeInternals"]> | undefined;
+
+  private makeInternals() {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     return {
