@@ -173,20 +173,22 @@ export class LvmmDebugSession extends LoggingDebugSession {
   }
 
   protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
-    await this.stopServing();
-    this.reverse?.dispose();
-    this.target?.dispose();
-    this.target = undefined;
+    await this.shutDown();
     this.sendResponse(response);
   }
 
   protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
+    await this.shutDown();
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  /** Stops serving streams, then lets go of the time-travel control and the machine. */
+  private async shutDown(): Promise<void> {
     await this.stopServing();
     this.reverse?.dispose();
     this.target?.dispose();
     this.target = undefined;
-    this.sendResponse(response);
-    this.sendEvent(new TerminatedEvent());
   }
 
   /** Closes the stream server of the "serve" option (bounded: a stuck close does not hold up the session's end). */

@@ -4,10 +4,10 @@
 import * as vscode from "vscode";
 import type { StreamServerController } from "./controller";
 import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from "./messages";
-import { makeNonce, panelHtml } from "./panel-html";
+import { panelHtml } from "./panel-html";
+import { hostWebview } from "../webview-host";
 
 export const IO_ENGINE_VIEW_ID = "lvmm.ioEngine";
-const WEBVIEW_DIR = "dist/webview";
 
 export class IoEnginePanelView implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
@@ -34,17 +34,8 @@ export class IoEnginePanelView implements vscode.WebviewViewProvider, vscode.Dis
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    const root = vscode.Uri.joinPath(this.extensionUri, WEBVIEW_DIR);
-    view.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    view.webview.html = panelHtml({
-      cspSource: view.webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, "io-engine-panel.js")).toString(),
-      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, "io-engine-panel.css")).toString(),
-    });
     this.disposables.push(
-      view.webview.onDidReceiveMessage((m: unknown) => void this.handleMessage(m)),
-      view.onDidDispose(() => {
+      ...hostWebview(view, this.extensionUri, "io-engine-panel", panelHtml, (m) => void this.handleMessage(m), () => {
         if (this.view === view) this.view = undefined;
       }),
     );

@@ -7,10 +7,10 @@ import { DEBUG_TYPE, STATUS_EVENT } from "../adapter-contract";
 import { TT_REQUEST, type TimelineData } from "../../adapter/time-travel-protocol";
 import { parseWebviewMessage, type Bookmark, type HostToWebview, type WebviewToHost } from "./messages";
 import { activeLvmmSession, lvmmRequest } from "./session";
-import { makeNonce, timelineHtml } from "./timeline-html";
+import { timelineHtml } from "./timeline-html";
+import { hostWebview } from "../webview-host";
 
 export const TIMELINE_VIEW_ID = "lvmm.timeline";
-const WEBVIEW_DIR = "dist/webview";
 const BOOKMARKS_KEY = "lvmm.timeline.bookmarks";
 /** Refreshes at most this often while the guest runs (status events come every 500 ms). */
 const REFRESH_MIN_MS = 400;
@@ -52,17 +52,8 @@ export class TimelineView implements vscode.WebviewViewProvider, vscode.Disposab
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    const root = vscode.Uri.joinPath(this.extensionUri, WEBVIEW_DIR);
-    view.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    view.webview.html = timelineHtml({
-      cspSource: view.webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, "timeline.js")).toString(),
-      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(root, "timeline.css")).toString(),
-    });
     this.disposables.push(
-      view.webview.onDidReceiveMessage((m: unknown) => void this.handleMessage(m)),
-      view.onDidDispose(() => {
+      ...hostWebview(view, this.extensionUri, "timeline", timelineHtml, (m) => void this.handleMessage(m), () => {
         if (this.view === view) this.view = undefined;
       }),
     );

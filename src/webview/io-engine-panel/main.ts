@@ -5,17 +5,10 @@ import "uplot/dist/uPlot.min.css";
 import "./panel.css";
 import { ARCHES, isHostToWebview, LOAD_LIMITS, type Arch, type HostToWebview, type LoadStatus, type ServerStatus, type SessionRow, type StatsSample, type WebviewToHost } from "../../extension/io-engine-panel/messages";
 import { nonEmptyCharts, shapeCharts } from "./chart-data";
+import { $, vscodeApi } from "../vscode-api";
 import { PanelCharts } from "./charts";
 
-interface VsCodeApi {
-  postMessage(m: WebviewToHost): void;
-  getState(): unknown;
-  setState(s: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const vscode = vscodeApi<WebviewToHost>();
 
 interface FormState {
   arch: Arch;

@@ -4,17 +4,10 @@
 // the bookmarks; zooms (buttons, wheel) and seeks on click.
 import "./timeline.css";
 import { MARKER_KINDS, type MarkerKind, type TimelineData } from "../../adapter/time-travel-protocol";
+import { $, vscodeApi } from "../vscode-api";
 import { isHostToWebview, type Bookmark, type WebviewToHost } from "../../extension/time-travel/messages";
 
-interface VsCodeApi {
-  postMessage(m: WebviewToHost): void;
-  getState(): unknown;
-  setState(s: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const vscode = vscodeApi<WebviewToHost>();
 const canvas = $<HTMLCanvasElement>("canvas");
 const ctx = canvas.getContext("2d")!;
 
