@@ -145,7 +145,8 @@ export class LvmmDebugSession extends LoggingDebugSession {
       if (this.replay) {
         startReplay(this.target.machine, this.replay);
         const r = this.replay;
-        toConsole(`lvmm: replaying ${r.path}${r.truncated ? " (truncated: its complete prefix)" : ""}: ${r.inputs.length} recorded inputs up to instruction count ${r.end.icount}; the session goes live after that\n`);
+        const from = r.start ? ` from its start snapshot at instruction count ${r.start.icount}` : "";
+        toConsole(`lvmm: replaying ${r.path}${r.truncated ? " (truncated: its complete prefix)" : ""}${from}: ${r.inputs.length} recorded inputs up to instruction count ${r.end.icount}; the session goes live after that\n`);
       }
     } catch (e) {
       await this.stopServing();

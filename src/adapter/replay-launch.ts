@@ -1,13 +1,16 @@
 // The "replay" launch option: a debug session over a .lvmmrec recording. The plan takes the
 // recorded launch configuration (the kernel given must be the recorded one), the machine is
 // created as the recording's was and fed the recorded inputs at their instruction counts
-// (Machine.loadJournal), and everything else is the live session's: breakpoints, stepping,
+// (Machine.loadJournal; a recording that starts at a snapshot, such as a ring recording, has
+// the machine restore it first, so the session starts there and cannot step back before it),
+// and everything else is the live session's: breakpoints, stepping,
 // reverse execution, the timeline and the DMA inspector. At the recording's end the machine
 // goes live (Machine semantics: no journaled input is left, new ones come from the wire); the
 // session says so on the debug console when it gets there.
 import { readFileSync } from "node:fs";
 import type { Machine } from "../vmm/machine";
 import type { InputEvent } from "../vmm/journal";
+import type { Snapshot } from "../vmm/snapshot";
 import { EventKind, RecordingError, type RecordingHeader } from "../vmm/recording/format";
 import { checkKernel, readRecording } from "../vmm/recording/reader";
 import { LaunchArgumentError, type LaunchPlan } from "./launch-arguments";
@@ -18,6 +21,8 @@ export interface ReplayPlan {
   inputs: InputEvent[];
   /** The recording's end point (its end record, or a truncated file's last checkpoint). */
   end: { icount: number; ns: number };
+  /** The state the recording starts at, when not at power-on (header.start). */
+  start?: Snapshot;
   /** The file ended inside a chunk: only its complete prefix replays. */
   truncated: boolean;
 }
@@ -39,7 +44,7 @@ export function prepareReplay(plan: LaunchPlan, path: string): { plan: LaunchPla
     if (plan.serve) throw new LaunchArgumentError("serve", "a replay cannot serve streams; remove serve");
     const cps = rec.events.filter((e) => e.kind === EventKind.CheckpointHash);
     const endEvent = rec.events.find((e) => e.kind === EventKind.End);
-    const endAt = endEvent ?? cps[cps.length - 1] ?? { icount: 0, ns: 0 };
+    const endAt = endEvent ?? cps[cps.length - 1] ?? h.start ?? { icount: 0, ns: 0 };
     const end = { icount: endAt.icount, ns: endAt.ns };
     const inputs: InputEvent[] = [];
     for (const e of rec.events) {
@@ -51,7 +56,7 @@ export function prepareReplay(plan: LaunchPlan, path: string): { plan: LaunchPla
     const mac = l.mac === null ? false : { mac: Uint8Array.from(l.mac.split(":").map((x) => parseInt(x, 16))) };
     return {
       plan: { ...plan, cmdline: l.cmdline, memoryMB: l.memoryMB, mips: l.mips, jit: l.jit, nic: mac },
-      replay: { path, header: h, inputs, end, truncated: !rec.complete },
+      replay: { path, header: h, inputs, end, truncated: !rec.complete, ...(rec.start ? { start: rec.start } : {}) },
     };
   } catch (e) {
     if (e instanceof RecordingError) throw new LaunchArgumentError("replay", `${path}: ${e.message}`);
@@ -69,7 +74,7 @@ export function startReplay(m: Machine, r: ReplayPlan): void {
   for (const k of ["seed", "epochMs", "hangWatchdogMs", "maxQuantumMs"] as const) {
     if (o[k] !== l[k]) throw new LaunchArgumentError("replay", `${r.path} was recorded with ${k} ${l[k]}; the debug adapter replays recordings made with the default ${o[k]} only`);
   }
-  m.loadJournal(r.inputs, r.end);
+  m.loadJournal(r.inputs, r.end, r.start);
 }
 
 /** Whether the machine has passed the recording's end (it is live from there on). */

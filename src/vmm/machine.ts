@@ -19,6 +19,7 @@ import { validateKernel } from "./elf";
 import { SerialConsole } from "./serial-console";
 import { InputJournal, comparePoint, type InputEvent } from "./journal";
 import { Timeline } from "./timeline";
+import { restoreSnapshot, type Snapshot } from "./snapshot";
 import { Watchpoints, type Watchpoint } from "./watchpoints";
 import { NicDmaLog } from "./nic-dma-log";
 import { RDLEN } from "./devices/e1000-regs";
@@ -296,11 +297,21 @@ export class Machine {
   }
 
   /**
-   * Re-executes a recorded run from power-on: inputs come from `events` (in order) until the
-   * machine reaches `end`, where it goes live. The machine must be freshly created.
+   * Re-executes a recorded run: inputs come from `events` (in order) until the machine reaches
+   * `end`, where it goes live. The machine must be freshly created. A run recorded from a
+   * snapshot instead of power-on passes it as `start`: the machine restores it first, in replay
+   * mode, so its wire and pending serial input stay empty (inputs the recorded machine had
+   * queued there are in `events`, at the point they reached the guest).
    */
-  loadJournal(events: readonly InputEvent[], end: { icount: number; ns: number }): void {
+  loadJournal(events: readonly InputEvent[], end: { icount: number; ns: number }, start?: Snapshot): void {
     if (this.exec.icount !== 0 || this.journal.length !== 0) throw new RangeError("loadJournal needs a freshly created machine");
+    if (start) {
+      const first = events[0];
+      if (first && comparePoint(first, { icount: start.icount, ns: start.clock.syncNs }) < 0) {
+        throw new RangeError(`an input journaled at icount ${first.icount} precedes the start snapshot (icount ${start.icount})`);
+      }
+      restoreSnapshot(this, start, "replay");
+    }
     for (const e of events) this.journal.append(e);
     this.replay = { index: 0, present: end };
   }

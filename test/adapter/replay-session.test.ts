@@ -72,6 +72,42 @@ describe("replay debug sessions", () => {
     });
   });
 
+  test("a recording that starts at a snapshot debugs from there, and not before it", { timeout: 120_000 }, async () => {
+    const r = await recordScenario("echo", { startAtSeconds: 0.2, seconds: 0.35 });
+    const rec = readRecording(new Uint8Array(readFileSync(r.path)), { strict: true });
+    const start = rec.header.start!.icount;
+    const recordedDma = new Map<number, string>();
+    for (const e of rec.events) if (e.kind === EventKind.RxDmaInterrupt) for (const d of e.rx.descriptors) recordedDma.set(d.dmaIcount, Buffer.from(d.bytes).toString("base64"));
+
+    await withAdapter(async (dc) => {
+      await dc.initializeRequest();
+      const output: string[] = [];
+      dc.on("output", (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
+      await launchStopped(dc, launchArgs({ replay: r.path }), () => dc.setBreakpointsRequest({ source: { path: E1000_C }, breakpoints: [{ line: RX_LINE }] }));
+      assert.ok(output.some((o) => o.includes(`from its start snapshot at instruction count ${start}`)), output.join(""));
+      const entry = await position(dc);
+      assert.equal(entry.icount, start, "stopped on entry at the start snapshot");
+      assert.equal(entry.first, start);
+      await assert.rejects(dc.customRequest("stepBack", { threadId: 1, granularity: "instruction" }), /already at the start of the recorded run/);
+      await assert.rejects(dc.customRequest(TT_REQUEST.goto, { icount: start - 1000 }), /before the first checkpoint/);
+
+      const at: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const s = await resumeAndWait(dc, () => dc.continueRequest({ threadId: 1 }));
+        assert.equal(s.body.reason, "breakpoint");
+        at.push((await position(dc)).icount);
+      }
+      assert.ok(at[0]! > start && at[2]! < r.icount);
+      const dma = (await dc.customRequest(TT_REQUEST.dma)).body as DmaHistory;
+      const descs = dma.rx.flatMap((x) => x.descriptors).filter((d) => d.dmaIcount >= start);
+      assert.ok(descs.length > 0, "receive DMA since the start");
+      for (const d of descs) assert.equal(d.bytes, recordedDma.get(d.dmaIcount), `descriptor DMA'd at ${d.dmaIcount} as recorded`);
+      const back = await resumeAndWait(dc, () => dc.customRequest("reverseContinue", { threadId: 1 }));
+      assert.equal(back.body.reason, "breakpoint");
+      assert.equal((await position(dc)).icount, at[1]);
+    });
+  });
+
   test("a recording made with another kernel is refused with the reader's message", { timeout: 60_000 }, async () => {
     const r = await recordScenario("idle", { seconds: 0.02, kernel: Uint8Array.of(1, 2, 3), embedKernel: false });
     await withAdapter(async (dc) => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Machine } from "../../src/vmm/machine";
 import { Recorder, type RecorderOptions } from "../../src/vmm/recording/recorder";
 import { injectEchoLoad } from "../../src/vmm/recording/echo-load";
+import { saveSnapshot } from "../../src/vmm/snapshot";
 import { kernel } from "../helpers/guest";
 
 export const tmp = mkdtempSync(join(tmpdir(), "lvmm-rec-"));
@@ -18,8 +19,12 @@ export interface Recorded {
   corruption?: { line: string; icount: number };
 }
 
-/** Records a scenario to a file; the race one ends 10 ms after the guest reports corruption. */
-export async function recordScenario(name: Scenario, opts: Partial<RecorderOptions> & { seconds?: number } = {}): Promise<Recorded> {
+/**
+ * Records a scenario to a file; the race one ends 10 ms after the guest reports corruption.
+ * With `startAtSeconds`, the machine runs unrecorded that far first and the file starts at a
+ * snapshot there.
+ */
+export async function recordScenario(name: Scenario, opts: Partial<RecorderOptions> & { seconds?: number; startAtSeconds?: number } = {}): Promise<Recorded> {
   const k = kernel();
   const m = await Machine.create({ kernel: k, cmdline: name === "race" ? "race=rdt-early" : "" });
   const endNs = (opts.seconds ?? (name === "idle" ? 0.4 : 0.35)) * 1e9;
@@ -36,7 +41,13 @@ export async function recordScenario(name: Scenario, opts: Partial<RecorderOptio
     line = "";
   });
   const path = join(tmp, `${name}-${Math.random().toString(36).slice(2)}.lvmmrec`);
-  const rec = Recorder.attach(m, { path, kernel: k, kernelName: "ioengine.elf", checkpointIntervalNs: 100e6, ...opts });
+  const { startAtSeconds, seconds: _seconds, ...recorderOpts } = opts;
+  if (startAtSeconds !== undefined) {
+    const s = m.run({ untilNs: startAtSeconds * 1e9 });
+    if (s.kind !== "limit") throw new Error(`the unrecorded start stopped: ${JSON.stringify(s)}`);
+    recorderOpts.start = { snapshot: saveSnapshot(m), consoleLine: line };
+  }
+  const rec = Recorder.attach(m, { path, kernel: k, kernelName: "ioengine.elf", checkpointIntervalNs: 100e6, ...recorderOpts });
   const stop = await rec.run(endNs, name === "race" ? { endEarly: () => corruption !== undefined, graceNs: 10e6 } : {});
   if (stop.kind !== "limit") throw new Error(`recording stopped: ${JSON.stringify(stop)}`);
   const icount = m.icountNumber;

@@ -79,6 +79,44 @@ describe("record then replay --verify", () => {
   });
 });
 
+describe("a recording that starts at a snapshot", () => {
+  it("replays from its start snapshot: absolute instruction counts, every checkpoint verified", async () => {
+    const r = await recordScenario("echo", { startAtSeconds: 0.2, seconds: 0.45 });
+    const rec = load(r.path);
+    const start = rec.header.start!;
+    assert.ok(start && start.ns === 0.2e9 && start.icount > 0);
+    const cps = rec.events.filter((e) => e.kind === EventKind.CheckpointHash);
+    assert.deepEqual(cps.map((e) => e.ns), [0.3e9, 0.4e9, 0.45e9], "checkpoints stay on the run's 100 ms grid");
+    assert.ok(rec.events.filter((e) => e.kind === EventKind.FrameIn).length > 500);
+    assert.ok(rec.events.every((e) => e.icount >= start.icount));
+    const rp = await Replayer.create(rec);
+    try {
+      const res = rp.run({ verify: true });
+      assert.equal(res.divergence, undefined, res.divergence && formatDivergence(res.divergence));
+      assert.equal(res.verifiedCheckpoints, 3);
+      assert.equal(res.endIcount, r.icount);
+    } finally {
+      rp.destroy();
+    }
+  });
+
+  it("a wrong hash at its first checkpoint is a divergence there", async () => {
+    const r = await recordScenario("idle", { startAtSeconds: 0.1, seconds: 0.3 });
+    const rec = load(r.path);
+    const cp = rec.events.find((e) => e.kind === EventKind.CheckpointHash)!;
+    if (cp.kind !== EventKind.CheckpointHash) throw new Error("unreachable");
+    cp.hash = "0".repeat(64);
+    const rp = await Replayer.create(rec);
+    try {
+      const res = rp.run({ verify: true });
+      assert.equal(res.divergence?.kind, "checkpoint");
+      assert.equal(res.divergence?.icount, cp.icount);
+    } finally {
+      rp.destroy();
+    }
+  });
+});
+
 describe("the demonstration race (race=rdt-early)", () => {
   it("records the corruption, replays it 3 times at the identical instruction count, and the DMA log shows the overlap", async () => {
     const r = await recordScenario("race");

@@ -7,10 +7,11 @@ import { Replayer, formatDivergence } from "../../vmm/recording/replayer";
 import { describeStop } from "./boot";
 
 export const REPLAY_HELP = `usage: lvmm replay FILE [--verify] [--kernel ELF] [--strict] [--console] [--times N]
-  Re-executes the recorded run from power-on with its recorded inputs. Every interrupt and
-  console line is checked against the recording as it happens; --verify also compares the
-  machine state hash at every recorded checkpoint. The first divergence stops the replay with
-  a report (exit code 1); otherwise it prints "verified N events, M checkpoints".
+  Re-executes the recorded run from power-on (a ring recording: from the snapshot it starts
+  at) with its recorded inputs. Every interrupt and console line is checked against the
+  recording as it happens; --verify also compares the machine state hash at every recorded
+  checkpoint. The first divergence stops the replay with a report (exit code 1); otherwise it
+  prints "verified N events, M checkpoints".
   --kernel ELF  the kernel, for recordings made with --no-embed-kernel (its sha256 must match)
   --strict      refuse a truncated recording instead of replaying its complete prefix
   --console     print the guest's console lines with their instruction counts

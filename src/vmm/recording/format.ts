@@ -7,13 +7,21 @@
 //   preamble   8 bytes MAGIC "LVMMREC\0", u32 format version, u32 flags (0)
 //   chunk*     u8 type, u8[3] 0, u32 sequence (0, 1, 2, ...), u32 payload length, u32 CRC-32
 //              over the first 12 header bytes and the payload; then the payload
-// Chunk 0 is the header (JSON); an embedded kernel image follows as its own chunk; then event
-// chunks (about EVENT_CHUNK_BYTES each) and optional snapshot chunks, in the order written.
+// Chunk 0 is the header (JSON); an embedded kernel image follows as its own chunk; a recording
+// that starts at a snapshot instead of power-on (header.start, format 3) has that snapshot as
+// the next chunk; then event chunks (about EVENT_CHUNK_BYTES each) and optional snapshot chunks,
+// in the order written.
 // Each chunk goes to the file with one write, so a process killed mid-recording leaves every
 // complete chunk readable, and a reader replays that prefix.
 
 export const MAGIC = Uint8Array.from([0x4c, 0x56, 0x4d, 0x4d, 0x52, 0x45, 0x43, 0x00]); // "LVMMREC\0"
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+/**
+ * Versions this lvmm reads. Version 3 (from 2) adds the optional start point (header.start and
+ * its snapshot chunk); events are encoded as in version 2, so version 2 files read unchanged.
+ * The bump keeps an older lvmm from replaying a file that starts at a snapshot from power-on.
+ */
+export const READABLE_VERSIONS: readonly number[] = [2, 3];
 export const PREAMBLE_BYTES = 16;
 export const CHUNK_HEADER_BYTES = 16;
 /** Event chunks are flushed when they reach this size (and at every checkpoint). */
@@ -29,7 +37,8 @@ export enum ChunkType {
 }
 
 /**
- * Event kinds of FORMAT_VERSION 2. Never renumber; a new kind or encoding is a new version.
+ * Event kinds of format versions 2 and 3 (3 changed the header, not the events). Never
+ * renumber; a new kind or encoding is a new version.
  * Version 2 (from 1): an RX DMA descriptor's bytes are either literal or a reference to an
  * earlier frame-in event (its ordinal and an offset), since they are the incoming frame's bytes.
  */
@@ -81,6 +90,18 @@ export interface LaunchConfig {
   disk: { sha256: string; bytes: number } | null;
 }
 
+/**
+ * Where a recording that does not start at power-on starts: the machine state there is the
+ * snapshot chunk right after the header (and the embedded kernel), and events are keyed to the
+ * run's absolute instruction counts, all at or after this point.
+ */
+export interface StartPoint {
+  icount: number;
+  ns: number;
+  /** The console line the guest had begun to print there (not yet ended by a newline). */
+  consoleLine: string;
+}
+
 export interface RecordingHeader {
   format: "lvmmrec";
   formatVersion: number;
@@ -94,6 +115,8 @@ export interface RecordingHeader {
   scenario: Record<string, unknown>;
   /** Host wall-clock time the recording started (informational). */
   createdAt: string;
+  /** Absent: the recording starts at power-on. Format 3 and later. */
+  start?: StartPoint;
 }
 
 export type RecordingErrorCode =
@@ -106,6 +129,7 @@ export type RecordingErrorCode =
   | "bad-event"
   | "wrong-kernel"
   | "wrong-vmm"
+  | "bad-start"
   | "io";
 
 /** Everything wrong with a recording a user can hand us; `code` says which. */

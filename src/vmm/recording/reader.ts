@@ -4,7 +4,7 @@
 import { decodeEvent, sha256Hex, type DecodeContext, type RecordedEvent } from "./codec";
 import { ByteSource } from "./bytes";
 import { crc32 } from "./crc32";
-import { CHUNK_HEADER_BYTES, ChunkType, EventKind, FORMAT_VERSION, MAGIC, MAX_CHUNK_BYTES, PREAMBLE_BYTES, RecordingError, type RecordingHeader } from "./format";
+import { CHUNK_HEADER_BYTES, ChunkType, EventKind, MAGIC, MAX_CHUNK_BYTES, PREAMBLE_BYTES, READABLE_VERSIONS, RecordingError, type RecordingHeader } from "./format";
 import { PINNED_V86_VERSION } from "../v86/pinned";
 import { SNAPSHOT_VERSION, type Snapshot } from "../snapshot";
 
@@ -14,6 +14,12 @@ export interface Recording {
   header: RecordingHeader;
   /** The kernel image, if the recording embeds it. */
   kernel?: Uint8Array;
+  /**
+   * The machine state the recording starts at, when it does not start at power-on
+   * (header.start; a ring recording's segment or merged file). Its chunk is `startChunk`.
+   */
+  start?: Snapshot;
+  startChunk?: number;
   events: RecordedEvent[];
   /** Snapshot chunks by chunk number (decoded on demand). */
   snapshots: Map<number, () => Snapshot>;
@@ -47,8 +53,8 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
   if (bytes.length < PREAMBLE_BYTES) throw new RecordingError("truncated", `the recording is truncated: ${bytes.length} bytes, shorter than its ${PREAMBLE_BYTES}-byte preamble`, bytes.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== FORMAT_VERSION) {
-    throw new RecordingError("wrong-version", `the recording has format version ${version}; this lvmm reads version ${FORMAT_VERSION} only (use the lvmm release that made it, or record again)`, 8);
+  if (!READABLE_VERSIONS.includes(version)) {
+    throw new RecordingError("wrong-version", `the recording has format version ${version}; this lvmm reads versions ${READABLE_VERSIONS.join(" and ")} (use the lvmm release that made it, or record again)`, 8);
   }
 
   const rec: Recording = { header: undefined as unknown as RecordingHeader, events: [], snapshots: new Map(), chunks: 0, complete: false };
@@ -78,17 +84,28 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
     const payload = bytes.subarray(pos + CHUNK_HEADER_BYTES, pos + CHUNK_HEADER_BYTES + length);
     const actual = crc32(payload, crc32(bytes.subarray(pos, pos + 12)));
     if (actual !== crc) {
-      throw new RecordingError("checksum", `chunk ${rec.chunks} at byte ${at} fails its CRC-32 (stored ${hex8(crc)}, computed ${hex8(actual)}): the file is corrupt`, at);
+      const what = rec.header?.start && !rec.start && type !== ChunkType.Kernel ? " (the recording's start snapshot)" : "";
+      throw new RecordingError("checksum", `chunk ${rec.chunks}${what} at byte ${at} fails its CRC-32 (stored ${hex8(crc)}, computed ${hex8(actual)}): the file is corrupt`, at);
     }
     if (seq !== rec.chunks) throw new RecordingError("bad-chunk", `chunk at byte ${at} has sequence number ${seq}, expected ${rec.chunks}`, at);
     if (view.getUint8(pos + 1) | view.getUint8(pos + 2) | view.getUint8(pos + 3)) throw new RecordingError("bad-chunk", `chunk ${seq} at byte ${at} has non-zero reserved bytes`, at);
     if (seq === 0 && type !== ChunkType.Header) throw new RecordingError("bad-chunk", "the first chunk is not the header", at);
     const dataAt = pos + CHUNK_HEADER_BYTES;
     pos = dataAt + length;
+    const start = rec.header?.start;
+    if (start && !rec.start && type !== ChunkType.Kernel && seq > 0) {
+      // A recording that starts at a snapshot: that snapshot comes right after the header (and kernel).
+      if (type !== ChunkType.Snapshot) {
+        throw new RecordingError("bad-start", `the recording starts at a snapshot (icount ${start.icount}), but chunk ${seq} at byte ${at}, where that snapshot belongs, is not a snapshot chunk: the file is corrupt`, at);
+      }
+      rec.start = decodeStartSnapshot(payload, dataAt, start, seq);
+      rec.startChunk = seq;
+      last = { icount: start.icount, ns: start.ns };
+    }
     switch (type as ChunkType) {
       case ChunkType.Header:
         if (seq !== 0) throw new RecordingError("bad-chunk", `a second header at byte ${at}`, at);
-        rec.header = parseHeader(payload, at);
+        rec.header = parseHeader(payload, at, version);
         break;
       case ChunkType.Kernel:
         rec.kernel = payload.slice();
@@ -119,11 +136,19 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
     rec.chunks++;
   }
   if (!rec.header) throw new RecordingError("truncated", "the recording has no header chunk", PREAMBLE_BYTES);
+  if (rec.header.start && !rec.start) {
+    // Nothing replays without the state the recording starts from.
+    throw new RecordingError(
+      "truncated",
+      `the recording starts at a snapshot (icount ${rec.header.start.icount}), but the file ends ${rec.truncated ? "inside" : "before"} that snapshot's chunk (${bytes.length} bytes): nothing in it can be replayed`,
+      rec.truncated?.offset ?? bytes.length,
+    );
+  }
   if (opts.strict && !rec.complete) throw new RecordingError("truncated", `the recording has no end record after its ${rec.chunks} chunks (the recorder stopped abruptly)`, bytes.length);
   return rec;
 }
 
-function parseHeader(payload: Uint8Array, at: number): RecordingHeader {
+function parseHeader(payload: Uint8Array, at: number, version: number): RecordingHeader {
   let h: RecordingHeader;
   try {
     h = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(payload)) as RecordingHeader;
@@ -134,7 +159,7 @@ function parseHeader(payload: Uint8Array, at: number): RecordingHeader {
     throw new RecordingError("bad-header", `the header lacks a valid ${what}`, at);
   };
   if (!h || typeof h !== "object" || h.format !== "lvmmrec") bad("format tag");
-  if (h.formatVersion !== FORMAT_VERSION) throw new RecordingError("wrong-version", `the header says format version ${h.formatVersion}, the preamble ${FORMAT_VERSION}`, at);
+  if (h.formatVersion !== version) throw new RecordingError("wrong-version", `the header says format version ${h.formatVersion}, the preamble ${version}`, at);
   if (typeof h.kernel?.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(h.kernel.sha256)) bad("kernel sha256");
   const l = h.launch;
   if (!l || typeof l !== "object") bad("launch configuration");
@@ -144,10 +169,30 @@ function parseHeader(payload: Uint8Array, at: number): RecordingHeader {
   if (l.mac !== null && (typeof l.mac !== "string" || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(l.mac))) bad("launch.mac");
   if (typeof h.v86?.version !== "string") bad("v86 version");
   if (!(typeof h.checkpointIntervalNs === "number" && h.checkpointIntervalNs > 0)) bad("checkpoint interval");
+  if (h.start !== undefined) {
+    const s = h.start;
+    if (version < 3) bad("format version for a start point (3 or later)");
+    if (!s || typeof s !== "object" || !Number.isSafeInteger(s.icount) || s.icount < 0 || !(typeof s.ns === "number" && s.ns >= 0 && Number.isFinite(s.ns)) || typeof s.consoleLine !== "string") bad("start point");
+  }
   if (h.v86.version !== PINNED_V86_VERSION) {
     throw new RecordingError("wrong-vmm", `the recording was made on v86 ${h.v86.version}; this lvmm runs v86 ${PINNED_V86_VERSION} and cannot replay it exactly (use the lvmm release that made it)`, at);
   }
   return h;
+}
+
+/** The start snapshot, decoded now: a file whose start is unreadable is refused as a whole. */
+function decodeStartSnapshot(payload: Uint8Array, at: number, start: NonNullable<RecordingHeader["start"]>, seq: number): Snapshot {
+  let s: Snapshot;
+  try {
+    s = decodeSnapshot(payload, at);
+  } catch (e) {
+    if (!(e instanceof RecordingError)) throw e;
+    throw new RecordingError("bad-start", `the recording's start snapshot (chunk ${seq}) is unreadable: ${e.message}`, e.offset ?? at);
+  }
+  if (s.icount !== start.icount || s.clock?.syncNs !== start.ns) {
+    throw new RecordingError("bad-start", `the recording's start snapshot (chunk ${seq}) is at icount ${s.icount}, t=${s.clock?.syncNs} ns, not at the header's start point (icount ${start.icount}, t=${start.ns} ns)`, at);
+  }
+  return s;
 }
 
 function decodeSnapshot(payload: Uint8Array, at: number): Snapshot {

@@ -1,4 +1,5 @@
-// The Recorder: attached to a freshly created Machine, it streams into a .lvmmrec file every
+// The Recorder: attached to a freshly created Machine (or, given a snapshot of where it is, to
+// one that has run: the file then starts at that snapshot), it streams into a .lvmmrec file every
 // input the guest receives (from the machine's journal), every interrupt delivery, the guest's
 // console lines, the NIC DMA log (per receive interrupt, and per transmit descriptor), and a
 // state hash at every checkpoint (optionally the snapshot itself), then an end record.
@@ -7,7 +8,7 @@ import { basename } from "node:path";
 import type { Machine } from "../machine";
 import type { StopReason } from "../stop-reason";
 import type { RxInterrupt } from "../nic-dma-log";
-import { saveSnapshot } from "../snapshot";
+import { saveSnapshot, type Snapshot } from "../snapshot";
 import { captureHashedState, digestAsync, digestSync, type CapturedState } from "./state-hash";
 import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
 import { sha256Hex, type EndInfo, type FrameRef } from "./codec";
@@ -30,6 +31,13 @@ export interface RecorderOptions {
   snapshots?: boolean;
   /** Keep checkpoint snapshots in memory too (ring mode with keepNs). */
   ring?: CheckpointRingOptions;
+  /**
+   * Start the recording at the machine's current point instead of power-on: `snapshot` is
+   * saveSnapshot(m) taken there (the file's start snapshot), `consoleLine` the console line the
+   * guest had begun to print (so console records and their replay agree). Events keep their
+   * absolute instruction counts. A ring recording's segments start this way.
+   */
+  start?: { snapshot: Snapshot; consoleLine?: string };
   scenario?: Record<string, unknown>;
 }
 
@@ -60,7 +68,16 @@ export class Recorder {
   readonly stats: RecorderStats = { events: 0, bytes: 0, checkpoints: 0, checkpointMs: 0, snapshotBytes: 0 };
 
   private constructor(private readonly m: Machine, private readonly opts: RecorderOptions) {
-    if (m.icountNumber !== 0 || m.journal.length !== 0) throw new RangeError("a recording starts at power-on: attach the recorder to a freshly created machine");
+    const start = opts.start;
+    if (m.internals.replayPresent !== undefined) throw new RangeError("the machine is re-executing its past: record only from its present");
+    if (start) {
+      const here = m.internals.point();
+      if (start.snapshot.icount !== here.icount || start.snapshot.clock.syncNs !== here.ns) {
+        throw new RangeError(`the start snapshot (icount ${start.snapshot.icount}) is not where the machine is (icount ${here.icount}): take it with saveSnapshot(m) just before attaching`);
+      }
+    } else if (m.icountNumber !== 0 || m.journal.length !== 0) {
+      throw new RangeError("a recording starts at power-on unless it starts at a snapshot: attach the recorder to a freshly created machine, or pass start: { snapshot: saveSnapshot(m) }");
+    }
     const o = m.options;
     const mac = o.nic === false ? null : macString(o.nic?.mac ?? Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56));
     const launch: LaunchConfig = {
@@ -78,15 +95,19 @@ export class Recorder {
       checkpointIntervalNs: opts.checkpointIntervalNs ?? 250e6,
       scenario: opts.scenario ?? {},
       createdAt: new Date().toISOString(),
+      ...(start ? { start: { icount: start.snapshot.icount, ns: start.snapshot.clock.syncNs, consoleLine: start.consoleLine ?? "" } } : {}),
     };
     if (!(this.header.checkpointIntervalNs > 0)) throw new RangeError(`checkpointIntervalNs must be positive, got ${this.header.checkpointIntervalNs}`);
-    this.nextCheckpointNs = this.header.checkpointIntervalNs;
-    this.writer = RecordingWriter.create(opts.path, this.header, embed ? opts.kernel : undefined);
+    const interval = this.header.checkpointIntervalNs;
+    // Checkpoints stay on the run's grid of intervals from power-on, wherever the file starts.
+    this.nextCheckpointNs = start ? (Math.floor(start.snapshot.clock.syncNs / interval) + 1) * interval : interval;
+    this.line = start?.consoleLine ?? "";
+    this.writer = RecordingWriter.create(opts.path, this.header, embed ? opts.kernel : undefined, start?.snapshot);
     this.ring = opts.ring ? new CheckpointRing(opts.ring) : undefined;
     this.listen();
   }
 
-  /** Starts recording a machine that has not run yet. */
+  /** Starts recording a machine that has not run yet, or from `opts.start` (a snapshot of where it is). */
   static attach(m: Machine, opts: RecorderOptions): Recorder {
     return new Recorder(m, { kernelName: basename(opts.kernelName ?? "kernel.elf"), ...opts });
   }

@@ -1,5 +1,6 @@
 // The Replayer: a fresh machine from a recording's launch configuration, fed the recorded
-// inputs at their instruction counts (Machine.loadJournal). While it runs, every interrupt
+// inputs at their instruction counts (Machine.loadJournal); a recording that starts at a
+// snapshot (a ring recording) has the machine restore it first. While it runs, every interrupt
 // delivery and console line is checked against the recording as it happens; with `verify`,
 // the state hash at every recorded checkpoint too. The first difference stops the replay with
 // a divergence report; it never continues past one.
@@ -77,7 +78,8 @@ export class Replayer {
     const checkpoints = events.filter((e): e is Extract<RecordedEvent, { kind: EventKind.CheckpointHash }> => e.kind === EventKind.CheckpointHash);
     // A truncated file replays up to its last checkpoint: the last point known to be whole.
     const lastCp = checkpoints[checkpoints.length - 1];
-    const endPoint = endEvent ?? lastCp ?? { icount: 0, ns: 0 };
+    const start = this.recording.header.start;
+    const endPoint = endEvent ?? lastCp ?? { icount: start?.icount ?? 0, ns: start?.ns ?? 0 };
     const limitIcount = endPoint.icount;
     const inRange = (e: RecordedEvent): boolean => e.icount < limitIcount || (e.icount === limitIcount && e.ns <= endPoint.ns);
     const inputs: InputEvent[] = [];
@@ -88,7 +90,7 @@ export class Replayer {
       else if (e.kind === EventKind.SerialIn) inputs.push({ kind: "serial", icount: e.icount, ns: e.ns, text: e.text });
       else if (e.kind === EventKind.Interrupt || e.kind === EventKind.SerialOut) watched.push({ index, e });
     });
-    m.loadJournal(inputs, { icount: endPoint.icount, ns: endPoint.ns });
+    m.loadJournal(inputs, { icount: endPoint.icount, ns: endPoint.ns }, this.recording.start);
     guardUnreachableInputs(m);
 
     let divergence: Divergence | undefined;
@@ -114,7 +116,7 @@ export class Replayer {
       });
     };
     const offIrq = m.onInterrupt((e) => observe(EventKind.Interrupt, e.icount, e.ns, `irq ${e.irq}`, (r) => r.icount === e.icount && (r as { irq: number }).irq === e.irq));
-    let line = "";
+    let line = start?.consoleLine ?? "";
     const offSerial = m.serial.onByte(({ byte, icount }) => {
       if (byte !== 0x0a) {
         if (line.length < 4096) line += String.fromCharCode(byte);

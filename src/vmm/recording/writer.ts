@@ -49,7 +49,15 @@ export class RecordingWriter {
 
   private constructor(private readonly fd: number) {}
 
-  static create(path: string, header: RecordingHeader, kernel?: Uint8Array): RecordingWriter {
+  /**
+   * Opens the file and writes the preamble, the header, the kernel (when embedded) and, for a
+   * recording that starts at a snapshot (header.start), that snapshot.
+   */
+  static create(path: string, header: RecordingHeader, kernel?: Uint8Array, start?: Snapshot): RecordingWriter {
+    if (!header.start !== !start) throw new RangeError("a start snapshot goes with header.start, and only with it");
+    if (start && header.start && (start.icount !== header.start.icount || start.clock.syncNs !== header.start.ns)) {
+      throw new RangeError(`the start snapshot is at icount ${start.icount}, t=${start.clock.syncNs} ns, not at the header's start point`);
+    }
     let fd: number;
     try {
       fd = openSync(path, "w");
@@ -60,6 +68,7 @@ export class RecordingWriter {
     w.write(encodePreamble());
     w.writeChunk(ChunkType.Header, new TextEncoder().encode(JSON.stringify(header)));
     if (kernel) w.writeChunk(ChunkType.Kernel, kernel);
+    if (start) w.writeChunk(ChunkType.Snapshot, encodeSnapshot(start));
     return w;
   }
 
