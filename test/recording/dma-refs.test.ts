@@ -10,7 +10,7 @@ import { readRecording } from "../../src/vmm/recording/reader";
 import { recordScenario } from "./record-helpers";
 import { Machine } from "../../src/vmm/machine";
 import { stateHash } from "../../src/vmm/snapshot";
-import { captureHashedState, digestAsync, digestSync } from "../../src/vmm/recording/state-hash";
+import { StateHasher } from "../../src/vmm/recording/state-hash";
 import { kernel } from "../helpers/guest";
 
 describe("RX DMA records refer to frame-in events", () => {
@@ -50,15 +50,27 @@ describe("RX DMA records refer to frame-in events", () => {
 });
 
 describe("the recorder's checkpoint hash", () => {
-  it("digests exactly what stateHash digests (the guest running), on the thread pool or here", async () => {
+  it("digests exactly what stateHash digests (the guest running on), on the worker or here", async () => {
     const m = await Machine.create({ kernel: kernel() });
+    const hasher = new StateHasher();
     try {
       m.run({ untilNs: 0.12e9 });
-      const c = captureHashedState(m);
-      const h = stateHash(m);
-      assert.equal(await digestAsync(c), h);
-      assert.equal(digestSync(c), h);
+      const first = hasher.capture(m);
+      const h1 = stateHash(m);
+      m.run({ untilNs: 0.2e9 });
+      // The next capture waits for the digest in flight; both arrive, each of its own moment.
+      const second = hasher.capture(m);
+      const h2 = stateHash(m);
+      assert.notEqual(h1, h2);
+      assert.equal(await first.result, h1);
+      assert.equal(second.now(), h2);
+      assert.equal(await second.result, h2);
+      hasher.close();
+      // Without a worker (closed, or failed to start) the digest is computed on this thread.
+      const third = hasher.capture(m);
+      assert.equal(third.now(), h2);
     } finally {
+      hasher.close();
       m.destroy();
     }
   });

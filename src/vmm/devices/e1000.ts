@@ -417,9 +417,8 @@ export class E1000 {
   // ---- snapshots ----------------------------------------------------------------------------
   getState(): E1000State {
     const regs: Array<[number, number]> = [];
-    this.regs.forEach((v, i) => {
-      if (v !== 0) regs.push([i * 4, v]);
-    });
+    const file = this.regs;
+    for (let i = 0; i < file.length; i++) if (file[i] !== 0) regs.push([i * 4, file[i]!]);
     const txBytes = new Uint8Array(this.tx.length);
     let at = 0;
     for (const c of this.tx.chunks) {

@@ -60,6 +60,13 @@ export class ByteSink {
   patchBytes(at: number, b: Uint8Array): void {
     this.buf.set(b, at);
   }
+  /** The contents, without a copy: valid until the next write or clear(). */
+  contents(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+  clear(): void {
+    this.length = 0;
+  }
   /** A copy of the contents, and the sink emptied. */
   take(): Uint8Array {
     const out = this.buf.slice(0, this.length);

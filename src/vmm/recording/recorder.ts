@@ -9,7 +9,7 @@ import type { Machine } from "../machine";
 import type { StopReason } from "../stop-reason";
 import type { RxInterrupt } from "../nic-dma-log";
 import { saveSnapshot, type Snapshot } from "../snapshot";
-import { captureHashedState, digestAsync, digestSync, type CapturedState } from "./state-hash";
+import { StateHasher, type PendingHash } from "./state-hash";
 import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
 import { sha256Hex, type EndInfo, type FrameRef } from "./codec";
 import { EventKind, FORMAT_VERSION, type LaunchConfig, type RecordingHeader } from "./format";
@@ -56,7 +56,9 @@ export class Recorder {
   private readonly writer: RecordingWriter;
   private readonly detach: (() => void)[] = [];
   private openRx: RxInterrupt | undefined;
-  private readonly pending = new Set<PendingHash>();
+  private readonly hasher = new StateHasher();
+  /** Checkpoint records whose hash is still being digested, and how to fill each in. */
+  private readonly pending = new Map<PendingHash, (hash: string) => void>();
   /** Frame-in bodies not yet matched to an RX DMA (frames[i] is frame-in number framesBase + i). */
   private frames: Uint8Array[] = [];
   private framesBase = 0;
@@ -104,6 +106,7 @@ export class Recorder {
     this.line = start?.consoleLine ?? "";
     this.writer = RecordingWriter.create(opts.path, this.header, embed ? opts.kernel : undefined, start?.snapshot);
     this.ring = opts.ring ? new CheckpointRing(opts.ring) : undefined;
+    this.hasher.startWorker();
     this.listen();
   }
 
@@ -150,7 +153,8 @@ export class Recorder {
       this.detach.push(
         m.nic.model.onTxDma((t) => {
           const icount = Number(t.icount);
-          w.append({ kind: EventKind.TxDma, icount, ns: m.internals.point().ns, tx: { index: t.index, addr: t.addr, length: t.length, cmd: t.cmd, status: t.status, bytes: t.bytes, icount, ns: m.internals.point().ns } });
+          const ns = m.internals.clock.seenNs;
+          w.append({ kind: EventKind.TxDma, icount, ns, tx: { index: t.index, addr: t.addr, length: t.length, cmd: t.cmd, status: t.status, bytes: t.bytes, icount, ns } });
         }),
       );
     }
@@ -160,8 +164,8 @@ export class Recorder {
     const r = this.openRx;
     if (!r) return;
     this.openRx = undefined;
-    const descriptors = [...r.descriptors];
-    this.writer.append({ kind: EventKind.RxDmaInterrupt, icount: r.icrIcount, ns: r.icrNs, rx: { ...r, descriptors }, refs: descriptors.map((d) => this.frameRef(d.bytes)) });
+    // Complete (the driver's next ICR read opened another), so it can be queued as it is.
+    this.writer.append({ kind: EventKind.RxDmaInterrupt, icount: r.icrIcount, ns: r.icrNs, rx: r, refs: r.descriptors.map((d) => this.frameRef(d.bytes)) });
   }
 
   /**
@@ -241,16 +245,12 @@ export class Recorder {
       }
       this.ring?.add(s, p.ns);
     }
-    // The hash is digested on the thread pool while the guest runs on (state-hash.ts); the
-    // record is written now and filled in when it arrives (finish() waits for it).
-    const captured = captureHashedState(this.m);
+    // The hash is digested on a worker thread while the guest runs on (state-hash.ts); the
+    // record is written now and filled in when the digest arrives (finish() waits for it).
+    const hash = this.hasher.capture(this.m);
     const fill = this.writer.appendCheckpoint({ kind: EventKind.CheckpointHash, icount: p.icount, ns: p.ns, hash: ZERO_HASH, untilNs, snapshotChunk: chunk });
-    const pending = { captured, fill, done: false, settled: Promise.resolve() };
-    pending.settled = digestAsync(captured).then(
-      (h) => this.fillHash(pending, h),
-      () => this.fillHash(pending, digestSync(captured)),
-    );
-    this.pending.add(pending);
+    this.pending.set(hash, fill);
+    void hash.result.then((h) => this.fillHash(hash, h));
     this.writer.flush();
     while (this.nextCheckpointNs <= untilNs) this.nextCheckpointNs += this.header.checkpointIntervalNs;
     this.stats.checkpoints++;
@@ -258,23 +258,24 @@ export class Recorder {
   }
 
   private fillHash(p: PendingHash, hash: string): void {
-    if (p.done) return;
-    p.done = true;
+    const fill = this.pending.get(p);
+    if (!fill) return;
     this.pending.delete(p);
-    p.fill(hash);
+    fill(hash);
     this.writer.flush();
   }
 
   /** Waits for the checkpoint hashes still being digested. */
   async settled(): Promise<void> {
-    await Promise.all([...this.pending].map((p) => p.settled));
+    await Promise.all([...this.pending.keys()].map((p) => p.result));
   }
 
   /** Writes the end record and closes the file (idempotent). Hashes still pending are computed here. */
   finish(end: EndInfo): void {
     if (this.finished) return;
     this.finished = true;
-    for (const p of [...this.pending]) this.fillHash(p, digestSync(p.captured));
+    for (const p of [...this.pending.keys()]) this.fillHash(p, p.now());
+    this.hasher.close();
     this.flushRx();
     const p = this.m.internals.point();
     this.writer.append({ kind: EventKind.End, icount: p.icount, ns: p.ns, end });
@@ -289,13 +290,6 @@ export class Recorder {
   }
 }
 
-interface PendingHash {
-  captured: CapturedState;
-  fill: (hash: string) => void;
-  done: boolean;
-  settled: Promise<void>;
-}
-
 const ZERO_HASH = "00".repeat(32);
 
 /** How many frames after the last matched one a DMA'd descriptor is looked for in. */
@@ -303,6 +297,8 @@ const MATCH_WINDOW = 1024;
 
 function sameBytes(frame: Uint8Array, offset: number, bytes: Uint8Array): boolean {
   if (bytes.length === 0 || offset + bytes.length > frame.length) return false;
+  // The NIC model hands out views of the arrived frame: the same memory is the same bytes.
+  if (bytes.buffer === frame.buffer && bytes.byteOffset === frame.byteOffset + offset) return true;
   return Buffer.compare(Buffer.from(frame.buffer, frame.byteOffset + offset, bytes.length), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)) === 0;
 }
 
