@@ -1,9 +1,10 @@
 // The recording commands as a user meets them: record, replay --verify, a recorder killed with
-// SIGKILL mid-run (its prefix replays), events, dma and pcap (opened by tshark when installed).
+// SIGKILL mid-run (its prefix replays), events, dma and pcap (opened by tshark when installed);
+// ring recordings (--ring): merged at the end, ended by SIGINT, or killed with their segments left.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI } from "../helpers/guest";
@@ -133,5 +134,81 @@ describe("lvmm record / replay / events / dma / pcap", () => {
     assert.match(r.stdout, /the complete prefix of a truncated recording/);
     const v = /^verified (\d+) events, (\d+) checkpoints$/m.exec(r.stdout);
     assert.ok(v && Number(v[2]) >= 2, r.stdout);
+  });
+});
+
+describe("lvmm record --ring", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "lvmm-ringcli-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const SUMMARY = /^lvmm: recorded \d+ events, (\d+) checkpoints, \d+ bytes to .* \(the last (\d+\.\d+) s: icount (\d+) to (\d+), from (\d+) segments\)/m;
+
+  it("keeps the last SECONDS in one file that starts at a snapshot and replays verified", () => {
+    const out = join(dir, "ring.lvmmrec");
+    const r = lvmm("record", "--out", out, "--ring", "0.5", "--seconds", "1.5", "--echo-load", "2000", "--checkpoint-ms", "100", "--quiet");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^lvmm: ring recording: keeping the last 0\.5 s in segments of 0\.2 s under .*ring\.lvmmrec\.ring; merged into /m);
+    const m = SUMMARY.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    const span = Number(m[2]);
+    assert.ok(span >= 0.5 && span < 1.5, `kept ${span} s of 1.5`);
+    assert.match(r.stdout, /^lvmm: ring: 8 segments written, .* deleted as the window moved on/m);
+    assert.equal(existsSync(`${out}.ring`), false, "segments merged and removed");
+    const v = lvmm("replay", out, "--verify");
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, new RegExp(`^verified \\d+ events, ${m[1]} checkpoints$`, "m"));
+    const ev = lvmm("events", out);
+    assert.match(ev.stdout, new RegExp(`^# starts at a snapshot at icount ${m[3]}, t=\\d\\.\\d{9} s, not at power-on$`, "m"));
+  });
+
+  /** Starts a long ring recording and waits until it has written `segments` segments. */
+  async function recording(out: string, segments: number) {
+    const child = spawn(process.execPath, [CLI, "record", "--out", out, "--ring", "0.5", "--seconds", "60", "--echo-load", "1000", "--checkpoint-ms", "100", "--quiet"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const segDir = `${out}.ring`;
+    const newest = () => (existsSync(segDir) ? readdirSync(segDir).filter((f) => /^segment-\d+\.lvmmrec$/.test(f)).sort().pop() : undefined);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && Number(/\d+/.exec(newest() ?? "")?.[0] ?? -1) < segments - 1) await new Promise((r) => setTimeout(r, 50));
+    return { child, exited, segDir, out: () => stdout, err: () => stderr };
+  }
+
+  it("SIGINT ends the run at the next checkpoint and merges", async () => {
+    const out = join(dir, "sigint.lvmmrec");
+    const rec = await recording(out, 5);
+    rec.child.kill("SIGINT");
+    const code = await rec.exited;
+    assert.equal(code, 0, rec.out() + rec.err());
+    assert.match(rec.err(), /^lvmm: SIGINT: ending the recording at the next checkpoint/m);
+    assert.match(rec.out(), /^lvmm: SIGINT: the run ended early at virtual \d+\.\d+ s$/m);
+    const m = SUMMARY.exec(rec.out());
+    assert.ok(m && Number(m[2]) >= 0.5, rec.out());
+    assert.equal(existsSync(rec.segDir), false);
+    const v = lvmm("replay", out, "--verify");
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, new RegExp(`^verified \\d+ events, ${m[1]} checkpoints$`, "m"));
+  });
+
+  it("killed with SIGKILL, it leaves its segments where it said, each replayable on its own", async () => {
+    const out = join(dir, "killed.lvmmrec");
+    const rec = await recording(out, 5);
+    rec.child.kill("SIGKILL");
+    await rec.exited;
+    assert.ok(rec.out().includes(`under ${rec.segDir};`), rec.out());
+    assert.equal(existsSync(out), false, "nothing merged");
+    const left = readdirSync(rec.segDir).sort();
+    assert.ok(left.length >= 2 && left.length <= 5, left.join(" "));
+    const oldest = lvmm("replay", join(rec.segDir, left[0]!), "--verify", "--strict");
+    assert.equal(oldest.code, 0, oldest.stdout + oldest.stderr);
+    assert.match(oldest.stdout, /^verified \d+ events, 2 checkpoints$/m);
+    const newest = lvmm("replay", join(rec.segDir, left[left.length - 1]!), "--verify");
+    assert.equal(newest.code, 0, newest.stdout + newest.stderr);
+    assert.match(newest.stdout, /^verified \d+ events, \d+ checkpoints$/m);
   });
 });

@@ -2,6 +2,7 @@
 import { basename } from "node:path";
 import { Machine } from "../../vmm/machine";
 import { Recorder } from "../../vmm/recording/recorder";
+import { RingRecorder } from "../../vmm/recording/ring-recorder";
 import { injectEchoLoad, type EchoLoad } from "../../vmm/recording/echo-load";
 import { readKernel } from "../kernel-path";
 import { parse, positiveInteger, positiveNumber } from "../options";
@@ -9,12 +10,19 @@ import { EXIT, UsageError } from "../errors";
 import { withRecordingErrors } from "../recording-file";
 import { describeStop } from "./boot";
 
-export const RECORD_HELP = `usage: lvmm record --out FILE [--seconds N] [--kernel ELF] [--cmdline S] [--memory MB]
-                   [--mips N] [--no-jit] [--echo-load RATE] [--jitter-us N] [--payload BYTES]
-                   [--burst N] [--seed N] [--race] [--checkpoint-ms N] [--snapshots]
-                   [--no-embed-kernel] [--quiet]
+export const RECORD_HELP = `usage: lvmm record --out FILE [--seconds N] [--ring SECONDS] [--kernel ELF] [--cmdline S]
+                   [--memory MB] [--mips N] [--no-jit] [--echo-load RATE] [--jitter-us N]
+                   [--payload BYTES] [--burst N] [--seed N] [--race] [--checkpoint-ms N]
+                   [--snapshots] [--no-embed-kernel] [--quiet]
   Boots the kernel, runs SECONDS of virtual time (default 2) and records every input, interrupt,
-  console line, NIC DMA and a state hash every CHECKPOINT-MS (default 250) to FILE.
+  console line, NIC DMA and a state hash every CHECKPOINT-MS (default 250) to FILE. Ctrl-C
+  (SIGINT) or SIGTERM ends the run at the next checkpoint with a complete recording.
+  --ring SECONDS    keep only the last SECONDS of virtual time (a flight recorder): the run is
+                    recorded in segments (a quarter of the window each, whole checkpoints) in
+                    the directory FILE.ring, older ones deleted as the window moves on; when the
+                    run ends they are merged into FILE, which starts at a snapshot and covers at
+                    least the last SECONDS. If lvmm is killed, each segment left in FILE.ring
+                    replays on its own.
   --echo-load RATE  UDP echo datagrams per virtual second from 150 ms on, each arrival shifted
                     by a random jitter up to --jitter-us (default: one period); --burst frames each
   --race            the demonstration race: guest race=rdt-early, bursts of 64 frames 100 times
@@ -28,7 +36,7 @@ export async function record(args: string[]): Promise<number> {
     memory: { type: "string" }, mips: { type: "string" }, "no-jit": { type: "boolean" },
     "echo-load": { type: "string" }, "jitter-us": { type: "string" }, payload: { type: "string" }, burst: { type: "string" },
     seed: { type: "string" }, race: { type: "boolean" }, "checkpoint-ms": { type: "string" }, snapshots: { type: "boolean" },
-    "no-embed-kernel": { type: "boolean" }, quiet: { type: "boolean" },
+    "no-embed-kernel": { type: "boolean" }, quiet: { type: "boolean" }, ring: { type: "string" },
   });
   if (!values.out) throw new UsageError("--out FILE is required (the recording to write)");
   const seconds = positiveNumber("seconds", values.seconds) ?? 2;
@@ -39,6 +47,7 @@ export async function record(args: string[]): Promise<number> {
   const burst = positiveInteger("burst", values.burst) ?? 1;
   const seed = values.seed === "0" ? 0 : (positiveInteger("seed", values.seed) ?? 1);
   const checkpointMs = positiveNumber("checkpoint-ms", values["checkpoint-ms"]) ?? 250;
+  const ringSeconds = positiveNumber("ring", values.ring);
   const kernel = readKernel(values.kernel);
   let cmdline = values.cmdline ?? "";
   if (values.race && !/\brace=/.test(cmdline)) cmdline = `${cmdline} race=rdt-early`.trim();
@@ -59,16 +68,45 @@ export async function record(args: string[]): Promise<number> {
       if (!values.quiet) console.log(line);
       if (/^race: corrupted/.test(line)) corruption ??= line;
     });
-    const rec = Recorder.attach(machine, {
-      path: values.out!, kernel: kernel.bytes, kernelName: basename(kernel.path), embedKernel: !values["no-embed-kernel"],
+    const recorderOptions = {
+      kernel: kernel.bytes, kernelName: basename(kernel.path), embedKernel: !values["no-embed-kernel"],
       checkpointIntervalNs: checkpointMs * 1e6, snapshots: values.snapshots ?? false,
       scenario: { seconds, frames, loads, race: values.race ?? false },
-    });
+    };
+    const ring = ringSeconds !== undefined ? RingRecorder.attach(machine, { ...recorderOptions, path: values.out!, windowNs: ringSeconds * 1e9 }) : undefined;
+    const rec = ring ?? Recorder.attach(machine, { ...recorderOptions, path: values.out! });
+    if (ring) {
+      console.log(`lvmm: ring recording: keeping the last ${ringSeconds} s in segments of ${ring.segmentNs / 1e9} s under ${ring.segmentDir}; merged into ${values.out} when the run ends (if lvmm is killed, each segment there replays on its own)`);
+    }
+    // Ctrl-C or SIGTERM ends the run at the next checkpoint, with a complete recording; a second one quits at once.
+    let signal: string | undefined;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (signal) process.exit(130);
+      signal = sig;
+      console.error(`lvmm: ${sig}: ending the recording at the next checkpoint (again to quit at once)`);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     const wall0 = performance.now();
-    const stop = await rec.run(endNs, values.race ? { endEarly: () => corruption !== undefined, graceNs: 10e6 } : {});
+    let stop;
+    try {
+      stop = await rec.run(endNs, { endEarly: () => corruption !== undefined || signal !== undefined, graceNs: values.race ? 10e6 : 0 });
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
     const wallS = (performance.now() - wall0) / 1000;
     const s = rec.stats;
-    console.log(`lvmm: recorded ${s.events} events, ${s.checkpoints} checkpoints, ${s.bytes} bytes to ${values.out} (${machine.icountNumber} instructions, virtual ${(machine.nowNs / 1e9).toFixed(6)} s, ${wallS.toFixed(2)} s wall)`);
+    const run = `${machine.icountNumber} instructions, virtual ${(machine.nowNs / 1e9).toFixed(6)} s, ${wallS.toFixed(2)} s wall`;
+    if (signal) console.log(`lvmm: ${signal}: the run ended early at virtual ${(machine.nowNs / 1e9).toFixed(6)} s`);
+    if (ring) {
+      const merged = ring.merge();
+      const span = (merged.end.ns - merged.start.ns) / 1e9;
+      console.log(`lvmm: recorded ${merged.events} events, ${merged.checkpoints} checkpoints, ${merged.bytes} bytes to ${values.out} (the last ${span.toFixed(6)} s: icount ${merged.start.icount} to ${merged.end.icount}, from ${merged.segments} segments) (${run})`);
+      console.log(`lvmm: ring: ${ring.stats.segmentsWritten} segments written, ${s.events} events, ${s.bytes} bytes in all; ${ring.stats.segmentsDeleted} deleted as the window moved on, the rest merged and removed`);
+    } else {
+      console.log(`lvmm: recorded ${s.events} events, ${s.checkpoints} checkpoints, ${s.bytes} bytes to ${values.out} (${run})`);
+    }
     if (values.race) console.log(corruption ? `lvmm: the race hit: ${corruption}` : "lvmm: the race did not hit in this run");
     machine.destroy();
     if (stop.kind !== "limit") {
