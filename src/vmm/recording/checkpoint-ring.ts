@@ -1,6 +1,9 @@
 // In-memory checkpoints kept while recording, for reverse debugging to start fast: sparse
 // (one per recorder checkpoint), bounded by a byte budget, and in ring mode limited to the
 // last N virtual seconds. The oldest go first; the newest is always kept.
+// Not to be confused with ring recording (`lvmm record --ring`, ring-recorder.ts), which keeps
+// the last N seconds on disk as replayable segments; no caller sets the Recorder's `ring`
+// option, so this is unused outside its unit test.
 import type { Snapshot } from "../snapshot";
 
 export interface RingCheckpoint {
