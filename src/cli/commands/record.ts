@@ -13,7 +13,7 @@ import { describeStop } from "./boot";
 export const RECORD_HELP = `usage: lvmm record --out FILE [--seconds N] [--ring SECONDS] [--kernel ELF] [--cmdline S]
                    [--memory MB] [--mips N] [--no-jit] [--echo-load RATE] [--jitter-us N]
                    [--payload BYTES] [--burst N] [--seed N] [--race] [--checkpoint-ms N]
-                   [--snapshots] [--no-embed-kernel] [--quiet]
+                   [--snapshots] [--event-hashes] [--no-embed-kernel] [--quiet]
   Boots the kernel, runs SECONDS of virtual time (default 2) and records every input, interrupt,
   console line, NIC DMA and a state hash every CHECKPOINT-MS (default 250) to FILE. Ctrl-C
   (SIGINT) or SIGTERM ends the run at the next checkpoint with a complete recording.
@@ -28,14 +28,17 @@ export const RECORD_HELP = `usage: lvmm record --out FILE [--seconds N] [--ring 
   --race            the demonstration race: guest race=rdt-early, bursts of 64 frames 100 times
                     a second on top of the echo load (default 20000/s); the recording ends 10 ms
                     after the guest reports a corrupted frame
-  --snapshots       also store each checkpoint's machine snapshot (fast seeks; large files)`;
+  --snapshots       also store each checkpoint's machine snapshot (fast seeks; large files)
+  --event-hashes    also record a digest of the CPU state (registers, count, time, interrupt
+                    lines) where each input reaches the guest; replay --verify then stops at
+                    the first input where it differs, not at the next checkpoint`;
 
 export async function record(args: string[]): Promise<number> {
   const { values } = parse(args, {
     out: { type: "string" }, seconds: { type: "string" }, kernel: { type: "string" }, cmdline: { type: "string" },
     memory: { type: "string" }, mips: { type: "string" }, "no-jit": { type: "boolean" },
     "echo-load": { type: "string" }, "jitter-us": { type: "string" }, payload: { type: "string" }, burst: { type: "string" },
-    seed: { type: "string" }, race: { type: "boolean" }, "checkpoint-ms": { type: "string" }, snapshots: { type: "boolean" },
+    seed: { type: "string" }, race: { type: "boolean" }, "checkpoint-ms": { type: "string" }, snapshots: { type: "boolean" }, "event-hashes": { type: "boolean" },
     "no-embed-kernel": { type: "boolean" }, quiet: { type: "boolean" }, ring: { type: "string" },
   });
   if (!values.out) throw new UsageError("--out FILE is required (the recording to write)");
@@ -70,7 +73,7 @@ export async function record(args: string[]): Promise<number> {
     });
     const recorderOptions = {
       kernel: kernel.bytes, kernelName: basename(kernel.path), embedKernel: !values["no-embed-kernel"],
-      checkpointIntervalNs: checkpointMs * 1e6, snapshots: values.snapshots ?? false,
+      checkpointIntervalNs: checkpointMs * 1e6, snapshots: values.snapshots ?? false, eventHashes: values["event-hashes"] ?? false,
       scenario: { seconds, frames, loads, race: values.race ?? false },
     };
     const ring = ringSeconds !== undefined ? RingRecorder.attach(machine, { ...recorderOptions, path: values.out!, windowNs: ringSeconds * 1e9 }) : undefined;

@@ -10,7 +10,8 @@ export const REPLAY_HELP = `usage: lvmm replay FILE [--verify] [--kernel ELF] [-
   Re-executes the recorded run from power-on (a ring recording: from the snapshot it starts
   at) with its recorded inputs. Every interrupt and console line is checked against the
   recording as it happens; --verify also compares the machine state hash at every recorded
-  checkpoint. The first divergence stops the replay with a report (exit code 1); otherwise it
+  checkpoint, and the CPU state digest at every input of a recording made with --event-hashes.
+  The first divergence stops the replay with a report (exit code 1); otherwise it
   prints "verified N events, M checkpoints".
   --kernel ELF  the kernel, for recordings made with --no-embed-kernel (its sha256 must match)
   --strict      refuse a truncated recording instead of replaying its complete prefix

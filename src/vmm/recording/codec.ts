@@ -27,6 +27,7 @@ export type RecordedEvent =
   | (At & { kind: EventKind.Interrupt; irq: number })
   | (At & { kind: EventKind.SerialOut; text: string })
   | (At & { kind: EventKind.CheckpointHash; hash: string; untilNs: number; snapshotChunk: number })
+  | (At & { kind: EventKind.InputDigest; digest: string })
   | (At & { kind: EventKind.RxDmaInterrupt; rx: RxInterrupt; refs?: (FrameRef | null)[] })
   | (At & { kind: EventKind.TxDma; tx: TxDescriptorUse })
   | (At & { kind: EventKind.End; end: EndInfo });
@@ -78,6 +79,9 @@ export function encodeEvent(sink: ByteSink, e: RecordedEvent): void {
       break;
     case EventKind.Interrupt:
       sink.u8(e.irq & 0xff);
+      break;
+    case EventKind.InputDigest:
+      sink.bytes(Buffer.from(e.digest, "hex"));
       break;
     case EventKind.CheckpointHash:
       sink.bytes(Buffer.from(e.hash, "hex"));
@@ -189,6 +193,9 @@ export function decodeEvent(src: ByteSource, ctx: DecodeContext = { frames: [] }
       e = { kind: EventKind.Interrupt, ...at, irq: v === 0xff ? -1 : v };
       break;
     }
+    case EventKind.InputDigest:
+      e = { kind: EventKind.InputDigest, ...at, digest: Buffer.from(body.bytes(16, "input digest")).toString("hex") };
+      break;
     case EventKind.CheckpointHash: {
       const hash = Buffer.from(body.bytes(32, "state hash")).toString("hex");
       e = { kind: EventKind.CheckpointHash, ...at, hash, untilNs: body.f64("checkpoint limit"), snapshotChunk: body.i32("snapshot chunk") };

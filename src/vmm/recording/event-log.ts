@@ -47,6 +47,8 @@ function details(e: RecordedEvent): string {
       return `irq ${e.irq}`;
     case EventKind.CheckpointHash:
       return `sha256 ${e.hash}${e.snapshotChunk >= 0 ? ` snapshot chunk ${e.snapshotChunk}` : ""}`;
+    case EventKind.InputDigest:
+      return `digest ${e.digest}`;
     case EventKind.RxDmaInterrupt: {
       const r = e.rx;
       const ds = r.descriptors.map((d) => `[${d.index}] ${hex32(d.addr)} len ${d.length} ${rxStatusBits(d.status)} dma@${d.dmaIcount}`).join(", ");

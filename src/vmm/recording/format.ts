@@ -37,10 +37,10 @@ export enum ChunkType {
 }
 
 /**
- * Event kinds of format versions 2 and 3 (3 changed the header, not the events). Never
- * renumber; a new kind or encoding is a new version.
+ * Event kinds of format versions 2 and 3. Never renumber; a new kind or encoding is a new version.
  * Version 2 (from 1): an RX DMA descriptor's bytes are either literal or a reference to an
  * earlier frame-in event (its ordinal and an offset), since they are the incoming frame's bytes.
+ * Version 3: the header's optional start point (a snapshot), and the optional input-digest event.
  */
 export enum EventKind {
   /** A frame arrived on the NIC wire (an input; body: the frame bytes). */
@@ -55,6 +55,8 @@ export enum EventKind {
   SerialOut = 0x11,
   /** State hash at a checkpoint (body: 32-byte sha256, f64 run limit ns, i32 snapshot chunk or -1). */
   CheckpointHash = 0x20,
+  /** Light state digest where an input reached the guest (body: 16 bytes; state-hash.ts inputDigest). Optional. */
+  InputDigest = 0x21,
   /** One receive interrupt of the NIC DMA log; descriptor bytes refer to frame-in events (codec.ts). */
   RxDmaInterrupt = 0x30,
   /** One transmit descriptor the NIC consumed (see codec.ts). */
@@ -70,6 +72,7 @@ export const EVENT_KIND_NAMES: Record<EventKind, string> = {
   [EventKind.Interrupt]: "interrupt",
   [EventKind.SerialOut]: "serial-out",
   [EventKind.CheckpointHash]: "checkpoint",
+  [EventKind.InputDigest]: "input-digest",
   [EventKind.RxDmaInterrupt]: "rx-dma",
   [EventKind.TxDma]: "tx-dma",
   [EventKind.End]: "end",

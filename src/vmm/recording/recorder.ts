@@ -9,7 +9,7 @@ import type { Machine } from "../machine";
 import type { StopReason } from "../stop-reason";
 import type { RxInterrupt } from "../nic-dma-log";
 import { saveSnapshot, type Snapshot } from "../snapshot";
-import { StateHasher, type PendingHash } from "./state-hash";
+import { inputDigest, StateHasher, type PendingHash } from "./state-hash";
 import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
 import { sha256Hex, type EndInfo, type FrameRef } from "./codec";
 import { EventKind, FORMAT_VERSION, type LaunchConfig, type RecordingHeader } from "./format";
@@ -29,6 +29,8 @@ export interface RecorderOptions {
   checkpointIntervalNs?: number;
   /** Also write each checkpoint's snapshot to the file (default false). */
   snapshots?: boolean;
+  /** Also record a light state digest where each input reaches the guest (state-hash.ts inputDigest). */
+  eventHashes?: boolean;
   /** Keep checkpoint snapshots in memory too (ring mode with keepNs). */
   ring?: CheckpointRingOptions;
   /**
@@ -132,6 +134,7 @@ export class Recorder {
         else w.append({ kind: EventKind.SerialIn, icount: e.icount, ns: e.ns, text: e.text });
       }),
       m.onInterrupt((e) => w.append({ kind: EventKind.Interrupt, icount: e.icount, ns: e.ns, irq: e.irq })),
+      ...(this.opts.eventHashes ? [m.onInputApplied((e) => w.append({ kind: EventKind.InputDigest, icount: e.icount, ns: e.ns, digest: inputDigest(m) }))] : []),
       m.serial.onByte(({ byte, icount }) => {
         if (byte !== 0x0a) {
           if (this.line.length < 4096) this.line += String.fromCharCode(byte);

@@ -7,6 +7,7 @@
 import { Machine } from "../machine";
 import type { InputEvent } from "../journal";
 import { stateHash } from "../snapshot";
+import { inputDigest } from "./state-hash";
 import { VmmInvariantError } from "../stop-reason";
 import type { StopReason } from "../stop-reason";
 import type { RecordedEvent } from "./codec";
@@ -84,8 +85,10 @@ export class Replayer {
     const inRange = (e: RecordedEvent): boolean => e.icount < limitIcount || (e.icount === limitIcount && e.ns <= endPoint.ns);
     const inputs: InputEvent[] = [];
     const watched: { index: number; e: RecordedEvent }[] = [];
+    const digests: { index: number; e: Extract<RecordedEvent, { kind: EventKind.InputDigest }> }[] = [];
     events.forEach((e, index) => {
       if (!inRange(e)) return;
+      if (e.kind === EventKind.InputDigest) digests.push({ index, e });
       if (e.kind === EventKind.FrameIn) inputs.push({ kind: "frame", icount: e.icount, ns: e.ns, bytes: e.bytes });
       else if (e.kind === EventKind.SerialIn) inputs.push({ kind: "serial", icount: e.icount, ns: e.ns, text: e.text });
       else if (e.kind === EventKind.Interrupt || e.kind === EventKind.SerialOut) watched.push({ index, e });
@@ -116,6 +119,25 @@ export class Replayer {
       });
     };
     const offIrq = m.onInterrupt((e) => observe(EventKind.Interrupt, e.icount, e.ns, `irq ${e.irq}`, (r) => r.icount === e.icount && (r as { irq: number }).irq === e.irq));
+    // Recorded with --event-hashes: the light state where each input reaches the guest.
+    let nextDigest = 0;
+    const offInput = opts.verify && digests.length ? m.onInputApplied((input) => {
+      if (divergence) return;
+      const d = digests[nextDigest];
+      if (!d) return; // a truncated file's digests end before its inputs do
+      nextDigest++;
+      const actual = inputDigest(m);
+      if (d.e.icount === input.icount && d.e.digest === actual) {
+        matched++;
+        return;
+      }
+      diverge({
+        eventIndex: d.index, kind: EVENT_KIND_NAMES[EventKind.InputDigest], icount: input.icount, ns: input.ns,
+        expected: `state digest ${d.e.digest} where the input at icount ${d.e.icount} reached the guest`,
+        actual: `state digest ${actual} where the ${input.kind === "frame" ? "frame" : "serial input"} at icount ${input.icount} reached it`,
+        expectedHash: d.e.digest, actualHash: actual,
+      });
+    }) : undefined;
     let line = start?.consoleLine ?? "";
     const offSerial = m.serial.onByte(({ byte, icount }) => {
       if (byte !== 0x0a) {
@@ -133,6 +155,7 @@ export class Replayer {
     const finish = (): ReplayResult => {
       offIrq();
       offSerial();
+      offInput?.();
       return {
         verifiedEvents: inputs.length + matched, verifiedCheckpoints,
         ...(divergence ? { divergence } : {}), ...(stop ? { stop } : {}),

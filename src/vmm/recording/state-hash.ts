@@ -195,3 +195,18 @@ export class StateHasher {
     if (this.inFlight) this.settleInFlight();
   }
 }
+
+/**
+ * The light state digest taken where each input reaches the guest (`--event-hashes`): what rr
+ * compares at every event. CPU registers, instruction count, virtual time, HLT and every device's
+ * interrupt line; not RAM (a full hash per input would cost ~10 ms each; checkpoints cover RAM).
+ * 16 bytes of sha256: a divergence shows at the first input after it instead of at the next
+ * checkpoint or interrupt.
+ */
+export function inputDigest(m: Machine): string {
+  const i = m.internals;
+  const r = m.cpu.registers();
+  const lines = i.devices.map((d) => (d.irqLevel() ? 1 : 0)).join("");
+  const text = `${r.eax},${r.ecx},${r.edx},${r.ebx},${r.esp},${r.ebp},${r.esi},${r.edi},${r.eip},${r.eflags},${r.es},${r.cs},${r.ss},${r.ds},${r.fs},${r.gs},${r.cr0},${r.cr2},${r.cr3},${r.cr4};${i.exec.icount};${i.clock.seenNs};${i.vm.cpu.in_hlt[0]};${lines}`;
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
+}
