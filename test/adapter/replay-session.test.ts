@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { TT_REQUEST, type DmaHistory, type PositionInfo } from "../../src/adapter/time-travel-protocol";
+import { TT_REQUEST, type DmaHistory, type PositionInfo, type TimelineData } from "../../src/adapter/time-travel-protocol";
 import { EventKind } from "../../src/vmm/recording/format";
 import { readRecording } from "../../src/vmm/recording/reader";
 import { recordScenario } from "../recording/record-helpers";
@@ -98,6 +98,9 @@ describe("replay debug sessions", () => {
         at.push((await position(dc)).icount);
       }
       assert.ok(at[0]! > start && at[2]! < r.icount);
+      const tl = (await dc.customRequest(TT_REQUEST.timeline, { buckets: 4 })).body as TimelineData;
+      assert.equal(tl.from, start, "the timeline starts at the start snapshot");
+      assert.equal(tl.ns[0], rec.header.start!.ns, "at its virtual time");
       const dma = (await dc.customRequest(TT_REQUEST.dma)).body as DmaHistory;
       const descs = dma.rx.flatMap((x) => x.descriptors).filter((d) => d.dmaIcount >= start);
       assert.ok(descs.length > 0, "receive DMA since the start");
