@@ -1,7 +1,7 @@
 // Side-effect-free access to the guest CPU and memory for the debugger: registers, physical
 // memory, and a page walk of our own (v86's translate_address_* fills the TLB, sets accessed
 // bits and can inject #PF into the guest).
-import type { V86Cpu } from "./v86/internals";
+import { stableView, type V86Cpu } from "./v86/internals";
 
 export const GPR_NAMES = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"] as const;
 export const SREG_NAMES = ["es", "cs", "ss", "ds", "fs", "gs"] as const;
@@ -32,10 +32,19 @@ export interface MemoryShadow {
 }
 
 export class CpuView {
+  // Plain views of v86's register fields (its own are Proxies that allocate per element read).
+  private readonly reg32: () => Int32Array;
+  private readonly sreg: () => Uint16Array;
+  private readonly cr: () => Int32Array;
+
   constructor(
     private readonly cpu: V86Cpu,
     private readonly shadow?: MemoryShadow,
-  ) {}
+  ) {
+    this.reg32 = stableView(cpu, cpu.reg32, Int32Array);
+    this.sreg = stableView(cpu, cpu.sreg, Uint16Array);
+    this.cr = stableView(cpu, cpu.cr, Int32Array);
+  }
 
   get ramBytes(): number {
     return this.cpu.memory_size[0]!;
@@ -43,15 +52,16 @@ export class CpuView {
 
   registers(): Registers {
     const c = this.cpu;
-    const r = c.reg32;
-    const s = c.sreg;
+    const r = this.reg32();
+    const s = this.sreg();
+    const cr = this.cr();
     return {
       eax: r[0]! >>> 0, ecx: r[1]! >>> 0, edx: r[2]! >>> 0, ebx: r[3]! >>> 0,
       esp: r[4]! >>> 0, ebp: r[5]! >>> 0, esi: r[6]! >>> 0, edi: r[7]! >>> 0,
       eip: c.get_real_eip() >>> 0,
       eflags: c.get_eflags() >>> 0,
       es: s[0]!, cs: s[1]!, ss: s[2]!, ds: s[3]!, fs: s[4]!, gs: s[5]!,
-      cr0: c.cr[0]! >>> 0, cr2: c.cr[2]! >>> 0, cr3: c.cr[3]! >>> 0, cr4: c.cr[4]! >>> 0,
+      cr0: cr[0]! >>> 0, cr2: cr[2]! >>> 0, cr3: cr[3]! >>> 0, cr4: cr[4]! >>> 0,
     };
   }
 

@@ -6,6 +6,7 @@
 // exactly. Landing positions therefore never depend on what the JIT happened to have compiled,
 // which is what makes runs (and runs after a snapshot restore) repeatable.
 import type { V86Instance } from "./v86/instantiate";
+import { stableView } from "./v86/internals";
 
 /** Fast slices stop this far short of a target; compiled code rarely overshoots by more. */
 export const SAFETY_MARGIN = 4096;
@@ -53,23 +54,27 @@ export class Executor {
   constructor(private readonly vm: V86Instance, public jit = true) {
     this.mainLoop = vm.exports["main_loop"] as () => number;
     this.setJitConfig = vm.exports["set_jit_config"] as (index: number, value: number) => void;
-    this.lastLow = vm.cpu.instruction_counter[0]!;
+    this.counter = stableView(vm.cpu, vm.cpu.instruction_counter, Uint32Array);
+    this.lastLow = this.counter()[0]!;
   }
+
+  /** v86's 32-bit instruction counter (read on every device access, so not through its Proxy). */
+  private readonly counter: () => Uint32Array;
 
   /** The count now; inside a slice (device callbacks) the start of the current block or run. */
   get icount(): number {
-    return this.count + ((this.vm.cpu.instruction_counter[0]! - this.lastLow) >>> 0);
+    return this.count + ((this.counter()[0]! - this.lastLow) >>> 0);
   }
 
   /** After a snapshot restore: v86 does not keep the counter in its state. */
   setIcount(n: number): void {
     this.count = n;
-    this.vm.cpu.instruction_counter[0] = n >>> 0;
+    this.counter()[0] = n >>> 0;
     this.lastLow = n >>> 0;
   }
 
   private sync(): void {
-    const low = this.vm.cpu.instruction_counter[0]!;
+    const low = this.counter()[0]!;
     this.count += (low - this.lastLow) >>> 0;
     this.lastLow = low;
   }

@@ -78,12 +78,37 @@ export class V86InternalsError extends Error {
   }
 }
 
+/**
+ * v86 exposes each of its wasm-memory fields (cpu.reg32, cpu.instruction_counter...) as a Proxy
+ * that builds a new typed array on every element access, so that it survives memory growth. In
+ * the executor's hot path that allocation cost ~10% of a busy run. This is a plain view of the
+ * same bytes, rebuilt only when the memory's buffer changes (growth detaches the old one).
+ */
+export function stableView<T extends ArrayBufferView>(
+  cpu: V86Cpu,
+  field: ArrayBufferView & { length: number },
+  View: new (buffer: ArrayBuffer, byteOffset: number, length: number) => T,
+): () => T {
+  const offset = field.byteOffset;
+  const length = field.length;
+  let buffer = cpu.wasm_memory.buffer;
+  let view = new View(buffer, offset, length);
+  return () => {
+    const now = cpu.wasm_memory.buffer;
+    if (now !== buffer) {
+      buffer = now;
+      view = new View(buffer, offset, length);
+    }
+    return view;
+  };
+}
+
 /** Fails loudly when a property or static address the LVMM relies on is not where expected. */
 export function checkInternals(inner: V86Inner): void {
   const cpu = inner.cpu;
   const need: (keyof V86Cpu)[] = [
     "reg32", "sreg", "cr", "in_hlt", "flags", "flags_changed", "instruction_pointer", "instruction_counter",
-    "mem8", "io", "devices", "wm", "get_eflags", "codegen_finalize", "codegen_finalize_finished", "run_hardware_timers",
+    "mem8", "memory_size", "wasm_memory", "io", "devices", "wm", "get_eflags", "codegen_finalize", "codegen_finalize_finished", "run_hardware_timers",
   ];
   for (const k of need) if (cpu[k] === undefined) throw new V86InternalsError(`cpu.${k} is missing`);
   const at = (view: ArrayBufferView, addr: number, name: string): void => {
