@@ -9,7 +9,6 @@ import { encodeChunk } from "../../src/vmm/recording/writer";
 import { ChunkType } from "../../src/vmm/recording/format";
 import { recordScenario, tmp } from "./record-helpers";
 import { readPcapng, writePcapng } from "../../src/vmm/recording/pcapng";
-import { CheckpointRing } from "../../src/vmm/recording/checkpoint-ring";
 
 let file: Uint8Array;
 /** A recording that starts at a snapshot (0.15 s in) instead of power-on. */
@@ -181,7 +180,7 @@ describe("a recording that starts at a snapshot", () => {
   });
 });
 
-describe("pcapng and checkpoint ring", () => {
+describe("pcapng", () => {
   it("pcapng round-trips packets with ns timestamps and directions", () => {
     const pk = [
       { timestampNs: 1767225600_000000123n, data: Uint8Array.of(1, 2, 3, 4, 5), direction: "inbound" as const },
@@ -191,16 +190,5 @@ describe("pcapng and checkpoint ring", () => {
     assert.deepEqual(back.linkTypes, [1]);
     assert.deepEqual(back.tsresol, [9]);
     assert.deepEqual(back.packets.map((p) => [p.timestampNs, [...p.data], p.direction]), pk.map((p) => [p.timestampNs, [...p.data], p.direction]));
-  });
-
-  it("the ring keeps the last N virtual seconds within its byte budget", () => {
-    const ring = new CheckpointRing({ keepNs: 1e9, maxBytes: 10_000 });
-    const snap = (icount: number) => ({ icount, v86: new ArrayBuffer(1000) }) as never;
-    for (let i = 0; i < 50; i++) ring.add(snap(i * 100), i * 0.1e9);
-    assert.ok(ring.checkpoints.length <= 10);
-    assert.ok(ring.checkpoints[0]!.ns >= 49 * 0.1e9 - 1e9);
-    assert.ok(ring.memoryBytes <= 10_000);
-    assert.equal(ring.before(4250)?.icount, 4200);
-    assert.equal(ring.before(10), undefined);
   });
 });

@@ -1,7 +1,7 @@
 // `lvmm record`: run the I/O engine under a scenario and record it to a .lvmmrec file.
 import { basename } from "node:path";
 import { Machine } from "../../vmm/machine";
-import { Recorder } from "../../vmm/recording/recorder";
+import { DEFAULT_CHECKPOINT_INTERVAL_NS, Recorder } from "../../vmm/recording/recorder";
 import { RingRecorder } from "../../vmm/recording/ring-recorder";
 import { injectEchoLoad, type EchoLoad } from "../../vmm/recording/echo-load";
 import { readKernel } from "../kernel-path";
@@ -15,7 +15,7 @@ export const RECORD_HELP = `usage: lvmm record --out FILE [--seconds N] [--ring 
                    [--payload BYTES] [--burst N] [--seed N] [--race] [--checkpoint-ms N]
                    [--snapshots] [--event-hashes] [--no-embed-kernel] [--quiet]
   Boots the kernel, runs SECONDS of virtual time (default 2) and records every input, interrupt,
-  console line, NIC DMA and a state hash every CHECKPOINT-MS (default 250) to FILE. Ctrl-C
+  console line, NIC DMA and a state hash every CHECKPOINT-MS (default 1000) to FILE. Ctrl-C
   (SIGINT) or SIGTERM ends the run at the next checkpoint with a complete recording.
   --ring SECONDS    keep only the last SECONDS of virtual time (a flight recorder): the run is
                     recorded in segments (a quarter of the window each, whole checkpoints) in
@@ -49,7 +49,7 @@ export async function record(args: string[]): Promise<number> {
   if (payloadBytes > 1472) throw new UsageError(`--payload must be at most 1472 bytes, got ${payloadBytes}`);
   const burst = positiveInteger("burst", values.burst) ?? 1;
   const seed = values.seed === "0" ? 0 : (positiveInteger("seed", values.seed) ?? 1);
-  const checkpointMs = positiveNumber("checkpoint-ms", values["checkpoint-ms"]) ?? 250;
+  const checkpointMs = positiveNumber("checkpoint-ms", values["checkpoint-ms"]) ?? DEFAULT_CHECKPOINT_INTERVAL_NS / 1e6;
   const ringSeconds = positiveNumber("ring", values.ring);
   const kernel = readKernel(values.kernel);
   let cmdline = values.cmdline ?? "";

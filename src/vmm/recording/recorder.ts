@@ -14,7 +14,13 @@ import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
 import { sha256Hex, type EndInfo, type FrameRef } from "./codec";
 import { EventKind, FORMAT_VERSION, type LaunchConfig, type RecordingHeader } from "./format";
 import { RecordingWriter } from "./writer";
-import { CheckpointRing, type CheckpointRingOptions } from "./checkpoint-ring";
+
+/**
+ * Sparse while recording: each checkpoint copies all of guest RAM on the guest thread (~10 ms for
+ * 32 MiB) for its hash, about 2% of a busy run at one a second. Seeks make their own, denser
+ * checkpoints in memory (timeline.ts).
+ */
+export const DEFAULT_CHECKPOINT_INTERVAL_NS = 1e9;
 
 export interface RecorderOptions {
   /** The .lvmmrec file to write. */
@@ -25,14 +31,12 @@ export interface RecorderOptions {
   /** Embed the kernel so the recording replays anywhere (default true). */
   embedKernel?: boolean;
   disk?: Uint8Array;
-  /** Virtual ns between checkpoint hashes (default 250 ms). */
+  /** Virtual ns between checkpoint hashes (default DEFAULT_CHECKPOINT_INTERVAL_NS). */
   checkpointIntervalNs?: number;
   /** Also write each checkpoint's snapshot to the file (default false). */
   snapshots?: boolean;
   /** Also record a light state digest where each input reaches the guest (state-hash.ts inputDigest). */
   eventHashes?: boolean;
-  /** Keep checkpoint snapshots in memory too (ring mode with keepNs). */
-  ring?: CheckpointRingOptions;
   /**
    * Start the recording at the machine's current point instead of power-on: `snapshot` is
    * saveSnapshot(m) taken there (the file's start snapshot), `consoleLine` the console line the
@@ -53,7 +57,6 @@ export interface RecorderStats {
 }
 
 export class Recorder {
-  readonly ring: CheckpointRing | undefined;
   readonly header: RecordingHeader;
   private readonly writer: RecordingWriter;
   private readonly detach: (() => void)[] = [];
@@ -96,7 +99,7 @@ export class Recorder {
       v86: { version: PINNED_V86_VERSION, wasmSha256: PINNED_V86_WASM_SHA256 },
       kernel: { sha256: sha256Hex(opts.kernel), bytes: opts.kernel.length, name: opts.kernelName ?? "kernel.elf", embedded: embed },
       launch,
-      checkpointIntervalNs: opts.checkpointIntervalNs ?? 250e6,
+      checkpointIntervalNs: opts.checkpointIntervalNs ?? DEFAULT_CHECKPOINT_INTERVAL_NS,
       scenario: opts.scenario ?? {},
       createdAt: new Date().toISOString(),
       ...(start ? { start: { icount: start.snapshot.icount, ns: start.snapshot.clock.syncNs, consoleLine: start.consoleLine ?? "" } } : {}),
@@ -107,7 +110,6 @@ export class Recorder {
     this.nextCheckpointNs = start ? (Math.floor(start.snapshot.clock.syncNs / interval) + 1) * interval : interval;
     this.line = start?.consoleLine ?? "";
     this.writer = RecordingWriter.create(opts.path, this.header, embed ? opts.kernel : undefined, start?.snapshot);
-    this.ring = opts.ring ? new CheckpointRing(opts.ring) : undefined;
     this.hasher.startWorker();
     this.listen();
   }
@@ -240,13 +242,10 @@ export class Recorder {
     this.flushRx();
     const p = this.m.internals.point();
     let chunk = -1;
-    if (this.opts.snapshots || this.ring) {
+    if (this.opts.snapshots) {
       const s = saveSnapshot(this.m);
-      if (this.opts.snapshots) {
-        chunk = this.writer.writeSnapshot(s);
-        this.stats.snapshotBytes += s.v86.byteLength;
-      }
-      this.ring?.add(s, p.ns);
+      chunk = this.writer.writeSnapshot(s);
+      this.stats.snapshotBytes += s.v86.byteLength;
     }
     // The hash is digested on a worker thread while the guest runs on (state-hash.ts); the
     // record is written now and filled in when the digest arrives (finish() waits for it).

@@ -15,10 +15,10 @@ import { saveSnapshot } from "../snapshot";
 import type { EndInfo, RecordedEvent } from "./codec";
 import { EventKind, RecordingError, type RecordingHeader } from "./format";
 import { readRecording, type Recording } from "./reader";
-import { Recorder, type RecorderOptions } from "./recorder";
+import { DEFAULT_CHECKPOINT_INTERVAL_NS, Recorder, type RecorderOptions } from "./recorder";
 import { RecordingWriter } from "./writer";
 
-export interface RingRecorderOptions extends Omit<RecorderOptions, "path" | "start" | "ring"> {
+export interface RingRecorderOptions extends Omit<RecorderOptions, "path" | "start"> {
   /** The merged recording merge() writes. */
   path: string;
   /** Keep at least the last this many virtual ns. */
@@ -76,7 +76,7 @@ export class RingRecorder {
   private ended = false;
 
   private constructor(private readonly m: Machine, private readonly opts: RingRecorderOptions) {
-    this.intervalNs = opts.checkpointIntervalNs ?? 250e6;
+    this.intervalNs = opts.checkpointIntervalNs ?? DEFAULT_CHECKPOINT_INTERVAL_NS;
     if (!(this.intervalNs > 0)) throw new RangeError(`checkpointIntervalNs must be positive, got ${this.intervalNs}`);
     if (!(opts.windowNs > 0) || !Number.isFinite(opts.windowNs)) throw new RangeError(`the ring window must be a positive number of ns, got ${opts.windowNs}`);
     this.windowNs = opts.windowNs;
