@@ -10,8 +10,8 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fmt, percentile, row } from "./lib/report";
+import { ROOT } from "../test/helpers/guest";
 
-const ROOT = join(__dirname, "..");
 const ADAPTER = join(ROOT, "dist/adapter.js");
 const KERNEL = join(ROOT, "guest/build/ioengine.elf");
 const E1000_C = join(ROOT, "guest/drivers/e1000.c");

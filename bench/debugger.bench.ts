@@ -8,6 +8,7 @@ import { ElfFile } from "../src/vmm/elf";
 import { DebugInfo } from "../src/adapter/dwarf";
 import { KERNEL_PATH, ROOT } from "../test/helpers/guest";
 import { fmt, median, row } from "./lib/report";
+import { selfArgs } from "./lib/self";
 
 const kernel = new Uint8Array(readFileSync(KERNEL_PATH));
 type Mode = "free" | "breakpoints" | "watch";
@@ -46,7 +47,7 @@ async function mips(mode: Mode): Promise<number> {
 }
 
 function inChild(mode: Mode): number {
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, `--mode=${mode}`], { cwd: ROOT, encoding: "utf8" });
+  const r = spawnSync(process.execPath, selfArgs(__filename, `--mode=${mode}`), { cwd: ROOT, encoding: "utf8" });
   const n = Number(r.stdout.trim().split("\n").pop());
   if (!Number.isFinite(n)) throw new Error(`${mode} run failed: ${r.stderr}`);
   return n;

@@ -11,10 +11,11 @@ import { readRecording } from "../src/vmm/recording/reader";
 import { Replayer } from "../src/vmm/recording/replayer";
 import { saveSnapshot, stateHash } from "../src/vmm/snapshot";
 import { fmt, median, row } from "./lib/report";
+import { KERNEL_PATH } from "../test/helpers/guest";
 
-const kernel = new Uint8Array(readFileSync(join(__dirname, "..", "guest", "build", "ioengine.elf")));
+const kernel = new Uint8Array(readFileSync(KERNEL_PATH));
 const dir = mkdtempSync(join(tmpdir(), "lvmm-bench-rec-"));
-const SECONDS = 2;
+const SECONDS = 4;
 const LOAD = { rate: 5000, payloadBytes: 512, endNs: SECONDS * 1e9, seed: 3 };
 
 type Variant = Omit<Partial<RecorderOptions>, "path" | "kernel">;

@@ -22,9 +22,9 @@ import { startServer } from "../src/streamsim/server/streamServer";
 import { RtspTestClient } from "../test/streamsim/rtspTestClient";
 import { UdpClient } from "../test/streamsim/udpClient";
 import { fmt, median, percentile, row } from "./lib/report";
+import { ROOT } from "../test/helpers/guest";
 import { RtpReceiver } from "./lib/rtpReceivers";
 
-const ROOT = join(__dirname, "..");
 const CONTENT = join(ROOT, ".cache", "bench-content");
 const CLIP = "noise-1mbps-30s";
 const WARMUP_MS = 1500;

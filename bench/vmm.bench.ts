@@ -7,6 +7,7 @@ import { V86 } from "v86";
 import { Machine } from "../src/vmm/machine";
 import { KERNEL_PATH, bootGuest, captureTx, udpToGuest, ROOT } from "../test/helpers/guest";
 import { fmt, median, row, sideBySide } from "./lib/report";
+import { selfArgs } from "./lib/self";
 
 const kernel = new Uint8Array(readFileSync(KERNEL_PATH));
 const CHUNK = /^compute chunk 1\//;
@@ -125,7 +126,7 @@ function peakRss(): number {
 
 /** Each MIPS run gets a fresh process: v86 keeps its clock in a static shared by instances. */
 function inChild(which: "lvmm" | "stock"): Promise<number> {
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, `--mips-${which}`], { cwd: ROOT, encoding: "utf8" });
+  const r = spawnSync(process.execPath, selfArgs(__filename, `--mips-${which}`), { cwd: ROOT, encoding: "utf8" });
   const n = Number(r.stdout.trim().split("\n").pop());
   if (!Number.isFinite(n)) throw new Error(`${which} run failed: ${r.stderr}`);
   return Promise.resolve(n);

@@ -44,7 +44,10 @@ export class CpuView {
     this.reg32 = stableView(cpu, cpu.reg32, Int32Array);
     this.sreg = stableView(cpu, cpu.sreg, Uint16Array);
     this.cr = stableView(cpu, cpu.cr, Int32Array);
+    this.ip = stableView(cpu, cpu.instruction_pointer, Int32Array);
   }
+
+  private readonly ip: () => Int32Array;
 
   get ramBytes(): number {
     return this.cpu.memory_size[0]!;
@@ -67,7 +70,7 @@ export class CpuView {
 
   /** Linear address of the next instruction (CS base + EIP). */
   get pc(): number {
-    return this.cpu.instruction_pointer[0]! >>> 0;
+    return this.ip()[0]! >>> 0;
   }
 
   setRegister(name: RegisterName, value: number): void {

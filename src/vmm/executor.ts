@@ -55,11 +55,13 @@ export class Executor {
     this.mainLoop = vm.exports["main_loop"] as () => number;
     this.setJitConfig = vm.exports["set_jit_config"] as (index: number, value: number) => void;
     this.counter = stableView(vm.cpu, vm.cpu.instruction_counter, Uint32Array);
+    this.hlt = stableView(vm.cpu, vm.cpu.in_hlt, Uint8Array);
     this.lastLow = this.counter()[0]!;
   }
 
   /** v86's 32-bit instruction counter (read on every device access, so not through its Proxy). */
   private readonly counter: () => Uint32Array;
+  private readonly hlt: () => Uint8Array;
 
   /** The count now; inside a slice (device callbacks) the start of the current block or run. */
   get icount(): number {
@@ -88,7 +90,7 @@ export class Executor {
   }
 
   get halted(): boolean {
-    return this.vm.cpu.in_hlt[0] !== 0;
+    return this.hlt()[0] !== 0;
   }
 
   /**

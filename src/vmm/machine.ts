@@ -288,11 +288,14 @@ export class Machine {
   }
 
   /** Bits 0-15: IRQ lines the PICs have in service. */
+  /** Where v86 keeps its two PICs (static in its wasm memory). */
+  private picAddrs: [number, number] | undefined;
+
   private interruptsInService(): number {
     const vm = this.vm;
     const mem = new Uint8Array(vm.cpu.wasm_memory.buffer);
-    const master = (vm.exports["get_pic_addr_master"] as () => number)();
-    const slave = (vm.exports["get_pic_addr_slave"] as () => number)();
+    this.picAddrs ??= [(vm.exports["get_pic_addr_master"] as () => number)(), (vm.exports["get_pic_addr_slave"] as () => number)()];
+    const [master, slave] = this.picAddrs;
     return mem[master + 2]! | (mem[slave + 2]! << 8); // Pic0.isr (see device-state.ts)
   }
 

@@ -29,6 +29,12 @@ parentPort.on("message", ({ sab, length }) => {
   parentPort.postMessage(0);
 });`;
 
+/**
+ * Buffers of closed hashers, for the next recording in this process: a fresh 32 MiB buffer costs
+ * ~20 ms of page faults on its first copy. At most two are kept.
+ */
+const spareBuffers: SharedArrayBuffer[] = [];
+
 let shared: Worker | undefined;
 let sharedFailed = false;
 
@@ -119,6 +125,7 @@ export class StateHasher {
     this.unlisten?.();
     this.workerFailed = true;
     this.worker = undefined;
+    if (this.sab && spareBuffers.length < 2) spareBuffers.push(this.sab);
     this.sab = undefined;
   }
 
@@ -144,8 +151,9 @@ export class StateHasher {
     const tail = stateTail(m);
     const length = mem.length + tail.reduce((n, b) => n + b.length, 0);
     if (!this.sab || this.sab.byteLength < DATA_AT + length) {
+      const spare = spareBuffers.findIndex((b) => b.byteLength >= DATA_AT + length);
       // Room for the device models' state to grow a little without a new buffer.
-      this.sab = new SharedArrayBuffer(DATA_AT + length + 64 * 1024);
+      this.sab = spare >= 0 ? spareBuffers.splice(spare, 1)[0]! : new SharedArrayBuffer(DATA_AT + length + 64 * 1024);
       this.state = new Int32Array(this.sab, 0, 1);
     }
     const data = new Uint8Array(this.sab, DATA_AT, length);
