@@ -15,6 +15,7 @@ import { E1000Pci, E1000_DEFAULTS } from "./devices/e1000-pci";
 import type { SyncDevice } from "./sync-device";
 import { VmmInvariantError, type StopReason } from "./stop-reason";
 import { activate, instantiateV86, type V86HostHooks, type V86Instance } from "./v86/instantiate";
+import { stableView } from "./v86/internals";
 import { validateKernel } from "./elf";
 import { SerialConsole } from "./serial-console";
 import { InputJournal, comparePoint, type InputEvent } from "./journal";
@@ -288,15 +289,16 @@ export class Machine {
   }
 
   /** Bits 0-15: IRQ lines the PICs have in service. */
-  /** Where v86 keeps its two PICs (static in its wasm memory). */
-  private picAddrs: [number, number] | undefined;
+  /** The in-service registers of v86's two PICs (static in its wasm memory). */
+  private picIsr: [() => Uint8Array, () => Uint8Array] | undefined;
 
   private interruptsInService(): number {
     const vm = this.vm;
-    const mem = new Uint8Array(vm.cpu.wasm_memory.buffer);
-    this.picAddrs ??= [(vm.exports["get_pic_addr_master"] as () => number)(), (vm.exports["get_pic_addr_slave"] as () => number)()];
-    const [master, slave] = this.picAddrs;
-    return mem[master + 2]! | (mem[slave + 2]! << 8); // Pic0.isr (see device-state.ts)
+    if (!this.picIsr) {
+      const isr = (addr: number) => stableView(vm.cpu, new Uint8Array(vm.cpu.wasm_memory.buffer, addr + 2, 1), Uint8Array);
+      this.picIsr = [isr((vm.exports["get_pic_addr_master"] as () => number)()), isr((vm.exports["get_pic_addr_slave"] as () => number)())];
+    }
+    return this.picIsr[0]()[0]! | (this.picIsr[1]()[0]! << 8); // Pic0.isr (see device-state.ts)
   }
 
   /**

@@ -48,7 +48,10 @@ export interface TxDescriptorUse {
 }
 
 export interface NicDmaLogOptions {
-  /** Interrupts (and TX descriptors) kept; older ones are dropped (default 100,000). */
+  /**
+   * Interrupts (and TX descriptors) kept; older ones are dropped (default 100,000). The oldest
+   * quarter goes at once: dropping one per event would shift the whole list every time.
+   */
   limit?: number;
 }
 
@@ -112,7 +115,7 @@ export class NicDmaLog {
     const last = this.rx[this.rx.length - 1];
     if (last && last.icrIcount > icount) this.rewindTo(icount);
     this.rx.push({ seq: ++this.seq, icrIcount: icount, icrNs: this.clock.ns(), icr, descriptors: [] });
-    if (this.rx.length > this.limit) this.rx.splice(0, this.rx.length - this.limit);
+    if (this.rx.length > this.limit + (this.limit >> 2)) this.rx.splice(0, this.rx.length - this.limit);
   }
 
   private onRdtWrite(oldRdt: number, newRdt: number): void {
@@ -140,6 +143,6 @@ export class NicDmaLog {
 
   private onTxDma(r: TxDmaRecord): void {
     this.tx.push({ index: r.index, addr: r.addr, length: r.length, cmd: r.cmd, status: r.status, bytes: r.bytes, icount: Number(r.icount), ns: this.clock.ns() });
-    if (this.tx.length > this.limit) this.tx.splice(0, this.tx.length - this.limit);
+    if (this.tx.length > this.limit + (this.limit >> 2)) this.tx.splice(0, this.tx.length - this.limit);
   }
 }

@@ -25,7 +25,9 @@ export interface WireState {
 }
 
 export class Wire {
+  /** Frames not yet delivered are queue[head..]: taking from the front must not shift the array. */
   private queue: Pending[] = [];
+  private head = 0;
   private seq = 0;
   private readonly txListeners = new Set<(frame: Uint8Array, ns: number) => void>();
   readonly stats: WireStats = { injected: 0, delivered: 0, droppedRingFull: 0, droppedOther: 0, transmitted: 0 };
@@ -33,10 +35,10 @@ export class Wire {
   /** Schedules a frame for virtual time `atNs` (ns since power-on), or for the next sync point. */
   inject(frame: Uint8Array, atNs?: number): void {
     if (atNs !== undefined && !(atNs >= 0)) throw new RangeError(`inject: atNs must be a non-negative number, got ${atNs}`);
-    const p: Pending = { ns: atNs ?? -1, seq: this.seq++, bytes: Uint8Array.from(frame) };
+    const p: Pending = { ns: atNs ?? -1, seq: this.seq++, bytes: new Uint8Array(frame) };
     // Keep the queue ordered by (ns, seq); appends are the common case.
     let i = this.queue.length;
-    while (i > 0 && this.queue[i - 1]!.ns > p.ns) i--;
+    while (i > this.head && this.queue[i - 1]!.ns > p.ns) i--;
     this.queue.splice(i, 0, p);
     this.stats.injected++;
     this.injected?.();
@@ -47,18 +49,26 @@ export class Wire {
 
   /** Virtual time of the earliest queued frame (-1 for "as soon as possible"), if any. */
   nextNs(): number | undefined {
-    return this.queue[0]?.ns;
+    return this.queue[this.head]?.ns;
   }
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length - this.head;
   }
 
   /** Removes and returns the frames due at `nowNs`. */
   takeDue(nowNs: number): Uint8Array[] {
-    let n = 0;
-    while (n < this.queue.length && this.queue[n]!.ns <= nowNs) n++;
-    return this.queue.splice(0, n).map((p) => p.bytes);
+    const q = this.queue;
+    let end = this.head;
+    while (end < q.length && q[end]!.ns <= nowNs) end++;
+    if (end === this.head) return [];
+    const due = q.slice(this.head, end).map((p) => p.bytes);
+    this.head = end;
+    if (this.head > 1024 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
+    }
+    return due;
   }
 
   onTransmit(fn: (frame: Uint8Array, ns: number) => void): () => void {
@@ -74,7 +84,7 @@ export class Wire {
 
   getState(): WireState {
     return {
-      queue: this.queue.map((p) => ({ ns: p.ns, seq: p.seq, bytes: Buffer.from(p.bytes).toString("base64") })),
+      queue: this.queue.slice(this.head).map((p) => ({ ns: p.ns, seq: p.seq, bytes: Buffer.from(p.bytes).toString("base64") })),
       seq: this.seq,
       stats: { ...this.stats },
     };
@@ -82,6 +92,7 @@ export class Wire {
 
   setState(s: WireState): void {
     this.queue = s.queue.map((p) => ({ ns: p.ns, seq: p.seq, bytes: new Uint8Array(Buffer.from(p.bytes, "base64")) }));
+    this.head = 0;
     this.seq = s.seq;
     Object.assign(this.stats, s.stats);
   }

@@ -62,7 +62,7 @@ export function processTransmit(core: E1000Core): void {
           dmaFault(core, head, addr, "transmit buffer");
           tx.faulted = true;
         } else {
-          bytes = Uint8Array.from(data.subarray(0, length));
+          bytes = data.slice(0, length);
           append(core, tx, bytes, head, descAddr);
         }
       }
