@@ -5,24 +5,27 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Machine } from "../src/vmm/machine";
+import { spawnSync } from "node:child_process";
 import { Recorder, type RecorderOptions } from "../src/vmm/recording/recorder";
 import { injectEchoLoad } from "../src/vmm/recording/echo-load";
 import { readRecording } from "../src/vmm/recording/reader";
 import { Replayer } from "../src/vmm/recording/replayer";
 import { saveSnapshot, stateHash } from "../src/vmm/snapshot";
 import { fmt, median, row } from "./lib/report";
+import { selfArgs } from "./lib/self";
 import { KERNEL_PATH } from "../test/helpers/guest";
 
 const kernel = new Uint8Array(readFileSync(KERNEL_PATH));
-const dir = mkdtempSync(join(tmpdir(), "lvmm-bench-rec-"));
+const dirArg = process.argv.find((a) => a.startsWith("--dir="));
+const dir = dirArg ? dirArg.slice(6) : mkdtempSync(join(tmpdir(), "lvmm-bench-rec-"));
 const SECONDS = 4;
 const LOAD = { rate: 5000, payloadBytes: 512, endNs: SECONDS * 1e9, seed: 3 };
 
 type Variant = Omit<Partial<RecorderOptions>, "path" | "kernel">;
 
-async function workload(rec: Variant | undefined, i: number): Promise<{ ms: number; path?: string; rec?: Recorder; rxBytes: number }> {
+async function workload(rec: Variant | undefined, i: number, rate = LOAD.rate): Promise<{ ms: number; path?: string; rec?: Recorder; rxBytes: number }> {
   const m = await Machine.create({ kernel });
-  injectEchoLoad(m, LOAD);
+  injectEchoLoad(m, { ...LOAD, rate });
   const path = join(dir, `run${i}.lvmmrec`);
   const r = rec ? Recorder.attach(m, { path, kernel, ...rec }) : undefined;
   const t0 = performance.now();
@@ -35,43 +38,69 @@ async function workload(rec: Variant | undefined, i: number): Promise<{ ms: numb
   return { ms, rxBytes, ...(r ? { path, rec: r } : {}) };
 }
 
+/** The measured variants: fresh processes each, so no run inherits another's heap, JIT or GC debt. */
+const VARIANTS: { label: string; opts?: Variant; rate: number; note: string }[] = [
+  { label: "plain", rate: LOAD.rate, note: "" },
+  { label: "recording overhead (default)", opts: {}, rate: LOAD.rate, note: "target <= 10%; checkpoint hash every 1 virtual s" },
+  { label: "  with a checkpoint every 250 ms", opts: { checkpointIntervalNs: 250e6 }, rate: LOAD.rate, note: "--checkpoint-ms 250" },
+  { label: "  with a digest at every input", opts: { eventHashes: true }, rate: LOAD.rate, note: "--event-hashes" },
+  { label: "plain", rate: 1000, note: "" },
+  { label: "  at 1,000 datagrams/s", opts: {}, rate: 1000, note: "lighter load: the guest idles, per-checkpoint costs weigh more" },
+];
+
+/** Child: one warm-up run (1 virtual s), then the measured one; prints its wall ms. */
+async function child(k: number): Promise<void> {
+  const v = VARIANTS[k]!;
+  const warm = await Machine.create({ kernel });
+  injectEchoLoad(warm, { ...LOAD, rate: v.rate, endNs: 1e9 });
+  if (v.opts) await Recorder.attach(warm, { path: join(dir, `warm${k}.lvmmrec`), kernel, ...v.opts }).run(1e9);
+  else await warm.runAsync({ untilNs: 1e9 });
+  warm.destroy();
+  const r = await workload(v.opts, k, v.rate);
+  console.log(JSON.stringify({ ms: r.ms, rxBytes: r.rxBytes, path: r.path, stats: r.rec?.stats }));
+}
+
+function inChild(k: number, out: string): { ms: number; rxBytes: number; path?: string; stats?: Recorder["stats"] } {
+  const r = spawnSync(process.execPath, selfArgs(__filename, `--child=${k}`, `--dir=${out}`), { encoding: "utf8" });
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(last);
+  } catch {
+    throw new Error(`variant ${k} failed: ${r.stderr}`);
+  }
+}
+
 async function main(): Promise<void> {
+  const childArg = process.argv.find((a) => a.startsWith("--child="));
+  if (childArg) return child(Number(childArg.slice(8)));
   console.log(`echo under load: ${LOAD.rate} datagrams/s of ${LOAD.payloadBytes} bytes, ${SECONDS} virtual s, JIT on`);
-  // Each round runs the plain workload and every variant in turn, so drift hits all alike; the
-  // overhead is the median of each round's ratio to its own plain run.
-  const variants: { label: string; opts: Variant; note: string }[] = [
-    { label: "recording overhead (default)", opts: {}, note: "target <= 10%; checkpoint hash every 1 virtual s" },
-    { label: "  with a checkpoint every 250 ms", opts: { checkpointIntervalNs: 250e6 }, note: "--checkpoint-ms 250" },
-    { label: "  with a digest at every input", opts: { eventHashes: true }, note: "--event-hashes" },
-  ];
-  await workload(undefined, -1); // warm-up
-  await workload({}, -2);
+  // Rounds alternate every variant, each in a fresh process; an overhead is the median of each
+  // round's ratio to that round's plain run at the same load.
   const ROUNDS = 5;
-  const plain: number[] = [];
-  const times = variants.map(() => [] as number[]);
-  const ratios = variants.map(() => [] as number[]);
-  let last: Awaited<ReturnType<typeof workload>> | undefined;
+  const times = VARIANTS.map(() => [] as number[]);
+  const ratios = VARIANTS.map(() => [] as number[]);
+  let last: ReturnType<typeof inChild> | undefined;
   for (let round = 0; round < ROUNDS; round++) {
-    const base = (await workload(undefined, 0)).ms;
-    plain.push(base);
-    for (const [k, v] of variants.entries()) {
-      const r = await workload(v.opts, 1 + k);
-      if (k === 0) last = r;
+    const base = new Map<number, number>();
+    for (const [k, v] of VARIANTS.entries()) {
+      const r = inChild(k, dir);
       times[k]!.push(r.ms);
-      ratios[k]!.push(r.ms / base);
+      if (!v.opts) base.set(v.rate, r.ms);
+      else ratios[k]!.push(r.ms / base.get(v.rate)!);
+      if (k === 1) last = r;
     }
   }
-  row(`run without recording (median of ${ROUNDS}, ms)`, fmt(median(plain), 0));
-  row(`run while recording (median of ${ROUNDS}, ms)`, fmt(median(times[0]!), 0));
-  for (const [k, v] of variants.entries()) row(v.label, `${fmt((median(ratios[k]!) - 1) * 100)} %`, v.note);
-  const s = last!.rec!.stats;
+  row(`run without recording (median of ${ROUNDS}, ms)`, fmt(median(times[0]!), 0));
+  row(`run while recording (median of ${ROUNDS}, ms)`, fmt(median(times[1]!), 0));
+  for (const [k, v] of VARIANTS.entries()) if (v.opts) row(v.label, `${fmt((median(ratios[k]!) - 1) * 100)} %`, v.note);
+  const s = last!.stats!;
   const size = statSync(last!.path!).size;
   const kernelBytes = kernel.length;
   row("log size per virtual second (KiB)", fmt((size - kernelBytes) / 1024 / SECONDS, 0), `file ${fmt(size / 1024, 0)} KiB incl. ${fmt(kernelBytes / 1024, 0)} KiB kernel`);
   row("log bytes per received byte", fmt((size - kernelBytes) / last!.rxBytes, 2), `${last!.rxBytes} bytes received; DMA log keeps RX and TX bytes too`);
   row("events recorded", String(s.events));
   row("checkpoint time on the guest thread (ms each)", fmt(s.checkpointMs / s.checkpoints, 1), `${s.checkpoints} checkpoints; the digest runs on a worker`);
-  const recorded = median(times[0]!);
+  const recorded = median(times[1]!);
 
   // Checkpoint snapshot size and time on a booted machine.
   const m = await Machine.create({ kernel });
@@ -103,10 +132,12 @@ async function main(): Promise<void> {
   }
 }
 
+// Children write into the parent's directory; only the parent removes it.
+const cleanUp = (): void => void (dirArg || rmSync(dir, { recursive: true, force: true }));
 main().then(
-  () => rmSync(dir, { recursive: true, force: true }),
+  cleanUp,
   (e) => {
-    rmSync(dir, { recursive: true, force: true });
+    cleanUp();
     console.error(e);
     process.exit(1);
   },
