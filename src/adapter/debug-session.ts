@@ -136,6 +136,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
           if (s.hitBreakpointIds) ev.body.hitBreakpointIds = s.hitBreakpointIds;
           ev.body.allThreadsStopped = true;
           this.sendEvent(ev);
+          this.serve?.guestStopped(s.vm);
           this.afterStop(s.reason);
         },
         output: (text, category) => this.sendEvent(new OutputEvent(text, category)),

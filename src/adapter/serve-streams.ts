@@ -6,6 +6,7 @@
 // which keeps answering while the guest is stopped.
 import { join } from "node:path";
 import type { Machine } from "../vmm/machine";
+import type { StopReason } from "../vmm/stop-reason";
 import { PACKAGE_ROOT } from "../cli/kernel-path";
 import { makeSampleClip } from "../streamsim/content/sampleClip";
 import { IoEngineDelivery } from "../streamsim/delivery/ioEngine";
@@ -62,6 +63,15 @@ export class ServeStreams {
     });
     out(`lvmm: serving streams: RTSP on rtsp://${this.server.host}:${this.server.port}/ (delivery on this guest; up once it says HELLO), metrics on http://127.0.0.1:${this.server.metricsPort}/metrics\n`);
     for (const n of this.names) out(`lvmm: open it with: ffplay ${this.server.url(n)}\n`);
+  }
+
+  /**
+   * Every stop of the debugged guest: one it cannot continue from (a triple fault, HLT with
+   * interrupts off) takes delivery down, as the stand-alone server does when its engine dies.
+   * Breakpoints and other stops only pause delivery.
+   */
+  guestStopped(stop: StopReason | undefined): void {
+    if (stop?.kind === "triple-fault" || stop?.kind === "halted") this.engine?.guestDied(`the guest stopped: ${stop.kind} (${stop.detail})`);
   }
 
   get rtspPort(): number | undefined {

@@ -2,14 +2,15 @@
 // the RTSP front with delivery on the debugged machine. A real RTSP client on 127.0.0.1 plays a
 // stream; a breakpoint in the delivery engine's C (stream_send_next, guest/delivery/stream.c)
 // hits while the client is connected, RTP stops and RTSP keeps answering; after continue RTP
-// flows again; disconnect closes the server.
+// flows again; a guest that can no longer run (cli; hlt) takes delivery down and the front answers
+// 503; disconnect closes the server.
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { test } from "node:test";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { RtspLoadClient } from "../../src/loadgen/rtspLoadClient";
 import { makeSampleClip } from "../../src/streamsim/content/sampleClip";
-import { KERNEL, withAdapter } from "./dap-harness";
+import { KERNEL, withAdapter, writeMemory } from "./dap-harness";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,14 +25,19 @@ async function until(what: string, cond: () => boolean, ms = 20_000): Promise<vo
 
 /** One raw RTSP OPTIONS on a fresh connection; the status line (bounded). */
 function options(port: number): Promise<string> {
+  return request(port, "OPTIONS", `rtsp://127.0.0.1:${port}/`);
+}
+
+/** One raw RTSP request on a fresh connection; the status line (bounded). */
+function request(port: number, method: string, url: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = connect(port, "127.0.0.1");
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new Error("OPTIONS got no answer in 5 s"));
+      reject(new Error(`${method} got no answer in 5 s`));
     }, 5000);
     let buf = "";
-    s.on("connect", () => s.write(`OPTIONS rtsp://127.0.0.1:${port}/ RTSP/1.0\r\nCSeq: 1\r\n\r\n`));
+    s.on("connect", () => s.write(`${method} ${url} RTSP/1.0\r\nCSeq: 1\r\n\r\n`));
     s.on("data", (d) => {
       buf += d.toString("latin1");
       if (buf.includes("\r\n\r\n")) {
@@ -95,6 +101,17 @@ test("serve: a breakpoint in the delivery engine hits while a real RTSP client p
       await until("RTP again after continue", () => client.rx.packets >= held + 20);
       assert.match(await options(port), /^RTSP\/1\.0 200/);
       assert.ok(!out.join("").includes("I/O engine down"), "the engine was never declared down");
+      assert.match(await request(port, "DESCRIBE", clipUrl), /^RTSP\/1\.0 200/);
+
+      // the guest dies for good (cli; hlt written where it stands): delivery is down, 503
+      await Promise.all([dc.waitForEvent("stopped"), dc.pauseRequest({ threadId: 1 })]);
+      const ip = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.instructionPointerReference!;
+      await writeMemory(dc, { memoryReference: ip, data: Buffer.from([0xfa, 0xf4]).toString("base64") });
+      const [dead] = (await Promise.all([dc.waitForEvent("stopped"), dc.continueRequest({ threadId: 1 })])) as [DebugProtocol.StoppedEvent, unknown];
+      assert.equal(dead.body.description, "Guest halted");
+      await until("the engine declared down", () => /I\/O engine down .*halted/.test(out.join("")), 10_000);
+      assert.match(await request(port, "DESCRIBE", clipUrl), /^RTSP\/1\.0 503/);
+      assert.match(await options(port), /^RTSP\/1\.0 200/, "the front itself still answers");
     } finally {
       await client.stop();
     }

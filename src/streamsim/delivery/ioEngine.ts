@@ -320,6 +320,15 @@ export class IoEngineDelivery implements DeliveryBackend {
     this.emit({ type: "availability", up: true });
   }
 
+  /**
+   * The owner of an attached machine says its guest can no longer run (a triple fault, HLT with
+   * interrupts off): the machine's clock stands still, so the watchdog would never notice.
+   * The engine is down from here: running streams fail, new requests get 503.
+   */
+  guestDied(why: string): void {
+    if (this.current && !this.current.down) this.engineDown(this.current, why, false);
+  }
+
   private engineDown(inc: Incarnation, why: string, reboot = true): void {
     if (inc.down) return;
     inc.down = true;

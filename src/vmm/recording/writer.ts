@@ -85,9 +85,8 @@ export class RecordingWriter {
   }
 
   /**
-   * Queues an event; they are encoded a batch at a time (encoding each as it happens, between
-   * stretches of guest execution, costs several times more: cold caches). The event's objects
-   * must not change afterwards.
+   * Queues an event; they are encoded a batch at a time, so the device callbacks that report
+   * them (inside guest execution) stay short. The event's objects must not change afterwards.
    */
   append(e: RecordedEvent): void {
     if (this.closed) return;
