@@ -11,7 +11,9 @@ import { recordScenario } from "./record-helpers";
 import { Machine } from "../../src/vmm/machine";
 import { stateHash } from "../../src/vmm/snapshot";
 import { StateHasher } from "../../src/vmm/recording/state-hash";
-import { kernel } from "../helpers/guest";
+import { kernel, KERNEL_PATH, ROOT } from "../helpers/guest";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 
 describe("RX DMA records refer to frame-in events", () => {
   it("an echo recording stores the received bytes once, and reads back the DMA'd bytes", async () => {
@@ -73,5 +75,19 @@ describe("the recorder's checkpoint hash", () => {
       hasher.close();
       m.destroy();
     }
+  });
+
+  it("keeps the process alive while a digest is in flight, and not after", () => {
+    // Unfinished: the process must wait for the digest; finished (hasher not even closed): exit.
+    const script = `
+      const { Machine } = require(${JSON.stringify(join(ROOT, "src/vmm/machine"))});
+      const { StateHasher } = require(${JSON.stringify(join(ROOT, "src/vmm/recording/state-hash"))});
+      Machine.create({ kernel: require("node:fs").readFileSync(${JSON.stringify(KERNEL_PATH)}) }).then((m) => {
+        m.run({ untilNs: 0.05e9 });
+        new StateHasher().capture(m).result.then((h) => console.log("digest " + h));
+      });`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^digest [0-9a-f]{64}$/m);
   });
 });

@@ -37,6 +37,14 @@ const spareBuffers: SharedArrayBuffer[] = [];
 
 let shared: Worker | undefined;
 let sharedFailed = false;
+/** Digests posted and not yet settled, over all hashers: the worker is ref'd while any is. */
+let inFlightCount = 0;
+
+function holdWorker(w: Worker, delta: 1 | -1): void {
+  inFlightCount += delta;
+  if (inFlightCount === 1 && delta === 1) w.ref();
+  else if (inFlightCount === 0) w.unref();
+}
 
 /**
  * One digest thread for the process, started on first use and never keeping the process alive
@@ -50,7 +58,9 @@ function sharedWorker(): Worker | undefined {
     w.unref();
     w.setMaxListeners(0);
     w.once("exit", () => {
-      if (shared === w) shared = undefined;
+      if (shared !== w) return;
+      shared = undefined;
+      inFlightCount = 0; // each hasher computes what it had in flight itself (dropWorker)
     });
     w.on("error", () => undefined); // reported to each hasher by "exit"
     shared = w;
@@ -106,6 +116,7 @@ export class StateHasher {
     if (worker) {
       Atomics.store(this.state!, 0, STATE_HASHING);
       this.inFlight = job;
+      holdWorker(worker, 1);
       worker.postMessage({ sab: this.sab, length });
     } else {
       this.settle(job, this.digestHere(length));
@@ -134,6 +145,7 @@ export class StateHasher {
     const job = this.inFlight;
     if (!job) return;
     this.inFlight = undefined;
+    if (shared) holdWorker(shared, -1);
     const finished = this.worker !== undefined && Atomics.wait(this.state!, 0, STATE_HASHING, 10_000) !== "timed-out";
     const hash = finished ? Buffer.from(new Uint8Array(this.sab!, DIGEST_AT, 32)).toString("hex") : this.digestHere(job.length);
     Atomics.store(this.state!, 0, STATE_IDLE);
@@ -185,6 +197,7 @@ export class StateHasher {
     const onExit = (): void => this.dropWorker();
     w.on("message", onMessage);
     w.once("exit", onExit);
+    w.unref(); // a 'message' listener refs it again; only digests in flight may keep the process alive
     this.unlisten = () => {
       w.off("message", onMessage);
       w.off("exit", onExit);
