@@ -13,16 +13,19 @@ export function comparePoint(a: { icount: number; ns: number }, b: { icount: num
 }
 
 export class InputJournal {
+  /** Events from number `base` on; earlier ones were forgotten (forgetBefore). Indices stay absolute. */
   private events: InputEvent[] = [];
+  private base = 0;
   /** Listeners for newly journaled events (the recorder streams them to a file). */
   private readonly listeners = new Set<(e: InputEvent) => void>();
 
   get length(): number {
-    return this.events.length;
+    return this.base + this.events.length;
   }
 
   at(index: number): InputEvent | undefined {
-    return this.events[index];
+    if (index < this.base) throw new RangeError(this.forgotten(`input #${index}`));
+    return this.events[index - this.base];
   }
 
   append(e: InputEvent): void {
@@ -39,6 +42,7 @@ export class InputJournal {
 
   /** Index of the first event at or after the point. */
   indexAt(point: { icount: number; ns: number }): number {
+    if (this.forgottenUpTo && comparePoint(point, this.forgottenUpTo) < 0) throw new RangeError(this.forgotten(`the inputs at icount ${point.icount}`));
     let lo = 0;
     let hi = this.events.length;
     while (lo < hi) {
@@ -46,15 +50,37 @@ export class InputJournal {
       if (comparePoint(this.events[mid]!, point) < 0) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    return this.base + lo;
   }
 
   /** Drops every event from `index` on (going live from a replayed position). */
   truncate(index: number): void {
-    this.events.length = Math.min(this.events.length, index);
+    if (index < this.base) throw new RangeError(this.forgotten(`input #${index}`));
+    this.events.length = Math.min(this.events.length, index - this.base);
   }
 
+  /** The events kept (all of them unless forgetBefore was used). */
   all(): readonly InputEvent[] {
     return this.events;
+  }
+
+  /**
+   * Lets go of the inputs before `point`, for a run that will never go back there (a ring
+   * recording keeps only its window): memory then stays bounded. Going back there afterwards
+   * (a restore, a seek) fails with a RangeError instead of replaying without them.
+   */
+  forgetBefore(point: { icount: number; ns: number }): void {
+    let k = 0;
+    while (k < this.events.length && comparePoint(this.events[k]!, point) < 0) k++;
+    if (k === 0) return;
+    this.events = this.events.slice(k);
+    this.base += k;
+    this.forgottenUpTo = { icount: point.icount, ns: point.ns };
+  }
+
+  private forgottenUpTo: { icount: number; ns: number } | undefined;
+
+  private forgotten(what: string): string {
+    return `${what}: the journal no longer holds inputs before icount ${this.forgottenUpTo?.icount} (forgotten by a ring recording)`;
   }
 }

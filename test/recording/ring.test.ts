@@ -42,6 +42,7 @@ describe("ring recording: the last N virtual seconds", () => {
   let endIcount = 0;
   let maxSegmentsOnDisk = 0;
   let copied: string[] = [];
+  let journal = { kept: 0, total: 0, firstKept: { icount: 0, ns: 0 } };
 
   before(async () => {
     const k = kernel();
@@ -68,6 +69,8 @@ describe("ring recording: the last N virtual seconds", () => {
       clearInterval(watch);
     }
     endIcount = m.icountNumber;
+    const kept = m.journal.all();
+    journal = { kept: kept.length, total: m.journal.length, firstKept: kept[0]! };
     m.destroy();
     merged = ring.merge();
   });
@@ -81,6 +84,12 @@ describe("ring recording: the last N virtual seconds", () => {
     const bound = Math.ceil(WINDOW_NS / ring.segmentNs) + 2;
     assert.ok(maxSegmentsOnDisk > 0 && maxSegmentsOnDisk <= bound, `at most ${maxSegmentsOnDisk} segments on disk (bound ${bound})`);
     assert.equal(existsSync(ring.segmentDir), false, "merged segments are removed with their directory");
+  });
+
+  it("keeps in memory only the inputs the window can need (the machine's journal is bounded too)", () => {
+    assert.ok(journal.total > 0 && journal.kept < journal.total / 2, `kept ${journal.kept} of ${journal.total} inputs`);
+    const rec = load(out);
+    assert.ok(journal.firstKept.ns >= rec.header.start!.ns - ring.segmentNs, "nothing older than the oldest segment that was kept");
   });
 
   it("the merged file starts at a snapshot, covers at least the window and not the whole run", () => {

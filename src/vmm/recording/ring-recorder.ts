@@ -226,6 +226,8 @@ export class RingRecorder {
     while (this.kept.length >= 2 && this.kept[1]!.start.ns <= ns - this.windowNs + 1e-3) {
       rmSync(this.kept.shift()!.path, { force: true });
       this.stats.segmentsDeleted++;
+      // Nothing will replay from before the oldest kept segment: its inputs can go too.
+      this.m.journal.forgetBefore(this.kept[0]!.start);
     }
   }
 }
