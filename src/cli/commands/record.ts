@@ -3,7 +3,7 @@ import { basename } from "node:path";
 import { Machine } from "../../vmm/machine";
 import { DEFAULT_CHECKPOINT_INTERVAL_NS, Recorder } from "../../vmm/recording/recorder";
 import { RingRecorder } from "../../vmm/recording/ring-recorder";
-import { injectEchoLoad, type EchoLoad } from "../../vmm/recording/echo-load";
+import { echoLoadFeeder, echoLoadFrameCount, type EchoLoad } from "../../vmm/recording/echo-load";
 import { readKernel } from "../kernel-path";
 import { parse, positiveInteger, positiveNumber } from "../options";
 import { EXIT, UsageError } from "../errors";
@@ -64,8 +64,13 @@ export async function record(args: string[]): Promise<number> {
     const loads: EchoLoad[] = [];
     if (values.race) loads.push({ rate: 100, burst: 64, endNs, seed: seed + 7, payloadBytes });
     if (rate) loads.push({ rate, endNs, seed, payloadBytes, burst, firstSeq: values.race ? 1_000_000 : 0, ...(jitterUs !== undefined ? { jitterNs: jitterUs * 1e3 } : {}) });
-    let frames = 0;
-    for (const l of loads) frames += injectEchoLoad(machine, l);
+    // Queued a few checkpoints ahead of virtual time, not all at once: a long (ring) run would
+    // otherwise hold every frame of the run in memory from the start.
+    const frames = loads.reduce((n, l) => n + echoLoadFrameCount(l), 0);
+    const feeders = loads.map((l) => echoLoadFeeder(machine, l));
+    const aheadNs = 2 * checkpointMs * 1e6 + Math.max(0, ...loads.map((l) => l.jitterNs ?? 1e9 / l.rate));
+    const feed = (ns: number): void => feeders.forEach((f) => f(ns + aheadNs));
+    feed(0);
     let corruption: string | undefined;
     machine.serial.onLine((line) => {
       if (!values.quiet) console.log(line);
@@ -93,7 +98,7 @@ export async function record(args: string[]): Promise<number> {
     const wall0 = performance.now();
     let stop;
     try {
-      stop = await rec.run(endNs, { endEarly: () => corruption !== undefined || signal !== undefined, graceNs: values.race ? 10e6 : 0 });
+      stop = await rec.run(endNs, { endEarly: () => corruption !== undefined || signal !== undefined, graceNs: values.race ? 10e6 : 0, onCheckpoint: feed });
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);

@@ -47,6 +47,24 @@ export function echoFrame(seq: number, payloadBytes: number): Uint8Array {
 
 /** Queues the whole load on the wire; returns the number of frames injected. */
 export function injectEchoLoad(m: Machine, load: EchoLoad): number {
+  return echoLoadFeeder(m, load)(Infinity);
+}
+
+/** How many frames the whole load is (without building them). */
+export function echoLoadFrameCount(load: EchoLoad): number {
+  const period = 1e9 / load.rate;
+  let n = 0;
+  for (let t = load.startNs ?? 150e6; t < load.endNs; t += period) n++;
+  return n * Math.max(1, Math.floor(load.burst ?? 1));
+}
+
+/**
+ * The same load, queued a piece at a time: each call queues the arrivals before `untilNs` not
+ * queued yet and returns how many frames that was. A long run fed ahead of its virtual time
+ * holds only the next piece in memory, not the whole run's frames; the frames and their times
+ * are the ones injectEchoLoad would queue.
+ */
+export function echoLoadFeeder(m: Machine, load: EchoLoad): (untilNs: number) => number {
   if (!(load.rate > 0)) throw new RangeError(`echo load rate must be positive, got ${load.rate}`);
   const period = 1e9 / load.rate;
   const jitter = load.jitterNs ?? period;
@@ -60,11 +78,18 @@ export function injectEchoLoad(m: Machine, load: EchoLoad): number {
     rng >>>= 0;
     return rng / 2 ** 32;
   };
-  const first = load.firstSeq ?? 0;
-  let seq = first;
-  for (let t = load.startNs ?? 150e6; t < load.endNs; t += period) {
-    const at = Math.round(t + random() * jitter);
-    for (let b = 0; b < burst; b++) m.wire.inject(echoFrame(seq++, bytes), at);
-  }
-  return seq - first;
+  let seq = load.firstSeq ?? 0;
+  let t = load.startNs ?? 150e6;
+  // The next arrival, drawn but not queued yet (its time decides which call queues it).
+  let at = t < load.endNs ? Math.round(t + random() * jitter) : Infinity;
+  return (untilNs) => {
+    let n = 0;
+    while (at < untilNs) {
+      for (let b = 0; b < burst; b++) m.wire.inject(echoFrame(seq++, bytes), at);
+      n += burst;
+      t += period;
+      at = t < load.endNs ? Math.round(t + random() * jitter) : Infinity;
+    }
+    return n;
+  };
 }

@@ -47,6 +47,16 @@ export interface RecorderOptions {
   scenario?: Record<string, unknown>;
 }
 
+export interface RunOptions {
+  /** Asked after each checkpoint; when it says so, the run ends `graceNs` later. */
+  endEarly?: () => boolean;
+  graceNs?: number;
+  /** Keep virtual time in step with the wall clock. */
+  pace?: boolean;
+  /** Called at each checkpoint with its virtual time (a scenario feeds its next inputs here). */
+  onCheckpoint?: (ns: number) => void;
+}
+
 export interface RecorderStats {
   events: number;
   bytes: number;
@@ -210,7 +220,7 @@ export class Recorder {
    * Runs the machine to `untilNs` (virtual), stopping at every checkpoint boundary to hash the
    * state. `endEarly` is asked after each piece; when it says so, the run ends `graceNs` later.
    */
-  async run(untilNs: number, opts: { endEarly?: () => boolean; graceNs?: number; pace?: boolean } = {}): Promise<StopReason> {
+  async run(untilNs: number, opts: RunOptions = {}): Promise<StopReason> {
     let end = untilNs;
     this.control({ command: "run", untilNs });
     for (;;) {
@@ -222,6 +232,7 @@ export class Recorder {
         return stop;
       }
       this.checkpoint(next);
+      opts.onCheckpoint?.(next);
       if (next >= end) {
         await this.settled();
         this.finish({ reason: "limit", untilNs: end });

@@ -15,7 +15,7 @@ import { saveSnapshot } from "../snapshot";
 import type { EndInfo, RecordedEvent } from "./codec";
 import { EventKind, RecordingError, type RecordingHeader } from "./format";
 import { readRecording, type Recording } from "./reader";
-import { DEFAULT_CHECKPOINT_INTERVAL_NS, Recorder, type RecorderOptions } from "./recorder";
+import { DEFAULT_CHECKPOINT_INTERVAL_NS, Recorder, type RecorderOptions, type RunOptions } from "./recorder";
 import { RecordingWriter } from "./writer";
 
 export interface RingRecorderOptions extends Omit<RecorderOptions, "path" | "start"> {
@@ -127,7 +127,7 @@ export class RingRecorder {
    * Runs the machine to `untilNs` as Recorder.run does (a checkpoint at every interval;
    * `endEarly` ends the run `graceNs` later), rotating segments every `segmentNs`.
    */
-  async run(untilNs: number, opts: { endEarly?: () => boolean; graceNs?: number; pace?: boolean } = {}): Promise<StopReason> {
+  async run(untilNs: number, opts: RunOptions = {}): Promise<StopReason> {
     if (this.ended) throw new Error("the ring recording has ended");
     let end = untilNs;
     this.control({ command: "run", untilNs, ringWindowNs: this.windowNs });
@@ -140,6 +140,7 @@ export class RingRecorder {
       }
       this.current.checkpoint(next);
       while (this.nextCheckpointNs <= next) this.nextCheckpointNs += this.intervalNs;
+      opts.onCheckpoint?.(next);
       if (opts.endEarly?.() && end > next + (opts.graceNs ?? 0)) end = Math.min(end, next + (opts.graceNs ?? 0));
       if (next >= end) {
         await this.endSegment({ reason: "limit", untilNs: end });
