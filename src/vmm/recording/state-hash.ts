@@ -47,9 +47,9 @@ function holdWorker(w: Worker, delta: 1 | -1): void {
 }
 
 /**
- * One digest thread for the process, started on first use and never keeping the process alive
- * (each hasher posts its own buffer and watches its own flag). Starting a thread costs tens of
- * ms, too much to pay per recording.
+ * One digest thread for the process, started on first use; it keeps the process alive only
+ * while a digest is in flight (holdWorker). Each hasher posts its own buffer and watches its
+ * own flag. Starting a thread costs tens of ms, too much to pay per recording.
  */
 function sharedWorker(): Worker | undefined {
   if (shared || sharedFailed) return shared;
@@ -94,9 +94,10 @@ function stateTail(m: Machine): Buffer[] {
 }
 
 /**
- * One worker and one shared buffer per recorder. A capture while the previous digest is still
- * running waits for it (at most one digest, tens of ms); without a worker (it failed to start
- * or died) the digest is computed on this thread, so a hash is never lost.
+ * One shared buffer per recorder, digested by the process's digest thread. A capture while the
+ * previous digest is still running waits for it (at most one digest, tens of ms); without a
+ * worker (it failed to start or died) the digest is computed on this thread, so a hash is never
+ * lost.
  */
 export class StateHasher {
   private sab: SharedArrayBuffer | undefined;
@@ -130,7 +131,7 @@ export class StateHasher {
     };
   }
 
-  /** Stops the worker (a digest in flight is finished first). */
+  /** Lets go of the worker and hands the buffer on (a digest in flight is finished first). */
   close(): void {
     this.settleInFlight();
     this.unlisten?.();
