@@ -1,6 +1,11 @@
 // The I/O Engine panel's messages: what the extension posts to the webview and what the webview
 // posts back, as discriminated unions, with the validators both sides use on what they receive.
-// Imported by the extension (node) and the webview bundle (browser): no node or vscode imports.
+// Imported by the extension (node) and the webview bundle (browser): no node or vscode imports
+// (type-only imports are erased from both bundles).
+import type { LoadTotals } from "../../loadgen/loadGenerator";
+import type { LoadTransport } from "../../loadgen/rtspLoadClient";
+
+export type { LoadTransport };
 
 export type Arch = "conventional" | "ioengine";
 export const ARCHES: readonly Arch[] = ["conventional", "ioengine"];
@@ -9,7 +14,6 @@ export const ARCH_LABELS: Record<Arch, string> = {
   ioengine: "I/O engine (delivery on the emulated machine)",
 };
 
-export type LoadTransport = "udp" | "tcp";
 export const LOAD_LIMITS = { maxClients: 200, maxSeconds: 3600 } as const;
 
 export type ServerState = "stopped" | "starting" | "running" | "stopping" | "failed";
@@ -62,21 +66,8 @@ export interface StatsSample {
   serverCpu: number;
 }
 
-/** The load generator's state: N in-process RTSP clients. */
-export interface LoadStatus {
-  running: boolean;
-  clients: number;
-  transport: LoadTransport;
-  /** clients that reached PLAY and are receiving */
-  playing: number;
-  packets: number;
-  bytes: number;
-  /** RTP sequence gaps seen by the clients (RFC 3550 A.3) */
-  lost: number;
-  /** seconds left, while running */
-  remainingSec: number;
-  errors: string[];
-}
+/** The load generator's state as the panel shows it: its totals without the per-client rows. */
+export type LoadStatus = Omit<LoadTotals, "perClient">;
 
 export type HostToWebview =
   | { type: "status"; status: ServerStatus }
