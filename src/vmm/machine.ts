@@ -295,7 +295,7 @@ export class Machine {
   private interruptsInService(): number {
     const vm = this.vm;
     if (!this.picIsr) {
-      const isr = (addr: number) => stableView(vm.cpu, new Uint8Array(vm.cpu.wasm_memory.buffer, addr + 2, 1), Uint8Array);
+      const isr = (addr: number) => stableView(vm.cpu, { byteOffset: addr + 2, length: 1 }, Uint8Array);
       this.picIsr = [isr((vm.exports["get_pic_addr_master"] as () => number)()), isr((vm.exports["get_pic_addr_slave"] as () => number)())];
     }
     return this.picIsr[0]()[0]! | (this.picIsr[1]()[0]! << 8); // Pic0.isr (see device-state.ts)

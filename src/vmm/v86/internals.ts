@@ -86,7 +86,7 @@ export class V86InternalsError extends Error {
  */
 export function stableView<T extends ArrayBufferView>(
   cpu: V86Cpu,
-  field: ArrayBufferView & { length: number },
+  field: { readonly byteOffset: number; readonly length: number },
   View: new (buffer: ArrayBuffer, byteOffset: number, length: number) => T,
 ): () => T {
   const offset = field.byteOffset;
