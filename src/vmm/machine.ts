@@ -59,6 +59,8 @@ export interface RunLimit {
 export interface RunOptions {
   /** Pace virtual time to wall-clock time (for real clients); default as fast as possible. */
   pace?: boolean;
+  /** Called after each chunk of the run, before yielding (the recorder drains the machine's logs here). */
+  betweenChunks?: () => void;
 }
 
 const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
@@ -238,6 +240,7 @@ export class Machine {
       const r = this.runInternal(limit, () => this.pauseRequested || performance.now() > chunkEnd, paceNs);
       this.paceNs = undefined;
       if (r) return r;
+      opts.betweenChunks?.();
       if (this.pauseRequested) return { kind: "paused" };
       if (opts.pace) {
         // Sleep until wall-clock time catches up with where the guest is, or (idle) with its

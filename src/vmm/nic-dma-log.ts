@@ -61,8 +61,11 @@ export class NicDmaLog {
   /** The latest DMA into each ring slot, until the driver consumes it. */
   private pending = new Map<number, RxDescriptorUse>();
   private seq = 0;
+  /** TX records logged so far, trimmed ones included: tx[0] is number txTotal - tx.length. */
+  private txTotal = 0;
   private readonly limit: number;
   private readonly listeners = new Set<(r: RxInterrupt) => void>();
+  private readonly trimListeners = new Set<() => void>();
 
   constructor(
     nic: E1000,
@@ -86,9 +89,20 @@ export class NicDmaLog {
     return this.tx;
   }
 
+  /** TX records logged so far, dropped ones included (the number the next one gets). */
+  get transmitCount(): number {
+    return this.txTotal;
+  }
+
   onInterrupt(fn: (r: RxInterrupt) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Called just before the oldest entries are dropped (a reader that drains the log catches up). */
+  onTrim(fn: () => void): () => void {
+    this.trimListeners.add(fn);
+    return () => this.trimListeners.delete(fn);
   }
 
   /**
@@ -98,7 +112,9 @@ export class NicDmaLog {
   rewindTo(icount: number): void {
     this.rx = this.rx.filter((r) => r.icrIcount < icount);
     for (const r of this.rx) r.descriptors = r.descriptors.filter((d) => d.consumedIcount < icount);
+    const txBefore = this.tx.length;
     this.tx = this.tx.filter((t) => t.icount < icount);
+    this.txTotal -= txBefore - this.tx.length;
     for (const [i, d] of this.pending) if (d.dmaIcount >= icount) this.pending.delete(i);
     this.seq = this.rx.length ? this.rx[this.rx.length - 1]!.seq : 0;
   }
@@ -115,7 +131,10 @@ export class NicDmaLog {
     const last = this.rx[this.rx.length - 1];
     if (last && last.icrIcount > icount) this.rewindTo(icount);
     this.rx.push({ seq: ++this.seq, icrIcount: icount, icrNs: this.clock.ns(), icr, descriptors: [] });
-    if (this.rx.length > this.limit + (this.limit >> 2)) this.rx.splice(0, this.rx.length - this.limit);
+    if (this.rx.length > this.limit + (this.limit >> 2)) {
+      for (const fn of this.trimListeners) fn();
+      this.rx.splice(0, this.rx.length - this.limit);
+    }
   }
 
   private onRdtWrite(oldRdt: number, newRdt: number): void {
@@ -143,6 +162,10 @@ export class NicDmaLog {
 
   private onTxDma(r: TxDmaRecord): void {
     this.tx.push({ index: r.index, addr: r.addr, length: r.length, cmd: r.cmd, status: r.status, bytes: r.bytes, icount: Number(r.icount), ns: this.clock.ns() });
-    if (this.tx.length > this.limit + (this.limit >> 2)) this.tx.splice(0, this.tx.length - this.limit);
+    this.txTotal++;
+    if (this.tx.length > this.limit + (this.limit >> 2)) {
+      for (const fn of this.trimListeners) fn();
+      this.tx.splice(0, this.tx.length - this.limit);
+    }
   }
 }

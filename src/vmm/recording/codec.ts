@@ -56,17 +56,94 @@ const RECORD_HEADER_BYTES = EVENT_RECORD_HEADER_BYTES;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-export function encodeEvent(sink: ByteSink, e: RecordedEvent): void {
-  sink.u8(e.kind);
+/** Starts a record: its header, with the body length patched in by endRecord. Returns where that length is. */
+function beginRecord(sink: ByteSink, kind: EventKind, icount: number, ns: number): number {
+  sink.u8(kind);
   const lengthAt = sink.length;
   sink.u32(0);
-  sink.u64(e.icount);
-  sink.f64(e.ns);
-  const bodyAt = sink.length;
+  sink.u64(icount);
+  sink.f64(ns);
+  return lengthAt;
+}
+
+function endRecord(sink: ByteSink, lengthAt: number): void {
+  sink.patchU32(lengthAt, sink.length - lengthAt - (RECORD_HEADER_BYTES - 1));
+}
+
+// One encoder per hot kind, called straight from the recorder's drain (recorder.ts) without
+// building an event object first; encodeEvent uses the same ones.
+
+export function encodeFrameIn(sink: ByteSink, icount: number, ns: number, bytes: Uint8Array): void {
+  const at = beginRecord(sink, EventKind.FrameIn, icount, ns);
+  sink.bytes(bytes);
+  endRecord(sink, at);
+}
+
+export function encodeInterrupt(sink: ByteSink, icount: number, ns: number, irq: number): void {
+  const at = beginRecord(sink, EventKind.Interrupt, icount, ns);
+  sink.u8(irq & 0xff);
+  endRecord(sink, at);
+}
+
+/** An RX DMA interrupt record (at the driver's ICR read); refs[i], if set, stands for descriptor i's bytes. */
+export function encodeRxDma(sink: ByteSink, icount: number, ns: number, r: RxInterrupt, refs?: readonly (FrameRef | null)[]): void {
+  const at = beginRecord(sink, EventKind.RxDmaInterrupt, icount, ns);
+  sink.u32(r.seq);
+  sink.u32(r.icr);
+  sink.i32(r.rdt ?? -1);
+  sink.f64(r.rdtIcount ?? -1);
+  const ds = r.descriptors;
+  sink.u16(ds.length);
+  for (let i = 0; i < ds.length; i++) {
+    const d = ds[i]!;
+    sink.u16(d.index);
+    sink.u64(d.addr);
+    sink.u16(d.length);
+    sink.u8(d.status);
+    sink.u8(d.errors);
+    sink.u64(d.dmaIcount);
+    sink.f64(d.dmaNs);
+    sink.f64(d.consumedIcount);
+    const ref = refs?.[i];
+    if (ref) {
+      sink.u8(DMA_FRAME_REF);
+      sink.u32(ref.frame);
+      sink.u32(ref.offset);
+      sink.u32(d.bytes.length);
+    } else {
+      sink.u8(DMA_LITERAL);
+      sink.u32(d.bytes.length);
+      sink.bytes(d.bytes);
+    }
+  }
+  endRecord(sink, at);
+}
+
+export function encodeTxDma(sink: ByteSink, icount: number, ns: number, t: TxDescriptorUse): void {
+  const at = beginRecord(sink, EventKind.TxDma, icount, ns);
+  sink.u16(t.index);
+  sink.u64(t.addr);
+  sink.u16(t.length);
+  sink.u8(t.cmd);
+  sink.u8(t.status);
+  sink.u32(t.bytes.length);
+  sink.bytes(t.bytes);
+  endRecord(sink, at);
+}
+
+export function encodeEvent(sink: ByteSink, e: RecordedEvent): void {
   switch (e.kind) {
     case EventKind.FrameIn:
-      sink.bytes(e.bytes);
-      break;
+      return encodeFrameIn(sink, e.icount, e.ns, e.bytes);
+    case EventKind.Interrupt:
+      return encodeInterrupt(sink, e.icount, e.ns, e.irq);
+    case EventKind.RxDmaInterrupt:
+      return encodeRxDma(sink, e.icount, e.ns, e.rx, e.refs);
+    case EventKind.TxDma:
+      return encodeTxDma(sink, e.icount, e.ns, e.tx);
+  }
+  const at = beginRecord(sink, e.kind, e.icount, e.ns);
+  switch (e.kind) {
     case EventKind.SerialIn:
     case EventKind.SerialOut:
       sink.bytes(utf8.encode(e.text));
@@ -77,9 +154,6 @@ export function encodeEvent(sink: ByteSink, e: RecordedEvent): void {
     case EventKind.End:
       sink.bytes(utf8.encode(JSON.stringify(e.end)));
       break;
-    case EventKind.Interrupt:
-      sink.u8(e.irq & 0xff);
-      break;
     case EventKind.InputDigest:
       sink.bytes(Buffer.from(e.digest, "hex"));
       break;
@@ -88,49 +162,8 @@ export function encodeEvent(sink: ByteSink, e: RecordedEvent): void {
       sink.f64(e.untilNs);
       sink.i32(e.snapshotChunk);
       break;
-    case EventKind.RxDmaInterrupt: {
-      const r = e.rx;
-      sink.u32(r.seq);
-      sink.u32(r.icr);
-      sink.i32(r.rdt ?? -1);
-      sink.f64(r.rdtIcount ?? -1);
-      sink.u16(r.descriptors.length);
-      for (const [i, d] of r.descriptors.entries()) {
-        sink.u16(d.index);
-        sink.u64(d.addr);
-        sink.u16(d.length);
-        sink.u8(d.status);
-        sink.u8(d.errors);
-        sink.u64(d.dmaIcount);
-        sink.f64(d.dmaNs);
-        sink.f64(d.consumedIcount);
-        const ref = e.refs?.[i];
-        if (ref) {
-          sink.u8(DMA_FRAME_REF);
-          sink.u32(ref.frame);
-          sink.u32(ref.offset);
-          sink.u32(d.bytes.length);
-        } else {
-          sink.u8(DMA_LITERAL);
-          sink.u32(d.bytes.length);
-          sink.bytes(d.bytes);
-        }
-      }
-      break;
-    }
-    case EventKind.TxDma: {
-      const t = e.tx;
-      sink.u16(t.index);
-      sink.u64(t.addr);
-      sink.u16(t.length);
-      sink.u8(t.cmd);
-      sink.u8(t.status);
-      sink.u32(t.bytes.length);
-      sink.bytes(t.bytes);
-      break;
-    }
   }
-  sink.patchU32(lengthAt, sink.length - bodyAt);
+  endRecord(sink, at);
 }
 
 /**

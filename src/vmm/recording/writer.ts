@@ -94,6 +94,23 @@ export class RecordingWriter {
     if (this.queue.length >= ENCODE_BATCH) this.encodeQueued();
   }
 
+  /**
+   * For encoding records straight into the current chunk (codec.ts encodeFrameIn and the like;
+   * the recorder's drain): the sink, after any queued events; undefined once closed. Call
+   * encodedDirect after each record.
+   */
+  directSink(): ByteSink | undefined {
+    if (this.closed) return undefined;
+    if (this.queue.length) this.encodeQueued();
+    return this.sink;
+  }
+
+  /** Counts a record encoded into directSink() and writes the chunk out once it is full. */
+  encodedDirect(): void {
+    this.events++;
+    if (this.sink.length >= EVENT_CHUNK_BYTES) this.writeEvents();
+  }
+
   private encodeQueued(): void {
     const q = this.queue;
     for (let i = 0; i < q.length; i++) {
