@@ -136,6 +136,26 @@ describe("lvmm record / replay / events / dma / pcap", () => {
     const v = /^verified (\d+) events, (\d+) checkpoints$/m.exec(r.stdout);
     assert.ok(v && Number(v[2]) >= 2, r.stdout);
   });
+
+  it("a full disk ends the recording with a typed error, and what reached the disk replays", (t) => {
+    // A 2 MiB tmpfs fills long before the run ends. Mounting needs root (as in CI).
+    const small = join(dir, "small");
+    spawnSync("mkdir", ["-p", small]);
+    const m = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small], { encoding: "utf8" });
+    if (m.status !== 0) return t.skip(`cannot mount a small tmpfs here: ${(m.stderr || String(m.error)).trim()}`);
+    try {
+      const out = join(small, "full.lvmmrec");
+      const r = lvmm("record", "--out", out, "--seconds", "2", "--echo-load", "5000", "--payload", "1024", "--checkpoint-ms", "50", "--quiet");
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /^lvmm: writing .*full\.lvmmrec failed: ENOSPC.*the chunks before the failed one are on disk.*\[io\]$/m);
+      const v = lvmm("replay", out, "--verify");
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      assert.match(v.stderr, /the recording is truncated at byte \d+ .*using the complete prefix/);
+      assert.match(v.stdout, /^verified \d+ events, [1-9]\d* checkpoints$/m);
+    } finally {
+      spawnSync("umount", [small]);
+    }
+  });
 });
 
 describe("lvmm record --ring", () => {

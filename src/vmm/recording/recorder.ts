@@ -294,6 +294,7 @@ export class Recorder {
     for (;;) {
       const next = Math.min(this.nextCheckpointNs, end);
       const stop = await this.m.runAsync({ untilNs: next }, { pace: opts.pace ?? false, betweenChunks: this.drainBetween });
+      this.throwIfWriteFailed();
       if (stop.kind !== "limit") {
         await this.settled();
         this.finish({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}) });
@@ -360,14 +361,33 @@ export class Recorder {
     this.drain();
     const p = this.m.internals.point();
     this.writer.append({ kind: EventKind.End, icount: p.icount, ns: p.ns, end });
-    this.writer.close();
     for (const off of this.detach) off();
+    this.writer.close();
     this.stats.events = this.writer.events;
     this.stats.bytes = this.writer.bytesWritten;
   }
 
-  /** For Machine.runAsync's betweenChunks: a drain of what is complete. */
-  readonly drainBetween = (): void => this.drain(false);
+  /** For Machine.runAsync's betweenChunks: a drain of what is complete (a failed write stops the run). */
+  readonly drainBetween = (): void => {
+    this.drain(false);
+    if (this.writer.failure) this.m.requestStop("the recording could not be written");
+  };
+
+  /**
+   * After a failed write (a full disk): stops recording, closes the file as it is (a readable
+   * prefix up to the last chunk written) and throws the writer's RecordingError("io").
+   */
+  throwIfWriteFailed(): void {
+    const failure = this.writer.failure;
+    if (!failure) return;
+    if (!this.finished) {
+      this.finished = true;
+      for (const off of this.detach) off();
+      this.hasher.close();
+      this.writer.abandon();
+    }
+    throw failure;
+  }
 
   get eventsWritten(): number {
     return this.writer.events;

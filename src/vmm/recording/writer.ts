@@ -1,11 +1,16 @@
 // Appends a .lvmmrec file chunk by chunk while the machine runs. Each chunk is written with a
 // single write(2) and no fsync: a process killed at any moment leaves every complete chunk on
-// disk (the page cache outlives the process), and the reader replays that prefix.
+// disk (the page cache outlives the process), and the reader replays that prefix. Event chunks
+// are checksummed and written by the process's chunk I/O thread (chunk-io.ts), in order.
+// A failed write (a full disk) does not throw into the device callback that happened to fill a
+// chunk: the writer stops writing and keeps the error in `failure` for the recorder to report;
+// the chunks already written stay a readable prefix.
 import { closeSync, openSync, writeSync, writevSync } from "node:fs";
 import { ByteSink } from "./bytes";
 import { encodeEvent, EVENT_RECORD_HEADER_BYTES, type RecordedEvent } from "./codec";
 import { crc32 } from "./crc32";
 import { CHUNK_HEADER_BYTES, ChunkType, EVENT_CHUNK_BYTES, EventKind, FORMAT_VERSION, MAGIC, PREAMBLE_BYTES, RecordingError, type RecordingHeader } from "./format";
+import { chunkIo, SLOT_BYTES } from "./chunk-io";
 import type { Snapshot } from "../snapshot";
 
 /** A chunk's header: type, sequence number, payload length, CRC-32 of header fields and payload. */
@@ -58,8 +63,14 @@ export class RecordingWriter {
   /** Bytes written so far (preamble and chunks). */
   bytesWritten = 0;
   events = 0;
+  /** Set when a write failed: nothing more is written, and close() throws it. */
+  failure: RecordingError | undefined;
+  private readonly io = chunkIo();
 
-  private constructor(private readonly fd: number) {}
+  private constructor(
+    private readonly fd: number,
+    private readonly path: string,
+  ) {}
 
   /**
    * Opens the file and writes the preamble, the header, the kernel (when embedded) and, for a
@@ -76,11 +87,15 @@ export class RecordingWriter {
     } catch (e) {
       throw new RecordingError("io", `cannot create ${path}: ${(e as Error).message}`);
     }
-    const w = new RecordingWriter(fd);
+    const w = new RecordingWriter(fd, path);
     w.write(encodePreamble());
     w.writeChunk(ChunkType.Header, new TextEncoder().encode(JSON.stringify(header)));
     if (kernel) w.writeChunk(ChunkType.Kernel, kernel);
     if (start) w.writeChunk(ChunkType.Snapshot, encodeSnapshot(start));
+    if (w.failure) {
+      w.abandon();
+      throw w.failure;
+    }
     return w;
   }
 
@@ -152,8 +167,25 @@ export class RecordingWriter {
 
   private writeEvents(): void {
     if (this.sink.length === 0 || this.held > 0) return;
-    this.writeChunk(ChunkType.Events, this.sink.contents());
+    const payload = this.sink.contents();
+    if (this.io && payload.length <= SLOT_BYTES && !this.failure) {
+      this.io.submit(this.fd, ChunkType.Events, this.seq++, payload);
+      this.bytesWritten += CHUNK_HEADER_BYTES + payload.length;
+      this.checkIo();
+    } else {
+      this.writeChunk(ChunkType.Events, payload);
+    }
     this.sink.clear();
+  }
+
+  /** Picks up a write the I/O thread failed. */
+  private checkIo(): void {
+    const why = this.io?.error(this.fd);
+    if (why !== undefined) this.fail(why);
+  }
+
+  private fail(why: string): void {
+    this.failure ??= new RecordingError("io", `writing ${this.path} failed: ${why}; the chunks before the failed one are on disk and replay as a prefix`);
   }
 
   /** Writes a snapshot chunk after the pending events; returns its chunk number. */
@@ -162,11 +194,25 @@ export class RecordingWriter {
     return this.writeChunk(ChunkType.Snapshot, encodeSnapshot(s));
   }
 
+  /** Writes what is pending and closes the file; throws `failure` if a write failed (the file is closed all the same). */
   close(): void {
     if (this.closed) return;
     if (this.held > 0) throw new Error("RecordingWriter.close with a checkpoint hash still pending");
     this.flush();
     this.closed = true;
+    this.io?.sync();
+    this.checkIo();
+    this.io?.clearError(this.fd);
+    closeSync(this.fd);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Closes the file without writing what is pending (after a failure). */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.io?.sync();
+    this.io?.clearError(this.fd);
     closeSync(this.fd);
   }
 
@@ -176,13 +222,25 @@ export class RecordingWriter {
     return seq;
   }
 
-  /** One writev(2) per chunk (a short write, rare on a regular file, finishes with write(2)). */
+  /**
+   * One writev(2) per chunk (a short write, rare on a regular file, finishes with write(2)),
+   * after the chunks the I/O thread still has, so the file stays in order.
+   */
   private write(head: Uint8Array, body?: Uint8Array): void {
+    if (this.failure) return;
+    this.io?.sync();
+    this.checkIo();
+    if (this.failure) return;
     const total = head.length + (body?.length ?? 0);
-    let done = body ? writevSync(this.fd, [head, body]) : writeSync(this.fd, head);
-    while (done < total) {
-      const [part, at] = done < head.length ? [head, done] : [body!, done - head.length];
-      done += writeSync(this.fd, part, at, part.length - at);
+    try {
+      let done = body ? writevSync(this.fd, [head, body]) : writeSync(this.fd, head);
+      while (done < total) {
+        const [part, at] = done < head.length ? [head, done] : [body!, done - head.length];
+        done += writeSync(this.fd, part, at, part.length - at);
+      }
+    } catch (e) {
+      this.fail((e as Error).message);
+      return;
     }
     this.bytesWritten += total;
   }
