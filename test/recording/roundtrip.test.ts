@@ -38,6 +38,28 @@ describe("record then replay --verify", () => {
     });
   }
 
+  it("default checkpoints: on the 2 s grid, fewer where the run is cheap, never 16 grid points apart", async () => {
+    // An idle guest covers a virtual second in well under a millisecond: after the first
+    // checkpoint, grid points go without one until 15 were skipped, and the end gets one.
+    const r = await recordScenario("idle", { seconds: 40, checkpointIntervalNs: undefined });
+    const rec = load(r.path);
+    assert.equal(rec.header.checkpointIntervalNs, 2e9);
+    const at = rec.events.filter((e) => e.kind === EventKind.CheckpointHash).map((e) => e.ns / 1e9);
+    assert.ok(at.length >= 3 && at.length < 20, `checkpoints at ${at.join(", ")} s`);
+    assert.equal(at[0], 2);
+    assert.equal(at[at.length - 1], 40);
+    assert.ok(at.every((s) => s % 2 === 0), "on the grid");
+    assert.ok(at.every((s, i) => i === 0 || s - at[i - 1]! <= 32), "at most 15 grid points skipped in a row");
+    const rp = await Replayer.create(rec);
+    try {
+      const res = rp.run({ verify: true });
+      assert.equal(res.divergence, undefined, res.divergence && formatDivergence(res.divergence));
+      assert.equal(res.verifiedCheckpoints, at.length);
+    } finally {
+      rp.destroy();
+    }
+  });
+
   it("a replay that goes wrong stops at the first divergent checkpoint with both hashes", async () => {
     const r = await recordScenario("idle", { seconds: 0.3 });
     const rec = load(r.path);

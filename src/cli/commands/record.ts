@@ -15,8 +15,9 @@ export const RECORD_HELP = `usage: lvmm record --out FILE [--seconds N] [--ring 
                    [--payload BYTES] [--burst N] [--seed N] [--race] [--checkpoint-ms N]
                    [--snapshots] [--event-hashes] [--no-embed-kernel] [--quiet]
   Boots the kernel, runs SECONDS of virtual time (default 2) and records every input, interrupt,
-  console line, NIC DMA and a state hash every CHECKPOINT-MS (default 1000) to FILE. Ctrl-C
-  (SIGINT) or SIGTERM ends the run at the next checkpoint with a complete recording.
+  console line, NIC DMA and a state hash every CHECKPOINT-MS to FILE (default: every 2000 ms of
+  virtual time, fewer while they would cost more than ~1% of the run). Ctrl-C (SIGINT) or
+  SIGTERM ends the run at the next checkpoint with a complete recording.
   --ring SECONDS    keep only the last SECONDS of virtual time (a flight recorder): the run is
                     recorded in segments (a quarter of the window each, whole checkpoints) in
                     the directory FILE.ring, older ones deleted as the window moves on; when the
@@ -49,7 +50,8 @@ export async function record(args: string[]): Promise<number> {
   if (payloadBytes > 1472) throw new UsageError(`--payload must be at most 1472 bytes, got ${payloadBytes}`);
   const burst = positiveInteger("burst", values.burst) ?? 1;
   const seed = values.seed === "0" ? 0 : (positiveInteger("seed", values.seed) ?? 1);
-  const checkpointMs = positiveNumber("checkpoint-ms", values["checkpoint-ms"]) ?? DEFAULT_CHECKPOINT_INTERVAL_NS / 1e6;
+  const checkpointMsGiven = positiveNumber("checkpoint-ms", values["checkpoint-ms"]);
+  const checkpointMs = checkpointMsGiven ?? DEFAULT_CHECKPOINT_INTERVAL_NS / 1e6;
   const ringSeconds = positiveNumber("ring", values.ring);
   const kernel = readKernel(values.kernel);
   let cmdline = values.cmdline ?? "";
@@ -78,7 +80,7 @@ export async function record(args: string[]): Promise<number> {
     });
     const recorderOptions = {
       kernel: kernel.bytes, kernelName: basename(kernel.path), embedKernel: !values["no-embed-kernel"],
-      checkpointIntervalNs: checkpointMs * 1e6, snapshots: values.snapshots ?? false, eventHashes: values["event-hashes"] ?? false,
+      ...(checkpointMsGiven !== undefined ? { checkpointIntervalNs: checkpointMsGiven * 1e6 } : {}), snapshots: values.snapshots ?? false, eventHashes: values["event-hashes"] ?? false,
       scenario: { seconds, frames, loads, race: values.race ?? false },
     };
     const ring = ringSeconds !== undefined ? RingRecorder.attach(machine, { ...recorderOptions, path: values.out!, windowNs: ringSeconds * 1e9 }) : undefined;

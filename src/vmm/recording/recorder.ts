@@ -20,11 +20,21 @@ import { EventKind, FORMAT_VERSION, type LaunchConfig, type RecordingHeader } fr
 import { RecordingWriter } from "./writer";
 
 /**
- * Sparse while recording: each checkpoint copies all of guest RAM on the guest thread (~10 ms for
- * 32 MiB) for its hash, about 2% of a busy run at one a second. Seeks make their own, denser
- * checkpoints in memory (timeline.ts).
+ * Sparse while recording: each checkpoint copies all of guest RAM on the guest thread (~8 ms for
+ * 32 MiB) for its hash, about 2% of a busy echo run at one a virtual second, so one every two.
+ * A recording's checkpoints only guard against divergence (`--event-hashes` narrows that down to
+ * the input); seeks make their own, denser checkpoints in memory (timeline.ts).
  */
-export const DEFAULT_CHECKPOINT_INTERVAL_NS = 1e9;
+export const DEFAULT_CHECKPOINT_INTERVAL_NS = 2e9;
+
+/**
+ * Without an explicit interval, a grid point gets its checkpoint only if the guest thread has
+ * run at least this many times the last checkpoint's cost since it: checkpoints then cost at
+ * most ~1% of the run, whatever the load (a lightly loaded guest covers a virtual second in a
+ * few ms). At most CHECKPOINT_MAX_SKIP grid points in a row go without one.
+ */
+const CHECKPOINT_COST_FACTOR = 100;
+const CHECKPOINT_MAX_SKIP = 15;
 
 export interface RecorderOptions {
   /** The .lvmmrec file to write. */
@@ -35,7 +45,11 @@ export interface RecorderOptions {
   /** Embed the kernel so the recording replays anywhere (default true). */
   embedKernel?: boolean;
   disk?: Uint8Array;
-  /** Virtual ns between checkpoint hashes (default DEFAULT_CHECKPOINT_INTERVAL_NS). */
+  /**
+   * Virtual ns between checkpoint hashes. Default: DEFAULT_CHECKPOINT_INTERVAL_NS, skipping grid
+   * points while checkpoints would cost more than ~1% of the run (so where they fall depends on
+   * the host's speed; the file says where they are).
+   */
   checkpointIntervalNs?: number;
   /** Also write each checkpoint's snapshot to the file (default false). */
   snapshots?: boolean;
@@ -96,6 +110,8 @@ export class Recorder {
   private lastRef: { frame: number; end: number } | undefined;
   private line = "";
   private finished = false;
+  /** When the last checkpoint ended (wall ms), what it cost, and grid points skipped since (the default policy). */
+  private lastCheckpoint = { endMs: 0, costMs: 0, skipped: 0 };
   private nextCheckpointNs: number;
   readonly stats: RecorderStats = { events: 0, bytes: 0, checkpoints: 0, checkpointMs: 0, snapshotBytes: 0 };
 
@@ -300,7 +316,8 @@ export class Recorder {
         this.finish({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}) });
         return stop;
       }
-      this.checkpoint(next);
+      if (next >= end || this.checkpointDue()) this.checkpoint(next);
+      else this.skipCheckpoint(next);
       opts.onCheckpoint?.(next);
       if (next >= end) {
         await this.settled();
@@ -316,10 +333,22 @@ export class Recorder {
     }
   }
 
+  /** With an explicit interval every grid point is; else those the cost cap lets through. */
+  private checkpointDue(): boolean {
+    if (this.opts.checkpointIntervalNs !== undefined) return true;
+    const last = this.lastCheckpoint;
+    return last.skipped >= CHECKPOINT_MAX_SKIP || performance.now() - last.endMs >= CHECKPOINT_COST_FACTOR * last.costMs;
+  }
+
+  private skipCheckpoint(untilNs: number): void {
+    this.lastCheckpoint.skipped++;
+    while (this.nextCheckpointNs <= untilNs) this.nextCheckpointNs += this.header.checkpointIntervalNs;
+  }
+
   /** Hashes the state here (the machine stopped on the run limit `untilNs`). */
   checkpoint(untilNs: number): void {
-    const t0 = performance.now();
     this.drain();
+    const t0 = performance.now();
     const p = this.m.internals.point();
     let chunk = -1;
     if (this.opts.snapshots) {
@@ -336,7 +365,9 @@ export class Recorder {
     this.writer.flush();
     while (this.nextCheckpointNs <= untilNs) this.nextCheckpointNs += this.header.checkpointIntervalNs;
     this.stats.checkpoints++;
-    this.stats.checkpointMs += performance.now() - t0;
+    const now = performance.now();
+    this.stats.checkpointMs += now - t0;
+    this.lastCheckpoint = { endMs: now, costMs: now - t0, skipped: 0 };
   }
 
   private fillHash(p: PendingHash, hash: string): void {
