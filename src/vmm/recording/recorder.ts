@@ -12,7 +12,7 @@ import { basename } from "node:path";
 import type { Machine } from "../machine";
 import type { StopReason } from "../stop-reason";
 import type { RxInterrupt, TxDescriptorUse } from "../nic-dma-log";
-import { saveSnapshot, type Snapshot } from "../snapshot";
+import { saveSnapshot, stateHash, type Snapshot } from "../snapshot";
 import { inputDigest, StateHasher, type PendingHash } from "./state-hash";
 import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
 import { encodeEvent, encodeFrameIn, encodeInterrupt, encodeRxDma, encodeTxDma, sha256Hex, type EndInfo, type FrameRef } from "./codec";
@@ -98,6 +98,8 @@ export class Recorder {
   private readonly startIcount: number;
   /** Interrupts and console lines since the last drain, in the order they happened. */
   private watched: WatchedEvent[] = [];
+  /** Reused for each RX interrupt's frame references. */
+  private readonly refs: (FrameRef | null)[] = [];
   /** Input digests (eventHashes) since the last drain. */
   private digests: { icount: number; ns: number; digest: string }[] = [];
   private readonly hasher = new StateHasher();
@@ -199,9 +201,11 @@ export class Recorder {
     const sink = w.directSink();
     if (!sink) return;
     const m = this.m;
-    const journal = m.journal;
-    const jEnd = journal.length;
-    let j = this.journalNext;
+    // The journal's kept inputs; input number n is inputs[n - jBase].
+    const inputs = m.journal.all();
+    const jBase = m.journal.length - inputs.length;
+    const jEnd = m.journal.length;
+    let j = Math.max(this.journalNext, jBase);
     const digests = this.digests;
     let d = 0;
     const watched = this.watched;
@@ -215,7 +219,7 @@ export class Recorder {
     let t = Math.max(0, tx.length - ((log?.transmitCount ?? 0) - this.txNext));
     for (;;) {
       // The next event of each source (Infinity when it has none left); ties go in this order.
-      const jIc = j < jEnd ? journal.at(j)!.icount : Infinity;
+      const jIc = j < jEnd ? inputs[j - jBase]!.icount : Infinity;
       const dIc = d < digests.length ? digests[d]!.icount : Infinity;
       const wIc = k < watched.length ? watched[k]!.icount : Infinity;
       const rIc = r < rxEnd ? rx[r]!.icrIcount : Infinity;
@@ -223,7 +227,7 @@ export class Recorder {
       const min = Math.min(jIc, dIc, wIc, rIc, tIc);
       if (min === Infinity) break;
       if (jIc === min) {
-        const e = journal.at(j++)!;
+        const e = inputs[j++ - jBase]!;
         if (e.kind === "frame") {
           encodeFrameIn(sink, e.icount, e.ns, e.bytes);
           w.encodedDirect();
@@ -250,7 +254,10 @@ export class Recorder {
         const e = rx[r++]!;
         // No RDT write: the driver handed nothing back in it. Or it began before the file did.
         if (e.rdt === undefined || e.icrIcount < this.startIcount) continue;
-        encodeRxDma(sink, e.icrIcount, e.icrNs, e, e.descriptors.map((x) => this.frameRef(x.bytes)));
+        const refs = this.refs;
+        refs.length = 0;
+        for (const x of e.descriptors) refs.push(this.frameRef(x.bytes));
+        encodeRxDma(sink, e.icrIcount, e.icrNs, e, refs);
         w.encodedDirect();
         this.rxDoneSeq = e.seq;
         this.rxLastRdt = e.rdtIcount;
@@ -316,7 +323,8 @@ export class Recorder {
         this.finish({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}) });
         return stop;
       }
-      if (next >= end || this.checkpointDue()) this.checkpoint(next);
+      if (next >= end) this.checkpoint(next, { last: true });
+      else if (this.checkpointDue()) this.checkpoint(next);
       else this.skipCheckpoint(next);
       opts.onCheckpoint?.(next);
       if (next >= end) {
@@ -346,7 +354,11 @@ export class Recorder {
   }
 
   /** Hashes the state here (the machine stopped on the run limit `untilNs`). */
-  checkpoint(untilNs: number): void {
+  /**
+   * `last`: the run ends here, so nothing runs on meanwhile: the hash is computed at once on
+   * this thread from the machine itself, without the copy for the worker.
+   */
+  checkpoint(untilNs: number, opts: { last?: boolean } = {}): void {
     this.drain();
     const t0 = performance.now();
     const p = this.m.internals.point();
@@ -358,10 +370,14 @@ export class Recorder {
     }
     // The hash is digested on a worker thread while the guest runs on (state-hash.ts); the
     // record is written now and filled in when the digest arrives (finish() waits for it).
-    const hash = this.hasher.capture(this.m);
     const fill = this.writer.appendCheckpoint({ kind: EventKind.CheckpointHash, icount: p.icount, ns: p.ns, hash: ZERO_HASH, untilNs, snapshotChunk: chunk });
-    this.pending.set(hash, fill);
-    void hash.result.then((h) => this.fillHash(hash, h));
+    if (opts.last) {
+      fill(stateHash(this.m));
+    } else {
+      const hash = this.hasher.capture(this.m);
+      this.pending.set(hash, fill);
+      void hash.result.then((h) => this.fillHash(hash, h));
+    }
     this.writer.flush();
     while (this.nextCheckpointNs <= untilNs) this.nextCheckpointNs += this.header.checkpointIntervalNs;
     this.stats.checkpoints++;
