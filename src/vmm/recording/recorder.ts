@@ -252,8 +252,15 @@ export class Recorder {
         w.encodedDirect();
       } else if (rIc === min) {
         const e = rx[r++]!;
-        // No RDT write: the driver handed nothing back in it. Or it began before the file did.
-        if (e.rdt === undefined || e.icrIcount < this.startIcount) continue;
+        // No RDT write: the driver handed nothing back in it (a transmit interrupt, say). Or it
+        // began before the file did. Once closed, it is passed over for good.
+        if (e.rdt === undefined || e.icrIcount < this.startIcount) {
+          if (r < rx.length) {
+            this.rxDoneSeq = e.seq;
+            this.rxLastRdt = e.rdtIcount;
+          }
+          continue;
+        }
         const refs = this.refs;
         refs.length = 0;
         for (const x of e.descriptors) refs.push(this.frameRef(x.bytes));
