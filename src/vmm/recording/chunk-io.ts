@@ -19,10 +19,16 @@ export const SLOT_BYTES = 256 * 1024;
 const PUBLISHED = 0;
 const DONE = 1;
 const FAILED = 2;
-const CONTROL_WORDS = 4;
+/** Set by the thread once it runs: until then chunks are written directly (see ready()). */
+const READY = 3;
+/** 1 while the thread is inside a write: a slow disk (dirty-page throttling) is not a dead thread. */
+const BUSY = 4;
+const CONTROL_WORDS = 8;
 // Per slot (Int32): fd, chunk type, sequence number, payload length.
 const JOB_WORDS = 4;
 const ERROR_BYTES = 1024;
+/** Pending chunks and no write under way for this long: the thread is gone (the writer reports it). */
+const STALL_MS = 30_000;
 const JOBS_AT = CONTROL_WORDS * 4;
 const ERROR_AT = JOBS_AT + SLOTS * JOB_WORDS * 4;
 const DATA_AT = ERROR_AT + ERROR_BYTES;
@@ -36,6 +42,7 @@ const { crc32 } = require("node:zlib");
 const sab = workerData;
 const ctl = new Int32Array(sab, 0, ${CONTROL_WORDS});
 const jobs = new Int32Array(sab, ${JOBS_AT}, ${SLOTS * JOB_WORDS});
+Atomics.store(ctl, ${READY}, 1);
 for (;;) {
   const published = Atomics.load(ctl, ${PUBLISHED});
   const done = Atomics.load(ctl, ${DONE});
@@ -52,12 +59,15 @@ for (;;) {
       v.setUint32(8, length, true);
       v.setUint32(12, crc32(payload, crc32(head.subarray(0, 12))), true);
       const total = head.length + length;
+      Atomics.store(ctl, ${BUSY}, 1);
       let n = writevSync(fd, [head, payload]);
       while (n < total) n += n < head.length ? writeSync(fd, head, n, head.length - n) : writeSync(fd, payload, n - head.length, total - n);
     } catch (e) {
+      Atomics.store(ctl, ${BUSY}, 0);
       new Uint8Array(sab, ${ERROR_AT}, ${ERROR_BYTES}).set(new TextEncoder().encode(String(e && e.message || e)).subarray(0, ${ERROR_BYTES - 1}));
       Atomics.store(ctl, ${FAILED}, fd + 1);
     }
+    Atomics.store(ctl, ${BUSY}, 0);
   }
   Atomics.add(ctl, ${DONE}, 1);
   Atomics.notify(ctl, ${DONE});
@@ -87,16 +97,27 @@ export class ChunkIo {
   private readonly jobs = new Int32Array(this.sab, JOBS_AT, SLOTS * JOB_WORDS);
   private readonly worker: Worker;
   private published = 0;
+  /** Set if the thread exited: chunks still in its slots are lost, and every writer is told so. */
+  private exited: string | undefined;
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.sab });
     // It blocks in Atomics.wait between chunks; it must not keep the process alive.
     this.worker.unref();
     this.worker.on("error", () => undefined);
-    this.worker.once("exit", () => {
+    this.worker.once("exit", (code) => {
       if (shared === this) shared = undefined;
       unavailable = true;
+      this.exited = `the chunk I/O thread exited (code ${code}); ${this.published - Atomics.load(this.ctl, DONE)} chunk(s) were not written`;
     });
+  }
+
+  /**
+   * Whether the thread is running. A new thread finishes starting only once this thread's event
+   * loop turns, so a writer must not wait on it before then: it writes directly meanwhile.
+   */
+  ready(): boolean {
+    return !this.exited && Atomics.load(this.ctl, READY) === 1;
   }
 
   /**
@@ -105,7 +126,11 @@ export class ChunkIo {
    */
   submit(fd: number, type: number, seq: number, payload: Uint8Array): void {
     if (payload.length > SLOT_BYTES) throw new RangeError(`a chunk of ${payload.length} bytes does not fit an I/O slot`);
-    while (this.published - Atomics.load(this.ctl, DONE) >= SLOTS) Atomics.wait(this.ctl, DONE, Atomics.load(this.ctl, DONE), 1000);
+    if (this.exited) return;
+    while (this.published - Atomics.load(this.ctl, DONE) >= SLOTS) {
+      this.waitForProgress();
+      if (this.exited) return;
+    }
     const slot = this.published % SLOTS;
     new Uint8Array(this.sab, DATA_AT + slot * SLOT_BYTES, payload.length).set(payload);
     this.jobs.set([fd, type, seq, payload.length], slot * JOB_WORDS);
@@ -117,14 +142,26 @@ export class ChunkIo {
   /** Waits until every chunk handed over is written (or failed). */
   sync(): void {
     for (;;) {
-      const done = Atomics.load(this.ctl, DONE);
-      if (done >= this.published) return;
-      Atomics.wait(this.ctl, DONE, done, 1000);
+      if (Atomics.load(this.ctl, DONE) >= this.published || this.exited) return;
+      this.waitForProgress();
     }
+  }
+
+  /**
+   * Waits until the thread finishes a chunk, however slow the disk. Its 'exit' event cannot
+   * arrive while this thread blocks, so one that is not even inside a write for STALL_MS counts
+   * as gone.
+   */
+  private waitForProgress(): void {
+    const done = Atomics.load(this.ctl, DONE);
+    if (done >= this.published) return; // the last one finished just now
+    if (Atomics.wait(this.ctl, DONE, done, STALL_MS) !== "timed-out" || Atomics.load(this.ctl, DONE) !== done) return;
+    if (Atomics.load(this.ctl, BUSY) === 0) this.exited = `the chunk I/O thread stopped: nothing written for ${STALL_MS / 1000} s (${Atomics.load(this.ctl, DONE)} of ${this.published} chunks written, ready ${Atomics.load(this.ctl, READY)})`;
   }
 
   /** Why a write to `fd` failed, if one did; that file's later chunks are dropped, not written. */
   error(fd: number): string | undefined {
+    if (this.exited) return this.exited;
     if (Atomics.load(this.ctl, FAILED) !== fd + 1) return undefined;
     const bytes = new Uint8Array(this.sab, ERROR_AT, ERROR_BYTES);
     const end = bytes.indexOf(0);

@@ -168,7 +168,7 @@ export class RecordingWriter {
   private writeEvents(): void {
     if (this.sink.length === 0 || this.held > 0) return;
     const payload = this.sink.contents();
-    if (this.io && payload.length <= SLOT_BYTES && !this.failure) {
+    if (this.io?.ready() && payload.length <= SLOT_BYTES && !this.failure) {
       this.io.submit(this.fd, ChunkType.Events, this.seq++, payload);
       this.bytesWritten += CHUNK_HEADER_BYTES + payload.length;
       this.checkIo();
