@@ -16,8 +16,8 @@ export class InputJournal {
   /** Events from number `base` on; earlier ones were forgotten (forgetBefore). Indices stay absolute. */
   private events: InputEvent[] = [];
   private base = 0;
-  /** Listeners for newly journaled events (the recorder streams them to a file). */
-  private readonly listeners = new Set<(e: InputEvent) => void>();
+  /** Set by forgetBefore: the earliest point the journal still holds inputs for. */
+  private forgottenUpTo: { icount: number; ns: number } | undefined;
 
   get length(): number {
     return this.base + this.events.length;
@@ -32,12 +32,6 @@ export class InputJournal {
     const last = this.events[this.events.length - 1];
     if (last && comparePoint(e, last) < 0) throw new RangeError("journal events must be appended in order");
     this.events.push(e);
-    for (const fn of this.listeners) fn(e);
-  }
-
-  onAppend(fn: (e: InputEvent) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   /** Index of the first event at or after the point. */
@@ -77,8 +71,6 @@ export class InputJournal {
     this.base += k;
     this.forgottenUpTo = { icount: point.icount, ns: point.ns };
   }
-
-  private forgottenUpTo: { icount: number; ns: number } | undefined;
 
   private forgotten(what: string): string {
     return `${what}: the journal no longer holds inputs before icount ${this.forgottenUpTo?.icount} (forgotten by a ring recording)`;

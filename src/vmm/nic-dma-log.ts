@@ -64,7 +64,6 @@ export class NicDmaLog {
   /** TX records logged so far, trimmed ones included: tx[0] is number txTotal - tx.length. */
   private txTotal = 0;
   private readonly limit: number;
-  private readonly listeners = new Set<(r: RxInterrupt) => void>();
   private readonly trimListeners = new Set<() => void>();
 
   constructor(
@@ -92,11 +91,6 @@ export class NicDmaLog {
   /** TX records logged so far, dropped ones included (the number the next one gets). */
   get transmitCount(): number {
     return this.txTotal;
-  }
-
-  onInterrupt(fn: (r: RxInterrupt) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   /** Called just before the oldest entries are dropped (a reader that drains the log catches up). */
@@ -131,10 +125,7 @@ export class NicDmaLog {
     const last = this.rx[this.rx.length - 1];
     if (last && last.icrIcount > icount) this.rewindTo(icount);
     this.rx.push({ seq: ++this.seq, icrIcount: icount, icrNs: this.clock.ns(), icr, descriptors: [] });
-    if (this.rx.length > this.limit + (this.limit >> 2)) {
-      for (const fn of this.trimListeners) fn();
-      this.rx.splice(0, this.rx.length - this.limit);
-    }
+    this.trim(this.rx);
   }
 
   private onRdtWrite(oldRdt: number, newRdt: number): void {
@@ -156,16 +147,19 @@ export class NicDmaLog {
     if (current) {
       current.rdt = newRdt;
       current.rdtIcount = icount;
-      for (const fn of this.listeners) fn(current);
     }
   }
 
   private onTxDma(r: TxDmaRecord): void {
     this.tx.push({ index: r.index, addr: r.addr, length: r.length, cmd: r.cmd, status: r.status, bytes: r.bytes, icount: Number(r.icount), ns: this.clock.ns() });
     this.txTotal++;
-    if (this.tx.length > this.limit + (this.limit >> 2)) {
-      for (const fn of this.trimListeners) fn();
-      this.tx.splice(0, this.tx.length - this.limit);
-    }
+    this.trim(this.tx);
+  }
+
+  /** Drops the oldest entries once a list is a quarter over the limit (readers drain first). */
+  private trim(list: unknown[]): void {
+    if (list.length <= this.limit + (this.limit >> 2)) return;
+    for (const fn of this.trimListeners) fn();
+    list.splice(0, list.length - this.limit);
   }
 }

@@ -63,7 +63,6 @@ for (;;) {
       let n = writevSync(fd, [head, payload]);
       while (n < total) n += n < head.length ? writeSync(fd, head, n, head.length - n) : writeSync(fd, payload, n - head.length, total - n);
     } catch (e) {
-      Atomics.store(ctl, ${BUSY}, 0);
       new Uint8Array(sab, ${ERROR_AT}, ${ERROR_BYTES}).set(new TextEncoder().encode(String(e && e.message || e)).subarray(0, ${ERROR_BYTES - 1}));
       Atomics.store(ctl, ${FAILED}, fd + 1);
     }
