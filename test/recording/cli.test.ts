@@ -4,7 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI } from "../helpers/guest";
@@ -140,7 +140,7 @@ describe("lvmm record / replay / events / dma / pcap", () => {
   it("a full disk ends the recording with a typed error, and what reached the disk replays", (t) => {
     // A 2 MiB tmpfs fills long before the run ends. Mounting needs root (as in CI).
     const small = join(dir, "small");
-    spawnSync("mkdir", ["-p", small]);
+    mkdirSync(small, { recursive: true });
     const m = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small], { encoding: "utf8" });
     if (m.status !== 0) return t.skip(`cannot mount a small tmpfs here: ${(m.stderr || String(m.error)).trim()}`);
     try {

@@ -9,6 +9,10 @@ import { Replayer, formatDivergence } from "../../src/vmm/recording/replayer";
 import { EventKind } from "../../src/vmm/recording/format";
 import { recordScenario, tmp } from "./record-helpers";
 import { stateHash } from "../../src/vmm/snapshot";
+import { join } from "node:path";
+import { Machine } from "../../src/vmm/machine";
+import { Recorder } from "../../src/vmm/recording/recorder";
+import { kernel } from "../helpers/guest";
 
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -58,6 +62,21 @@ describe("record then replay --verify", () => {
     } finally {
       rp.destroy();
     }
+  });
+
+  it("default checkpoints: a run ended early at a grid point the cost cap would skip still ends with a checkpoint", async () => {
+    const m = await Machine.create({ kernel: kernel() });
+    const path = join(tmp, "ended-early.lvmmrec");
+    // Idle, so grid points after the first are skipped; asked at each one, it says stop at 10 s.
+    const stop = await Recorder.attach(m, { path, kernel: kernel() }).run(40e9, { endEarly: () => m.nowNs >= 10e9 });
+    m.destroy();
+    assert.equal(stop.kind, "limit");
+    const rec = load(path);
+    const at = rec.events.filter((e) => e.kind === EventKind.CheckpointHash).map((e) => e.ns / 1e9);
+    assert.deepEqual(at, [2, 10], "the first grid point, then the end");
+    const end = rec.events[rec.events.length - 1]!;
+    assert.equal(end.kind, EventKind.End);
+    assert.equal(end.ns, 10e9);
   });
 
   it("a replay that goes wrong stops at the first divergent checkpoint with both hashes", async () => {

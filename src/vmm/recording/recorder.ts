@@ -330,17 +330,14 @@ export class Recorder {
         this.finish({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}) });
         return stop;
       }
-      if (next >= end) this.checkpoint(next, { last: true });
+      // Asked before the checkpoint decision: a run that ends here ends with a checkpoint.
+      if (next < end && opts.endEarly?.()) end = Math.min(end, next + (opts.graceNs ?? 0));
+      const last = next >= end;
+      if (last) this.checkpoint(next, { last: true });
       else if (this.checkpointDue()) this.checkpoint(next);
       else this.skipCheckpoint(next);
       opts.onCheckpoint?.(next);
-      if (next >= end) {
-        await this.settled();
-        this.finish({ reason: "limit", untilNs: end });
-        return stop;
-      }
-      if (opts.endEarly?.() && end > next + (opts.graceNs ?? 0)) end = Math.min(end, next + (opts.graceNs ?? 0));
-      if (next >= end) {
+      if (last) {
         await this.settled();
         this.finish({ reason: "limit", untilNs: end });
         return stop;
@@ -360,10 +357,10 @@ export class Recorder {
     while (this.nextCheckpointNs <= untilNs) this.nextCheckpointNs += this.header.checkpointIntervalNs;
   }
 
-  /** Hashes the state here (the machine stopped on the run limit `untilNs`). */
   /**
-   * `last`: the run ends here, so nothing runs on meanwhile: the hash is computed at once on
-   * this thread from the machine itself, without the copy for the worker.
+   * Hashes the state here (the machine stopped on the run limit `untilNs`). `last`: the run ends
+   * here, so nothing runs on meanwhile: the hash is computed at once on this thread from the
+   * machine itself, without the copy for the worker.
    */
   checkpoint(untilNs: number, opts: { last?: boolean } = {}): void {
     this.drain();
@@ -431,7 +428,7 @@ export class Recorder {
    * After a failed write (a full disk): stops recording, closes the file as it is (a readable
    * prefix up to the last chunk written) and throws the writer's RecordingError("io").
    */
-  throwIfWriteFailed(): void {
+  private throwIfWriteFailed(): void {
     const failure = this.writer.failure;
     if (!failure) return;
     if (!this.finished) {

@@ -133,7 +133,7 @@ export class RingRecorder {
     this.control({ command: "run", untilNs, ringWindowNs: this.windowNs });
     for (;;) {
       const next = Math.min(this.nextCheckpointNs, end);
-      const stop = await this.m.runAsync({ untilNs: next }, { pace: opts.pace ?? false, betweenChunks: () => this.current.drain(false) });
+      const stop = await this.m.runAsync({ untilNs: next }, { pace: opts.pace ?? false, betweenChunks: () => this.current.drainBetween() });
       if (stop.kind !== "limit") {
         await this.endSegment({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}) });
         return stop;
