@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import type { Machine } from "./machine";
 import type { ClockState } from "./clock";
 import type { WireState } from "./wire";
+import { V86_TSC_STATIC } from "./v86/wasm-patches";
 
 export const SNAPSHOT_VERSION = 1;
 
@@ -19,6 +20,11 @@ export interface Snapshot {
   devices: Record<string, unknown>;
   wire: WireState;
   serial: { pendingInput: string };
+  /**
+   * v86's TSC statics (V86_TSC_STATIC, as decimal strings), which its own state lacks. Absent
+   * in snapshots made before they were kept: such a restore leaves them as they are.
+   */
+  tsc?: string[];
 }
 
 export class SnapshotError extends Error {
@@ -36,11 +42,16 @@ function save(m: Machine): Snapshot {
   const i = m.internals;
   const devices: Record<string, unknown> = {};
   for (const d of i.devices) devices[d.name] = d.getState();
+  // save_state reads the TSC (store_current_tsc), which advances read_tsc's counters: put them back.
+  const tsc = readTscStatics(m);
+  const v86 = i.vm.inner.save_state();
+  writeTscStatics(m, tsc);
   return {
     version: SNAPSHOT_VERSION,
     icount: i.exec.icount,
     eflags: i.vm.cpu.get_eflags(),
-    v86: i.vm.inner.save_state(),
+    v86,
+    tsc: tsc.map(String),
     clock: i.clock.getState(),
     sched: i.getSched(),
     devices,
@@ -62,10 +73,17 @@ export function restoreSnapshot(m: Machine, s: Snapshot, mode: "live" | "replay"
   for (const d of i.devices) {
     if (!(d.name in s.devices)) throw new SnapshotError(`snapshot lacks the state of device ${d.name}`);
   }
+  let tsc: bigint[] | undefined;
+  if (s.tsc) {
+    if (!Array.isArray(s.tsc) || s.tsc.length !== TSC_ADDRS.length || !s.tsc.every((v) => typeof v === "string" && /^\d{1,20}$/.test(v))) throw new SnapshotError("snapshot has a malformed TSC state");
+    tsc = s.tsc.map((v) => BigInt.asUintN(64, BigInt(v)));
+  }
   m.breakpoints.unplant(); // the restored memory has no planted bytes; runs plant them again
   // Re-executing already: the present stays where it was.
   const presentBefore = i.replayPresent ?? i.point();
   restoreV86(m, s.v86);
+  // restore_state sets the TSC (set_tsc) through read_tsc: its counters are put back as saved.
+  if (tsc) writeTscStatics(m, tsc);
   // v86 bug: set_state replaces the lazy-flags views instead of copying into them, so the
   // arithmetic flags come back wrong (0x46 instead of 0x6). Write EFLAGS back as saved.
   cpu.flags[0] = s.eflags;
@@ -99,6 +117,20 @@ function restoreV86(m: Machine, state: ArrayBuffer): void {
     for (let b = 0; b < bars.length; b++) bars[b] ??= { size: 0, original_bar: 0, entries: [] };
   }
   vm.inner.restore_state(state.slice(0));
+}
+
+const TSC_ADDRS = Object.values(V86_TSC_STATIC);
+
+function tscView(m: Machine, addr: number): BigUint64Array {
+  return new BigUint64Array(m.internals.vm.cpu.wasm_memory.buffer, addr, 1);
+}
+
+function readTscStatics(m: Machine): bigint[] {
+  return TSC_ADDRS.map((a) => tscView(m, a)[0]!);
+}
+
+function writeTscStatics(m: Machine, values: readonly bigint[]): void {
+  TSC_ADDRS.forEach((a, k) => (tscView(m, a)[0] = values[k]!));
 }
 
 /**

@@ -13,6 +13,21 @@ export const V86_STATIC = {
 } as const;
 
 /**
+ * v86's read_tsc statics (cpu.rs), all u64. Between two changes of microtick (for us: between
+ * two sync points) read_tsc extrapolates from how many times the guest read it, a browser
+ * workaround whose counters are not in save_state, and which save_state (store_current_tsc)
+ * and restore_state (set_tsc) themselves advance. Snapshots save and put back these five, so a
+ * restored machine reads the same TSC values the original did. Checked in read_tsc's code.
+ */
+export const V86_TSC_STATIC = {
+  offset: 37352,
+  lastValue: 37360,
+  resolution: 35464,
+  sameReadings: 49152,
+  speed: 35480,
+} as const;
+
+/**
  * Instructions a compiled JIT module may run before it checks its loop budget at a loop head.
  * Smaller bounds how far a fast slice can overshoot its budget, at a small cost in JIT exits.
  */
@@ -115,6 +130,8 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
   };
   // __stack_pointer is the module's first defined global (index 0: it imports no globals).
   m.exportGlobal("lvmm_stack_pointer", 0);
+
+  checkTscStatics(m);
 
   // main_loop inlines do_many_cycles_native, cycle_internal and jit_run_interpreted.
   const mainLoop = m.funcIndex("main_loop");
@@ -225,4 +242,15 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
       excError: "lvmm_exc_error",
     },
   };
+}
+
+/** Fails loudly unless read_tsc loads each V86_TSC_STATIC address (a different build moved them). */
+function checkTscStatics(m: WasmModule): void {
+  const body = m.body(m.funcIndex("read_tsc"));
+  const I64_LOAD = 0x29;
+  for (const [name, addr] of Object.entries(V86_TSC_STATIC)) {
+    const pattern = [OP.i32const, 0, I64_LOAD, 3, ...leb5(addr)];
+    const found = body.some((_, i) => pattern.every((b, k) => body[i + k] === b));
+    if (!found) throw new WasmFormatError(`read_tsc does not load the TSC static "${name}" at ${addr}: this v86 build is not the pinned one`);
+  }
 }
