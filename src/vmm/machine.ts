@@ -54,6 +54,14 @@ export interface RunLimit {
   untilIcount?: number;
   /** Stop when virtual time reaches this (ns since power-on). */
   untilNs?: number;
+  /**
+   * Pacing (run() only): stop at the first sync point at or after this virtual time, or while
+   * idle before it. Unlike untilNs it never stops the guest between sync points, where a
+   * replay that does not stop there would run on in another execution mode (the last stretch
+   * before an exact stop is interpreted), so a recording stays exact without recording where
+   * its pacer stopped.
+   */
+  paceNs?: number;
 }
 
 export interface RunOptions {
@@ -210,9 +218,11 @@ export class Machine {
   /** Runs synchronously until a limit or a stop reason. */
   run(limit: RunLimit = {}): StopReason {
     this.pauseRequested = false;
+    this.paceNs = limit.paceNs;
     try {
-      return this.runInternal(limit) ?? { kind: "paused" };
+      return this.runInternal(limit, undefined, limit.paceNs) ?? (limit.paceNs !== undefined ? { kind: "limit" } : { kind: "paused" });
     } finally {
+      this.paceNs = undefined;
       this.breakpoints.unplant();
     }
   }
@@ -413,12 +423,9 @@ export class Machine {
           continue;
         }
         if (this.nowNs >= untilNs) return { kind: "limit" };
-        let target = Math.min(this.clock.icountAt(due), untilIcount, this.clock.icountAt(untilNs));
-        if (paceNs !== undefined) {
-          const paceIcount = this.clock.icountAt(paceNs);
-          if (paceIcount <= icount) return undefined;
-          target = Math.min(target, paceIcount);
-        }
+        // Paced: only here, at a sync point (or before running at all), never between two.
+        if (paceNs !== undefined && this.clock.seenNs >= paceNs) return undefined;
+        const target = Math.min(this.clock.icountAt(due), untilIcount, this.clock.icountAt(untilNs));
         // Leaving a breakpoint: execute its instruction once with it unplanted.
         if (resumedFrom !== undefined) {
           if (this.breakpoints.has(resumedFrom)) {
