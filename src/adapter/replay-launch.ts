@@ -39,7 +39,9 @@ export function prepareReplay(plan: LaunchPlan, path: string): { plan: LaunchPla
     const rec = readRecording(bytes);
     const h = rec.header;
     checkKernel(h, plan.kernelBytes, plan.kernelPath);
-    if (h.launch.disk) throw new RecordingError("bad-header", "the recording used a disk image; replaying disk recordings is not supported yet");
+    if (h.launch.disk && !rec.disk) {
+      throw new RecordingError("wrong-disk", `the recording's machine had a ${h.launch.disk.bytes}-byte disk (sha256 ${h.launch.disk.sha256}) the file does not embed: replay it with \`lvmm replay FILE --disk PATH\`, or record with the disk embedded (the default)`);
+    }
     if (plan.udpBridge.length) throw new LaunchArgumentError("udpBridge", "a replay takes its inputs from the recording; remove udpBridge");
     if (plan.serve) throw new LaunchArgumentError("serve", "a replay cannot serve streams; remove serve");
     const cps = rec.events.filter((e) => e.kind === EventKind.CheckpointHash);
@@ -55,7 +57,7 @@ export function prepareReplay(plan: LaunchPlan, path: string): { plan: LaunchPla
     const l = h.launch;
     const mac = l.mac === null ? false : { mac: Uint8Array.from(l.mac.split(":").map((x) => parseInt(x, 16))) };
     return {
-      plan: { ...plan, cmdline: l.cmdline, memoryMB: l.memoryMB, mips: l.mips, jit: l.jit, nic: mac },
+      plan: { ...plan, cmdline: l.cmdline, memoryMB: l.memoryMB, mips: l.mips, jit: l.jit, nic: mac, ...(rec.disk ? { disk: rec.disk } : {}) },
       replay: { path, header: h, inputs, end, truncated: !rec.complete, ...(rec.start ? { start: rec.start } : {}) },
     };
   } catch (e) {

@@ -19,6 +19,15 @@ export function loadRecording(path: string | undefined, opts: { strict?: boolean
   return rec;
 }
 
+/** Reads an image a recording refers to (a disk given with --disk), as a RecordingError("io") if it cannot. */
+export function readImage(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new RecordingError("io", `cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+}
+
 /** Runs a command body, turning a RecordingError into one line on stderr and exit code 2. */
 export async function withRecordingErrors(body: () => Promise<number>): Promise<number> {
   try {

@@ -62,7 +62,7 @@ function code(bytes: Uint8Array, strict = true): string {
 describe("corrupt recordings", () => {
   it("the version pins the event kinds (a change to the enum needs a new version)", () => {
     const kinds = Object.entries(EventKind).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k}=${v}`).join(",");
-    assert.equal(`${FORMAT_VERSION}:${kinds}`, "3:FrameIn=1,SerialIn=2,ControlCommand=3,Interrupt=16,SerialOut=17,CheckpointHash=32,InputDigest=33,RxDmaInterrupt=48,TxDma=49,End=127");
+    assert.equal(`${FORMAT_VERSION}:${kinds}`, "4:FrameIn=1,SerialIn=2,ControlCommand=3,Interrupt=16,SerialOut=17,CheckpointHash=32,InputDigest=33,RxDmaInterrupt=48,TxDma=49,End=127");
   });
 
   it("reads the intact file", () => {
@@ -114,9 +114,9 @@ describe("corrupt recordings", () => {
   it("a wrong version says which versions are involved", () => {
     const bad = file.slice();
     new DataView(bad.buffer).setUint32(8, 1, true);
-    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 1.*reads versions 2 and 3/.test(e.message));
-    new DataView(bad.buffer).setUint32(8, 4, true);
-    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 4/.test(e.message));
+    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 1.*reads versions 2, 3 and 4/.test(e.message));
+    new DataView(bad.buffer).setUint32(8, 5, true);
+    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 5/.test(e.message));
   });
 
   it("a version 2 file (power-on, before start points existed) still reads", () => {
@@ -125,6 +125,8 @@ describe("corrupt recordings", () => {
     assert.equal(r.header.formatVersion, 2);
     assert.equal(r.start, undefined);
     assert.deepEqual(r.events.map((e) => [e.kind, e.icount]), readRecording(file).events.map((e) => [e.kind, e.icount]));
+    // Version 3 (start points, no embedded disk) reads too.
+    assert.equal(readRecording(withHeader(started, { ...headerOf(started), formatVersion: 3 }, 3), { strict: true }).header.formatVersion, 3);
     // A start point needs version 3: a version 2 reader would replay such a file from power-on.
     assert.equal(code(withHeader(started, { ...headerOf(started), formatVersion: 2 }, 2)), "bad-header");
   });
@@ -169,7 +171,7 @@ describe("a recording that starts at a snapshot", () => {
     badStart(missing, /starts at a snapshot .*chunk 1 .*is not a snapshot chunk/);
     badStart(replaceChunk(started, 1, ChunkType.Snapshot, new TextEncoder().encode("\x05\x00\x00\x00{oops")), /start snapshot \(chunk 1\) is unreadable/);
     const h = headerOf(started) as { start: { icount: number } };
-    badStart(withHeader(started, { ...h, start: { ...h.start, icount: h.start.icount + 1 } }, 3), /start snapshot \(chunk 1\) is at icount \d+.*not at the header's start point/);
+    badStart(withHeader(started, { ...h, start: { ...h.start, icount: h.start.icount + 1 } }, 4), /start snapshot \(chunk 1\) is at icount \d+.*not at the header's start point/);
   });
 
   it("a flipped bit in the start snapshot fails its CRC, named as the start snapshot", () => {

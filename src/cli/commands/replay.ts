@@ -2,11 +2,11 @@
 import { readKernel } from "../kernel-path";
 import { parse, positiveInteger } from "../options";
 import { EXIT } from "../errors";
-import { loadRecording, withRecordingErrors } from "../recording-file";
+import { loadRecording, readImage, withRecordingErrors } from "../recording-file";
 import { Replayer, formatDivergence } from "../../vmm/recording/replayer";
 import { describeStop } from "./boot";
 
-export const REPLAY_HELP = `usage: lvmm replay FILE [--verify] [--kernel ELF] [--strict] [--console] [--times N]
+export const REPLAY_HELP = `usage: lvmm replay FILE [--verify] [--kernel ELF] [--disk IMG] [--strict] [--console] [--times N]
   Re-executes the recorded run from power-on (a ring recording: from the snapshot it starts
   at) with its recorded inputs. Every interrupt and console line is checked against the
   recording as it happens; --verify also compares the machine state hash at every recorded
@@ -14,20 +14,23 @@ export const REPLAY_HELP = `usage: lvmm replay FILE [--verify] [--kernel ELF] [-
   The first divergence stops the replay with a report (exit code 1); otherwise it
   prints "verified N events, M checkpoints".
   --kernel ELF  the kernel, for recordings made with --no-embed-kernel (its sha256 must match)
+  --disk IMG    the disk image, for a recording of a machine with a disk that does not embed it
+                (its sha256 must match; lvmm serve's recordings embed the content disk)
   --strict      refuse a truncated recording instead of replaying its complete prefix
   --console     print the guest's console lines with their instruction counts
   --times N     replay N times (default 1)`;
 
 export async function replay(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
-    verify: { type: "boolean" }, kernel: { type: "string" }, strict: { type: "boolean" }, console: { type: "boolean" }, times: { type: "string" },
+    verify: { type: "boolean" }, kernel: { type: "string" }, disk: { type: "string" }, strict: { type: "boolean" }, console: { type: "boolean" }, times: { type: "string" },
   }, true);
   const times = positiveInteger("times", values.times) ?? 1;
   return withRecordingErrors(async () => {
     const rec = loadRecording(positionals[0], { strict: values.strict ?? false });
     const kernel = values.kernel ? readKernel(values.kernel) : undefined;
+    const disk = values.disk ? { bytes: readImage(values.disk, "disk image"), path: values.disk } : undefined;
     for (let i = 0; i < times; i++) {
-      const r = await Replayer.create(rec, kernel ? { kernel: { bytes: kernel.bytes, path: kernel.path } } : {});
+      const r = await Replayer.create(rec, { ...(kernel ? { kernel: { bytes: kernel.bytes, path: kernel.path } } : {}), ...(disk ? { disk } : {}) });
       const result = r.run({ verify: values.verify ?? false, ...(values.console ? { onLine: (t: string, ic: number) => console.log(`[icount ${ic}] ${t}`) } : {}) });
       r.destroy();
       if (result.divergence) {

@@ -23,6 +23,7 @@ export function headerLines(h: RecordingHeader): string[] {
   return [
     `# lvmm recording: format ${h.formatVersion}, v86 ${h.v86.version}, created ${h.createdAt}`,
     `# kernel ${h.kernel.name} sha256 ${h.kernel.sha256}${h.kernel.embedded ? " (embedded)" : ""}`,
+    ...(l.disk ? [`# disk ${l.disk.bytes} bytes sha256 ${l.disk.sha256}${l.disk.embedded ? " (embedded)" : ""}`] : []),
     `# launch cmdline ${JSON.stringify(l.cmdline)} memory ${l.memoryMB} MiB, ${l.mips} MIPS, jit ${l.jit ? "on" : "off"}, mac ${l.mac ?? "none"}, seed ${l.seed}`,
     ...(Object.keys(h.scenario).length ? [`# scenario ${JSON.stringify(h.scenario)}`] : []),
     ...(h.start ? [`# starts at a snapshot at icount ${h.start.icount}, t=${(h.start.ns / 1e9).toFixed(9)} s, not at power-on${h.start.consoleLine ? ` (console line begun: ${JSON.stringify(h.start.consoleLine)})` : ""}`] : []),

@@ -7,21 +7,22 @@
 //   preamble   8 bytes MAGIC "LVMMREC\0", u32 format version, u32 flags (0)
 //   chunk*     u8 type, u8[3] 0, u32 sequence (0, 1, 2, ...), u32 payload length, u32 CRC-32
 //              over the first 12 header bytes and the payload; then the payload
-// Chunk 0 is the header (JSON); an embedded kernel image follows as its own chunk; a recording
-// that starts at a snapshot instead of power-on (header.start, format 3) has that snapshot as
-// the next chunk; then event chunks (about EVENT_CHUNK_BYTES each) and optional snapshot chunks,
+// Chunk 0 is the header (JSON); an embedded kernel image follows as its own chunk, then an
+// embedded disk image (header.launch.disk.embedded, format 4); a recording that starts at a
+// snapshot instead of power-on (header.start, format 3) has that snapshot as the next chunk; then event chunks (about EVENT_CHUNK_BYTES each) and optional snapshot chunks,
 // in the order written.
 // Each chunk goes to the file with one write, so a process killed mid-recording leaves every
 // complete chunk readable, and a reader replays that prefix.
 
 export const MAGIC = Uint8Array.from([0x4c, 0x56, 0x4d, 0x4d, 0x52, 0x45, 0x43, 0x00]); // "LVMMREC\0"
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 /**
  * Versions this lvmm reads. Version 3 (from 2) adds the optional start point (header.start and
- * its snapshot chunk); events are encoded as in version 2, so version 2 files read unchanged.
- * The bump keeps an older lvmm from replaying a file that starts at a snapshot from power-on.
+ * its snapshot chunk); version 4 the embedded disk image chunk. Events are encoded as in
+ * version 2 throughout, so older files read unchanged; each bump keeps an older lvmm from
+ * misreading a newer file.
  */
-export const READABLE_VERSIONS: readonly number[] = [2, 3];
+export const READABLE_VERSIONS: readonly number[] = [2, 3, 4];
 export const PREAMBLE_BYTES = 16;
 export const CHUNK_HEADER_BYTES = 16;
 /** Event chunks are flushed when they reach this size (and at every checkpoint). */
@@ -34,6 +35,8 @@ export enum ChunkType {
   Kernel = 2,
   Events = 3,
   Snapshot = 4,
+  /** The disk image the machine ran with (format 4; right after the kernel). */
+  Disk = 5,
 }
 
 /**
@@ -90,7 +93,8 @@ export interface LaunchConfig {
   epochMs: number;
   hangWatchdogMs: number;
   maxQuantumMs: number;
-  disk: { sha256: string; bytes: number } | null;
+  /** The primary IDE disk: its identity, and whether the file carries it (format 4). */
+  disk: { sha256: string; bytes: number; embedded?: boolean } | null;
 }
 
 /**
@@ -131,6 +135,7 @@ export type RecordingErrorCode =
   | "bad-header"
   | "bad-event"
   | "wrong-kernel"
+  | "wrong-disk"
   | "wrong-vmm"
   | "bad-start"
   | "io";

@@ -8,12 +8,17 @@ import { CHUNK_HEADER_BYTES, ChunkType, EventKind, MAGIC, MAX_CHUNK_BYTES, PREAM
 import { PINNED_V86_VERSION } from "../v86/pinned";
 import { SNAPSHOT_VERSION, type Snapshot } from "../snapshot";
 
+/** The kernel and disk image chunks, which come before a start snapshot. */
+const IMAGES = new Set<number>([ChunkType.Kernel, ChunkType.Disk]);
+
 const ORDERED = new Set([EventKind.FrameIn, EventKind.SerialIn, EventKind.Interrupt, EventKind.CheckpointHash]);
 
 export interface Recording {
   header: RecordingHeader;
   /** The kernel image, if the recording embeds it. */
   kernel?: Uint8Array;
+  /** The disk image, if the machine had one and the recording embeds it (format 4). */
+  disk?: Uint8Array;
   /**
    * The machine state the recording starts at, when it does not start at power-on
    * (header.start; a ring recording's segment or merged file). Its chunk is `startChunk`.
@@ -54,7 +59,7 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (!READABLE_VERSIONS.includes(version)) {
-    throw new RecordingError("wrong-version", `the recording has format version ${version}; this lvmm reads versions ${READABLE_VERSIONS.join(" and ")} (use the lvmm release that made it, or record again)`, 8);
+    throw new RecordingError("wrong-version", `the recording has format version ${version}; this lvmm reads versions ${READABLE_VERSIONS.slice(0, -1).join(", ")} and ${READABLE_VERSIONS[READABLE_VERSIONS.length - 1]} (use the lvmm release that made it, or record again)`, 8);
   }
 
   const rec: Recording = { header: undefined as unknown as RecordingHeader, events: [], snapshots: new Map(), chunks: 0, complete: false };
@@ -84,7 +89,7 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
     const payload = bytes.subarray(pos + CHUNK_HEADER_BYTES, pos + CHUNK_HEADER_BYTES + length);
     const actual = crc32(payload, crc32(bytes.subarray(pos, pos + 12)));
     if (actual !== crc) {
-      const what = rec.header?.start && !rec.start && type !== ChunkType.Kernel ? " (the recording's start snapshot)" : "";
+      const what = rec.header?.start && !rec.start && !IMAGES.has(type) ? " (the recording's start snapshot)" : "";
       throw new RecordingError("checksum", `chunk ${rec.chunks}${what} at byte ${at} fails its CRC-32 (stored ${hex8(crc)}, computed ${hex8(actual)}): the file is corrupt`, at);
     }
     if (seq !== rec.chunks) throw new RecordingError("bad-chunk", `chunk at byte ${at} has sequence number ${seq}, expected ${rec.chunks}`, at);
@@ -93,8 +98,8 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
     const dataAt = pos + CHUNK_HEADER_BYTES;
     pos = dataAt + length;
     const start = rec.header?.start;
-    if (start && !rec.start && type !== ChunkType.Kernel && seq > 0) {
-      // A recording that starts at a snapshot: that snapshot comes right after the header (and kernel).
+    if (start && !rec.start && !IMAGES.has(type) && seq > 0) {
+      // A recording that starts at a snapshot: that snapshot comes right after the header (and images).
       if (type !== ChunkType.Snapshot) {
         throw new RecordingError("bad-start", `the recording starts at a snapshot (icount ${start.icount}), but chunk ${seq} at byte ${at}, where that snapshot belongs, is not a snapshot chunk: the file is corrupt`, at);
       }
@@ -111,6 +116,13 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
         rec.kernel = payload.slice();
         if (sha256Hex(rec.kernel) !== rec.header.kernel.sha256) throw new RecordingError("wrong-kernel", "the embedded kernel image does not match the header's sha256: the file is corrupt", at);
         break;
+      case ChunkType.Disk: {
+        const disk = rec.header.launch.disk;
+        if (!disk?.embedded || rec.disk || rec.events.length) throw new RecordingError("bad-chunk", `a disk image chunk at byte ${at} the header does not announce there`, at);
+        rec.disk = payload.slice();
+        if (sha256Hex(rec.disk) !== disk.sha256) throw new RecordingError("wrong-disk", "the embedded disk image does not match the header's sha256: the file is corrupt", at);
+        break;
+      }
       case ChunkType.Events: {
         const src = new ByteSource(payload, 0, payload.length, "bad-event", dataAt);
         while (src.remaining > 0) {
@@ -144,6 +156,13 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
       rec.truncated?.offset ?? bytes.length,
     );
   }
+  if (rec.header.launch.disk?.embedded && !rec.disk) {
+    throw new RecordingError(
+      "truncated",
+      `the recording embeds its disk image, but the file ends ${rec.truncated ? "inside" : "before"} that image's chunk (${bytes.length} bytes): nothing in it can be replayed`,
+      rec.truncated?.offset ?? bytes.length,
+    );
+  }
   if (opts.strict && !rec.complete) throw new RecordingError("truncated", `the recording has no end record after its ${rec.chunks} chunks (the recorder stopped abruptly)`, bytes.length);
   return rec;
 }
@@ -169,6 +188,12 @@ function parseHeader(payload: Uint8Array, at: number, version: number): Recordin
   if (l.mac !== null && (typeof l.mac !== "string" || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(l.mac))) bad("launch.mac");
   if (typeof h.v86?.version !== "string") bad("v86 version");
   if (!(typeof h.checkpointIntervalNs === "number" && h.checkpointIntervalNs > 0)) bad("checkpoint interval");
+  if (l.disk != null) {
+    const d = l.disk;
+    if (!d || typeof d !== "object" || typeof d.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(d.sha256) || !Number.isSafeInteger(d.bytes) || d.bytes <= 0 || d.bytes % 512 !== 0) bad("launch.disk");
+    if (d.embedded !== undefined && typeof d.embedded !== "boolean") bad("launch.disk.embedded");
+    if (d.embedded && version < 4) bad("format version for an embedded disk (4 or later)");
+  }
   if (h.start !== undefined) {
     const s = h.start;
     if (version < 3) bad("format version for a start point (3 or later)");
@@ -219,6 +244,16 @@ export function checkKernel(header: RecordingHeader, kernel: Uint8Array, path: s
       `the recording was made with kernel ${header.kernel.name} sha256 ${header.kernel.sha256}, but ${path} has sha256 ${got}: ` +
         "pass the recorded image with --kernel PATH (or record with --embed-kernel so the file carries it)",
     );
+  }
+}
+
+/** Checks that `disk` is the image the recording's machine had. */
+export function checkDisk(header: RecordingHeader, disk: Uint8Array, path: string): void {
+  const want = header.launch.disk;
+  if (!want) throw new RecordingError("wrong-disk", `the recording's machine had no disk, but ${path} was given as one`);
+  const got = sha256Hex(disk);
+  if (got !== want.sha256) {
+    throw new RecordingError("wrong-disk", `the recording was made with a ${want.bytes}-byte disk image sha256 ${want.sha256}, but ${path} (${disk.length} bytes) has sha256 ${got}: pass the recorded image with --disk PATH`);
   }
 }
 

@@ -44,7 +44,10 @@ export interface RecorderOptions {
   kernelName?: string;
   /** Embed the kernel so the recording replays anywhere (default true). */
   embedKernel?: boolean;
+  /** The disk image the machine was created with (its primary IDE disk). */
   disk?: Uint8Array;
+  /** Embed the disk image too (default true), so the recording replays without it at hand. */
+  embedDisk?: boolean;
   /**
    * Virtual ns between checkpoint hashes. Default: DEFAULT_CHECKPOINT_INTERVAL_NS, skipping grid
    * points while checkpoints would cost more than ~1% of the run (so where they fall depends on
@@ -133,7 +136,7 @@ export class Recorder {
     const launch: LaunchConfig = {
       cmdline: o.cmdline, memoryMB: o.memoryMB, mips: o.mips, jit: o.jit, mac, seed: o.seed, epochMs: o.epochMs,
       hangWatchdogMs: o.hangWatchdogMs, maxQuantumMs: o.maxQuantumMs,
-      disk: opts.disk ? { sha256: sha256Hex(opts.disk), bytes: opts.disk.length } : null,
+      disk: opts.disk ? { sha256: sha256Hex(opts.disk), bytes: opts.disk.length, embedded: opts.embedDisk ?? true } : null,
     };
     const embed = opts.embedKernel ?? true;
     this.header = {
@@ -152,7 +155,11 @@ export class Recorder {
     // Checkpoints stay on the run's grid of intervals from power-on, wherever the file starts.
     this.nextCheckpointNs = start ? (Math.floor(start.snapshot.clock.syncNs / interval) + 1) * interval : interval;
     this.line = start?.consoleLine ?? "";
-    this.writer = RecordingWriter.create(opts.path, this.header, embed ? opts.kernel : undefined, start?.snapshot);
+    this.writer = RecordingWriter.create(opts.path, this.header, {
+      ...(embed ? { kernel: opts.kernel } : {}),
+      ...(opts.disk && launch.disk?.embedded ? { disk: opts.disk } : {}),
+      ...(start ? { start: start.snapshot } : {}),
+    });
     // The logs are drained from here on: what the machine logged before is in the start snapshot's past.
     this.journalNext = m.journal.length;
     this.txNext = m.dmaLog?.transmitCount ?? 0;
@@ -426,9 +433,10 @@ export class Recorder {
 
   /**
    * After a failed write (a full disk): stops recording, closes the file as it is (a readable
-   * prefix up to the last chunk written) and throws the writer's RecordingError("io").
+   * prefix up to the last chunk written) and throws the writer's RecordingError("io"). A caller
+   * that runs the machine itself calls it after each piece, after drain(false).
    */
-  private throwIfWriteFailed(): void {
+  throwIfWriteFailed(): void {
     const failure = this.writer.failure;
     if (!failure) return;
     if (!this.finished) {

@@ -12,7 +12,7 @@ import { VmmInvariantError } from "../stop-reason";
 import type { StopReason } from "../stop-reason";
 import type { RecordedEvent } from "./codec";
 import { EVENT_KIND_NAMES, EventKind, RecordingError } from "./format";
-import { checkKernel, type Recording } from "./reader";
+import { checkDisk, checkKernel, type Recording } from "./reader";
 
 export interface Divergence {
   /** Index of the first divergent event in the recording's event list (-1: none recorded there). */
@@ -45,6 +45,8 @@ export interface ReplayOptions {
   verify?: boolean;
   /** The kernel image, when the recording does not embed it (its sha256 must match). */
   kernel?: { bytes: Uint8Array; path: string };
+  /** The disk image, when the recording's machine had one it does not embed (its sha256 must match). */
+  disk?: { bytes: Uint8Array; path: string };
   /** Called on each console line the replayed guest prints, with its instruction count. */
   onLine?: (text: string, icount: number) => void;
 }
@@ -61,12 +63,20 @@ export class Replayer {
     if (!kernel) {
       throw new RecordingError("wrong-kernel", `the recording does not embed its kernel (${rec.header.kernel.name}, sha256 ${rec.header.kernel.sha256}): pass it with --kernel PATH`);
     }
-    if (rec.header.launch.disk) throw new RecordingError("bad-header", "the recording used a disk image; replaying disk recordings is not supported yet");
     const l = rec.header.launch;
+    let disk = rec.disk;
+    if (opts.disk) {
+      checkDisk(rec.header, opts.disk.bytes, opts.disk.path);
+      disk = opts.disk.bytes;
+    }
+    if (l.disk && !disk) {
+      throw new RecordingError("wrong-disk", `the recording does not embed its ${l.disk.bytes}-byte disk image (sha256 ${l.disk.sha256}): pass it with --disk PATH`);
+    }
     const machine = await Machine.create({
       kernel, cmdline: l.cmdline, memoryMB: l.memoryMB, mips: l.mips, jit: l.jit, seed: l.seed, epochMs: l.epochMs,
       hangWatchdogMs: l.hangWatchdogMs, maxQuantumMs: l.maxQuantumMs,
       nic: l.mac === null ? false : { mac: Uint8Array.from(l.mac.split(":").map((h) => parseInt(h, 16))) },
+      ...(disk ? { disk } : {}),
     });
     return new Replayer(machine, rec);
   }

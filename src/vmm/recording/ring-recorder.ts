@@ -151,6 +151,29 @@ export class RingRecorder {
   }
 
   /**
+   * For a caller that paces the machine itself (the stream server's I/O engine, in steps of a
+   * millisecond): runs it now, without yielding but at the segment rotations, to the first sync
+   * point at or after `paceNs` (RunLimit.paceNs: stops there replay without knowing of them),
+   * stopping exactly at each checkpoint grid point on the way as run() does. A stop other than
+   * a limit is returned as it is; the caller ends the recording with stop(). A failed write
+   * throws RecordingError("io") with the current segment closed as it is.
+   */
+  async advance(paceNs: number): Promise<StopReason> {
+    if (this.ended) throw new Error("the ring recording has ended");
+    for (;;) {
+      const grid = this.nextCheckpointNs;
+      const stop = this.m.run({ untilNs: grid, paceNs });
+      this.current.drain(false);
+      this.current.throwIfWriteFailed();
+      if (stop.kind !== "limit" || this.m.nowNs < grid) return stop;
+      this.current.checkpoint(grid);
+      while (this.nextCheckpointNs <= grid) this.nextCheckpointNs += this.intervalNs;
+      if (grid - this.kept[this.kept.length - 1]!.start.ns >= this.segmentNs - 1e-3) await this.rotate(grid);
+      if (grid >= paceNs) return stop;
+    }
+  }
+
+  /**
    * Ends the recording where the machine is, if run() has not (for a caller that runs the
    * machine itself, or stops early).
    */
@@ -259,7 +282,11 @@ export function mergeSegments(paths: readonly string[], out: string, ring: { win
     scenario: { ...first.header.scenario, ring: { windowNs: ring.windowNs, segmentNs: ring.segmentNs, merged: paths.length } },
   };
   const tmp = `${out}.partial`;
-  const w = RecordingWriter.create(tmp, header, first.kernel, first.start);
+  const w = RecordingWriter.create(tmp, header, {
+    ...(first.kernel ? { kernel: first.kernel } : {}),
+    ...(first.disk ? { disk: first.disk } : {}),
+    ...(first.start ? { start: first.start } : {}),
+  });
   let framesBefore = 0;
   let events = 0;
   let checkpoints = 0;
@@ -271,7 +298,7 @@ export function mergeSegments(paths: readonly string[], out: string, ring: { win
       if (segEnd) endPoint = { icount: segEnd.icount, ns: segEnd.ns };
       if (next) {
         const s = next.header.start;
-        if (!segEnd || !s || s.icount !== segEnd.icount || s.ns !== segEnd.ns || next.header.kernel.sha256 !== first.header.kernel.sha256) {
+        if (!segEnd || !s || s.icount !== segEnd.icount || s.ns !== segEnd.ns || next.header.kernel.sha256 !== first.header.kernel.sha256 || next.header.launch.disk?.sha256 !== first.header.launch.disk?.sha256) {
           throw new RecordingError("bad-start", `segment ${paths[k + 1]} does not continue ${paths[k]} (it starts at icount ${s?.icount}, the other ends at ${segEnd?.icount})`);
         }
       }

@@ -73,10 +73,12 @@ export class RecordingWriter {
   ) {}
 
   /**
-   * Opens the file and writes the preamble, the header, the kernel (when embedded) and, for a
-   * recording that starts at a snapshot (header.start), that snapshot.
+   * Opens the file and writes the preamble, the header, the kernel and disk images (when
+   * embedded) and, for a recording that starts at a snapshot (header.start), that snapshot.
    */
-  static create(path: string, header: RecordingHeader, kernel?: Uint8Array, start?: Snapshot): RecordingWriter {
+  static create(path: string, header: RecordingHeader, parts: { kernel?: Uint8Array; disk?: Uint8Array; start?: Snapshot } = {}): RecordingWriter {
+    const { kernel, disk, start } = parts;
+    if (!header.launch.disk?.embedded !== !disk) throw new RangeError("an embedded disk image goes with header.launch.disk.embedded, and only with it");
     if (!header.start !== !start) throw new RangeError("a start snapshot goes with header.start, and only with it");
     if (start && header.start && (start.icount !== header.start.icount || start.clock.syncNs !== header.start.ns)) {
       throw new RangeError(`the start snapshot is at icount ${start.icount}, t=${start.clock.syncNs} ns, not at the header's start point`);
@@ -91,6 +93,7 @@ export class RecordingWriter {
     w.write(encodePreamble());
     w.writeChunk(ChunkType.Header, new TextEncoder().encode(JSON.stringify(header)));
     if (kernel) w.writeChunk(ChunkType.Kernel, kernel);
+    if (disk) w.writeChunk(ChunkType.Disk, disk);
     if (start) w.writeChunk(ChunkType.Snapshot, encodeSnapshot(start));
     if (w.failure) {
       w.abandon();
