@@ -3,18 +3,27 @@
 // previous hit, the DMA inspector's data is the recorded DMA, and the session goes live at the
 // recording's end. A recording made with another kernel is refused with the reader's message.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { TT_REQUEST, type DmaHistory, type PositionInfo, type TimelineData } from "../../src/adapter/time-travel-protocol";
 import { EventKind } from "../../src/vmm/recording/format";
 import { readRecording } from "../../src/vmm/recording/reader";
-import { recordScenario } from "../recording/record-helpers";
+import { recordScenario, tmp } from "../recording/record-helpers";
+import { kernel } from "../helpers/guest";
+import { Machine } from "../../src/vmm/machine";
+import { RingRecorder } from "../../src/vmm/recording/ring-recorder";
+import { buildContentDisk } from "../../src/streamsim/ioengine/contentDisk";
+import { engineCmdline } from "../../src/streamsim/ioengine/engineHost";
 import { guestPath, launchArgs, launchStopped, lineOf, resumeAndWait, topFrame, withAdapter } from "./dap-harness";
 
 const E1000_C = guestPath("drivers/e1000.c");
 const RX_LINE = lineOf("drivers/e1000.c", "stats.rx_frames++;");
+const ENGINE_C = guestPath("delivery/engine.c");
+const STATS_LINE = lineOf("delivery/engine.c", "send_stats(now);");
 
 async function position(dc: DebugClient): Promise<PositionInfo> {
   return (await dc.customRequest(TT_REQUEST.position)).body as PositionInfo;
@@ -105,6 +114,37 @@ describe("replay debug sessions", () => {
       const descs = dma.rx.flatMap((x) => x.descriptors).filter((d) => d.dmaIcount >= start);
       assert.ok(descs.length > 0, "receive DMA since the start");
       for (const d of descs) assert.equal(d.bytes, recordedDma.get(d.dmaIcount), `descriptor DMA'd at ${d.dmaIcount} as recorded`);
+      const back = await resumeAndWait(dc, () => dc.customRequest("reverseContinue", { threadId: 1 }));
+      assert.equal(back.body.reason, "breakpoint");
+      assert.equal((await position(dc)).icount, at[1]);
+    });
+  });
+
+  test("a recording of the I/O engine as lvmm serve makes it (its content disk, from a snapshot, paced) debugs with reverse continue", { timeout: 120_000 }, async () => {
+    const empty = mkdtempSync(join(tmpdir(), "lvmm-nocontent-"));
+    const disk = (await buildContentDisk(empty)).image;
+    rmSync(empty, { recursive: true, force: true });
+    const k = kernel();
+    const m = await Machine.create({ kernel: k, disk, cmdline: engineCmdline({ bootId: 11 }), memoryMB: 32 });
+    const path = join(tmp, "engine-ring.lvmmrec");
+    const ring = RingRecorder.attach(m, { path, windowNs: 1e9, checkpointIntervalNs: 500e6, kernel: k, disk });
+    for (let ns = 1e6; ns <= 2.6e9; ns += 1e6) await ring.advance(ns);
+    await ring.stop();
+    const merged = ring.merge();
+    m.destroy();
+    assert.ok(merged.start.ns > 0, "it starts at a snapshot");
+
+    await withAdapter(async (dc) => {
+      await dc.initializeRequest();
+      await launchStopped(dc, launchArgs({ replay: path }), () => dc.setBreakpointsRequest({ source: { path: ENGINE_C }, breakpoints: [{ line: STATS_LINE }] }));
+      const at: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const s = await resumeAndWait(dc, () => dc.continueRequest({ threadId: 1 }));
+        assert.equal(s.body.reason, "breakpoint");
+        assert.match((await topFrame(dc)).source?.path ?? "", /engine\.c$/);
+        at.push((await position(dc)).icount);
+      }
+      assert.ok(at[0]! > merged.start.icount && at[2]! < merged.end.icount, `hits inside the recording: ${at.join(", ")}`);
       const back = await resumeAndWait(dc, () => dc.customRequest("reverseContinue", { threadId: 1 }));
       assert.equal(back.body.reason, "breakpoint");
       assert.equal((await position(dc)).icount, at[1]);

@@ -1,7 +1,8 @@
 // `lvmm serve` (what `npm start` runs): the stream server. RTSP and management run here; with
 // --arch ioengine (the default) delivery runs on the I/O engine booted on the LVMM, with
 // --arch conventional Node delivers itself (the single-OS baseline).
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { makeSampleClip } from "../../streamsim/content/sampleClip";
 import type { DeliveryBackend } from "../../streamsim/delivery/backend";
 import { ConventionalDelivery } from "../../streamsim/delivery/conventional";
@@ -11,13 +12,20 @@ import { PACKAGE_ROOT, readKernel } from "../kernel-path";
 import { parse, positiveInteger, positiveNumber } from "../options";
 import { EXIT, UsageError } from "../errors";
 
+const DEFAULT_RECORD_WINDOW_SEC = 60;
+
 export const SERVE_HELP = `usage: lvmm serve [--arch ioengine|conventional] [--port N] [--metrics-port N]
                   [--content DIR] [--kernel ELF] [--capacity MBPS] [--seconds N] [--console]
+                  [--record-dir DIR] [--record-window SEC] [--no-record]
   Serves RTSP on 127.0.0.1:PORT (default 8554), metrics on http://127.0.0.1:METRICS/metrics
   (default 9998). --arch ioengine (default): delivery runs on the I/O engine on the LVMM;
   conventional: Node delivers itself. Without --content it makes the 20 s sample clip once
   (ffmpeg) in .cache/content and serves that directory. Runs until Ctrl-C (or SECONDS).
-  --console shows the engine's serial console.`;
+  --console shows the engine's serial console.
+  The I/O engine runs recorded (a flight recorder): each incarnation keeps at least its last
+  --record-window virtual seconds (default ${DEFAULT_RECORD_WINDOW_SEC}) and writes them, with the kernel and the
+  content disk, to DIR/engine-<boot id>.lvmmrec (default DIR: ./recordings) when it stops;
+  \`lvmm replay FILE --verify\` replays it exactly, and the debugger opens it. --no-record: off.`;
 
 export async function serve(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -29,6 +37,9 @@ export async function serve(args: string[]): Promise<number> {
     capacity: { type: "string" },
     seconds: { type: "string" },
     console: { type: "boolean" },
+    "record-dir": { type: "string" },
+    "record-window": { type: "string" },
+    "no-record": { type: "boolean" },
   });
   const arch = values.arch ?? "ioengine";
   if (arch !== "ioengine" && arch !== "conventional") throw new UsageError(`--arch must be ioengine or conventional, got "${arch}"`);
@@ -36,6 +47,10 @@ export async function serve(args: string[]): Promise<number> {
   const metricsPort = values["metrics-port"] === "0" ? 0 : (positiveInteger("metrics-port", values["metrics-port"]) ?? 9998);
   const capacity = positiveNumber("capacity", values.capacity);
   const seconds = positiveNumber("seconds", values.seconds);
+  const recordWindowSec = positiveNumber("record-window", values["record-window"]) ?? DEFAULT_RECORD_WINDOW_SEC;
+  const record = !values["no-record"];
+  if (!record && (values["record-dir"] !== undefined || values["record-window"] !== undefined)) throw new UsageError("--no-record turns recording off: drop --record-dir and --record-window");
+  if (arch === "conventional" && (values["record-dir"] !== undefined || values["record-window"] !== undefined)) throw new UsageError("--arch conventional has no I/O engine to record: drop --record-dir and --record-window");
   const note = (s: string): void => console.log(process.stdout.isTTY ? `\x1b[36m[lvmm] ${s}\x1b[0m` : `[lvmm] ${s}`);
   const log = (s: string): void => console.log(`[streamsim] ${s}`);
 
@@ -50,13 +65,22 @@ export async function serve(args: string[]): Promise<number> {
   let backend: DeliveryBackend;
   if (arch === "ioengine") {
     const kernel = readKernel(values.kernel);
-    note("booting the I/O engine on the LVMM (delivery runs there)");
+    const recordDir = resolve(values["record-dir"] ?? "recordings");
+    if (record) {
+      try {
+        mkdirSync(recordDir, { recursive: true });
+      } catch (e) {
+        throw new UsageError(`--record-dir: cannot create ${recordDir}: ${(e as Error).message}`);
+      }
+    }
+    note(`booting the I/O engine on the LVMM (delivery runs there)${record ? `, recorded: the last ${recordWindowSec} s go to ${recordDir}/engine-<boot id>.lvmmrec when it stops` : ""}`);
     backend = await IoEngineDelivery.open({
       kernel: kernel.bytes,
       contentDir,
       ...(capacity !== undefined ? { capacityMbps: capacity } : {}),
       log,
       ...(values.console ? { console: (line: string) => console.log(`[engine] ${line}`) } : {}),
+      ...(record ? { record: { dir: recordDir, windowNs: recordWindowSec * 1e9 } } : {}),
     });
     if (!names.length) names.push(...(backend as IoEngineDelivery).diskContent);
   } else {

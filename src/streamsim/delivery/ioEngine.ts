@@ -4,11 +4,13 @@
 // UDP ports (or into their RTSP connections), reads RTCP receiver reports, and watches the
 // engine: when it crashes or stops answering, the backend is down (the front answers 503)
 // until a rebooted engine says HELLO again.
+import { join } from "node:path";
 import type { Machine } from "../../vmm/machine";
 import { buildContentDisk, type ContentDisk, type DiskEntry } from "../ioengine/contentDisk";
 import { EngineGateway } from "../ioengine/engineGateway";
-import { EngineHost, newBootId } from "../ioengine/engineHost";
+import { EngineHost, newBootId, type EngineRecording } from "../ioengine/engineHost";
 import {
+  decodeMessage,
   decodePosition,
   decodeStreamStats,
   encodeHelloAck,
@@ -65,6 +67,11 @@ export interface IoEngineDeliveryOptions {
   log?: (msg: string) => void;
   /** the guest's console lines */
   console?: (line: string) => void;
+  /**
+   * Record each incarnation of the engine: a ring of at least the last `windowNs` virtual ns,
+   * written to `${dir}/engine-<bootId>.lvmmrec` when it stops (replayable with `lvmm replay`).
+   */
+  record?: { dir: string; windowNs: number; checkpointIntervalNs?: number };
 }
 
 /**
@@ -122,6 +129,15 @@ interface EngineStream {
 const GATE_MAX = 4096;
 
 const routeKey = (ip: number, port: number) => ip * 65536 + port;
+
+const LINK_TYPE_NAMES = new Map<number, string>(Object.entries(LinkType).map(([name, code]) => [code, name]));
+
+/** A linkage datagram to the engine as a recording's control event (what, not the bytes: those are the frame-in). */
+function linkageNote(d: Buffer): Record<string, unknown> {
+  const m = decodeMessage(d);
+  if (m instanceof LinkageDecodeError) return { linkage: "undecodable", bytes: d.length };
+  return { linkage: LINK_TYPE_NAMES.get(m.type) ?? `type ${m.type}`, seq: m.seq, bytes: d.length };
+}
 
 export class IoEngineDelivery implements DeliveryBackend {
   readonly kind = "ioengine";
@@ -267,6 +283,7 @@ export class IoEngineDelivery implements DeliveryBackend {
       ...(this.o.hz !== undefined ? { hz: this.o.hz } : {}),
       ...(this.o.mips !== undefined ? { mips: this.o.mips } : {}),
       ...(this.o.console ? { console: this.o.console } : {}),
+      ...(this.o.record ? { record: this.recordingFor(bootId) } : {}),
     });
     let hello: () => void = () => {};
     const helloSeen = new Promise<void>((resolve) => (hello = resolve));
@@ -274,7 +291,10 @@ export class IoEngineDelivery implements DeliveryBackend {
     const inc: Incarnation = { bootId, host, down: false } as Incarnation;
     inc.link = new LinkageClient({
       boot: bootId,
-      send: (d) => gateway?.sendControl(d),
+      send: (d) => {
+        host.noteControl(linkageNote(d));
+        gateway?.sendControl(d);
+      },
       ...(a ? { clock: () => this.clockMs() } : {}),
       ...(this.o.rtoMs !== undefined ? { rtoMs: this.o.rtoMs } : {}),
       ...(this.o.maxTries !== undefined ? { maxTries: this.o.maxTries } : {}),
@@ -318,6 +338,18 @@ export class IoEngineDelivery implements DeliveryBackend {
     this.up = true;
     this.log(`I/O engine up (boot ${bootId}): ${h.contentItems} content items, ${h.maxStreams} stream slots, ${h.capacityBps / 1e6} Mbit/s, disk ${h.dma ? "bus-master DMA" : "PIO"}, ${h.hz} Hz`);
     this.emit({ type: "availability", up: true });
+  }
+
+  private recordingFor(bootId: number): EngineRecording {
+    const r = this.o.record!;
+    const path = join(r.dir, `engine-${bootId}.lvmmrec`);
+    return {
+      path,
+      windowNs: r.windowNs,
+      ...(r.checkpointIntervalNs !== undefined ? { checkpointIntervalNs: r.checkpointIntervalNs } : {}),
+      onSaved: (m) => this.log(`recorded the I/O engine (boot ${bootId}): ${m.path}, ${((m.end.ns - m.start.ns) / 1e9).toFixed(1)} virtual s, ${m.events} events, ${m.checkpoints} checkpoints; check it with: lvmm replay ${m.path} --verify`),
+      onError: (e) => this.log(`recording the I/O engine (boot ${bootId}) failed: ${e.message}; it runs on unrecorded`),
+    };
   }
 
   /**

@@ -1,10 +1,13 @@
 // Boots one incarnation of the I/O engine on the LVMM (the guest kernel with the content disk
-// on its IDE primary master) and runs it paced to wall-clock time (virtual time follows the wall clock in ~1 ms steps)
-// until it stops: by our
-// halt(), or because the guest crashed, hung or halted. Or (attach) stands for a machine that
-// someone else created and runs (the debug adapter): then it neither runs nor destroys it.
+// on its IDE primary master) and runs it paced to wall-clock time (virtual time follows the
+// wall clock in ~1 ms steps) until it stops: by our halt(), or because the guest crashed, hung
+// or halted. With `record`, it runs under a ring recording (the last N virtual seconds), merged
+// into one replayable .lvmmrec when it stops, whatever stopped it. Or (attach) stands for a
+// machine that someone else created and runs (the debug adapter): then it neither runs nor
+// destroys it.
 import { Machine } from "../../vmm/machine";
 import type { StopReason } from "../../vmm/stop-reason";
+import { RingRecorder, type MergeResult } from "../../vmm/recording/ring-recorder";
 
 export interface EngineHostOptions {
   kernel: Uint8Array;
@@ -20,6 +23,24 @@ export interface EngineHostOptions {
   memoryMB?: number;
   /** each line the guest prints on its console */
   console?: (line: string) => void;
+  /** Record this incarnation (see EngineRecording). */
+  record?: EngineRecording;
+}
+
+/**
+ * A ring recording of the engine: at least the last `windowNs` virtual ns, written to `path`
+ * when the incarnation stops (segments go to `${path}.ring` meanwhile). The file embeds the
+ * kernel and the content disk, so `lvmm replay --verify` replays it anywhere.
+ */
+export interface EngineRecording {
+  path: string;
+  windowNs: number;
+  /** Virtual ns between checkpoints (default: the recorder's). */
+  checkpointIntervalNs?: number;
+  /** The recording was written. */
+  onSaved?: (r: MergeResult) => void;
+  /** Recording failed (a full disk): the engine runs on unrecorded; the segments written stay. */
+  onError?: (e: Error) => void;
 }
 
 const STEP_MS = 1;
@@ -48,16 +69,26 @@ export class EngineHost {
 
   private detach: (() => void) | undefined;
 
-  private constructor(readonly machine: Machine, private readonly mips: number, driven: boolean) {
+  private constructor(
+    readonly machine: Machine,
+    private readonly mips: number,
+    driven: boolean,
+    private ring?: { recorder: RingRecorder; o: EngineRecording },
+  ) {
     if (driven) {
       // someone else runs the machine; we only "stop" when halt() lets go of it
       this.stopped = new Promise<StopReason>((resolve) => (this.detach = () => resolve({ kind: "paused" })));
       return;
     }
-    this.stopped = this.pace().catch((err: unknown) => ({
-      kind: "host-request" as const,
-      detail: `the VMM failed: ${err instanceof Error ? err.message : String(err)}`,
-    }));
+    this.stopped = this.pace()
+      .catch((err: unknown) => ({
+        kind: "host-request" as const,
+        detail: `the VMM failed: ${err instanceof Error ? err.message : String(err)}`,
+      }))
+      .then(async (stop) => {
+        await this.saveRecording(stop);
+        return stop;
+      });
   }
 
   /**
@@ -86,9 +117,36 @@ export class EngineHost {
     const virtual0 = this.machine.nowNs;
     for (;;) {
       if (this.halting) return { kind: "paused" };
-      const stop = this.machine.run({ untilNs: virtual0 + (performance.now() - wall0) * 1e6 });
+      // paceNs, not untilNs: the machine stops only at sync points, so a recording stays exact.
+      const paceNs = virtual0 + (performance.now() - wall0) * 1e6;
+      const stop = this.ring ? await this.advanceRecorded(paceNs) : this.machine.run({ paceNs });
       if (stop.kind !== "limit" && stop.kind !== "paused") return stop;
       await new Promise((r) => setTimeout(r, STEP_MS));
+    }
+  }
+
+  /** One paced step under the recording; a recording that fails is dropped and the engine runs on. */
+  private async advanceRecorded(paceNs: number): Promise<StopReason> {
+    const ring = this.ring!;
+    try {
+      return await ring.recorder.advance(paceNs);
+    } catch (e) {
+      this.ring = undefined;
+      ring.o.onError?.(e instanceof Error ? e : new Error(String(e)));
+      return this.machine.run({ paceNs });
+    }
+  }
+
+  /** Ends the recording where the machine stopped and merges its segments into the file. */
+  private async saveRecording(stop: StopReason): Promise<void> {
+    const ring = this.ring;
+    if (!ring) return;
+    this.ring = undefined;
+    try {
+      await ring.recorder.stop(stop.kind === "paused" ? { reason: "stopped" } : { reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}) });
+      ring.o.onSaved?.(ring.recorder.merge());
+    } catch (e) {
+      ring.o.onError?.(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
@@ -97,7 +155,12 @@ export class EngineHost {
     const cmdline = engineCmdline(o);
     const machine = await Machine.create({ kernel: o.kernel, disk: o.disk, cmdline, mips, memoryMB: o.memoryMB ?? 32 });
     if (o.console) machine.serial.onLine(o.console);
-    return new EngineHost(machine, mips, false);
+    return new EngineHost(machine, mips, false, o.record && startRecording(machine, o, o.record));
+  }
+
+  /** Logs a command sent on the control channel into the recording (shown on its timeline; not replayed). */
+  noteControl(command: Record<string, unknown>): void {
+    this.ring?.recorder.control(command);
   }
 
   get isHalting(): boolean {
@@ -125,5 +188,24 @@ export class EngineHost {
     }
     await this.stopped;
     this.machine.destroy();
+  }
+}
+
+/** Starts the ring recording of a fresh engine machine; one that cannot start is reported and the engine runs unrecorded. */
+function startRecording(machine: Machine, o: EngineHostOptions, r: EngineRecording): { recorder: RingRecorder; o: EngineRecording } | undefined {
+  try {
+    const recorder = RingRecorder.attach(machine, {
+      path: r.path,
+      windowNs: r.windowNs,
+      kernel: o.kernel,
+      kernelName: "ioengine.elf",
+      disk: o.disk,
+      ...(r.checkpointIntervalNs !== undefined ? { checkpointIntervalNs: r.checkpointIntervalNs } : {}),
+      scenario: { serve: { bootId: o.bootId, paced: true } },
+    });
+    return { recorder, o: r };
+  } catch (e) {
+    r.onError?.(e instanceof Error ? e : new Error(String(e)));
+    return undefined;
   }
 }
