@@ -362,7 +362,15 @@ export class Machine {
   /** Executes exactly one instruction (syncing first when one is due or the guest idles). */
   step(): StopReason {
     if (this.dead) return this.dead;
-    activate(this.hooks);
+    const before = activate(this.hooks);
+    try {
+      return this.stepActive();
+    } finally {
+      activate(before);
+    }
+  }
+
+  private stepActive(): StopReason {
     for (let guard = 0; guard < 1_000_000; guard++) {
       const due = this.dueNs();
       if (this.exec.halted || this.exec.icount >= this.clock.icountAt(due)) {
@@ -384,7 +392,6 @@ export class Machine {
    */
   private runInternal(limit: RunLimit, shouldYield?: () => boolean, paceNs?: number, quiet = false): StopReason | undefined {
     if (this.dead) return this.dead;
-    activate(this.hooks);
     const untilIcount = limit.untilIcount ?? Infinity;
     const yieldOrStop = (): boolean => (!quiet && this.hostStop !== undefined) || (shouldYield?.() ?? false);
     const untilNs = limit.untilNs ?? Infinity;
@@ -394,6 +401,7 @@ export class Machine {
     else this.breakpoints.plant(this.cpu.pc);
     if (watching) this.watchpoints.arm();
     let resumedFrom: number | undefined = quiet ? undefined : this.cpu.pc;
+    const before = activate(this.hooks);
     try {
       for (;;) {
         if (!quiet && this.hostStop !== undefined) {
@@ -452,6 +460,7 @@ export class Machine {
       }
     } finally {
       this.exec.exceptionMask = exceptionMask;
+      activate(before);
     }
   }
 

@@ -75,3 +75,38 @@ test("a run paced in small steps (paceNs) runs the guest exactly as one straight
     paced.destroy();
   }
 });
+
+// v86's JS devices read one clock shared by every instance (the running machine's). A machine
+// created while another one runs (a replay opened beside a live engine) must still start from
+// its own clock, or it boots differently from the same machine created alone.
+test("a machine created while another one runs boots exactly as one created alone", async () => {
+  const opts = { cmdline: engineCmdline({ bootId: 5 }), memoryMB: 32 };
+  const busy = await createGuest(opts);
+  const alone = await createGuest(opts);
+  let beside: Machine | undefined;
+  try {
+    busy.run({ untilNs: 1e9 });
+    const running = busy.runAsync({ untilNs: 30e9 });
+    beside = await createGuest(opts);
+    busy.pause();
+    await running;
+    const a = observeRun(alone, 300e6);
+    const b = observeRun(beside, 300e6);
+    assert.deepEqual(b, a, "every console byte and interrupt at the same instruction count");
+    assert.equal(stateHash(beside), stateHash(alone));
+  } finally {
+    busy.destroy();
+    alone.destroy();
+    beside?.destroy();
+  }
+});
+
+function observeRun(m: Machine, untilNs: number): string[] {
+  const seen: string[] = [];
+  const offByte = m.serial.onByte(({ byte, icount }) => seen.push(`${byte}@${icount}`));
+  const offIrq = m.onInterrupt((e) => seen.push(`irq${e.irq}@${e.icount}`));
+  m.run({ untilNs });
+  offByte();
+  offIrq();
+  return seen;
+}

@@ -68,10 +68,17 @@ function patchedModule(): { module: WebAssembly.Module; patched: PatchedV86 } {
   return compiled;
 }
 
-/** The one microtick static v86's JS devices share across instances points at the running machine. */
+/**
+ * The one microtick static v86's JS devices share across instances points at the running
+ * machine. A run activates its machine and puts back what was active before, so a machine
+ * being created meanwhile (its devices read microtick as they initialise, between the awaits
+ * of instantiateV86) reads its own clock, not that of a machine another task ran.
+ */
 let activeHooks: V86HostHooks | undefined;
-export function activate(hooks: V86HostHooks): void {
+export function activate(hooks: V86HostHooks | undefined): V86HostHooks | undefined {
+  const before = activeHooks;
   activeHooks = hooks;
+  return before;
 }
 
 export interface V86BootOptions {
@@ -90,7 +97,8 @@ export async function instantiateV86(opts: V86BootOptions): Promise<V86Instance>
   const emulator = new V86({
     wasm_fn: async (imports: WebAssembly.Imports) => {
       const env = imports["env"] as Record<string, unknown>;
-      env["microtick"] = () => (activeHooks ?? opts.hooks).microtick();
+      // Per instance, unlike the JS static below: the wasm side (the TSC) reads its own clock.
+      env["microtick"] = () => opts.hooks.microtick();
       env["get_rand_int"] = () => opts.hooks.randomInt();
       env["console_log_from_wasm"] = (offset: number, len: number) => {
         const mem = (instanceExports!["memory"] as WebAssembly.Memory).buffer;
