@@ -1,5 +1,6 @@
 // The I/O engine going away and coming back: a guest crash gives 503 and a recovery when the
-// rebooted engine says HELLO again; a client that vanishes leaves no stream in the engine.
+// rebooted engine says HELLO again, and leaves the crashed incarnation's flight recording,
+// which replays to the crash; a client that vanishes leaves no stream in the engine.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { IoEngineDelivery } from "../../src/streamsim/delivery/ioEngine";
@@ -8,6 +9,12 @@ import { hasTool, makeTestContent, metricsText, metricValue, until, type TestCon
 import { serveWithEngine } from "./ioengineFixture";
 import { RtspTestClient } from "./rtspTestClient";
 import { UdpClient } from "./udpClient";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EventKind } from "../../src/vmm/recording/format";
+import { readRecording } from "../../src/vmm/recording/reader";
+import { Replayer } from "../../src/vmm/recording/replayer";
 
 const haveFfmpeg = hasTool("ffmpeg");
 
@@ -15,6 +22,7 @@ describe("I/O engine: crash and vanished clients", { skip: haveFfmpeg ? false : 
   let content: TestContent;
   let server: StreamServerHandle;
   let engine: IoEngineDelivery;
+  let recordDir: string;
   const clients: RtspTestClient[] = [];
   const udps: UdpClient[] = [];
   const client = async () => {
@@ -26,7 +34,8 @@ describe("I/O engine: crash and vanished clients", { skip: haveFfmpeg ? false : 
 
   before(async () => {
     content = await makeTestContent();
-    ({ server, engine } = await serveWithEngine(content.dir, { testControl: true, rebootDelayMs: 1500 }));
+    recordDir = mkdtempSync(join(tmpdir(), "ioengine-rec-"));
+    ({ server, engine } = await serveWithEngine(content.dir, { testControl: true, rebootDelayMs: 1500, record: { dir: recordDir, windowNs: 30e9 } }));
   });
   after(async () => {
     for (const c of clients) c.close();
@@ -34,6 +43,7 @@ describe("I/O engine: crash and vanished clients", { skip: haveFfmpeg ? false : 
     await server?.close();
     await engine?.close();
     content?.remove();
+    if (recordDir) rmSync(recordDir, { recursive: true, force: true });
   });
 
   it("a UDP client that vanishes mid-stream leaves no stream in the engine", async () => {
@@ -77,7 +87,7 @@ describe("I/O engine: crash and vanished clients", { skip: haveFfmpeg ? false : 
     assert.equal((await playing.request("SETUP", `${url}/trackID=0`, { Transport: "RTP/AVP/TCP;unicast;interleaved=0-1" })).status, 200);
     assert.equal((await playing.request("PLAY", url)).status, 200);
     await playing.waitFor(() => playing.frames.length > 0, 5000, "RTP before the crash");
-    const boots = engine.status().boots;
+    const { boots, bootId } = engine.status();
 
     await engine.injectFault("ud"); // the guest executes ud2: crash report, halt
     await until(() => !engine.isUp(), 5000, "the backend to notice the crash");
@@ -97,5 +107,22 @@ describe("I/O engine: crash and vanished clients", { skip: haveFfmpeg ? false : 
     await c.waitFor(() => c.frames.length >= 5, 5000, "RTP from the rebooted engine");
     assert.equal((await c.request("TEARDOWN", url)).status, 200);
     assert.equal(metricValue(await metricsText(server.metricsPort!), "rtsp_backend_up", '{kind="ioengine"}'), 1);
+
+    // The crashed incarnation's flight recording: it ends with the crash, which its replay reaches again.
+    const file = join(recordDir, `engine-${bootId}.lvmmrec`);
+    await until(() => existsSync(file), 10_000, "the crashed engine's recording");
+    const rec = readRecording(new Uint8Array(readFileSync(file)), { strict: true });
+    const end = rec.events[rec.events.length - 1]!;
+    assert.ok(end.kind === EventKind.End && !["limit", "stopped"].includes(end.end.reason), `the recording ends with the crash: ${JSON.stringify(end)}`);
+    assert.ok(rec.events.some((e) => e.kind === EventKind.ControlCommand && (e.command as { linkage?: string }).linkage === "FAULT"), "the FAULT command is on its timeline");
+    const replayer = await Replayer.create(rec);
+    try {
+      const r = replayer.run({ verify: true });
+      assert.equal(r.divergence, undefined, JSON.stringify(r.divergence));
+      assert.equal(r.stop, undefined, JSON.stringify(r.stop));
+      assert.equal(r.endIcount, end.icount, "the replay crashed at the recorded instruction count");
+    } finally {
+      replayer.destroy();
+    }
   });
 });

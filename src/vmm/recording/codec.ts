@@ -11,8 +11,13 @@ export interface EndInfo {
   /** Why the recording ended: "limit", "killed"... or the machine's stop kind. */
   reason: string;
   detail?: string;
-  /** The run limit the recorded run ended on, if it ended on one (the replay uses it). */
+  /**
+   * The limits of the run piece the recording ended in (the replay runs its last piece with the
+   * same ones, so the executor slices the guest's run there as it did): the virtual-time limit,
+   * and the pacing target for a machine its owner paced (RunLimit.paceNs).
+   */
   untilNs?: number;
+  paceNs?: number;
 }
 
 interface At {
@@ -218,6 +223,7 @@ export function decodeEvent(src: ByteSource, ctx: DecodeContext = { frames: [] }
     case EventKind.End: {
       const j = json();
       if (typeof j.reason !== "string") body.fail("an end record without a reason");
+      for (const k of ["untilNs", "paceNs"] as const) if (j[k] !== undefined && !(typeof j[k] === "number" && Number.isFinite(j[k]) && j[k] >= 0)) body.fail(`an end record whose ${k} is not a time`);
       e = { kind: EventKind.End, ...at, end: j as unknown as EndInfo };
       break;
     }

@@ -334,7 +334,7 @@ export class Recorder {
       this.throwIfWriteFailed();
       if (stop.kind !== "limit") {
         await this.settled();
-        this.finish({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}) });
+        this.finish({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}), untilNs: next });
         return stop;
       }
       // Asked before the checkpoint decision: a run that ends here ends with a checkpoint.

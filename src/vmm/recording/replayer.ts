@@ -172,7 +172,7 @@ export class Replayer {
         prefixOnly: !endEvent, endIcount: m.icountNumber, wallMs: performance.now() - t0,
       };
     };
-    const runTo = (limit: { untilNs?: number; untilIcount?: number }): boolean => {
+    const runTo = (limit: { untilNs?: number; untilIcount?: number; paceNs?: number }): boolean => {
       try {
         const s = m.run(limit);
         if (divergence) return false;
@@ -210,11 +210,16 @@ export class Replayer {
       }
     }
     if (endEvent && !(lastCp && lastCp.icount === endEvent.icount && lastCp.ns === endEvent.ns)) {
-      const limit = endEvent.end.untilNs !== undefined ? { untilNs: endEvent.end.untilNs } : { untilIcount: endEvent.icount };
+      // The recorded last piece's own limits, so the executor slices its run as it did there.
+      const e = endEvent.end;
+      const limit = e.untilNs !== undefined ? { untilNs: e.untilNs, ...(e.paceNs !== undefined ? { paceNs: e.paceNs } : {}) } : { untilIcount: endEvent.icount };
       if (!runTo(limit)) {
         // The recorded run itself ended on this stop: the same stop at the same count is a match.
-        if (!divergence && stop && stop.kind === endEvent.end.reason && m.icountNumber === endEvent.icount) stop = undefined;
+        if (!divergence && stop && stop.kind === e.reason && m.icountNumber === endEvent.icount) stop = undefined;
         if (divergence || stop) return finish();
+      } else if (m.icountNumber !== endEvent.icount) {
+        diverge({ eventIndex: events.indexOf(endEvent), kind: "end", icount: m.icountNumber, ns: m.nowNs, expected: `the recorded end (${e.reason}) at icount ${endEvent.icount}`, actual: `the run's limit reached at icount ${m.icountNumber}` });
+        return finish();
       }
     }
     if (!divergence && next < watched.length) {

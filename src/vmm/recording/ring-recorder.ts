@@ -74,6 +74,8 @@ export class RingRecorder {
   private line = "";
   private readonly offSerial: () => void;
   private ended = false;
+  /** The limits of the last piece advance() ran. */
+  private lastPiece: { untilNs: number; paceNs: number } | undefined;
 
   private constructor(private readonly m: Machine, private readonly opts: RingRecorderOptions) {
     this.intervalNs = opts.checkpointIntervalNs ?? DEFAULT_CHECKPOINT_INTERVAL_NS;
@@ -135,7 +137,7 @@ export class RingRecorder {
       const next = Math.min(this.nextCheckpointNs, end);
       const stop = await this.m.runAsync({ untilNs: next }, { pace: opts.pace ?? false, betweenChunks: () => this.current.drainBetween() });
       if (stop.kind !== "limit") {
-        await this.endSegment({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}) });
+        await this.endSegment({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}), untilNs: next });
         return stop;
       }
       this.current.checkpoint(next);
@@ -162,6 +164,7 @@ export class RingRecorder {
     if (this.ended) throw new Error("the ring recording has ended");
     for (;;) {
       const grid = this.nextCheckpointNs;
+      this.lastPiece = { untilNs: grid, paceNs };
       const stop = this.m.run({ untilNs: grid, paceNs });
       this.current.drain(false);
       this.current.throwIfWriteFailed();
@@ -175,10 +178,11 @@ export class RingRecorder {
 
   /**
    * Ends the recording where the machine is, if run() has not (for a caller that runs the
-   * machine itself, or stops early).
+   * machine itself, or stops early). After advance(), the end record carries the limits of the
+   * last piece it ran, for the replay to run that piece alike.
    */
   async stop(end: EndInfo = { reason: "stopped" }): Promise<void> {
-    if (!this.ended) await this.endSegment(end);
+    if (!this.ended) await this.endSegment(end.untilNs === undefined && this.lastPiece ? { ...end, ...this.lastPiece } : end);
   }
 
   /**
