@@ -1,10 +1,10 @@
 // Whole-machine snapshots: v86's own state plus everything v86 does not keep (the 64-bit
 // instruction count, the virtual clock, the sync schedule, our device models, queued wire
-// frames), and a hash of the guest-visible state for determinism checks.
-import { createHash } from "node:crypto";
+// frames). The hash of the guest-visible state for determinism checks is machine-hash.ts's.
 import type { Machine } from "./machine";
 import type { ClockState } from "./clock";
 import type { WireState } from "./wire";
+export { stateHash } from "./machine-hash";
 import { V86_TSC_STATIC } from "./v86/wasm-patches";
 
 export const SNAPSHOT_VERSION = 1;
@@ -131,25 +131,4 @@ function readTscStatics(m: Machine): bigint[] {
 
 function writeTscStatics(m: Machine, values: readonly bigint[]): void {
   TSC_ADDRS.forEach((a, k) => (tscView(m, a)[0] = values[k]!));
-}
-
-/**
- * sha256 over guest RAM, the CPU registers, the instruction count, the clock and our device
- * models: equal hashes mean the guest cannot tell the two machines apart. Inputs still queued
- * on the wire are not part of it: they have not reached the guest.
- */
-export function stateHash(m: Machine): string {
-  return m.breakpoints.lifted(() => hash(m));
-}
-
-function hash(m: Machine): string {
-  const i = m.internals;
-  const cpu = i.vm.cpu;
-  const h = createHash("sha256");
-  h.update(cpu.mem8.subarray(0, cpu.memory_size[0]!));
-  const r = m.cpu.registers();
-  h.update(JSON.stringify(r));
-  h.update(JSON.stringify({ icount: i.exec.icount, clock: i.clock.getState(), sched: i.getSched(), hlt: cpu.in_hlt[0] }));
-  for (const d of i.devices) h.update(JSON.stringify(d.getState()));
-  return h.digest("hex");
 }

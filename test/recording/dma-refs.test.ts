@@ -5,11 +5,16 @@ import { readFileSync, statSync } from "node:fs";
 import { describe, it } from "node:test";
 import { decodeEvent, encodeEvent, type RecordedEvent } from "../../src/vmm/recording/codec";
 import { ByteSink, ByteSource } from "../../src/vmm/recording/bytes";
-import { EventKind, RecordingError } from "../../src/vmm/recording/format";
+import { ChunkType, EventKind, RecordingError } from "../../src/vmm/recording/format";
 import { readRecording } from "../../src/vmm/recording/reader";
-import { recordScenario } from "./record-helpers";
+import { recordScenario, tmp } from "./record-helpers";
 import { Machine } from "../../src/vmm/machine";
 import { stateHash } from "../../src/vmm/snapshot";
+import { stateHashInput } from "../../src/vmm/machine-hash";
+import { createHash } from "node:crypto";
+import { Recorder } from "../../src/vmm/recording/recorder";
+import { Replayer } from "../../src/vmm/recording/replayer";
+import { encodeChunk, encodePreamble } from "../../src/vmm/recording/writer";
 import { StateHasher } from "../../src/vmm/recording/state-hash";
 import { kernel, KERNEL_PATH, ROOT } from "../helpers/guest";
 import { spawnSync } from "node:child_process";
@@ -75,6 +80,70 @@ describe("the recorder's checkpoint hash", () => {
       hasher.close();
       m.destroy();
     }
+  });
+
+  it("covers the RAM pages that are not all zero, and every byte of them", async () => {
+    const m = await Machine.create({ kernel: kernel() });
+    try {
+      m.run({ untilNs: 0.1e9 });
+      const ram = m.internals.vm.cpu.mem8;
+      const before = stateHash(m);
+      const full = stateHash(m, { fullRam: true });
+      // The full-RAM definition (formats 2 and 3) is sha256 over all of RAM, then the rest.
+      const tail = stateHashInput(m).slice(-2 - m.internals.devices.length);
+      const legacy = createHash("sha256").update(ram.subarray(0, m.internals.vm.cpu.memory_size[0]!));
+      for (const t of tail) legacy.update(t);
+      assert.equal(full, legacy.digest("hex"));
+      assert.notEqual(before, full);
+      // A byte in a page that was all zero, and a byte in a page that was not, both change it.
+      const zeroPage = 8000 * 4096;
+      assert.ok(ram.subarray(zeroPage, zeroPage + 4096).every((b) => b === 0));
+      ram[zeroPage + 4095] = 1;
+      const touched = stateHash(m);
+      assert.notEqual(touched, before);
+      ram[zeroPage + 4095] = 0;
+      assert.equal(stateHash(m), before, "all zero again: the same hash");
+      const kernelPage = 0x100000;
+      ram[kernelPage + 17] ^= 0x40;
+      assert.notEqual(stateHash(m), before);
+      ram[kernelPage + 17] ^= 0x40;
+      assert.equal(stateHash(m), before);
+    } finally {
+      m.destroy();
+    }
+  });
+
+  it("a format 3 recording (checkpoints hashed over all of RAM) still verifies; the same hashes under format 4 do not", async () => {
+    // Record, noting the full-RAM hash at each checkpoint; then write the file as format 3 would have.
+    const k = kernel();
+    const m = await Machine.create({ kernel: k });
+    const path = join(tmp, "v3-hashes.lvmmrec");
+    const rec4 = Recorder.attach(m, { path, kernel: k, checkpointIntervalNs: 100e6 });
+    const fullHashes: string[] = [];
+    await rec4.run(0.3e9, { onCheckpoint: () => fullHashes.push(stateHash(m, { fullRam: true })) });
+    m.destroy();
+    const rec = readRecording(new Uint8Array(readFileSync(path)), { strict: true });
+    const asVersion = (version: number): Uint8Array => {
+      let n = 0;
+      const sink = new ByteSink();
+      for (const e of rec.events) encodeEvent(sink, e.kind === EventKind.CheckpointHash ? { ...e, hash: fullHashes[n++]! } : e);
+      assert.equal(n, fullHashes.length);
+      const header = new TextEncoder().encode(JSON.stringify({ ...rec.header, formatVersion: version }));
+      return new Uint8Array([...encodePreamble(version), ...encodeChunk(ChunkType.Header, 0, header), ...encodeChunk(ChunkType.Kernel, 1, rec.kernel!), ...encodeChunk(ChunkType.Events, 2, sink.contents())]);
+    };
+    const replay = async (bytes: Uint8Array) => {
+      const r = await Replayer.create(readRecording(bytes, { strict: true }));
+      try {
+        return r.run({ verify: true });
+      } finally {
+        r.destroy();
+      }
+    };
+    const v3 = await replay(asVersion(3));
+    assert.equal(v3.divergence, undefined, JSON.stringify(v3.divergence));
+    assert.equal(v3.verifiedCheckpoints, fullHashes.length);
+    const v4 = await replay(asVersion(4));
+    assert.equal(v4.divergence?.kind, "checkpoint");
   });
 
   it("keeps the process alive while a digest is in flight, and not after", () => {

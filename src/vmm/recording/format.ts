@@ -18,9 +18,10 @@ export const MAGIC = Uint8Array.from([0x4c, 0x56, 0x4d, 0x4d, 0x52, 0x45, 0x43, 
 export const FORMAT_VERSION = 4;
 /**
  * Versions this lvmm reads. Version 3 (from 2) adds the optional start point (header.start and
- * its snapshot chunk); version 4 the embedded disk image chunk. Events are encoded as in
- * version 2 throughout, so older files read unchanged; each bump keeps an older lvmm from
- * misreading a newer file.
+ * its snapshot chunk); version 4 the embedded disk image chunk, and checkpoint hashes over the
+ * RAM pages that are not all zero (machine-hash.ts; older files hashed all of RAM, and are
+ * verified that way). Events are encoded as in version 2 throughout, so older files read
+ * unchanged; each bump keeps an older lvmm from misreading a newer file.
  */
 export const READABLE_VERSIONS: readonly number[] = [2, 3, 4];
 export const PREAMBLE_BYTES = 16;

@@ -85,6 +85,8 @@ export class Replayer {
     const t0 = performance.now();
     const m = this.machine;
     const events = this.recording.events;
+    // Formats 2 and 3 hashed all of RAM; format 4 the pages that are not all zero.
+    const hashOpts = { fullRam: this.recording.header.formatVersion < 4 };
     const endEvent = events.find((e) => e.kind === EventKind.End);
     const checkpoints = events.filter((e): e is Extract<RecordedEvent, { kind: EventKind.CheckpointHash }> => e.kind === EventKind.CheckpointHash);
     // A truncated file replays up to its last checkpoint: the last point known to be whole.
@@ -197,11 +199,11 @@ export class Replayer {
       if (!runTo({ untilNs: cp.untilNs })) return finish();
       const index = events.indexOf(cp);
       if (m.icountNumber !== cp.icount) {
-        diverge({ eventIndex: index, kind: "checkpoint", icount: m.icountNumber, ns: m.nowNs, expected: `checkpoint at icount ${cp.icount}`, actual: `reached icount ${m.icountNumber} at the same virtual time`, expectedHash: cp.hash, actualHash: stateHash(m) });
+        diverge({ eventIndex: index, kind: "checkpoint", icount: m.icountNumber, ns: m.nowNs, expected: `checkpoint at icount ${cp.icount}`, actual: `reached icount ${m.icountNumber} at the same virtual time`, expectedHash: cp.hash, actualHash: stateHash(m, hashOpts) });
         return finish();
       }
       if (opts.verify) {
-        const h = stateHash(m);
+        const h = stateHash(m, hashOpts);
         if (h !== cp.hash) {
           diverge({ eventIndex: index, kind: "checkpoint", icount: cp.icount, ns: cp.ns, expected: `state hash ${cp.hash}`, actual: `state hash ${h}`, expectedHash: cp.hash, actualHash: h });
           return finish();

@@ -1,13 +1,13 @@
 // The recorder's checkpoint hash, off the critical path: the same sha256 over the same bytes as
-// snapshot.ts's stateHash (guest RAM, registers, instruction count, clock, sync schedule, HLT,
-// device models, in that order). The guest thread only copies those bytes into a shared buffer
-// it reuses (one memcpy of RAM, ~8 ms for 32 MiB, no allocation and no page faults after the
-// first); a worker thread digests them while the guest runs on. The digest is identical to
-// stateHash(m) at the capture point (test/recording/dma-refs.test.ts checks it), so the replay's
-// --verify compares exactly what it compared before.
+// machine-hash.ts's stateHash (its stateHashInput: the non-zero RAM pages, registers, counters,
+// device models). The guest thread only copies those parts into a shared buffer it reuses (a
+// few hundred KiB for the I/O engine, well under a millisecond); a worker thread digests them
+// while the guest runs on. The digest is stateHash(m) at the capture point by construction
+// (test/recording/dma-refs.test.ts checks it), so the replay's --verify compares exactly that.
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { Machine } from "../machine";
+import { stateHashInput } from "../machine-hash";
 
 /** Shared buffer layout: i32 state, then the 32-byte digest, then the hashed bytes. */
 const STATE_IDLE = 0;
@@ -30,8 +30,8 @@ parentPort.on("message", ({ sab, length }) => {
 });`;
 
 /**
- * Buffers of closed hashers, for the next recording in this process: a fresh 32 MiB buffer costs
- * ~20 ms of page faults on its first copy. At most two are kept.
+ * Buffers of closed hashers, for the next recording in this process: a fresh buffer costs
+ * page faults on its first copy. At most two are kept.
  */
 const spareBuffers: SharedArrayBuffer[] = [];
 
@@ -80,17 +80,6 @@ interface Job {
   length: number;
   hash?: string;
   resolve: (hash: string) => void;
-}
-
-/** The bytes stateHash digests after RAM, in its order (registers, counters, device models). */
-function stateTail(m: Machine): Buffer[] {
-  const i = m.internals;
-  const cpu = i.vm.cpu;
-  return [
-    JSON.stringify(m.cpu.registers()),
-    JSON.stringify({ icount: i.exec.icount, clock: i.clock.getState(), sched: i.getSched(), hlt: cpu.in_hlt[0] }),
-    ...i.devices.map((d) => JSON.stringify(d.getState())),
-  ].map((s) => Buffer.from(s, "utf8"));
 }
 
 /**
@@ -159,20 +148,17 @@ export class StateHasher {
   }
 
   private copyState(m: Machine): number {
-    const cpu = m.internals.vm.cpu;
-    const mem = cpu.mem8.subarray(0, cpu.memory_size[0]!);
-    const tail = stateTail(m);
-    const length = mem.length + tail.reduce((n, b) => n + b.length, 0);
+    const parts = stateHashInput(m);
+    const length = parts.reduce((n, b) => n + b.length, 0);
     if (!this.sab || this.sab.byteLength < DATA_AT + length) {
       const spare = spareBuffers.findIndex((b) => b.byteLength >= DATA_AT + length);
-      // Room for the device models' state to grow a little without a new buffer.
-      this.sab = spare >= 0 ? spareBuffers.splice(spare, 1)[0]! : new SharedArrayBuffer(DATA_AT + length + 64 * 1024);
+      // Room for the guest to touch more pages without a new buffer.
+      this.sab = spare >= 0 ? spareBuffers.splice(spare, 1)[0]! : new SharedArrayBuffer(DATA_AT + Math.max(2 * length, 1 << 20));
       this.state = new Int32Array(this.sab, 0, 1);
     }
     const data = new Uint8Array(this.sab, DATA_AT, length);
-    data.set(mem, 0);
-    let at = mem.length;
-    for (const b of tail) {
+    let at = 0;
+    for (const b of parts) {
       data.set(b, at);
       at += b.length;
     }
