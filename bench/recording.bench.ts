@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   row("log size per virtual second (KiB)", fmt((size - kernelBytes) / 1024 / SECONDS, 0), `file ${fmt(size / 1024, 0)} KiB incl. ${fmt(kernelBytes / 1024, 0)} KiB kernel`);
   row("log bytes per received byte", fmt((size - kernelBytes) / last!.rxBytes, 2), `${last!.rxBytes} bytes received; DMA log keeps RX and TX bytes too`);
   row("events recorded", String(s.events));
-  row("checkpoint time on the guest thread (ms each)", fmt(s.checkpointMs / s.checkpoints, 1), `${s.checkpoints} checkpoints; mid-run ones copy RAM for a worker, the last is digested in place`);
+  row("checkpoint time on the guest thread (ms each)", fmt(s.checkpointMs / s.checkpoints, 1), `${s.checkpoints} checkpoints; mid-run ones copy the non-zero RAM pages for a worker, the last is digested in place`);
   const recorded = median(times[1]!);
 
   // Checkpoint snapshot size and time on a booted machine.
