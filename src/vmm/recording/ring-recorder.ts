@@ -155,8 +155,8 @@ export class RingRecorder {
   /**
    * For a caller that paces the machine itself (the stream server's I/O engine, in steps of a
    * millisecond): runs it now, without yielding but at the segment rotations, to the first sync
-   * point at or after `paceNs` (RunLimit.paceNs: stops there replay without knowing of them),
-   * stopping exactly at each checkpoint grid point on the way as run() does. A stop other than
+   * point at or after `paceNs` (RunLimit.paceNs: a stop the replay need not know of), stopping
+   * exactly at each checkpoint grid point on the way as run() does. A stop other than
    * a limit is returned as it is; the caller ends the recording with stop(). A failed write
    * throws RecordingError("io") with the current segment closed as it is.
    */
