@@ -141,6 +141,8 @@ export class StreamServerController {
           metricsPort: opts.metricsPort ?? DEFAULT_METRICS_PORT,
           contentDir: join(this.o.root, ".cache", "content"),
           kernelPath: join(this.o.root, "guest", "build", "ioengine.elf"),
+          // As npm start does: the log says where each recording went, or why it could not be made.
+          ...(arch === "ioengine" ? { recordDir: join(this.o.root, "recordings") } : {}),
         });
         this.info = info;
         this.content = opts.content && info.contents.includes(opts.content) ? opts.content : info.contents[0];

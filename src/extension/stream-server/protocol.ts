@@ -11,6 +11,11 @@ export interface ServeOptions {
   contentDir: string;
   /** the guest kernel (ioengine only) */
   kernelPath: string;
+  /**
+   * ioengine only: record the engine as `lvmm serve` does (the last 60 virtual s of each
+   * incarnation, written to DIR/engine-<boot id>.lvmmrec when it stops); absent: unrecorded
+   */
+  recordDir?: string;
   /** how often sessions and a chart sample are reported; default 1000 ms */
   sampleIntervalMs?: number;
 }
@@ -40,7 +45,7 @@ export function isToServer(m: unknown): m is ToServer {
   if (m.type === "stop") return true;
   if (m.type !== "start" || !isObj(m.options)) return false;
   const o = m.options;
-  return (o.arch === "conventional" || o.arch === "ioengine") && typeof o.port === "number" && typeof o.metricsPort === "number" && typeof o.contentDir === "string" && typeof o.kernelPath === "string";
+  return (o.arch === "conventional" || o.arch === "ioengine") && typeof o.port === "number" && typeof o.metricsPort === "number" && typeof o.contentDir === "string" && typeof o.kernelPath === "string" && (o.recordDir === undefined || typeof o.recordDir === "string");
 }
 
 export function isFromServer(m: unknown): m is FromServer {

@@ -13,6 +13,8 @@ import type { FromServer, ServeInfo, ServeOptions } from "./protocol";
 import { sessionRow, StatsSampler } from "./sampler";
 
 const HOST = "127.0.0.1";
+/** The flight recorder's window, as `lvmm serve`'s default. */
+const RECORD_WINDOW_NS = 60e9;
 export const SAMPLE_CLIP_SECONDS = 20;
 
 /** The server cannot start; the message says why and what to do. */
@@ -62,7 +64,10 @@ export class ServerRuntime {
         throw new ServeError(`the I/O engine kernel ${o.kernelPath} is missing: run npm run build`);
       }
       log("booting the I/O engine on the LVMM");
-      const engine = await IoEngineDelivery.open({ kernel, contentDir: o.contentDir, host: HOST, log });
+      const engine = await IoEngineDelivery.open({
+        kernel, contentDir: o.contentDir, host: HOST, log,
+        ...(o.recordDir ? { record: { dir: o.recordDir, windowNs: RECORD_WINDOW_NS } } : {}),
+      });
       backend = engine;
       contents = engine.diskContent;
     } else {

@@ -3,7 +3,7 @@
 // a small load (3 simulated RTSP clients) shows up in the webview's session table and charts
 // (asserted through the webview's "rendered" reports, not pixels), and stop ends it all.
 import * as assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
@@ -78,6 +78,7 @@ suite("I/O Engine panel", () => {
     test(`${arch}: start, 3 clients reach the webview's session table and charts, stop`, async function () {
       if (arch === "ioengine" && !existsSync(join(vscode.extensions.getExtension("lvmm.lvmm")!.extensionPath, "guest/build/ioengine.elf"))) this.skip();
       this.timeout(45_000);
+      const startedAt = Date.now();
       const { controller } = api.ioEngine;
       const status = (await vscode.commands.executeCommand("lvmm.streamServer.start", { arch, port: 0, metricsPort: 0 })) as ServerStatus;
       assert.equal(status.state, "running", `started: ${JSON.stringify(status)}`);
@@ -110,6 +111,14 @@ suite("I/O Engine panel", () => {
       assert.equal(stopped.state, "stopped");
       await fromWebview(api, "the empty session table after stop", rendered((r) => r.sessions === 0), 5000);
       await waitFor("the server process to exit", () => (alive(pid) ? undefined : true), 5000);
+      if (arch === "ioengine") {
+        // As npm start does, the engine ran under a flight recorder, written out when it stopped.
+        const dir = join(vscode.extensions.getExtension("lvmm.lvmm")!.extensionPath, "recordings");
+        const made = readdirSync(dir).filter((f) => /^engine-\d+\.lvmmrec$/.test(f) && statSync(join(dir, f)).mtimeMs >= startedAt - 1000);
+        assert.equal(made.length, 1, `one new recording in ${dir}: ${made.join(", ")}`);
+        assert.equal(readFileSync(join(dir, made[0]!)).subarray(0, 7).toString("latin1"), "LVMMREC");
+        rmSync(join(dir, made[0]!));
+      }
     });
   }
 });
