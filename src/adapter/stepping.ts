@@ -100,6 +100,9 @@ export class LineStepper {
       }
       if (!reached) {
         const depth = di.inlineFramesAt(this.pc).length - (round === 0 && !into ? this.t.startHidden : 0);
+        // A stop shown at a breakpoint's line rather than its address's row (code the compiler
+        // hoisted there): inlined calls made from that same line are part of stepping over it.
+        const shown = round === 0 ? this.t.startLine : undefined;
         const { cfa, ret } = this.frameBounds();
         const temps: TempBreakpoints = new Map();
         for (const ins of this.instructionsOf(fn)) {
@@ -109,6 +112,8 @@ export class LineStepper {
             // The first instruction of inlined code called from this frame: stop there showing
             // the call's line in this frame (the inlined frames hidden), as gdb does.
             const hide = ins.depth - depth;
+            const call = shown && di.inlineFramesAt(ins.address)[hide - 1]?.inlined;
+            if (call && call.callLine === shown.line && call.callFile === shown.file) continue;
             temps.set(ins.address, () => {
               if (this.t.currentCfa() !== cfa) return false;
               this.t.pendingHide = hide;

@@ -80,6 +80,8 @@ export class Target {
   pendingHide = 0;
   /** hiddenFrames when the current run began (the steppers' starting depth). */
   startHidden = 0;
+  /** The line the stop this run started from showed in place of its address's row (a breakpoint's line), if any. */
+  startLine: { file: string; line: number } | undefined;
   /**
    * Line shown for the innermost frame at a source-breakpoint stop whose address carries several
    * line rows (gcc schedules another line's code onto the same instruction): the breakpoint's own.
@@ -264,7 +266,12 @@ export class Target {
     return Math.min(k, Math.max(0, frames.length - 1));
   }
 
-  /** For a source breakpoint at `pc`: how many entering inlined frames to hide so its line shows. */
+  /**
+   * For a source breakpoint at `pc`: how many entering inlined frames to hide so its line shows.
+   * When none of them is at that line (the compiler hoisted an inlined call's first instruction
+   * up to the breakpoint's line, as GCC does with setup_rx in e1000_init), all of them, down to
+   * the function's own frame in the breakpoint's file: the stop then shows that line there.
+   */
   private hideForBreakpoint(pc: number, bp: CodeBreakpoint): number {
     if (bp.kind !== "source" || bp.line === undefined) return 0;
     const k = this.inlineEntriesAt(pc);
@@ -274,13 +281,15 @@ export class Target {
       const f = frames[h];
       if (f && f.line === bp.line && (bp.file === undefined || f.file === bp.file)) return h;
     }
-    return 0;
+    const own = frames[k];
+    return own && !own.inlined && bp.file !== undefined && own.file === bp.file ? k : 0;
   }
 
   private start(action: () => Promise<TargetStop>): void {
     if (this.running || this.disposed) return;
     this.pauseRequested = false;
     this.startHidden = this.hiddenFrames;
+    this.startLine = this.lineOverride;
     this.hiddenFrames = 0;
     this.pendingHide = 0;
     this.lineOverride = undefined;

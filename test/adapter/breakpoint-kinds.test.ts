@@ -147,6 +147,23 @@ describe("breakpoint kinds", () => {
     });
   });
 
+  test("a breakpoint on a line where the compiler hoisted an inlined call's first instruction shows that line in its own function", async () => {
+    await withAdapter(async (dc) => {
+      // GCC schedules an instruction of setup_rx (inlined four lines below) at this line's address.
+      const line = lineOf("drivers/e1000.c", "uint32_t ctrl = reg_read(E1000_CTRL);");
+      await dc.hitBreakpoint(launchArgs(), { path: E1000_C, line });
+      const st = await dc.stackTraceRequest({ threadId: 1 });
+      const top = st.body.stackFrames[0]!;
+      assert.equal(top.name, "e1000_init", `frames: ${st.body.stackFrames.map((f) => `${f.name}:${f.line}`).join(" < ")}`);
+      assert.equal(top.line, line);
+      // Stepping over from there goes on in e1000_init, to the next line.
+      await resumeAndWait(dc, () => dc.nextRequest({ threadId: 1 }));
+      const next = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
+      assert.equal(next.name, "e1000_init");
+      assert.ok(next.line > line && next.line < line + 5, `stepped to line ${next.line} at ${next.instructionPointerReference}: ${(await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.map((f) => `${f.name}:${f.line}`).join(" < ")}`);
+    });
+  });
+
   test("step over walks kmain's idle loop line by line although every line calls inlined code", async () => {
     await withAdapter(async (dc) => {
       const loopTop = lineOf("kernel/main.c", "if (!delivery_busy())");
