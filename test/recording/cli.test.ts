@@ -4,10 +4,11 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI } from "../helpers/guest";
+import { withSmallDisk } from "../helpers/small-disk";
 import { readPcapng } from "../../src/vmm/recording/pcapng";
 import { parseFrame } from "../../src/net";
 
@@ -137,13 +138,9 @@ describe("lvmm record / replay / events / dma / pcap", () => {
     assert.ok(v && Number(v[2]) >= 2, r.stdout);
   });
 
-  it("a full disk ends the recording with a typed error, and what reached the disk replays", (t) => {
-    // A 2 MiB tmpfs fills long before the run ends. Mounting needs root (as in CI).
-    const small = join(dir, "small");
-    mkdirSync(small, { recursive: true });
-    const m = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small], { encoding: "utf8" });
-    if (m.status !== 0) return t.skip(`cannot mount a small tmpfs here: ${(m.stderr || String(m.error)).trim()}`);
-    try {
+  it("a full disk ends the recording with a typed error, and what reached the disk replays", async (t) => {
+    // A 2 MiB tmpfs fills long before the run ends.
+    await withSmallDisk(t, "2m", (small) => {
       const out = join(small, "full.lvmmrec");
       const r = lvmm("record", "--out", out, "--seconds", "2", "--echo-load", "5000", "--payload", "1024", "--checkpoint-ms", "50", "--quiet");
       assert.equal(r.code, 2, r.stdout + r.stderr);
@@ -152,9 +149,7 @@ describe("lvmm record / replay / events / dma / pcap", () => {
       assert.equal(v.code, 0, v.stdout + v.stderr);
       assert.match(v.stderr, /the recording is truncated at byte \d+ .*using the complete prefix/);
       assert.match(v.stdout, /^verified \d+ events, [1-9]\d* checkpoints$/m);
-    } finally {
-      spawnSync("umount", [small]);
-    }
+    });
   });
 });
 

@@ -9,8 +9,8 @@ import { hasTool, makeTestContent, metricsText, metricValue, until, type TestCon
 import { serveWithEngine } from "./ioengineFixture";
 import { RtspTestClient } from "./rtspTestClient";
 import { UdpClient } from "./udpClient";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { withSmallDisk } from "../helpers/small-disk";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventKind } from "../../src/vmm/recording/format";
@@ -129,40 +129,31 @@ describe("I/O engine: crash and vanished clients", { skip: haveFfmpeg ? false : 
 });
 
 describe("I/O engine: a flight recording that cannot be written", { skip: haveFfmpeg ? false : "ffmpeg not installed: cannot make the sample clip" }, () => {
-  /** Serves with the recording on a small tmpfs (mounting needs root, as in CI), plays a stream, returns the log. */
-  async function serveOnSmallDisk(t: { skip(why: string): void }, size: string, record: { windowNs: number; checkpointIntervalNs?: number }, failed: RegExp): Promise<string[] | undefined> {
-    const dir = mkdtempSync(join(tmpdir(), "ioengine-full-"));
-    const small = join(dir, "small");
-    mkdirSync(small);
-    const m = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", small], { encoding: "utf8" });
-    if (m.status !== 0) {
-      rmSync(dir, { recursive: true, force: true });
-      t.skip(`cannot mount a small tmpfs here: ${(m.stderr || String(m.error)).trim()}`);
-      return undefined;
-    }
-    const content = await makeTestContent();
-    const log: string[] = [];
-    let server: StreamServerHandle | undefined;
-    let engine: IoEngineDelivery | undefined;
-    let client: RtspTestClient | undefined;
-    try {
-      ({ server, engine } = await serveWithEngine(content.dir, { record: { dir: small, ...record }, log: (line) => log.push(line) }));
-      await until(() => log.some((l) => failed.test(l)), 10_000, `the failure reported (log: ${log.join(" | ")})`);
-      client = await RtspTestClient.connect(server.port);
-      const url = server.url("clip");
-      assert.equal((await client.request("SETUP", `${url}/trackID=0`, { Transport: "RTP/AVP/TCP;unicast;interleaved=0-1" })).status, 200);
-      assert.equal((await client.request("PLAY", url)).status, 200);
-      await client.waitFor(() => client!.frames.length >= 10, 5000, "RTP from the unrecorded engine");
-      assert.ok(engine.isUp());
-      return log;
-    } finally {
-      client?.close();
-      await server?.close();
-      await engine?.close();
-      content.remove();
-      spawnSync("umount", [small]);
-      rmSync(dir, { recursive: true, force: true });
-    }
+  /** Serves with the recording on a small tmpfs, waits for its failure to be logged, plays a stream; returns the log. */
+  function serveOnSmallDisk(t: { skip(why: string): void }, size: string, record: { windowNs: number; checkpointIntervalNs?: number }, failed: RegExp): Promise<string[] | undefined> {
+    return withSmallDisk(t, size, async (small) => {
+      const content = await makeTestContent();
+      const log: string[] = [];
+      let server: StreamServerHandle | undefined;
+      let engine: IoEngineDelivery | undefined;
+      let client: RtspTestClient | undefined;
+      try {
+        ({ server, engine } = await serveWithEngine(content.dir, { record: { dir: small, ...record }, log: (line) => log.push(line) }));
+        await until(() => log.some((l) => failed.test(l)), 10_000, `the failure reported (log: ${log.join(" | ")})`);
+        client = await RtspTestClient.connect(server.port);
+        const url = server.url("clip");
+        assert.equal((await client.request("SETUP", `${url}/trackID=0`, { Transport: "RTP/AVP/TCP;unicast;interleaved=0-1" })).status, 200);
+        assert.equal((await client.request("PLAY", url)).status, 200);
+        await client.waitFor(() => client!.frames.length >= 10, 5000, "RTP from the unrecorded engine");
+        assert.ok(engine.isUp());
+        return log;
+      } finally {
+        client?.close();
+        await server?.close();
+        await engine?.close();
+        content.remove();
+      }
+    });
   }
 
   it("at the start (no room for the kernel and content disk): reported, and the engine serves unrecorded", async (t) => {

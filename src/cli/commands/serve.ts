@@ -7,12 +7,13 @@ import { makeSampleClip } from "../../streamsim/content/sampleClip";
 import type { DeliveryBackend } from "../../streamsim/delivery/backend";
 import { ConventionalDelivery } from "../../streamsim/delivery/conventional";
 import { IoEngineDelivery } from "../../streamsim/delivery/ioEngine";
+import { DEFAULT_RECORD_WINDOW_NS } from "../../streamsim/ioengine/engineHost";
 import { startServer } from "../../streamsim/server/streamServer";
 import { PACKAGE_ROOT, readKernel } from "../kernel-path";
 import { parse, positiveInteger, positiveNumber } from "../options";
 import { EXIT, UsageError } from "../errors";
 
-const DEFAULT_RECORD_WINDOW_SEC = 60;
+const DEFAULT_RECORD_WINDOW_SEC = DEFAULT_RECORD_WINDOW_NS / 1e9;
 
 export const SERVE_HELP = `usage: lvmm serve [--arch ioengine|conventional] [--port N] [--metrics-port N]
                   [--content DIR] [--kernel ELF] [--capacity MBPS] [--seconds N] [--console]

@@ -7,14 +7,13 @@ import { makeSampleClip } from "../../streamsim/content/sampleClip";
 import type { DeliveryBackend } from "../../streamsim/delivery/backend";
 import { ConventionalDelivery } from "../../streamsim/delivery/conventional";
 import { IoEngineDelivery } from "../../streamsim/delivery/ioEngine";
+import { DEFAULT_RECORD_WINDOW_NS } from "../../streamsim/ioengine/engineHost";
 import { startServer, type StreamServerHandle } from "../../streamsim/server/streamServer";
 import type { ServerStatus } from "../io-engine-panel/messages";
 import type { FromServer, ServeInfo, ServeOptions } from "./protocol";
 import { sessionRow, StatsSampler } from "./sampler";
 
 const HOST = "127.0.0.1";
-/** The flight recorder's window, as `lvmm serve`'s default. */
-const RECORD_WINDOW_NS = 60e9;
 export const SAMPLE_CLIP_SECONDS = 20;
 
 /** The server cannot start; the message says why and what to do. */
@@ -66,7 +65,7 @@ export class ServerRuntime {
       log("booting the I/O engine on the LVMM");
       const engine = await IoEngineDelivery.open({
         kernel, contentDir: o.contentDir, host: HOST, log,
-        ...(o.recordDir ? { record: { dir: o.recordDir, windowNs: RECORD_WINDOW_NS } } : {}),
+        ...(o.recordDir ? { record: { dir: o.recordDir, windowNs: DEFAULT_RECORD_WINDOW_NS } } : {}),
       });
       backend = engine;
       contents = engine.diskContent;

@@ -292,7 +292,7 @@ export class IoEngineDelivery implements DeliveryBackend {
     inc.link = new LinkageClient({
       boot: bootId,
       send: (d) => {
-        host.noteControl(linkageNote(d));
+        host.noteControl(() => linkageNote(d));
         gateway?.sendControl(d);
       },
       ...(a ? { clock: () => this.clockMs() } : {}),
@@ -348,7 +348,7 @@ export class IoEngineDelivery implements DeliveryBackend {
       windowNs: r.windowNs,
       ...(r.checkpointIntervalNs !== undefined ? { checkpointIntervalNs: r.checkpointIntervalNs } : {}),
       onSaved: (m) => this.log(`recorded the I/O engine (boot ${bootId}): ${m.path}, ${((m.end.ns - m.start.ns) / 1e9).toFixed(1)} virtual s, ${m.events} events, ${m.checkpoints} checkpoints; check it with: lvmm replay ${m.path} --verify`),
-      onError: (e) => this.log(`recording the I/O engine (boot ${bootId}) failed: ${e.message}; it runs on unrecorded`),
+      onError: (e) => this.log(`recording the I/O engine (boot ${bootId}) failed: ${e.message} (segments already written stay in ${path}.ring); it runs on unrecorded`),
     };
   }
 

@@ -45,6 +45,9 @@ export interface EngineRecording {
 
 const STEP_MS = 1;
 
+/** How much of each incarnation a recording keeps unless told otherwise (`lvmm serve`, the VS Code panel). */
+export const DEFAULT_RECORD_WINDOW_NS = 60e9;
+
 /** The guest command line that starts the delivery engine (what boot() uses; a debugger boots with it too). */
 export function engineCmdline(o: { bootId: number; hz?: number; capacityMbps?: number; testControl?: boolean }): string {
   return [
@@ -155,12 +158,15 @@ export class EngineHost {
     const cmdline = engineCmdline(o);
     const machine = await Machine.create({ kernel: o.kernel, disk: o.disk, cmdline, mips, memoryMB: o.memoryMB ?? 32 });
     if (o.console) machine.serial.onLine(o.console);
-    return new EngineHost(machine, mips, false, o.record && startRecording(machine, o, o.record));
+    return new EngineHost(machine, mips, false, startRecording(machine, o));
   }
 
-  /** Logs a command sent on the control channel into the recording (shown on its timeline; not replayed). */
-  noteControl(command: Record<string, unknown>): void {
-    this.ring?.recorder.control(command);
+  /**
+   * Logs a command sent on the control channel into the recording (shown on its timeline; not
+   * replayed). `describe` runs only while recording.
+   */
+  noteControl(describe: () => Record<string, unknown>): void {
+    this.ring?.recorder.control(describe());
   }
 
   get isHalting(): boolean {
@@ -191,8 +197,10 @@ export class EngineHost {
   }
 }
 
-/** Starts the ring recording of a fresh engine machine; one that cannot start is reported and the engine runs unrecorded. */
-function startRecording(machine: Machine, o: EngineHostOptions, r: EngineRecording): { recorder: RingRecorder; o: EngineRecording } | undefined {
+/** Starts the ring recording of a fresh engine machine (if asked for); one that cannot start is reported and the engine runs unrecorded. */
+function startRecording(machine: Machine, o: EngineHostOptions): { recorder: RingRecorder; o: EngineRecording } | undefined {
+  const r = o.record;
+  if (!r) return undefined;
   try {
     const recorder = RingRecorder.attach(machine, {
       path: r.path,
