@@ -296,8 +296,9 @@ export class LvmmDebugSession extends LoggingDebugSession {
         const id = t.breakpoints.newId();
         const address = this.functionBreakAddress(t, req.name.trim());
         if (address === undefined) return { id, verified: false, message: `no function or symbol named "${req.name}"` };
-        bps.push({ id, kind: "function", addresses: [address], condition: req.condition, hitCondition: req.hitCondition, hits: 0 });
-        const loc = t.debugInfo.addressToLine(address);
+        const bp: CodeBreakpoint = { id, kind: "function", addresses: [address], condition: req.condition, hitCondition: req.hitCondition, hits: 0 };
+        bps.push(bp);
+        const loc = t.functionBreakpointLocation(address, bp);
         return { id, verified: true, instructionReference: hex32(address), ...(loc ? { source: this.source(loc.file), line: this.convertDebuggerLineToClient(loc.line) } : {}) };
       }),
     };

@@ -72,8 +72,9 @@ export class Target {
   private bridge: UdpBridge | undefined;
   /**
    * Inlined frames hidden at this stop (innermost first): at the first instruction of inlined
-   * code, a breakpoint on the call's line or a step that ends there shows the caller at the call
-   * line, as gdb does; step into then enters the inlined frame without running.
+   * code, a breakpoint set in the caller (on the call's line, or on the caller's function) or a
+   * step that ends there shows the caller at the call line, as gdb does; step into then enters
+   * the inlined frame without running.
    */
   private hiddenFrames = 0;
   /** Frames to hide when the run that is ending reports its stop (set by whoever decides to stop). */
@@ -267,15 +268,20 @@ export class Target {
   }
 
   /**
-   * For a source breakpoint at `pc`: how many entering inlined frames to hide so its line shows.
-   * When none of them is at that line (the compiler hoisted an inlined call's first instruction
-   * up to the breakpoint's line, as GCC does with setup_rx in e1000_init), all of them, down to
-   * the function's own frame in the breakpoint's file: the stop then shows that line there.
+   * How many entering inlined frames a stop on `bp` at `pc` hides, so the stop shows the frame the
+   * breakpoint was set in, as gdb does (it stops in an inlined frame only for a breakpoint set
+   * there). A function breakpoint is set in the function's own frame: inlined calls that begin at
+   * its address show as their call line there. A source breakpoint is set in the frame at its
+   * line; when none of them is at that line (the compiler hoisted an inlined call's first
+   * instruction up to the breakpoint's line, as GCC does with setup_rx in e1000_init), in the
+   * function's own frame in the breakpoint's file, which then shows that line. An instruction
+   * breakpoint names no frame: the innermost shows.
    */
   private hideForBreakpoint(pc: number, bp: CodeBreakpoint): number {
-    if (bp.kind !== "source" || bp.line === undefined) return 0;
     const k = this.inlineEntriesAt(pc);
-    if (k === 0) return 0;
+    if (k === 0 || bp.kind === "instruction") return 0;
+    if (bp.kind === "function") return k;
+    if (bp.line === undefined) return 0;
     const frames = this.debugInfo.inlineFramesAt(pc);
     for (let h = 0; h <= k; h++) {
       const f = frames[h];
@@ -283,6 +289,12 @@ export class Target {
     }
     const own = frames[k];
     return own && !own.inlined && bp.file !== undefined && own.file === bp.file ? k : 0;
+  }
+
+  /** Where a stop on function breakpoint `bp` at `pc` shows the top frame (the Breakpoints view lists it). */
+  functionBreakpointLocation(pc: number, bp: CodeBreakpoint): { file: string; line: number } | undefined {
+    const f = this.debugInfo.inlineFramesAt(pc)[this.hideForBreakpoint(pc, bp)] ?? this.debugInfo.addressToLine(pc);
+    return f?.file !== undefined && f.line !== undefined ? { file: f.file, line: f.line } : undefined;
   }
 
   private start(action: () => Promise<TargetStop>): void {
@@ -389,8 +401,8 @@ export class Target {
   checkUserBreakpoint(address: number): RunOutcome | undefined {
     const bps = this.breakpoints.at(address);
     if (bps.length === 0) return undefined;
-    // Conditions and log messages see the frame the breakpoint's line belongs to (the caller of
-    // inlined code that starts here, when the breakpoint is on the call's line).
+    // Conditions and log messages see the frame the breakpoint was set in (the caller of inlined
+    // code that starts here, when the breakpoint is on the call's line or the caller's function).
     const scopeOf = (bp: CodeBreakpoint) => this.scope(this.hideForBreakpoint(address, bp));
     const decision = this.breakpoints.hit(
       address,

@@ -52,6 +52,50 @@ describe("breakpoint kinds", () => {
     });
   });
 
+  test("a function breakpoint where inlined code begins shows the function's own frame at the call's line; step in enters the inlined frame, step over goes over it", async () => {
+    const callLine = lineOf("kernel/main.c", "    copy_cmdline(magic, mbi);");
+    const nextLine = lineOf("kernel/main.c", 'kprintf("LVMM I/O engine');
+    for (const step of ["in", "over"] as const) {
+      await withAdapter(async (dc) => {
+        let set: DebugProtocol.SetFunctionBreakpointsResponse | undefined;
+        await launchStopped(dc, launchArgs(), async () => {
+          set = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "kmain" }] });
+        });
+        const bp = set!.body.breakpoints[0]!;
+        const address = Number(bp.instructionReference);
+        assert.equal(di.inlineFramesAt(address)[0]!.name, "copy_cmdline", "copy_cmdline's inlined code begins at the breakpoint's address");
+        assert.equal(bp.line, callLine, "the Breakpoints view lists the line the stop shows");
+
+        const ev = await resumeAndWait(dc, () => dc.continueRequest({ threadId: 1 }));
+        assert.equal(ev.body.reason, "function breakpoint");
+        let st = await dc.stackTraceRequest({ threadId: 1 });
+        const frames = () => st.body.stackFrames.map((f) => `${f.name}:${f.line}`).join(" < ");
+        const top = st.body.stackFrames[0]!;
+        assert.equal(top.name, "kmain", `frames: ${frames()}`);
+        assert.equal(top.line, callLine);
+        assert.equal(Number(top.instructionPointerReference), address);
+
+        if (step === "in") {
+          // As gdb's step at a call site of inlined code: down into copy_cmdline without running.
+          await resumeAndWait(dc, () => dc.stepInRequest({ threadId: 1 }));
+          st = await dc.stackTraceRequest({ threadId: 1 });
+          assert.equal(st.body.stackFrames[0]!.name, "copy_cmdline [inlined]", `frames: ${frames()}`);
+          assert.equal(Number(st.body.stackFrames[0]!.instructionPointerReference), address);
+          assert.equal(st.body.stackFrames[0]!.line, lineOf("kernel/main.c", "boot_cmdline[0] = '\\0';"));
+          assert.equal(st.body.stackFrames[1]!.name, "kmain");
+          assert.equal(st.body.stackFrames[1]!.line, callLine);
+        } else {
+          // As gdb's next: over the whole inlined copy, to kmain's next line.
+          await resumeAndWait(dc, () => dc.nextRequest({ threadId: 1 }));
+          const f = await topFrame(dc);
+          assert.equal(f.name, "kmain");
+          assert.equal(f.line, nextLine);
+          assert.equal(await evaluate(dc, "boot_cmdline", f.id), `"${String(launchArgs().cmdline)}"`);
+        }
+      });
+    }
+  });
+
   test("instruction breakpoints stop on the exact address; addresses outside RAM are unverified", async () => {
     await withAdapter(async (dc) => {
       const fn = di.functionByName("e1000_start")!;
