@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 
 # gcc-multilib: 32-bit libgcc for the guest; qemu-system-x86: the guest also runs on QEMU's
 # e1000; ffmpeg: the real RTSP clients (ffprobe) and the sample clip; gdb: cross-checks the
-# DWARF reader; chromium-headless-shell, g++, python3: the extension-host tests' browser and the
-# native rebuild in tools/vscode-host/install.sh; tshark: opens `lvmm pcap` output in the tests.
-apt_packages=(gcc gcc-multilib binutils make gdb qemu-system-x86 ffmpeg chromium-headless-shell g++ python3 tshark)
+# DWARF reader; qemu-user: runs that check's -m32 fixture under qemu-i386's gdbstub, so it works
+# on kernels that cannot run 32-bit programs; chromium-headless-shell, g++, python3: the
+# extension-host tests' browser and the native rebuild in tools/vscode-host/install.sh; tshark:
+# opens `lvmm pcap` output in the tests.
+apt_packages=(gcc gcc-multilib binutils make gdb qemu-user qemu-system-x86 ffmpeg chromium-headless-shell g++ python3 tshark)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
