@@ -203,6 +203,13 @@ export class Machine {
   get nowNs(): number {
     return this.clock.nsAt(this.exec.icount);
   }
+  /**
+   * Virtual time at which the machine next needs the CPU: now while the guest runs, its next
+   * sync point (a timer, an arriving frame) while it idles. A pacer sleeps until then.
+   */
+  get nextWorkNs(): number {
+    return this.exec.halted ? this.dueNs() : this.nowNs;
+  }
   get isDead(): boolean {
     return this.dead !== undefined;
   }

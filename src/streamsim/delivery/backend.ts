@@ -64,8 +64,10 @@ export interface DeliveryStats {
   rtpBytes: number;
   rtcpPackets: number;
   positionSec: number;
-  /** actual send time minus scheduled send time, per RTP packet */
+  /** actual send time minus scheduled send time, per RTP packet, as the host sends it */
   lateness: LatenessSummary;
+  /** the I/O engine's own view of its lateness, in its virtual time */
+  guestLateness?: LatenessSummary;
 }
 
 export type DeliveryEvent =
@@ -90,6 +92,8 @@ export interface DeliveryBackend {
   seek(streamId: string, toSec: number, untilSec?: number): Promise<PlayPosition>;
   stop(streamId: string): Promise<void>;
   subscribe(listener: (e: DeliveryEvent) => void): () => void;
+  /** backend-specific figures for /metrics (Prometheus text lines) */
+  metricsLines?(): string[];
   close(): Promise<void>;
 }
 

@@ -1,16 +1,17 @@
 // IoEngineDelivery: the DeliveryBackend of the split architecture. Delivery control and the
-// delivery driver run on the I/O engine (the guest OS on the LVMM); this side only starts and
-// stops delivery scheduling over the linkage, forwards the engine's RTP/RTCP to the clients'
-// UDP ports (or into their RTSP connections), reads RTCP receiver reports, and watches the
-// engine: when it crashes or stops answering, the backend is down (the front answers 503)
-// until a rebooted engine says HELLO again.
+// delivery driver run on the I/O engine (the guest OS on the LVMM, on its own thread); this
+// side only starts and stops delivery scheduling over the linkage, tells the engine's runtime
+// where each stream's media goes, reads RTCP receiver reports, and watches the engine: when it
+// crashes, stops answering or its thread dies, the backend is down (the front answers 503)
+// until a rebooted engine says HELLO again. Its lifecycle is one state at a time (EngineState).
 import { join } from "node:path";
 import type { Machine } from "../../vmm/machine";
 import { buildContentDisk, type ContentDisk, type DiskEntry } from "../ioengine/contentDisk";
-import { EngineGateway } from "../ioengine/engineGateway";
-import { EngineHost, newBootId, type EngineRecording } from "../ioengine/engineHost";
+import { AttachedEngine } from "../ioengine/attachedEngine";
+import type { EngineLoad } from "../ioengine/engineMessages";
+import type { EngineEvents, EngineRuntime } from "../ioengine/engineRuntime";
+import { newBootId } from "../ioengine/engineHost";
 import {
-  decodeMessage,
   decodePosition,
   decodeStreamStats,
   encodeHelloAck,
@@ -27,11 +28,11 @@ import {
   type Hello,
 } from "../ioengine/linkageCodec";
 import { LinkageClient, LinkageCommandError, type LinkageClientStats } from "../ioengine/linkageClient";
+import { routeKey } from "../ioengine/mediaRouter";
+import { WorkerEngine } from "../ioengine/workerEngine";
 import type { DeliveryBackend, DeliveryEvent, DeliveryStart, DeliveryStats, PlayPosition } from "./backend";
 import { UnknownStreamError } from "./conventional";
-import { makePacketSink, type PacketSink } from "./packetSink";
 import { NTP_UNIX_OFFSET_SEC, readReceptionReports } from "./rtcp";
-import { bindUdpPortPair, closeUdpPortPair, type UdpPortPair } from "./udpPortPair";
 
 const CLOCK_HZ = 90_000;
 const GATEWAY_IP = "10.0.2.2";
@@ -81,7 +82,7 @@ export interface IoEngineDeliveryOptions {
  * machine's virtual clock, so while its owner holds it (a breakpoint) delivery simply stands
  * still and the engine is not declared down.
  */
-export interface IoEngineAttachOptions extends Omit<IoEngineDeliveryOptions, "kernel" | "contentDir" | "autoReboot" | "rebootDelayMs" | "hz" | "testControl" | "capacityMbps" | "console"> {
+export interface IoEngineAttachOptions extends Pick<IoEngineDeliveryOptions, "host" | "rtpPort" | "bootTimeoutMs" | "livenessMs" | "rtoMs" | "maxTries" | "log"> {
   machine: Machine;
   bootId: number;
   /** the disk the machine was created with (buildContentDisk(contentDir)) */
@@ -90,6 +91,9 @@ export interface IoEngineAttachOptions extends Omit<IoEngineDeliveryOptions, "ke
   mips?: number;
 }
 
+/** Where the engine's machine comes from: booted by us on its own thread, or someone else's on this one. */
+type EngineSource = { kind: "owned"; o: IoEngineDeliveryOptions } | { kind: "attached"; o: IoEngineAttachOptions };
+
 export interface EngineStatus {
   up: boolean;
   bootId: number;
@@ -97,91 +101,73 @@ export interface EngineStatus {
   hello: Hello | undefined;
   /** the latest STATS report (all parts merged) */
   stats: EngineStats | undefined;
-  /** guest CPU busy ratio over the last report interval (from the VMM's instruction count) */
+  /** guest CPU busy ratio over the last report interval (instructions run outside HLT over those possible) */
   busyRatio: number;
+  /** the engine's measured cost (its thread's report) */
+  load: EngineLoad | undefined;
   link: LinkageClientStats | undefined;
   strayMedia: number;
 }
 
 interface Incarnation {
   bootId: number;
-  host: EngineHost;
-  gateway: EngineGateway;
+  rt: EngineRuntime;
   link: LinkageClient;
   hello?: Hello;
-  down: boolean;
 }
+
+/**
+ * The engine's lifecycle, one state at a time: booting (waiting for HELLO), up, down (a reboot
+ * may be scheduled), closed. Only an incarnation that is `booting` or `up` gets commands.
+ */
+type EngineState =
+  | { kind: "booting"; inc: Incarnation }
+  | { kind: "up"; inc: Incarnation }
+  | { kind: "down"; inc: Incarnation | undefined; why: string; reboot: NodeJS.Timeout | undefined }
+  | { kind: "closed" };
 
 interface EngineStream {
   id: string;
   num: number;
   p: DeliveryStart;
-  sink: PacketSink;
-  keys: number[];
   failed: boolean;
-  /**
-   * Media held while a START/RESUME/SEEK is being answered: the engine sends its first packets
-   * in the same instant as its ACK, and a client must see the PLAY reply first (ffmpeg drops
-   * interleaved data that precedes it).
-   */
-  gate?: { rtcp: boolean; payload: Buffer }[];
-}
-const GATE_MAX = 4096;
-
-const routeKey = (ip: number, port: number) => ip * 65536 + port;
-
-const LINK_TYPE_NAMES = new Map<number, string>(Object.entries(LinkType).map(([name, code]) => [code, name]));
-
-/** A linkage datagram to the engine as a recording's control event (what, not the bytes: those are the frame-in). */
-function linkageNote(d: Buffer): Record<string, unknown> {
-  const m = decodeMessage(d);
-  if (m instanceof LinkageDecodeError) return { linkage: "undecodable", bytes: d.length };
-  return { linkage: LINK_TYPE_NAMES.get(m.type) ?? `type ${m.type}`, seq: m.seq, bytes: d.length };
+  /** interleaved: the gateway port the engine sends this stream's media to */
+  relayPort?: number;
 }
 
 export class IoEngineDelivery implements DeliveryBackend {
   readonly kind = "ioengine";
   private capacity = 0;
-  private up = false;
-  private closed = false;
-  private current: Incarnation | undefined;
+  private state: EngineState = { kind: "down", inc: undefined, why: "not booted yet", reboot: undefined };
   private boots = 0;
   private nextNum = 0;
   private nextRelay = RELAY_PORT_BASE;
-  private strayMedia = 0;
   private busy = 0;
   private lastStats: EngineStats | undefined;
   private partial: EngineStats | undefined;
-  private rebootTimer: NodeJS.Timeout | undefined;
+  /** the media ports of the latest incarnation: a rebooted engine binds the same ones */
+  private ports: [number, number] | undefined;
   private readonly streams = new Map<string, EngineStream>();
   private readonly byNum = new Map<number, EngineStream>();
-  private readonly routes = new Map<number, { s: EngineStream; rtcp: boolean }>();
   private readonly listeners = new Set<(e: DeliveryEvent) => void>();
   private readonly watchdog: NodeJS.Timeout;
   private readonly log: (m: string) => void;
-  private attached: IoEngineAttachOptions | undefined;
   private helloWait: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly o: IoEngineDeliveryOptions,
-    private readonly udp: UdpPortPair,
+    private readonly source: EngineSource,
     private disk: { image: Uint8Array; entries: Map<string, DiskEntry> },
   ) {
-    this.log = o.log ?? ((m) => console.error(`[ioengine] ${m}`));
-    udp.rtp.on("error", () => {});
-    udp.rtcp.on("error", () => {});
-    udp.rtp.on("message", () => {}); // clients' NAT punch packets
-    udp.rtcp.on("message", (msg, rinfo) => this.onRtcp(msg, rinfo.address));
+    this.log = source.o.log ?? ((m) => console.error(`[ioengine] ${m}`));
     this.watchdog = setInterval(() => this.checkLiveness(), 250);
     this.watchdog.unref();
   }
 
-  /** Writes the content disk, boots the engine and waits for its HELLO. */
+  /** Writes the content disk, boots the engine on its own thread and waits for its HELLO. */
   static async open(o: IoEngineDeliveryOptions): Promise<IoEngineDelivery> {
     const log = o.log ?? ((m: string) => console.error(`[ioengine] ${m}`));
     const disk = await buildContentDisk(o.contentDir, log);
-    const udp = await bindUdpPortPair(o.host ?? "127.0.0.1", o.rtpPort ?? 0);
-    const d = new IoEngineDelivery(o, udp, { image: disk.image, entries: new Map(disk.entries.map((e) => [e.name, e])) });
+    const d = new IoEngineDelivery({ kind: "owned", o }, { image: disk.image, entries: new Map(disk.entries.map((e) => [e.name, e])) });
     try {
       await d.boot();
     } catch (err) {
@@ -197,15 +183,10 @@ export class IoEngineDelivery implements DeliveryBackend {
    * machine far enough; whenUp() waits for that.
    */
   static async attach(o: IoEngineAttachOptions): Promise<IoEngineDelivery> {
-    const udp = await bindUdpPortPair(o.host ?? "127.0.0.1", o.rtpPort ?? 0);
-    const d = new IoEngineDelivery({ ...o, kernel: new Uint8Array(0), contentDir: "", autoReboot: false }, udp, {
-      image: o.disk.image,
-      entries: new Map(o.disk.entries.map((e) => [e.name, e])),
-    });
-    d.attached = o;
+    const d = new IoEngineDelivery({ kind: "attached", o }, { image: o.disk.image, entries: new Map(o.disk.entries.map((e) => [e.name, e])) });
     d.helloWait = d.boot();
     d.helloWait.catch((err: unknown) => {
-      if (!d.closed) d.log((err as Error).message);
+      if (d.state.kind !== "closed") d.log((err as Error).message);
     });
     return d;
   }
@@ -215,21 +196,16 @@ export class IoEngineDelivery implements DeliveryBackend {
     return this.helloWait;
   }
 
-  /** The clock the linkage and the watchdog use (ms): the attached machine's virtual time, else the wall clock. */
-  private clockMs(): number {
-    return this.attached ? this.attached.machine.nowNs / 1e6 : performance.now();
-  }
-
   get capacityBps(): number {
     return this.capacity;
   }
 
   isUp(): boolean {
-    return this.up && !this.closed;
+    return this.state.kind === "up";
   }
 
-  udpServerPorts(): [number, number] {
-    return this.udp.ports;
+  udpServerPorts(): [number, number] | undefined {
+    return this.ports;
   }
 
   get activeStreams(): number {
@@ -241,22 +217,41 @@ export class IoEngineDelivery implements DeliveryBackend {
     return [...this.disk.entries.keys()];
   }
 
+  private get current(): Incarnation | undefined {
+    return this.state.kind === "closed" ? undefined : this.state.inc;
+  }
+
   status(): EngineStatus {
+    const inc = this.current;
     return {
       up: this.isUp(),
-      bootId: this.current?.bootId ?? 0,
+      bootId: inc?.bootId ?? 0,
       boots: this.boots,
-      hello: this.current?.hello,
+      hello: inc?.hello,
       stats: this.lastStats,
       busyRatio: this.busy,
-      link: this.current?.link.stats,
-      strayMedia: this.strayMedia,
+      load: inc?.rt.load(),
+      link: inc?.link.stats,
+      strayMedia: 0,
     };
   }
 
-  /** The machine the engine runs on now (for tests and the debugger). */
-  get machine() {
-    return this.current?.host.machine;
+  /** The engine's cost and pacing, for /metrics (Prometheus text lines). */
+  metricsLines(): string[] {
+    const l = this.current?.rt.load();
+    if (!l) return [];
+    const g = (name: string, help: string, v: number) => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`];
+    return [
+      ...g("lvmm_engine_up", "1 while the I/O engine accepts streams.", this.isUp() ? 1 : 0),
+      ...g("lvmm_engine_guest_busy_ratio", "Guest instructions run outside HLT over those the virtual CPU could run (last interval).", l.busyRatio),
+      ...g("lvmm_engine_thread_busy_ratio", "The engine thread's time awake (running the machine, sending) over wall time (last interval).", l.threadBusyRatio),
+      ...g("lvmm_engine_guest_instructions_per_packet", "Guest instructions per datagram the engine sent (last interval).", l.instructionsPerPacket),
+      ...g("lvmm_engine_host_us_per_packet", "Host CPU microseconds on the engine's thread per datagram sent (last interval).", l.hostUsPerPacket),
+      ...g("lvmm_engine_pacer_wake_late_p99_us", "How late the engine's pacer woke, p99 over the last interval (microseconds).", l.wakeJitterUs.p99),
+      `# HELP lvmm_engine_packets_total Datagrams the engine sent.`,
+      `# TYPE lvmm_engine_packets_total counter`,
+      `lvmm_engine_packets_total ${l.totalPackets}`,
+    ];
   }
 
   subscribe(listener: (e: DeliveryEvent) => void): () => void {
@@ -270,34 +265,55 @@ export class IoEngineDelivery implements DeliveryBackend {
 
   // ---- engine lifecycle -----------------------------------------------------------------
 
-  private async boot(): Promise<void> {
-    const a = this.attached;
-    ++this.boots;
-    const bootId = a ? a.bootId : newBootId(this.boots);
-    const host = a ? EngineHost.attach(a.machine, a.mips ?? 500) : await EngineHost.boot({
-      kernel: this.o.kernel,
+  /** Starts the engine's runtime: its own thread (owned), or the owner's machine (attached). */
+  private async startRuntime(bootId: number, events: EngineEvents): Promise<EngineRuntime> {
+    const s = this.source;
+    if (s.kind === "attached") {
+      return AttachedEngine.attach(s.o.machine, bootId, { host: s.o.host ?? "127.0.0.1", rtpPort: s.o.rtpPort ?? 0, mips: s.o.mips ?? 500 }, events);
+    }
+    const o = s.o;
+    return WorkerEngine.start(bootId, {
+      kernel: o.kernel,
       disk: this.disk.image,
       bootId,
-      ...(this.o.capacityMbps !== undefined ? { capacityMbps: this.o.capacityMbps } : {}),
-      ...(this.o.testControl ? { testControl: true } : {}),
-      ...(this.o.hz !== undefined ? { hz: this.o.hz } : {}),
-      ...(this.o.mips !== undefined ? { mips: this.o.mips } : {}),
-      ...(this.o.console ? { console: this.o.console } : {}),
-      ...(this.o.record ? { record: this.recordingFor(bootId) } : {}),
-    });
+      host: o.host ?? "127.0.0.1",
+      rtpPort: this.ports?.[0] ?? o.rtpPort ?? 0,
+      ...(o.capacityMbps !== undefined ? { capacityMbps: o.capacityMbps } : {}),
+      ...(o.testControl ? { testControl: true } : {}),
+      ...(o.hz !== undefined ? { hz: o.hz } : {}),
+      ...(o.mips !== undefined ? { mips: o.mips } : {}),
+      ...(o.record ? { record: { path: join(o.record.dir, `engine-${bootId}.lvmmrec`), windowNs: o.record.windowNs, ...(o.record.checkpointIntervalNs !== undefined ? { checkpointIntervalNs: o.record.checkpointIntervalNs } : {}) } } : {}),
+      ...(o.linkLoss ? { linkLoss: o.linkLoss } : {}),
+    }, events);
+  }
+
+  private async boot(): Promise<void> {
+    const attached = this.source.kind === "attached" ? this.source.o : undefined;
+    ++this.boots;
+    const bootId = attached ? attached.bootId : newBootId(this.boots);
     let hello: () => void = () => {};
     const helloSeen = new Promise<void>((resolve) => (hello = resolve));
-    let gateway: EngineGateway | undefined;
-    const inc: Incarnation = { bootId, host, down: false } as Incarnation;
+    const o = this.source.o;
+    // the incarnation is filled in as soon as its runtime exists; events before that cannot come
+    const inc = { bootId } as Incarnation;
+    const rt = await this.startRuntime(bootId, {
+      control: (d) => inc.link?.receive(d),
+      rtcp: (msg, from) => this.onRtcp(msg, from),
+      streamFailed: (num, why) => {
+        const s = this.byNum.get(num);
+        if (s) this.fail(s, why);
+      },
+      ...(this.source.kind === "owned" && this.source.o.console ? { console: this.source.o.console } : {}),
+      log: this.log,
+    });
+    inc.rt = rt;
+    this.ports = rt.ports;
     inc.link = new LinkageClient({
       boot: bootId,
-      send: (d) => {
-        host.noteControl(() => linkageNote(d));
-        gateway?.sendControl(d);
-      },
-      ...(a ? { clock: () => this.clockMs() } : {}),
-      ...(this.o.rtoMs !== undefined ? { rtoMs: this.o.rtoMs } : {}),
-      ...(this.o.maxTries !== undefined ? { maxTries: this.o.maxTries } : {}),
+      send: (d) => rt.sendControl(d),
+      ...(attached ? { clock: () => rt.clockMs() } : {}),
+      ...(o.rtoMs !== undefined ? { rtoMs: o.rtoMs } : {}),
+      ...(o.maxTries !== undefined ? { maxTries: o.maxTries } : {}),
       onHello: (h) => {
         const wallUs = BigInt(Math.round((Date.now() + NTP_UNIX_OFFSET_SEC * 1000) * 1000));
         if (!inc.hello) {
@@ -307,49 +323,36 @@ export class IoEngineDelivery implements DeliveryBackend {
         return encodeHelloAck(wallUs - h.engineNowUs);
       },
       onNotice: (type, payload) => this.onNotice(inc, type, payload),
-      onStats: (s) => this.onStats(inc, s),
+      onStats: (st) => this.onStats(inc, st),
       onUnresponsive: (why) => this.engineDown(inc, why),
     });
-    gateway = inc.gateway = new EngineGateway(host.machine, {
-      onControl: (d) => inc.link.receive(d),
-      onMedia: (ip, port, payload) => this.route(ip, port, payload),
-      ...(this.o.linkLoss ? { loss: this.o.linkLoss } : {}),
-    });
-    this.current = inc;
-    void host.stopped.then((stop) => {
-      if (!host.isHalting) this.engineDown(inc, `the guest stopped: ${stop.kind}${"detail" in stop ? ` (${stop.detail})` : ""}`);
+    if (this.state.kind === "closed") {
+      await rt.halt();
+      throw new Error("the I/O engine did not come up: the backend closed");
+    }
+    this.state = { kind: "booting", inc };
+    void rt.stopped.then((stop) => {
+      if (!rt.isHalting) this.engineDown(inc, `the guest stopped: ${stop.kind}${"detail" in stop ? ` (${stop.detail})` : ""}`);
     });
     // an attached machine runs when its owner says so (a debugger may sit at the entry): no timeout
-    const timeoutMs = this.o.bootTimeoutMs ?? 30_000;
+    const timeoutMs = this.source.kind === "owned" ? (this.source.o.bootTimeoutMs ?? 30_000) : undefined;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       helloSeen.then(() => "hello" as const),
-      host.stopped.then(() => "stopped" as const),
-      ...(a ? [] : [new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs)))]),
+      rt.stopped.then(() => "stopped" as const),
+      ...(timeoutMs !== undefined ? [new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs)))] : []),
     ]);
     clearTimeout(timer);
-    if (outcome !== "hello" || inc.down || this.closed) {
+    if (outcome !== "hello" || this.state.kind !== "booting" || this.state.inc !== inc) {
       const why = outcome === "timeout" ? `no HELLO within ${timeoutMs} ms` : "the guest stopped during boot";
       this.engineDown(inc, why, false);
       throw new Error(`the I/O engine did not come up: ${why}`);
     }
     const h = inc.hello!;
     this.capacity = h.capacityBps;
-    this.up = true;
-    this.log(`I/O engine up (boot ${bootId}): ${h.contentItems} content items, ${h.maxStreams} stream slots, ${h.capacityBps / 1e6} Mbit/s, disk ${h.dma ? "bus-master DMA" : "PIO"}, ${h.hz} Hz`);
+    this.state = { kind: "up", inc };
+    this.log(`I/O engine up (boot ${bootId}${this.source.kind === "owned" ? ", on its own thread" : ""}): ${h.contentItems} content items, ${h.maxStreams} stream slots, ${h.capacityBps / 1e6} Mbit/s, disk ${h.dma ? "bus-master DMA" : "PIO"}, ${h.hz} Hz`);
     this.emit({ type: "availability", up: true });
-  }
-
-  private recordingFor(bootId: number): EngineRecording {
-    const r = this.o.record!;
-    const path = join(r.dir, `engine-${bootId}.lvmmrec`);
-    return {
-      path,
-      windowNs: r.windowNs,
-      ...(r.checkpointIntervalNs !== undefined ? { checkpointIntervalNs: r.checkpointIntervalNs } : {}),
-      onSaved: (m) => this.log(`recorded the I/O engine (boot ${bootId}): ${m.path}, ${((m.end.ns - m.start.ns) / 1e9).toFixed(1)} virtual s, ${m.events} events, ${m.checkpoints} checkpoints; check it with: lvmm replay ${m.path} --verify`),
-      onError: (e) => this.log(`recording the I/O engine (boot ${bootId}) failed: ${e.message} (segments already written stay in ${path}.ring); it runs on unrecorded`),
-    };
   }
 
   /**
@@ -358,43 +361,46 @@ export class IoEngineDelivery implements DeliveryBackend {
    * The engine is down from here: running streams fail, new requests get 503.
    */
   guestDied(why: string): void {
-    if (this.current && !this.current.down) this.engineDown(this.current, why, false);
+    const inc = this.current;
+    if (inc && (this.state.kind === "booting" || this.state.kind === "up")) this.engineDown(inc, why, false);
   }
 
+  /** An incarnation went down: its streams fail, and (owned) a new one boots after a delay. */
   private engineDown(inc: Incarnation, why: string, reboot = true): void {
-    if (inc.down) return;
-    inc.down = true;
+    const st = this.state;
+    if ((st.kind !== "booting" && st.kind !== "up") || st.inc !== inc) return;
     inc.link.close("the I/O engine went down");
-    inc.gateway.close();
-    void inc.host.halt();
-    if (this.current !== inc) return;
-    const wasUp = this.up;
-    this.up = false;
-    if (!this.closed) this.log(`I/O engine down (boot ${inc.bootId}): ${why}`);
+    void inc.rt.halt();
+    const wasUp = st.kind === "up";
+    this.state = { kind: "down", inc, why, reboot: undefined };
+    this.log(`I/O engine down (boot ${inc.bootId}): ${why}`);
     for (const s of [...this.streams.values()]) {
       this.forget(s);
       this.emit({ type: "failed", streamId: s.id, reason: `the I/O engine went down: ${why}` });
     }
     if (wasUp) this.emit({ type: "availability", up: false });
-    if (reboot && !this.closed && this.o.autoReboot !== false) this.scheduleReboot(this.o.rebootDelayMs ?? 200);
+    if (reboot && this.source.kind === "owned" && this.source.o.autoReboot !== false) this.scheduleReboot(this.source.o.rebootDelayMs ?? 200);
   }
 
   private scheduleReboot(delayMs: number): void {
-    clearTimeout(this.rebootTimer);
-    this.rebootTimer = setTimeout(() => {
-      if (this.closed) return;
+    const st = this.state;
+    if (st.kind !== "down") return;
+    clearTimeout(st.reboot);
+    st.reboot = setTimeout(() => {
+      if (this.state !== st) return;
       this.boot().catch((err: unknown) => {
         this.log(`reboot failed: ${(err as Error).message}; retrying`);
-        if (!this.closed) this.scheduleReboot(Math.min(5000, delayMs * 2));
+        this.scheduleReboot(Math.min(5000, delayMs * 2));
       });
     }, delayMs);
   }
 
   private checkLiveness(): void {
-    const inc = this.current;
-    if (!inc || inc.down || !this.up) return;
-    const silentMs = this.clockMs() - inc.link.lastHeardMs;
-    if (silentMs > (this.o.livenessMs ?? 3000)) this.engineDown(inc, `no datagram from the engine for ${Math.round(silentMs)} ms`);
+    if (this.state.kind !== "up") return;
+    const inc = this.state.inc;
+    const silentMs = inc.rt.clockMs() - inc.link.lastHeardMs;
+    const limit = this.source.o.livenessMs ?? 3000;
+    if (silentMs > limit) this.engineDown(inc, `no datagram from the engine for ${Math.round(silentMs)} ms`);
   }
 
   /** Test control: makes the engine crash on purpose (it must be booted with testControl). */
@@ -403,15 +409,25 @@ export class IoEngineDelivery implements DeliveryBackend {
     await inc.link.command(LinkType.FAULT, Buffer.from(name, "latin1"));
   }
 
+  /** Test control: the engine's thread dies without a word (as a dedicated processor may). */
+  async killEngineThread(): Promise<void> {
+    const rt = this.requireUp().rt;
+    if (!(rt instanceof WorkerEngine)) throw new Error("the engine runs on this thread (attached): there is no engine thread to kill");
+    await rt.kill();
+  }
+
   // ---- engine -> node ------------------------------------------------------------------
 
-  private toStats(e: EngineStreamStats): DeliveryStats {
+  /** The engine's figures for a stream; lateness as measured where its packets leave the host, the engine's own beside it. */
+  private toStats(inc: Incarnation, num: number, e: EngineStreamStats): DeliveryStats {
+    const guest = { count: e.packets, sumSec: e.lateSumUs / 1e6, maxSec: e.lateMaxUs / 1e6, buckets: [...e.lateBuckets] };
     return {
       rtpPackets: e.packets,
       rtpBytes: e.bytes,
       rtcpPackets: e.rtcpPackets,
       positionSec: e.positionTicks / CLOCK_HZ,
-      lateness: { count: e.packets, sumSec: e.lateSumUs / 1e6, maxSec: e.lateMaxUs / 1e6, buckets: [...e.lateBuckets] },
+      lateness: inc.rt.sendLateness(num) ?? guest,
+      guestLateness: guest,
     };
   }
 
@@ -420,13 +436,13 @@ export class IoEngineDelivery implements DeliveryBackend {
     if (s.part === 0) this.partial = { ...s, entries: [...s.entries] };
     else if (this.partial) this.partial.entries.push(...s.entries);
     if (s.part === s.parts - 1 && this.partial) {
-      this.busy = inc.host.busyRatio();
+      this.busy = inc.rt.load()?.busyRatio ?? 0;
       this.lastStats = this.partial;
       this.partial = undefined;
     }
     for (const e of s.entries) {
       const st = this.byNum.get(e.streamId);
-      if (st) this.emit({ type: "stats", streamId: st.id, stats: this.toStats(e) });
+      if (st) this.emit({ type: "stats", streamId: st.id, stats: this.toStats(inc, st.num, e) });
     }
   }
 
@@ -435,45 +451,21 @@ export class IoEngineDelivery implements DeliveryBackend {
     const e = decodeStreamStats(payload);
     const s = this.byNum.get(e.streamId);
     if (!s) return;
-    this.emit({ type: "stats", streamId: s.id, stats: this.toStats(e) });
+    this.emit({ type: "stats", streamId: s.id, stats: this.toStats(inc, s.num, e) });
     if (type === LinkType.ENDED) this.emit({ type: "ended", streamId: s.id });
     else this.fail(s, "the engine could not read the content from its disk");
   }
 
-  private route(dstIp: number, dstPort: number, payload: Buffer): void {
-    const r = this.routes.get(routeKey(dstIp, dstPort));
-    if (!r) {
-      this.strayMedia++;
-      return;
-    }
-    if (r.s.failed) return;
-    if (r.s.gate) {
-      if (r.s.gate.length < GATE_MAX) r.s.gate.push({ rtcp: r.rtcp, payload });
-      return;
-    }
-    this.deliver(r.s, r.rtcp, payload);
-  }
-
-  private deliver(s: EngineStream, rtcp: boolean, payload: Buffer): void {
-    if (s.failed) return;
-    const ok = rtcp ? s.sink.sendRtcp(payload) : s.sink.sendRtp(payload.subarray(0, 12), payload.subarray(12));
-    if (!ok) this.fail(s, s.sink.why);
-  }
-
   /** Runs a command with the stream's media held until its reply has gone out. */
-  private async gated<T>(s: EngineStream, command: () => Promise<T>): Promise<T> {
-    s.gate ??= [];
+  private async gated<T>(inc: Incarnation, s: EngineStream, command: () => Promise<T>): Promise<T> {
+    inc.rt.hold(s.num);
     try {
       return await command();
     } finally {
-      setImmediate(() => {
-        const held = s.gate ?? [];
-        s.gate = undefined;
-        for (const m of held) this.deliver(s, m.rtcp, m.payload);
-      });
+      // after this turn: the reply the caller writes on the RTSP connection goes first
+      setImmediate(() => inc.rt.release(s.num));
     }
   }
-
 
   private onRtcp(msg: Buffer, from: string): void {
     for (const report of readReceptionReports(msg)) {
@@ -493,10 +485,9 @@ export class IoEngineDelivery implements DeliveryBackend {
   // ---- node -> engine (the DeliveryBackend interface) -----------------------------------
 
   private requireUp(): Incarnation {
-    if (this.closed) throw new Error("delivery backend is closed");
-    const inc = this.current;
-    if (!inc || inc.down || !this.up) throw new Error("the I/O engine is down");
-    return inc;
+    if (this.state.kind === "closed") throw new Error("delivery backend is closed");
+    if (this.state.kind !== "up") throw new Error("the I/O engine is down");
+    return this.state.inc;
   }
 
   private stream(id: string): EngineStream {
@@ -505,12 +496,14 @@ export class IoEngineDelivery implements DeliveryBackend {
     return s;
   }
 
+  /** A relay port on the gateway for an interleaved stream (the engine sends its media there). */
   private allocRelayPort(): number {
+    const inUse = new Set<number>();
+    for (const s of this.streams.values()) if (s.relayPort !== undefined) inUse.add(s.relayPort);
     for (let i = 0; i < (RELAY_PORT_END - RELAY_PORT_BASE) / 2; i++) {
       const port = this.nextRelay;
       this.nextRelay = port + 2 >= RELAY_PORT_END ? RELAY_PORT_BASE : port + 2;
-      const gw = ipv4ToNumber(GATEWAY_IP);
-      if (!this.routes.has(routeKey(gw, port))) return port;
+      if (!inUse.has(port)) return port;
     }
     throw new Error("no free relay port for an interleaved stream");
   }
@@ -518,7 +511,7 @@ export class IoEngineDelivery implements DeliveryBackend {
   private forget(s: EngineStream): void {
     this.streams.delete(s.id);
     this.byNum.delete(s.num);
-    for (const k of s.keys) if (this.routes.get(k)?.s === s) this.routes.delete(k);
+    this.current?.rt.unroute(s.num);
   }
 
   async start(p: DeliveryStart): Promise<PlayPosition> {
@@ -539,20 +532,12 @@ export class IoEngineDelivery implements DeliveryBackend {
       rtpPort = this.allocRelayPort();
       rtcpPort = rtpPort + 1;
     }
-    const s: EngineStream = {
-      id: p.streamId,
-      num: ++this.nextNum,
-      p,
-      sink: makePacketSink(p.target, this.udp.rtp, this.udp.rtcp, this.o.maxQueuedBytes ?? 4 * 1024 * 1024),
-      keys: [routeKey(ip, rtpPort), routeKey(ip, rtcpPort)],
-      failed: false,
-    };
+    const s: EngineStream = { id: p.streamId, num: ++this.nextNum, p, failed: false, ...(p.target.kind === "udp" ? {} : { relayPort: rtpPort }) };
     this.streams.set(s.id, s);
     this.byNum.set(s.num, s);
-    this.routes.set(s.keys[0]!, { s, rtcp: false });
-    this.routes.set(s.keys[1]!, { s, rtcp: true });
+    inc.rt.route(s.num, [routeKey(ip, rtpPort), routeKey(ip, rtcpPort)], p.target);
     try {
-      const ack = await this.gated(s, () => inc.link.command(
+      const ack = await this.gated(inc, s, () => inc.link.command(
         LinkType.START,
         encodeStart({
           streamId: s.num,
@@ -591,47 +576,42 @@ export class IoEngineDelivery implements DeliveryBackend {
   async resume(streamId: string): Promise<PlayPosition> {
     const s = this.stream(streamId);
     const inc = this.requireUp();
-    return this.position(await this.gated(s, () => inc.link.command(LinkType.RESUME, encodeStreamId(s.num))));
+    return this.position(await this.gated(inc, s, () => inc.link.command(LinkType.RESUME, encodeStreamId(s.num))));
   }
 
   async seek(streamId: string, toSec: number, untilSec?: number): Promise<PlayPosition> {
     const s = this.stream(streamId);
     const until = untilSec === undefined ? LINK_NO_UNTIL : Math.round(untilSec * CLOCK_HZ);
     const inc = this.requireUp();
-    return this.position(await this.gated(s, () => inc.link.command(LinkType.SEEK, encodeSeek(s.num, Math.round(toSec * CLOCK_HZ), until))));
+    return this.position(await this.gated(inc, s, () => inc.link.command(LinkType.SEEK, encodeSeek(s.num, Math.round(toSec * CLOCK_HZ), until))));
   }
 
   async stop(streamId: string): Promise<void> {
     const s = this.streams.get(streamId);
     if (!s) return;
     this.forget(s);
-    const inc = this.current;
-    if (!inc || inc.down || !this.up) return; // the engine's state went with it
+    if (this.state.kind !== "up") return; // the engine's state went with it
+    const inc = this.state.inc;
     try {
       const ack = await inc.link.command(LinkType.STOP, encodeStreamId(s.num));
-      if (ack.length >= 76) this.emit({ type: "stats", streamId, stats: this.toStats(decodeStreamStats(ack)) });
+      if (ack.length >= 76) this.emit({ type: "stats", streamId, stats: this.toStats(inc, s.num, decodeStreamStats(ack)) });
     } catch (err) {
       if (err instanceof LinkageCommandError && err.code === LinkError.NO_STREAM) return;
-      if (!inc.down) this.log(`STOP of ${streamId}: ${(err as Error).message}`);
+      if (this.state.kind === "up" && this.state.inc === inc) this.log(`STOP of ${streamId}: ${(err as Error).message}`);
     }
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    const st = this.state;
+    if (st.kind === "closed") return;
+    this.state = { kind: "closed" };
     clearInterval(this.watchdog);
-    clearTimeout(this.rebootTimer);
-    const inc = this.current;
-    if (inc && !inc.down) {
-      inc.down = true;
-      inc.link.close("server shutting down");
-      inc.gateway.close();
-      await inc.host.halt();
+    if (st.kind === "down") clearTimeout(st.reboot);
+    if (st.kind === "booting" || st.kind === "up") {
+      st.inc.link.close("server shutting down");
+      await st.inc.rt.halt();
     }
     this.streams.clear();
     this.byNum.clear();
-    this.routes.clear();
-    closeUdpPortPair(this.udp);
   }
 }
-

@@ -2,7 +2,7 @@
 // $-frames in the RTSP connection.
 import type { Socket } from "node:dgram";
 import { interleavedFrame } from "../rtsp/response";
-import type { DeliveryTarget } from "./backend";
+import type { DeliveryTarget, InterleavedTarget, UdpTarget } from "./backend";
 
 export interface PacketSink {
   /** false: the destination is gone or cannot keep up; `why` says which */
@@ -12,21 +12,26 @@ export interface PacketSink {
 }
 
 export function makePacketSink(target: DeliveryTarget, rtp: Socket, rtcp: Socket, maxQueuedBytes: number): PacketSink {
-  if (target.kind === "udp") {
-    // Losses on UDP are the client's to report (RTCP RR); send errors are not fatal.
-    const ignore = () => {};
-    return {
-      why: "",
-      sendRtp(header, payload) {
-        rtp.send([header, payload], target.rtpPort, target.address, ignore);
-        return true;
-      },
-      sendRtcp(packet) {
-        rtcp.send(packet, target.rtcpPort, target.address, ignore);
-        return true;
-      },
-    };
-  }
+  return target.kind === "udp" ? udpSink(target, rtp, rtcp) : interleavedSink(target, maxQueuedBytes);
+}
+
+/** Losses on UDP are the client's to report (RTCP RR); send errors are not fatal. */
+export function udpSink(target: UdpTarget, rtp: Socket, rtcp: Socket): PacketSink {
+  const ignore = () => {};
+  return {
+    why: "",
+    sendRtp(header, payload) {
+      rtp.send([header, payload], target.rtpPort, target.address, ignore);
+      return true;
+    },
+    sendRtcp(packet) {
+      rtcp.send(packet, target.rtcpPort, target.address, ignore);
+      return true;
+    },
+  };
+}
+
+export function interleavedSink(target: InterleavedTarget, maxQueuedBytes: number): PacketSink {
   const sink = {
     why: "",
     write(channel: number, data: Buffer): boolean {

@@ -1,13 +1,15 @@
 // Boots one incarnation of the I/O engine on the LVMM (the guest kernel with the content disk
-// on its IDE primary master) and runs it paced to wall-clock time (virtual time follows the
-// wall clock in ~1 ms steps) until it stops: by our halt(), or because the guest crashed, hung
-// or halted. With `record`, it runs under a ring recording (the last N virtual seconds), merged
-// into one replayable .lvmmrec when it stops, whatever stopped it. Or (attach) stands for a
-// machine that someone else created and runs (the debug adapter): then it neither runs nor
-// destroys it.
+// on its IDE primary master) and runs it paced to wall-clock time until it stops: by our
+// halt(), or because the guest crashed, hung or halted. Each step runs the machine up to "now",
+// lets the thread's event loop send what the guest transmitted, then sleeps precisely until
+// the machine next needs the CPU (its next timer tick or an arriving frame). It runs on the
+// engine's own thread (engineWorker.ts), the analogue of the thesis's dedicated processor. With
+// `record`, it runs under a ring recording (the last N virtual seconds), merged into one
+// replayable .lvmmrec when it stops, whatever stopped it.
 import { Machine } from "../../vmm/machine";
 import type { StopReason } from "../../vmm/stop-reason";
 import { RingRecorder, type MergeResult } from "../../vmm/recording/ring-recorder";
+import type { Pacer } from "./pacer";
 
 export interface EngineHostOptions {
   kernel: Uint8Array;
@@ -25,6 +27,12 @@ export interface EngineHostOptions {
   console?: (line: string) => void;
   /** Record this incarnation (see EngineRecording). */
   record?: EngineRecording;
+  /** sleeps the thread between steps */
+  pacer: Pacer;
+  /** before each step: take what the main thread sent (linkage datagrams in, routes) */
+  beforeStep?: () => void;
+  /** after each step: hand on what the step produced */
+  afterStep?: () => void;
 }
 
 /**
@@ -42,8 +50,6 @@ export interface EngineRecording {
   /** Recording failed (a full disk): the engine runs on unrecorded; the segments written stay. */
   onError?: (e: Error) => void;
 }
-
-const STEP_MS = 1;
 
 /** How much of each incarnation a recording keeps unless told otherwise (`lvmm serve`, the VS Code panel). */
 export const DEFAULT_RECORD_WINDOW_NS = 60e9;
@@ -69,20 +75,15 @@ export class EngineHost {
   private halting = false;
   private lastIcount = 0;
   private lastNs = 0;
-
-  private detach: (() => void) | undefined;
+  /** wall ms this thread spent awake (running the machine, sending), not sleeping */
+  awakeMs = 0;
 
   private constructor(
     readonly machine: Machine,
     private readonly mips: number,
-    driven: boolean,
+    private readonly o: EngineHostOptions,
     private ring?: { recorder: RingRecorder; o: EngineRecording },
   ) {
-    if (driven) {
-      // someone else runs the machine; we only "stop" when halt() lets go of it
-      this.stopped = new Promise<StopReason>((resolve) => (this.detach = () => resolve({ kind: "paused" })));
-      return;
-    }
     this.stopped = this.pace()
       .catch((err: unknown) => ({
         kind: "host-request" as const,
@@ -95,36 +96,25 @@ export class EngineHost {
   }
 
   /**
-   * Stands for a machine already created (with engineCmdline and the content disk) and run by
-   * its owner, e.g. the debug adapter's target: while the owner holds it at a breakpoint the
-   * engine simply stands still. halt() lets go of it without destroying it.
-   */
-  static attach(machine: Machine, mips: number): EngineHost {
-    return new EngineHost(machine, mips, true);
-  }
-
-  /** True when the machine is run by its owner (attach), not by us. */
-  get isAttached(): boolean {
-    return this.detach !== undefined;
-  }
-
-  /**
-   * Paces virtual time to wall-clock time in steps of about a millisecond: each step runs the
-   * machine synchronously up to "now", then yields to the event loop (sockets, RTSP). Unlike
-   * Machine.runAsync's pacing (which works in chunks of up to 20 ms and polls with
-   * setImmediate), this bounds how late a frame can leave the machine by the step, not the
-   * chunk, and idles instead of spinning when the guest does.
+   * Paces virtual time to wall-clock time. Each step runs the machine synchronously up to
+   * "now"; then a turn of the event loop sends what it transmitted; then the pacer sleeps until
+   * the machine next has work, so frames leave within the pacer's jitter of their virtual time.
    */
   private async pace(): Promise<StopReason> {
     const wall0 = performance.now();
     const virtual0 = this.machine.nowNs;
     for (;;) {
       if (this.halting) return { kind: "paused" };
+      const awake = performance.now();
+      this.o.beforeStep?.();
       // paceNs, not untilNs: the machine stops only at sync points, so a recording stays exact.
-      const paceNs = virtual0 + (performance.now() - wall0) * 1e6;
+      const paceNs = virtual0 + (awake - wall0) * 1e6;
       const stop = this.ring ? await this.advanceRecorded(paceNs) : this.machine.run({ paceNs });
       if (stop.kind !== "limit" && stop.kind !== "paused") return stop;
-      await new Promise((r) => setTimeout(r, STEP_MS));
+      this.o.afterStep?.();
+      this.awakeMs += performance.now() - awake;
+      await new Promise((r) => setImmediate(r));
+      this.o.pacer.sleepUntil(wall0 + (this.machine.nextWorkNs - virtual0) / 1e6);
     }
   }
 
@@ -158,7 +148,7 @@ export class EngineHost {
     const cmdline = engineCmdline(o);
     const machine = await Machine.create({ kernel: o.kernel, disk: o.disk, cmdline, mips, memoryMB: o.memoryMB ?? 32 });
     if (o.console) machine.serial.onLine(o.console);
-    return new EngineHost(machine, mips, false, startRecording(machine, o));
+    return new EngineHost(machine, mips, o, startRecording(machine, o));
   }
 
   /**
@@ -184,14 +174,10 @@ export class EngineHost {
     return dNs > 0 ? Math.min(1, dIcount / ((dNs * this.mips) / 1000)) : 0;
   }
 
-  /** Stops the run and frees the emulator (an attached machine is only let go of). */
+  /** Stops the run and frees the emulator. */
   async halt(): Promise<void> {
     if (this.halting) return;
     this.halting = true;
-    if (this.detach) {
-      this.detach();
-      return;
-    }
     await this.stopped;
     this.machine.destroy();
   }

@@ -11,6 +11,8 @@ export interface MetricsSources {
   backendUp: boolean;
   /** RTSP responses sent, by status code */
   responses: ReadonlyMap<number, number>;
+  /** the backend's own figures (DeliveryBackend.metricsLines) */
+  backendLines?: string[];
 }
 
 const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
@@ -63,5 +65,6 @@ export function renderMetrics(src: MetricsSources): string {
   out.push(`rtsp_backend_up${labels({ kind: src.backendKind })} ${src.backendUp ? 1 : 0}`);
   family("rtsp_responses_total", "counter", "RTSP responses sent, by status code.");
   for (const [code, n] of [...src.responses].sort((a, b) => a[0] - b[0])) out.push(`rtsp_responses_total${labels({ code })} ${n}`);
+  out.push(...(src.backendLines ?? []));
   return `${out.join("\n")}\n`;
 }

@@ -55,7 +55,7 @@ export async function startServer(options: StreamServerOptions = {}): Promise<St
   const log = options.log ?? ((m: string) => console.error(`[streamsim] ${m}`));
   const sessionTimeoutSec = options.sessionTimeoutSec ?? 60;
   const ownBackend = options.backend === undefined;
-  const backend = options.backend ?? (await ConventionalDelivery.open({ host, ...options.conventional }));
+  const backend: DeliveryBackend = options.backend ?? (await ConventionalDelivery.open({ host, ...options.conventional }));
   const sessions = new SessionTable();
   const admission = new AdmissionControl(() => backend.capacityBps);
   const catalog = new ContentCatalog(options.contentDir ?? defaultContentDir());
@@ -141,7 +141,7 @@ export async function startServer(options: StreamServerOptions = {}): Promise<St
   if (options.metrics !== false) {
     try {
       metrics = await startMetricsServer(options.metrics?.host ?? "127.0.0.1", options.metrics?.port ?? 9998, () =>
-        renderMetrics({ sessions, admission, backendKind: backend.kind, backendUp: backend.isUp(), responses }),
+        renderMetrics({ sessions, admission, backendKind: backend.kind, backendUp: backend.isUp(), responses, backendLines: backend.metricsLines?.() ?? [] }),
       );
     } catch (err) {
       clearInterval(reaper);

@@ -1,0 +1,123 @@
+// Routes the engine's media datagrams (RTP and RTCP for clients, sent through the gateway
+// 10.0.2.2) to each stream's sink by destination address and port, holds a stream's media
+// while the command that (re)started it is being answered (a client must see the PLAY reply
+// before its first packet: ffmpeg drops interleaved data that precedes it), and measures each
+// RTP packet's lateness where it leaves the host: its send time against its wall-clock due
+// time, as a client sees it. It runs where the sockets are: on the engine's worker thread, or
+// beside a debugged machine on the debugger's thread.
+import { emptyLateness, recordLateness, type LatenessSummary } from "../delivery/backend";
+import type { PacketSink } from "../delivery/packetSink";
+
+const CLOCK_HZ = 90_000;
+const GATE_MAX = 4096;
+
+export const routeKey = (ip: number, port: number) => ip * 65536 + port;
+
+interface Route {
+  num: number;
+  sink: PacketSink;
+  keys: number[];
+  /** media held while a command is answered; undefined when flowing */
+  gate: { rtcp: boolean; payload: Buffer }[] | undefined;
+  failed: boolean;
+  lateness: LatenessSummary;
+  /** the RTP timestamp lateness is measured from, and min(send ms - media ms) so far */
+  ts0: number | undefined;
+  minOffsetMs: number;
+}
+
+export class MediaRouter {
+  /** datagrams for no known stream (a stream stopped a moment ago) */
+  stray = 0;
+  /** datagrams sent to sinks */
+  sent = 0;
+  private readonly byKey = new Map<number, { r: Route; rtcp: boolean }>();
+  private readonly byNum = new Map<number, Route>();
+
+  constructor(
+    /** a stream's sink refused a packet (its client is gone or not reading) */
+    private readonly onFailed: (num: number, why: string) => void,
+    private readonly nowMs: () => number = () => performance.now(),
+  ) {}
+
+  /** Routes datagrams for `keys` ([RTP, RTCP] routeKeys) to the stream; held until release(). */
+  add(num: number, keys: number[], sink: PacketSink): void {
+    this.remove(num);
+    const r: Route = { num, sink, keys, gate: [], failed: false, lateness: emptyLateness(), ts0: undefined, minOffsetMs: Infinity };
+    this.byNum.set(num, r);
+    keys.forEach((k, i) => this.byKey.set(k, { r, rtcp: i === 1 }));
+  }
+
+  has(key: number): boolean {
+    return this.byKey.has(key);
+  }
+
+  hold(num: number): void {
+    const r = this.byNum.get(num);
+    if (r && !r.gate) r.gate = [];
+  }
+
+  /** Sends what was held and lets the stream flow; its media timeline may have moved (SEEK, RESUME). */
+  release(num: number): void {
+    const r = this.byNum.get(num);
+    if (!r?.gate) return;
+    const held = r.gate;
+    r.gate = undefined;
+    r.ts0 = undefined;
+    r.minOffsetMs = Infinity;
+    for (const m of held) this.deliver(r, m.rtcp, m.payload);
+  }
+
+  remove(num: number): void {
+    const r = this.byNum.get(num);
+    if (!r) return;
+    this.byNum.delete(num);
+    for (const k of r.keys) if (this.byKey.get(k)?.r === r) this.byKey.delete(k);
+  }
+
+  /** A datagram the engine sent to dstIp:dstPort. */
+  route(dstIp: number, dstPort: number, payload: Buffer): void {
+    const e = this.byKey.get(routeKey(dstIp, dstPort));
+    if (!e) {
+      this.stray++;
+      return;
+    }
+    const r = e.r;
+    if (r.failed) return;
+    if (r.gate) {
+      if (r.gate.length < GATE_MAX) r.gate.push({ rtcp: e.rtcp, payload });
+      return;
+    }
+    this.deliver(r, e.rtcp, payload);
+  }
+
+  /** Each stream's send lateness since it was added (cumulative). */
+  lateness(): { num: number; lateness: LatenessSummary }[] {
+    return [...this.byNum.values()].map((r) => ({ num: r.num, lateness: r.lateness }));
+  }
+
+  private deliver(r: Route, rtcp: boolean, payload: Buffer): void {
+    if (r.failed) return;
+    this.sent++;
+    const ok = rtcp ? r.sink.sendRtcp(payload) : r.sink.sendRtp(payload.subarray(0, 12), payload.subarray(12));
+    if (!ok) {
+      r.failed = true;
+      this.onFailed(r.num, r.sink.why);
+      return;
+    }
+    if (!rtcp && payload.length >= 12) this.measure(r, payload.readUInt32BE(4));
+  }
+
+  /**
+   * Lateness relative to the stream's earliest packet, as a client measures it: the offset
+   * (send time − media time) of this packet minus the smallest offset seen since the stream
+   * (re)started.
+   */
+  private measure(r: Route, ts: number): void {
+    const now = this.nowMs();
+    r.ts0 ??= ts;
+    const offsetMs = now - (((ts - r.ts0) >>> 0) / CLOCK_HZ) * 1000;
+    if (offsetMs < r.minOffsetMs) r.minOffsetMs = offsetMs;
+    recordLateness(r.lateness, (offsetMs - r.minOffsetMs) / 1000);
+  }
+}
