@@ -10,15 +10,21 @@ import { join } from "node:path";
 import * as esbuild from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
-const filter = process.argv.slice(2);
+// names filter the benchmarks; flags (--quick, ...) go to each benchmark run
+const filter = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const flags = process.argv.slice(2).filter((a) => a.startsWith("--"));
 let files = readdirSync(join(root, "bench")).filter((f) => f.endsWith(".bench.ts")).sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 // out/bench/ is two levels below the root, like bench/lib/ and test/helpers/: paths made from
 // __dirname (test/helpers/guest.ts ROOT) stay right in the bundles.
 const outdir = join(root, "out", "bench");
+// Helpers that benchmarks start as processes of their own (bench/lib/load-client.ts, the stream
+// bench's RTSP load client) are bundled too: out/bench/lib/<name>.cjs.
+const helpers = ["lib/load-client.ts"];
 await esbuild.build({
-  entryPoints: files.map((f) => join(root, "bench", f)),
+  entryPoints: [...files, ...helpers].map((f) => join(root, "bench", f)),
   outdir,
+  outbase: join(root, "bench"),
   outExtension: { ".js": ".cjs" },
   bundle: true,
   platform: "node",
@@ -31,7 +37,7 @@ await esbuild.build({
 let failed = 0;
 for (const f of files) {
   console.log(`\n== ${f}`);
-  const r = spawnSync(process.execPath, ["--expose-gc", join(outdir, f.replace(/\.ts$/, ".cjs"))], { stdio: "inherit", cwd: root });
+  const r = spawnSync(process.execPath, ["--expose-gc", join(outdir, f.replace(/\.ts$/, ".cjs")), ...flags], { stdio: "inherit", cwd: root });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -8,6 +8,7 @@ import type { DeliveryBackend } from "../../streamsim/delivery/backend";
 import { ConventionalDelivery } from "../../streamsim/delivery/conventional";
 import { IoEngineDelivery } from "../../streamsim/delivery/ioEngine";
 import { DEFAULT_RECORD_WINDOW_NS } from "../../streamsim/ioengine/engineHost";
+import { enableBenchHooks } from "../../streamsim/management/metricsServer";
 import { startServer } from "../../streamsim/server/streamServer";
 import { PACKAGE_ROOT, readKernel } from "../kernel-path";
 import { parse, positiveInteger, positiveNumber } from "../options";
@@ -17,7 +18,7 @@ const DEFAULT_RECORD_WINDOW_SEC = DEFAULT_RECORD_WINDOW_NS / 1e9;
 
 export const SERVE_HELP = `usage: lvmm serve [--arch ioengine|conventional] [--port N] [--metrics-port N]
                   [--content DIR] [--kernel ELF] [--capacity MBPS] [--seconds N] [--console]
-                  [--record-dir DIR] [--record-window SEC] [--no-record]
+                  [--record-dir DIR] [--record-window SEC] [--no-record] [--bench-hooks]
   Serves RTSP on 127.0.0.1:PORT (default 8554), metrics on http://127.0.0.1:METRICS/metrics
   (default 9998). --arch ioengine (default): delivery runs on the I/O engine on the LVMM;
   conventional: Node delivers itself. Without --content it makes the 20 s sample clip once
@@ -26,7 +27,9 @@ export const SERVE_HELP = `usage: lvmm serve [--arch ioengine|conventional] [--p
   The I/O engine runs recorded (a flight recorder): each incarnation keeps at least its last
   --record-window virtual seconds (default ${DEFAULT_RECORD_WINDOW_SEC}) and writes them, with the kernel and the
   content disk, to DIR/engine-<boot id>.lvmmrec (default DIR: ./recordings) when it stops;
-  \`lvmm replay FILE --verify\` replays it exactly, and the debugger opens it. --no-record: off.`;
+  \`lvmm replay FILE --verify\` replays it exactly, and the debugger opens it. --no-record: off.
+  --bench-hooks (benchmarks only): GET /bench/stall?ms=N on the metrics port busy-waits the
+  main thread N ms, as a heavy management request would (bench/streams.bench.ts).`;
 
 export async function serve(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -41,6 +44,7 @@ export async function serve(args: string[]): Promise<number> {
     "record-dir": { type: "string" },
     "record-window": { type: "string" },
     "no-record": { type: "boolean" },
+    "bench-hooks": { type: "boolean" },
   });
   const arch = values.arch ?? "ioengine";
   if (arch !== "ioengine" && arch !== "conventional") throw new UsageError(`--arch must be ioengine or conventional, got "${arch}"`);
@@ -87,6 +91,7 @@ export async function serve(args: string[]): Promise<number> {
   } else {
     backend = await ConventionalDelivery.open({ ...(capacity !== undefined ? { capacityBps: capacity * 1e6 } : {}) });
   }
+  if (values["bench-hooks"]) enableBenchHooks();
   const server = await startServer({ port, metrics: { port: metricsPort }, contentDir, backend, log });
   note(`${arch} delivery; RTSP on rtsp://${server.host}:${server.port}/, metrics on http://127.0.0.1:${server.metricsPort}/metrics`);
   for (const n of names) note(`open it with: ffplay ${server.url(n)}`);

@@ -1,0 +1,123 @@
+// One measured point of the stream bench against a running server: N streams played by the
+// out-of-process load client, with the server's CPU time over the same window, optionally with
+// a churn of RTSP clients or main-thread stalls alongside; and the capacity ladder built on it.
+import { type ChurnResult, type PlayResult, runLoadClient } from "./loadRun";
+import { cpuSeconds } from "./procStats";
+import { httpGet, type RunningServer } from "./servers";
+import { fmt, row } from "./report";
+
+export interface Timing {
+  warmupMs: number;
+  windowMs: number;
+  staggerMs: number;
+}
+
+export interface Point {
+  n: number;
+  transport: "udp" | "tcp";
+  r: PlayResult | undefined;
+  /** why the point has no result */
+  error?: string;
+  /** server CPU seconds (all threads) over the window */
+  cpuSec: number;
+  pass: boolean;
+}
+
+export const P99_LIMIT_MS = 5;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface PointOptions {
+  transport?: "udp" | "tcp";
+  /** busy-wait the server's main thread this long once a second over the window (lvmm only) */
+  stallMs?: number;
+  /** run alongside, from the start of the window: another load client (churn) */
+  alongside?: () => Promise<unknown>;
+}
+
+export async function playPoint(root: string, s: RunningServer, n: number, t: Timing, o: PointOptions = {}): Promise<Point> {
+  const transport = o.transport ?? "udp";
+  let cpu0 = NaN;
+  let cpu1 = NaN;
+  let stall: NodeJS.Timeout | undefined;
+  let along: Promise<unknown> | undefined;
+  const args = ["--url", s.url, "--clients", String(n), "--transport", transport, "--stagger", String(t.staggerMs), "--warmup", String(t.warmupMs), "--window", String(t.windowMs)];
+  try {
+    const r = await runLoadClient(root, args, {
+      start: () => {
+        cpu0 = cpuSeconds(s.pid);
+        if (o.stallMs && s.metricsPort !== undefined) {
+          const port = s.metricsPort;
+          stall = setInterval(() => void httpGet(port, `/bench/stall?ms=${o.stallMs}`).catch(() => {}), 1000);
+        }
+        if (o.alongside) along = o.alongside();
+      },
+      end: () => {
+        cpu1 = cpuSeconds(s.pid);
+        clearInterval(stall);
+      },
+    });
+    const pass = r.failed === 0 && r.starved === 0 && r.lost === 0 && r.lateness.p99 <= P99_LIMIT_MS;
+    return { n, transport, r, cpuSec: cpu1 - cpu0, pass };
+  } catch (e) {
+    return { n, transport, r: undefined, error: (e as Error).message.split("\n")[0], cpuSec: NaN, pass: false };
+  } finally {
+    clearInterval(stall);
+    await along?.catch(() => undefined);
+    await sleep(500); // let the server finish its TEARDOWNs before the next point
+  }
+}
+
+/** Server CPU microseconds per packet the clients received. */
+export const cpuUsPerPacket = (p: Point | undefined): number => (p?.r && p.r.packets > 0 ? (p.cpuSec * 1e6) / p.r.packets : NaN);
+
+export function showPoint(label: string, p: Point): void {
+  if (!p.r) return row(label, "FAIL", p.error ?? "no result");
+  const r = p.r;
+  const l = r.lateness;
+  const bad = r.failed + r.starved ? `, ${r.failed} failed + ${r.starved} starved streams${r.errors.length ? ` (${r.errors.join("; ")})` : ""}` : "";
+  row(label, p.pass ? "pass" : "FAIL", `lateness p50 ${fmt(l.p50, 2)} p99 ${fmt(l.p99, 2)} max ${fmt(l.max, 1)} ms, loss ${r.lost}/${r.packets + r.lost}, ${fmt(cpuUsPerPacket(p), 1)} µs CPU/pkt${bad}`);
+}
+
+/**
+ * Zero-loss capacity at p99 lateness <= 5 ms: up the ladder until a rung fails, then one
+ * bisection between the last pass and the first failure. Rungs in `alwaysAt` are measured even
+ * past a failure (their lateness is reported at fixed stream counts).
+ */
+export async function capacityLadder(label: string, measure: (n: number) => Promise<Point>, ladder: number[], alwaysAt: number[], bisect: boolean): Promise<{ capacity: number; points: Map<number, Point> }> {
+  const points = new Map<number, Point>();
+  let good = 0;
+  let bad: number | undefined;
+  for (const n of ladder) {
+    if (bad !== undefined && !alwaysAt.includes(n)) continue;
+    const p = await measure(n);
+    points.set(n, p);
+    showPoint(`  ${label} ${n} streams`, p);
+    if (bad === undefined) {
+      if (p.pass) good = n;
+      else bad = n;
+    }
+  }
+  if (bisect && bad !== undefined && bad - good > 1) {
+    const mid = Math.round((good + bad) / 2);
+    const p = await measure(mid);
+    points.set(mid, p);
+    showPoint(`  ${label} ${mid} streams (bisection)`, p);
+    if (p.pass) good = mid;
+  }
+  return { capacity: good, points };
+}
+
+/** `n` streams play while `m` clients loop DESCRIBE/SETUP/PLAY/TEARDOWN (at `rate` cycles/s in all, 0 = flat out). */
+export async function churnPoint(root: string, s: RunningServer, n: number, m: number, rate: number, t: Timing): Promise<{ play: Point; churn: ChurnResult | undefined; error?: string }> {
+  let churn: ChurnResult | undefined;
+  let error: string | undefined;
+  const churnMs = Math.max(500, t.windowMs - 1000); // inside the play window, process start included
+  const play = await playPoint(root, s, n, t, {
+    alongside: () =>
+      runLoadClient<ChurnResult>(root, ["--mode", "churn", "--url", s.url, "--clients", String(m), "--window", String(churnMs), "--rate", String(rate)]).then(
+        (r) => void (churn = r),
+        (e: Error) => void (error = e.message.split("\n")[0]),
+      ),
+  });
+  return { play, churn, ...(error ? { error } : {}) };
+}
