@@ -12,6 +12,7 @@ import { formatResults, readResults, verdict } from "./host/results";
 import { startVscodeServer, type VscodeServer } from "./host/server";
 import { findHostTools, serverVersion } from "./host/tools";
 import { runWorkbench } from "./host/workbench";
+import { startWorkbenchProbe, WORKBENCH_PROBE_ENV, type WorkbenchProbe } from "./host/workbench-probe";
 
 export const EXIT_TOOLS_MISSING = 3;
 
@@ -19,7 +20,8 @@ const root = join(import.meta.dirname, "../..");
 const argv = process.argv.slice(2);
 const verbose = argv.includes("--verbose");
 const timeoutArg = argv.indexOf("--timeout-ms");
-const timeoutMs = timeoutArg >= 0 ? Number(argv[timeoutArg + 1]) : 90_000;
+// The whole run: ~80 s on two loaded cores, well under half that on a quiet machine.
+const timeoutMs = timeoutArg >= 0 ? Number(argv[timeoutArg + 1]) : 150_000;
 
 async function main(): Promise<number> {
   const started = Date.now();
@@ -41,9 +43,12 @@ async function main(): Promise<number> {
   const resultsPath = join(dataDir, "results.json");
   const consoleLog = join(dataDir, "workbench-console.log");
   let server: VscodeServer | undefined;
+  let probe: WorkbenchProbe | undefined;
   const cleanup = async () => {
     await server?.stop();
     server = undefined;
+    await probe?.close();
+    probe = undefined;
   };
   const onSignal = (sig: NodeJS.Signals) => {
     void cleanup().then(() => process.exit(sig === "SIGINT" ? 130 : 143));
@@ -53,11 +58,13 @@ async function main(): Promise<number> {
 
   let ok = false;
   try {
+    // The suites look at the workbench's DOM (the debug toolbar's buttons) through this probe.
+    probe = await startWorkbenchProbe();
     server = await startVscodeServer({
       node24: tools.node24,
       serverMain: tools.serverMain,
       dataDir,
-      env: { LVMM_HOST_TEST_RESULTS: resultsPath },
+      env: { LVMM_HOST_TEST_RESULTS: resultsPath, [WORKBENCH_PROBE_ENV]: probe.url },
       timeoutMs: 20_000,
     });
     console.log(`vscode-host: VS Code ${serverVersion(tools.serverMain)} server on 127.0.0.1:${server.port} (${Date.now() - started} ms)`);
@@ -70,6 +77,7 @@ async function main(): Promise<number> {
       extensionTestsPath,
       logsDir: join(dataDir, "workbench-logs"),
       timeoutMs,
+      onPage: (page) => probe?.setPage(page),
       onLine: (line) => {
         appendFileSync(consoleLog, line + "\n");
         if (verbose || line.startsWith("[page error]")) console.log(line);

@@ -22,4 +22,5 @@ export interface Page {
   goto(url: string, options: { timeout: number; waitUntil: "load" | "domcontentloaded" }): Promise<unknown>;
   on(event: "console", listener: (m: ConsoleMessage) => void): void;
   on(event: "pageerror", listener: (e: Error) => void): void;
+  evaluate<R, A>(fn: (arg: A) => R, arg: A): Promise<R>;
 }

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { format } from "node:util";
-import type { Browser, Playwright } from "./playwright-types";
+import type { Browser, Page, Playwright } from "./playwright-types";
 
 export interface WorkbenchRun {
   /** Exit code of the extension-host test run (0: all passed). */
@@ -25,6 +25,8 @@ export interface WorkbenchOptions {
   logsDir: string;
   timeoutMs: number;
   onLine?: (line: string) => void;
+  /** Called with the page once it is created, and with undefined before the browser closes. */
+  onPage?: (page: Page | undefined) => void;
 }
 
 interface AutomationLogFile {
@@ -59,6 +61,7 @@ export async function runWorkbench(o: WorkbenchOptions): Promise<WorkbenchRun> {
   try {
     browser = await o.playwright.chromium.launch({ executablePath: o.chromium, headless: true, args: browserArgs(), timeout: o.timeoutMs });
     const page = await browser.newPage();
+    o.onPage?.(page);
     let onExit: (code: number) => void = () => undefined;
     const exited = new Promise<number>((resolve, reject) => {
       onExit = resolve;
@@ -79,6 +82,7 @@ export async function runWorkbench(o: WorkbenchOptions): Promise<WorkbenchRun> {
     return { code: await exited, lines };
   } finally {
     clearTimeout(timer);
+    o.onPage?.(undefined);
     if (browser) await closeWithin(browser, 5000);
   }
 }

@@ -23,6 +23,7 @@ export async function run(): Promise<void> {
   await import("./real-adapter.test");
   await import("./io-engine-panel.test");
   await import("./time-travel.test");
+  await import("./debug-toolbar.test");
 
   const results: HostTestResults = { passed: 0, failed: 0, pending: 0, tests: [] };
   await new Promise<void>((resolve) => {
