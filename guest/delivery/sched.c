@@ -1,5 +1,7 @@
 #include "delivery/sched.h"
 
+#include "net/netif.h"
+
 static struct stream *heap[STREAM_MAX];
 static unsigned nheap;
 static sched_done_fn on_done;
@@ -80,6 +82,7 @@ void sched_run(uint64_t now)
 {
     stats.passes++;
     unsigned sent = 0;
+    net_output_batch_begin();
     while (nheap && heap[0]->due_ns <= now + SCHED_SLACK_NS && sent < SCHED_PASS_LIMIT) {
         struct stream *s = heap[0];
         uint32_t misses = s->misses;
@@ -98,6 +101,7 @@ void sched_run(uint64_t now)
         s->due_ns = stream_due(s);
         sift_down(0);
     }
+    net_output_batch_end();
     stats.packets += sent;
     uint32_t backlog = 0;
     for (unsigned i = 0; i < nheap; i++)

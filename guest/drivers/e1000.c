@@ -36,6 +36,10 @@ static unsigned rx_next;        /* next descriptor to check for DD */
 static bool rx_discarding;      /* inside a frame that spans descriptors: drop until EOP */
 static unsigned tx_tail;        /* next descriptor to fill (mirrors TDT) */
 static unsigned tx_clean;       /* oldest descriptor not yet reclaimed */
+/* While a batch is open, filled descriptors wait for one TDT write at its end: one doorbell
+ * (one exit to the VMM, on real hardware one PCIe write) per scheduler pass, not per frame. */
+static bool tx_batching;
+static bool tx_unflushed;
 
 static uint32_t reg_read(uint32_t reg) { return mmio_read32(mmio + reg); }
 static void reg_write(uint32_t reg, uint32_t v) { mmio_write32(mmio + reg, v); }
@@ -309,6 +313,27 @@ static bool tx_ring_full(void)
     return (tx_tail + 1) % E1000_TX_RING_SIZE == tx_clean;
 }
 
+static void tx_doorbell(void)
+{
+    compiler_barrier();   /* descriptors and buffers before the doorbell */
+    reg_write(E1000_TDT, tx_tail);
+    tx_unflushed = false;
+}
+
+void e1000_tx_batch_begin(void)
+{
+    tx_batching = true;
+}
+
+void e1000_tx_batch_end(void)
+{
+    uint32_t flags = irq_save();
+    tx_batching = false;
+    if (tx_unflushed)
+        tx_doorbell();
+    irq_restore(flags);
+}
+
 bool e1000_transmit(const void *frame, size_t len)
 {
     if (len == 0 || len > E1000_BUFFER_SIZE) {
@@ -316,6 +341,9 @@ bool e1000_transmit(const void *frame, size_t len)
         return false;
     }
     uint32_t flags = irq_save();
+    tx_reclaim();
+    if (tx_ring_full() && tx_unflushed)
+        tx_doorbell();   /* the device cannot free descriptors it has not been told of */
     tx_reclaim();
     if (tx_ring_full()) {
         stats.tx_ring_full_waits++;
@@ -338,8 +366,10 @@ bool e1000_transmit(const void *frame, size_t len)
     d->status = 0;
     d->cmd = E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS;
     tx_tail = (i + 1) % E1000_TX_RING_SIZE;
-    compiler_barrier();   /* descriptor and buffer before the doorbell */
-    reg_write(E1000_TDT, tx_tail);
+    if (tx_batching)
+        tx_unflushed = true;
+    else
+        tx_doorbell();
     stats.tx_frames++;
     irq_restore(flags);
     return true;

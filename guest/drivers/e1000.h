@@ -41,6 +41,9 @@ void e1000_poll(void);
 
 /* Copy a frame (without FCS) into the next TX buffer and hand it to the NIC. */
 bool e1000_transmit(const void *frame, size_t len);
+/* Frames transmitted between these two go to the device with one TDT write, at the end. */
+void e1000_tx_batch_begin(void);
+void e1000_tx_batch_end(void);
 
 const struct e1000_stats *e1000_get_stats(void);
 

@@ -26,6 +26,16 @@ bool net_output(const uint8_t *frame, size_t len)
     return e1000_transmit(frame, len);
 }
 
+void net_output_batch_begin(void)
+{
+    e1000_tx_batch_begin();
+}
+
+void net_output_batch_end(void)
+{
+    e1000_tx_batch_end();
+}
+
 void net_drop(const char *reason)
 {
     drops++;

@@ -23,6 +23,9 @@ void net_init(const uint8_t mac[6], uint32_t ip, uint32_t gateway);
 void net_input(const uint8_t *frame, size_t len);
 /* Transmit a complete Ethernet frame. */
 bool net_output(const uint8_t *frame, size_t len);
+/* Frames output between these two leave together at the end (one doorbell for a scheduler pass). */
+void net_output_batch_begin(void);
+void net_output_batch_end(void);
 /* Count a received frame the stack did not consume. */
 void net_drop(const char *reason);
 uint32_t net_drops(void);
