@@ -15,17 +15,20 @@ export function makePacketSink(target: DeliveryTarget, rtp: Socket, rtcp: Socket
   return target.kind === "udp" ? udpSink(target, rtp, rtcp) : interleavedSink(target, maxQueuedBytes);
 }
 
-/** Losses on UDP are the client's to report (RTCP RR); send errors are not fatal. */
+/**
+ * Losses on UDP are the client's to report (RTCP RR); send errors are not fatal (the sockets'
+ * owner listens for "error"). No completion callback: without one Node sends at once
+ * (uv_udp_try_send) instead of queueing a request and calling back on the next loop turn.
+ */
 export function udpSink(target: UdpTarget, rtp: Socket, rtcp: Socket): PacketSink {
-  const ignore = () => {};
   return {
     why: "",
     sendRtp(header, payload) {
-      rtp.send([header, payload], target.rtpPort, target.address, ignore);
+      rtp.send([header, payload], target.rtpPort, target.address);
       return true;
     },
     sendRtcp(packet) {
-      rtcp.send(packet, target.rtcpPort, target.address, ignore);
+      rtcp.send(packet, target.rtcpPort, target.address);
       return true;
     },
   };

@@ -47,6 +47,9 @@ class EngineThread {
       ...(linkLoss ? { loss: linkLoss } : {}),
     });
     udp.rtcp.on("message", (msg, rinfo) => this.post({ t: "rtcp", from: rinfo.address, bytes: msg }));
+    udp.rtp.on("message", () => {}); // clients' NAT punch packets
+    udp.rtp.on("error", () => {}); // per-datagram errors (e.g. ICMP unreachable) are not fatal
+    udp.rtcp.on("error", () => {});
     this.loadTimer = setInterval(() => this.reportLoad(), LOAD_REPORT_MS);
   }
 

@@ -37,9 +37,16 @@ export class E1000Pci implements SyncDevice<E1000PciState> {
     this.irq = opts.irq;
     const ramBytes = cpu.memory_size[0]!;
     const inRam = (addr: number, len: number): boolean => addr >= 0 && len >= 0 && addr + len <= ramBytes;
+    // Guest RAM as one view, made again only if the wasm memory grew (its old buffer is detached).
+    let ramView: Uint8Array | undefined;
+    const ram = (): Uint8Array => {
+      if (!ramView || ramView.byteLength === 0) ramView = new Uint8Array(cpu.wasm_memory.buffer, cpu.mem8.byteOffset, ramBytes);
+      return ramView;
+    };
     this.model = new E1000(
       {
-        dmaRead: (addr, len) => (inRam(addr, len) ? cpu.read_blob(addr, len).slice() : false),
+        // a view, not a copy: the model copies only what it keeps (a frame's bytes)
+        dmaRead: (addr, len) => (inRam(addr, len) ? ram().subarray(addr, addr + len) : false),
         dmaWrite: (addr, data) => {
           if (!inRam(addr, data.length)) return false;
           cpu.write_blob(data, addr); // also invalidates JIT code on those pages

@@ -12,6 +12,8 @@ export interface TxAssembly {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The descriptor status byte written back (DD): the host copies it out at once. */
+const STATUS_BYTE = new Uint8Array(1);
 
 /**
  * Processes descriptors TDH..TDT-1 (called on TDT and TCTL writes). Context and extended data
@@ -32,7 +34,8 @@ export function processTransmit(core: E1000Core): void {
   if (tail >= n) return ringFault(core, "TDT", tail, `TDT ${tail} is past the ${n}-descriptor ring`);
 
   const base = reg(R.TDBAH) * 0x100000000 + reg(R.TDBAL);
-  const records: Omit<TxDmaRecord, "icount">[] = [];
+  const icount = host.icount(); // the guest stands still while its TDT write is handled
+  const records: TxDmaRecord[] = [];
   const frames: Uint8Array[] = [];
   let causes = 0;
   while (head !== tail) {
@@ -42,9 +45,8 @@ export function processTransmit(core: E1000Core): void {
       dmaFault(core, head, descAddr, "transmit descriptor");
       break;
     }
-    const dv = new DataView(desc.buffer, desc.byteOffset, R.DESC_SIZE);
-    const addr = dv.getUint32(R.TXD_ADDR + 4, true) * 0x100000000 + dv.getUint32(R.TXD_ADDR, true);
-    const length = dv.getUint16(R.TXD_LENGTH, true);
+    const addr = u32(desc, R.TXD_ADDR + 4) * 0x100000000 + u32(desc, R.TXD_ADDR);
+    const length = desc[R.TXD_LENGTH]! | (desc[R.TXD_LENGTH + 1]! << 8);
     const cmd = desc[R.TXD_CMD]!;
     let bytes = EMPTY;
     if (cmd & R.TXD_CMD_DEXT) {
@@ -74,20 +76,22 @@ export function processTransmit(core: E1000Core): void {
     let status = desc[R.TXD_STATUS]!;
     if (cmd & (R.TXD_CMD_RS | R.TXD_CMD_RPS)) {
       status |= R.TXD_STAT_DD;
-      if (!host.dmaWrite(descAddr + R.TXD_STATUS, Uint8Array.of(status))) dmaFault(core, head, descAddr, "transmit descriptor write-back");
+      STATUS_BYTE[0] = status;
+      if (!host.dmaWrite(descAddr + R.TXD_STATUS, STATUS_BYTE)) dmaFault(core, head, descAddr, "transmit descriptor write-back");
       causes |= R.ICR_TXDW;
     }
-    records.push({ index: head, addr, length, cmd, status, bytes });
+    records.push({ index: head, addr, length, cmd, status, bytes, icount });
     head = (head + 1) % n;
     regs[R.TDH >> 2] = head;
   }
   if (head === tail) causes |= R.ICR_TXQE;
   core.raise(causes);
-  const icount = host.icount();
-  core.emitTx(
-    records.map((r) => ({ ...r, icount })),
-    frames,
-  );
+  core.emitTx(records, frames);
+}
+
+/** Little-endian u32 at `o` (descriptor fields; the descriptor may be a view of guest memory). */
+function u32(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 }
 
 function append(core: E1000Core, tx: TxAssembly, bytes: Uint8Array, index: number, descAddr: number): void {
@@ -110,11 +114,14 @@ function append(core: E1000Core, tx: TxAssembly, bytes: Uint8Array, index: numbe
 function finishFrame(core: E1000Core, tx: TxAssembly): Uint8Array | undefined {
   const { regs, stats } = core;
   const faulted = tx.faulted;
-  let frame = new Uint8Array(tx.length);
-  let at = 0;
-  for (const c of tx.chunks) {
-    frame.set(c, at);
-    at += c.length;
+  // one descriptor per frame is the common case: its bytes (already a copy) are the frame
+  let frame = tx.chunks.length === 1 ? tx.chunks[0]! : new Uint8Array(tx.length);
+  if (tx.chunks.length !== 1) {
+    let at = 0;
+    for (const c of tx.chunks) {
+      frame.set(c, at);
+      at += c.length;
+    }
   }
   tx.chunks = [];
   tx.length = 0;

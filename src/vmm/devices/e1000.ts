@@ -12,7 +12,11 @@ import { processTransmit, type TxAssembly } from "./e1000-tx.js";
 export type { E1000Stats } from "./e1000-stats.js";
 
 export interface E1000Host {
-  /** Guest-physical DMA. Return false when [addr, addr+len) is not RAM: the model must then treat it as a DMA fault. */
+  /**
+   * Guest-physical DMA. Return false when [addr, addr+len) is not RAM: the model must then treat
+   * it as a DMA fault. The bytes may be a view of guest memory, valid only until the next DMA
+   * write or guest instruction: the model copies what it keeps.
+   */
   dmaRead(addr: number, len: number): Uint8Array | false;
   dmaWrite(addr: number, data: Uint8Array): boolean;
   /** Level of the INTx line: asserted while (ICR & IMS) != 0. The host latches it and delivers at a safe point. */
