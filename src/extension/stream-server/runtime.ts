@@ -102,7 +102,8 @@ export class ServerRuntime {
       up: st.up,
       boots: st.boots,
       maxStreams: st.hello?.maxStreams ?? 0,
-      capacityMbps: (st.hello?.capacityBps ?? 0) / 1e6,
+      // what admission reserves against: measured on this machine once the engine has carried load
+      capacityMbps: Math.round(this.backend.capacityBps / 1e5) / 10,
       disk: st.hello?.dma === false ? "pio" : "dma",
     };
   }

@@ -28,6 +28,7 @@ import {
   type Hello,
 } from "../ioengine/linkageCodec";
 import { LinkageClient, LinkageCommandError, type LinkageClientStats } from "../ioengine/linkageClient";
+import { MeasuredCapacity, type CapacityEstimate } from "../ioengine/measuredCapacity";
 import { routeKey } from "../ioengine/mediaRouter";
 import { WorkerEngine } from "../ioengine/workerEngine";
 import type { DeliveryBackend, DeliveryEvent, DeliveryStart, DeliveryStats, PlayPosition } from "./backend";
@@ -73,6 +74,8 @@ export interface IoEngineDeliveryOptions {
    * written to `${dir}/engine-<bootId>.lvmmrec` when it stops (replayable with `lvmm replay`).
    */
   record?: { dir: string; windowNs: number; checkpointIntervalNs?: number };
+  /** admit against the capacity measured on this machine (default), not only the declared one */
+  measuredAdmission?: boolean;
 }
 
 /**
@@ -105,6 +108,8 @@ export interface EngineStatus {
   busyRatio: number;
   /** the engine's measured cost (its thread's report) */
   load: EngineLoad | undefined;
+  /** the admission limit and what it rests on */
+  admission: CapacityEstimate | undefined;
   link: LinkageClientStats | undefined;
   strayMedia: number;
 }
@@ -114,6 +119,8 @@ interface Incarnation {
   rt: EngineRuntime;
   link: LinkageClient;
   hello?: Hello;
+  /** owned engines: the admission limit measured on this machine */
+  capacity?: MeasuredCapacity;
 }
 
 /**
@@ -196,8 +203,9 @@ export class IoEngineDelivery implements DeliveryBackend {
     return this.helloWait;
   }
 
+  /** What admission reserves against: the engine's declared capacity, or less where measured. */
   get capacityBps(): number {
-    return this.capacity;
+    return this.current?.capacity?.estimate().bps ?? this.capacity;
   }
 
   isUp(): boolean {
@@ -231,6 +239,7 @@ export class IoEngineDelivery implements DeliveryBackend {
       stats: this.lastStats,
       busyRatio: this.busy,
       load: inc?.rt.load(),
+      admission: inc?.capacity?.estimate(),
       link: inc?.link.stats,
       strayMedia: 0,
     };
@@ -240,6 +249,7 @@ export class IoEngineDelivery implements DeliveryBackend {
   metricsLines(): string[] {
     const l = this.current?.rt.load();
     if (!l) return [];
+    const a = this.current?.capacity?.estimate();
     const g = (name: string, help: string, v: number) => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`];
     return [
       ...g("lvmm_engine_up", "1 while the I/O engine accepts streams.", this.isUp() ? 1 : 0),
@@ -248,6 +258,8 @@ export class IoEngineDelivery implements DeliveryBackend {
       ...g("lvmm_engine_guest_instructions_per_packet", "Guest instructions per datagram the engine sent (last interval).", l.instructionsPerPacket),
       ...g("lvmm_engine_host_us_per_packet", "Host CPU microseconds on the engine's thread per datagram sent (last interval).", l.hostUsPerPacket),
       ...g("lvmm_engine_pacer_wake_late_p99_us", "How late the engine's pacer woke, p99 over the last interval (microseconds).", l.wakeJitterUs.p99),
+      ...(a ? g("lvmm_engine_admission_limit_bps", `The engine's admission limit, bits/s (${a.basis}: from its declared capacity, its measured cost per packet, or its deadline misses).`, a.bps) : []),
+      ...(a?.usPerPacket !== undefined ? g("lvmm_engine_marginal_us_per_packet", "Measured marginal host cost of one more packet on the engine's thread, µs.", a.usPerPacket) : []),
       `# HELP lvmm_engine_packets_total Datagrams the engine sent.`,
       `# TYPE lvmm_engine_packets_total counter`,
       `lvmm_engine_packets_total ${l.totalPackets}`,
@@ -305,6 +317,7 @@ export class IoEngineDelivery implements DeliveryBackend {
       },
       ...(this.source.kind === "owned" && this.source.o.console ? { console: this.source.o.console } : {}),
       log: this.log,
+      load: (l) => inc.capacity?.update(l, l.intervalMs / 1000, this.lastStats?.deadlineMisses),
     });
     inc.rt = rt;
     this.ports = rt.ports;
@@ -350,6 +363,7 @@ export class IoEngineDelivery implements DeliveryBackend {
     }
     const h = inc.hello!;
     this.capacity = h.capacityBps;
+    if (this.source.kind === "owned" && this.source.o.measuredAdmission !== false) inc.capacity = new MeasuredCapacity(h.capacityBps);
     this.state = { kind: "up", inc };
     this.log(`I/O engine up (boot ${bootId}${this.source.kind === "owned" ? ", on its own thread" : ""}): ${h.contentItems} content items, ${h.maxStreams} stream slots, ${h.capacityBps / 1e6} Mbit/s, disk ${h.dma ? "bus-master DMA" : "PIO"}, ${h.hz} Hz`);
     this.emit({ type: "availability", up: true });

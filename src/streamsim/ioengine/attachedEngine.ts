@@ -21,7 +21,7 @@ export class AttachedEngine implements EngineRuntime {
   private letGo: () => void = () => {};
   private readonly router: MediaRouter;
   private readonly gateway: EngineGateway;
-  private last = { icount: 0, ns: 0, packets: 0 };
+  private last = { icount: 0, ns: 0, packets: 0, bytes: 0, late: 0 };
 
   private constructor(
     readonly machine: Machine,
@@ -87,10 +87,16 @@ export class AttachedEngine implements EngineRuntime {
     const dI = icount - this.last.icount;
     const dNs = ns - this.last.ns;
     const dP = packets - this.last.packets;
-    this.last = { icount, ns, packets };
+    const { sentBytes, lateOver5ms } = this.router;
+    const bytes = sentBytes - this.last.bytes;
+    const late = lateOver5ms - this.last.late;
+    this.last = { icount, ns, packets, bytes: sentBytes, late: lateOver5ms };
     return {
+      intervalMs: dNs / 1e6,
       busyRatio: dNs > 0 ? Math.min(1, dI / ((dNs * this.mips) / 1000)) : 0,
       packets: dP,
+      bytes,
+      lateOver5ms: late,
       instructionsPerPacket: dP ? dI / dP : 0,
       hostUsPerPacket: 0,
       threadBusyRatio: 0,

@@ -48,10 +48,15 @@ export interface SendLateness {
 
 /** The engine's cost, measured on its own thread over the last report interval. */
 export interface EngineLoad {
+  /** the report's interval, wall ms */
+  intervalMs: number;
   /** guest instructions run outside HLT over those the virtual CPU could have run */
   busyRatio: number;
-  /** RTP/RTCP datagrams the engine sent in the interval */
+  /** RTP/RTCP datagrams the engine sent in the interval, and their bytes */
   packets: number;
+  bytes: number;
+  /** RTP packets in the interval that left the host more than 5 ms after their due time */
+  lateOver5ms: number;
   /** guest instructions per packet sent */
   instructionsPerPacket: number;
   /** host CPU µs per packet sent: the worker's time awake (running the machine, sending), not sleeping */

@@ -16,6 +16,8 @@ export interface EngineEvents {
   streamFailed(num: number, why: string): void;
   console?(line: string): void;
   log(msg: string): void;
+  /** the engine's thread reported its cost (owned engines, every ~500 ms) */
+  load?(load: EngineLoad): void;
 }
 
 export interface EngineRuntime {

@@ -31,7 +31,7 @@ class EngineThread {
   private readonly gateway: EngineGateway;
   private toMain: { num: number; rtcp: boolean; bytes: Uint8Array }[] = [];
   private readonly loadTimer: NodeJS.Timeout;
-  private last = { at: performance.now(), awakeMs: 0, packets: 0, icount: 0 };
+  private last = { at: performance.now(), awakeMs: 0, packets: 0, bytes: 0, late: 0, icount: 0 };
 
   constructor(
     private readonly host: EngineHost,
@@ -107,8 +107,11 @@ class EngineThread {
     const dPackets = packets - this.last.packets;
     const dAwake = this.host.awakeMs - this.last.awakeMs;
     const load: EngineLoad = {
+      intervalMs: now - this.last.at,
       busyRatio: this.host.busyRatio(),
       packets: dPackets,
+      bytes: this.router.sentBytes - this.last.bytes,
+      lateOver5ms: this.router.lateOver5ms - this.last.late,
       instructionsPerPacket: dPackets ? (icount - this.last.icount) / dPackets : 0,
       hostUsPerPacket: dPackets ? (dAwake * 1000) / dPackets : 0,
       threadBusyRatio: now > this.last.at ? dAwake / (now - this.last.at) : 0,
@@ -116,7 +119,7 @@ class EngineThread {
       totalPackets: packets,
       totalInstructions: icount,
     };
-    this.last = { at: now, awakeMs: this.host.awakeMs, packets, icount };
+    this.last = { at: now, awakeMs: this.host.awakeMs, packets, bytes: this.router.sentBytes, late: this.router.lateOver5ms, icount };
     this.post({ t: "load", load, lateness: this.router.lateness() });
   }
 

@@ -29,8 +29,10 @@ interface Route {
 export class MediaRouter {
   /** datagrams for no known stream (a stream stopped a moment ago) */
   stray = 0;
-  /** datagrams sent to sinks */
+  /** datagrams sent to sinks, their bytes, and RTP packets sent more than 5 ms late */
   sent = 0;
+  sentBytes = 0;
+  lateOver5ms = 0;
   private readonly byKey = new Map<number, { r: Route; rtcp: boolean }>();
   private readonly byNum = new Map<number, Route>();
 
@@ -99,6 +101,7 @@ export class MediaRouter {
   private deliver(r: Route, rtcp: boolean, payload: Buffer): void {
     if (r.failed) return;
     this.sent++;
+    this.sentBytes += payload.length;
     const ok = rtcp ? r.sink.sendRtcp(payload) : r.sink.sendRtp(payload.subarray(0, 12), payload.subarray(12));
     if (!ok) {
       r.failed = true;
@@ -118,6 +121,8 @@ export class MediaRouter {
     r.ts0 ??= ts;
     const offsetMs = now - (((ts - r.ts0) >>> 0) / CLOCK_HZ) * 1000;
     if (offsetMs < r.minOffsetMs) r.minOffsetMs = offsetMs;
-    recordLateness(r.lateness, (offsetMs - r.minOffsetMs) / 1000);
+    const late = (offsetMs - r.minOffsetMs) / 1000;
+    if (late > 0.005) this.lateOver5ms++;
+    recordLateness(r.lateness, late);
   }
 }

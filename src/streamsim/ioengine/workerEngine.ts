@@ -120,6 +120,7 @@ export class WorkerEngine implements EngineRuntime {
       case "load":
         this.lastLoad = m.load;
         this.lateness = new Map(m.lateness.map((l) => [l.num, l.lateness]));
+        this.events.load?.(m.load);
         return;
       case "console":
         this.events.console?.(m.line);

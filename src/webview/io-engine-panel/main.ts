@@ -88,7 +88,7 @@ function renderStatus(): void {
   $<HTMLButtonElement>("loadStop").disabled = !loadRunning;
   const e = s.engine;
   $("engine").textContent = e
-    ? `I/O engine ${e.up ? "up" : "down"} · ${e.maxStreams} stream slots · ${e.capacityMbps} Mbit/s · disk ${e.disk === "dma" ? "bus-master DMA" : "PIO"} · boots ${e.boots}`
+    ? `I/O engine ${e.up ? "up" : "down"} · ${e.maxStreams} stream slots · admits ${e.capacityMbps} Mbit/s · disk ${e.disk === "dma" ? "bus-master DMA" : "PIO"} · boots ${e.boots}`
     : "";
   const content = $<HTMLSelectElement>("content");
   const names = s.contents ?? [];

@@ -1,0 +1,83 @@
+// Admission from what is measured: how many bits/s one engine can deliver on this machine,
+// derived from its thread's cost and its deadline misses, not from a declared number.
+//
+// The engine's thread spends a fixed cost per second (its 1 kHz timer ticks, pacing) and a
+// marginal cost per packet. Reports with no packets measure the fixed part; loaded reports the
+// marginal part. The limit is the packet rate that keeps the thread below TARGET_BUSY of a core,
+// in bits/s at the mean packet size. A deadline miss (the guest saw a packet go out late, or
+// packets left the host late), repeated over a second and a half, caps the limit just below
+// the load it happened at; clean reports let it grow back slowly.
+import type { EngineLoad } from "./engineMessages";
+
+/** Share of a core the engine's thread may use: the rest is headroom for the pacer's jitter. */
+const TARGET_BUSY = 0.7;
+/** Reports with fewer packets per second than this say little about the per-packet cost. */
+const MIN_PPS = 100;
+const SMOOTH = 0.3;
+/** After a miss, the limit grows back this much per clean report. */
+const RECOVERY = 1.02;
+/** Misses in this many reports in a row (1.5 s) cap the limit: one hiccup (a GC, a descheduled thread) does not. */
+const MISS_REPORTS = 3;
+
+export interface CapacityEstimate {
+  /** the admission limit, bits/s */
+  bps: number;
+  /** fixed cost of the engine's thread, ms per wall second */
+  fixedMsPerSec: number | undefined;
+  /** marginal cost per packet, µs */
+  usPerPacket: number | undefined;
+  /** why the limit is what it is */
+  basis: "declared" | "measured" | "deadline-misses";
+}
+
+export class MeasuredCapacity {
+  private fixed: number | undefined;
+  private marginal: number | undefined;
+  private bitsPerPacket = 1316 * 8;
+  private missCap: number | undefined;
+  private lastMisses: number | undefined;
+  private missStreak = 0;
+
+  /** `declaredBps`: what the engine says in HELLO; the limit never exceeds it. */
+  constructor(private readonly declaredBps: number) {}
+
+  /** One report of the engine's thread (its interval's figures) and the guest's cumulative miss count. */
+  update(load: EngineLoad, intervalSec: number, guestMisses: number | undefined): void {
+    const pps = load.packets / intervalSec;
+    const busyMs = load.threadBusyRatio * 1000;
+    if (load.packets === 0) this.fixed = smooth(this.fixed, busyMs);
+    else if (pps >= MIN_PPS && this.fixed !== undefined) {
+      this.marginal = smooth(this.marginal, Math.max(1, ((busyMs - this.fixed) * 1000) / pps));
+      if (load.bytes > 0) this.bitsPerPacket = (load.bytes * 8) / load.packets;
+    }
+    const bps = pps * this.bitsPerPacket;
+    // late where it counts: the guest scheduled it late, or over 1% left the host more than 5 ms late
+    const missed = (guestMisses !== undefined && this.lastMisses !== undefined && guestMisses > this.lastMisses) || load.lateOver5ms > load.packets / 100;
+    if (guestMisses !== undefined) this.lastMisses = guestMisses;
+    this.missStreak = missed && pps >= MIN_PPS ? this.missStreak + 1 : 0;
+    if (this.missStreak >= MISS_REPORTS) this.missCap = Math.min(this.missCap ?? Infinity, bps * 0.95);
+    else if (!missed && this.missCap !== undefined) this.missCap *= RECOVERY;
+  }
+
+  estimate(): CapacityEstimate {
+    let bps = this.declaredBps;
+    let basis: CapacityEstimate["basis"] = "declared";
+    if (this.fixed !== undefined && this.marginal !== undefined) {
+      const pps = Math.max(0, (TARGET_BUSY * 1000 - this.fixed) * 1000) / this.marginal;
+      const measured = pps * this.bitsPerPacket;
+      if (measured < bps) {
+        bps = measured;
+        basis = "measured";
+      }
+    }
+    if (this.missCap !== undefined && this.missCap < bps) {
+      bps = this.missCap;
+      basis = "deadline-misses";
+    }
+    return { bps, fixedMsPerSec: this.fixed, usPerPacket: this.marginal, basis };
+  }
+}
+
+function smooth(prev: number | undefined, v: number): number {
+  return prev === undefined ? v : prev + SMOOTH * (v - prev);
+}
