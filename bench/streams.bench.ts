@@ -16,6 +16,7 @@
 // --quick: a smoke run (few points, short windows). Figures only; nothing asserts on time.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { ContentCatalog, type ContentItem } from "../src/streamsim/content/catalog";
 import { ingest } from "../src/streamsim/content/ingest";
@@ -78,7 +79,7 @@ async function measureServer(kind: ServerKind, clip: ContentItem): Promise<Figur
     return f;
   }
   try {
-    row(`  ready (pid ${s.pid})`, `${fmt((performance.now() - t0) / 1000, 1)} s`, s.url);
+    row(`  ready (pid ${s.pid})`, `${fmt((performance.now() - t0) / 1000, 1)} s`, `${s.url}; machine load average ${loadavg()[0]!.toFixed(1)} (2 cores, shared)`);
     // a fresh server (Node's JIT, v86's JIT, GStreamer's first pipelines) starts slow: one short
     // point first, not counted, so the ladder's first rung measures it warmed up like the rest
     const warm = await playPoint(ROOT, s, 8, { warmupMs: 1000, windowMs: 1000, staggerMs: CFG.t.staggerMs });
@@ -116,6 +117,9 @@ async function measureServer(kind: ServerKind, clip: ContentItem): Promise<Figur
     await s.stop();
   }
   row(`  peak RSS (VmHWM)`, `${fmt(f.rssMiB, 0)} MiB`);
+  const trouble = s.trouble();
+  row(`  trouble in the server's log`, trouble.length ? `${trouble.length} kinds` : "none");
+  for (const t of trouble.slice(0, 6)) console.log(`    ${t}`);
   return f;
 }
 
@@ -184,6 +188,7 @@ function summary(all: Figures[]): void {
 
 async function main(): Promise<void> {
   const began = performance.now();
+  const load0 = loadavg()[0]!.toFixed(1);
   const clip = await benchClip();
   const h = clip.index.header;
   console.log(`clip ${CLIP}: ${fmt(h.meanBps / 1e6, 2)} Mbit/s mean, ${fmt(h.peakBps / 1e6, 2)} peak, ${fmt(h.meanBps / 8 / 1316, 0)} RTP packets/s`);
@@ -199,7 +204,7 @@ async function main(): Promise<void> {
     all.push(await measureServer(kind, clip));
   }
   summary(all);
-  console.log(`\n(the bench took ${fmt((performance.now() - began) / 60_000, 1)} min)`);
+  console.log(`\n(the bench took ${fmt((performance.now() - began) / 60_000, 1)} min; machine load average ${load0} at the start, ${loadavg()[0]!.toFixed(1)} at the end: above ~2, other work on the 2 cores skews every figure)`);
   console.log(`
 Reading it: every server shares this machine's 2 cores with the load client (and with whatever
 else runs), so only side-by-side figures mean anything. Lateness includes the load client's own

@@ -7,6 +7,9 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { describes } from "./rtspConn";
 
+/** Log lines worth reporting: the engine going down or rebooting, 5xx answers, failed deliveries. */
+const TROUBLE = /engine down|reboot|internal error|: 5\d\d |failed|is down|error/i;
+
 /** A server left behind by a bench that died still ends by itself. */
 const MAX_LIFETIME_SEC = 900;
 const live = new Set<ChildProcess>();
@@ -24,6 +27,8 @@ export interface RunningServer {
   metricsPort: number | undefined;
   /** the last lines it printed (for a failure's report) */
   tail(): string;
+  /** what went wrong in its log (engine down, 5xx, failed deliveries), by kind, with counts */
+  trouble(): string[];
   exited(): boolean;
   stop(): Promise<void>;
 }
@@ -67,7 +72,17 @@ export async function startServerProcess(kind: ServerKind, s: ServerSetup, ready
   // spawned directly (no shell), so child.pid is the server itself for /proc
   const child: ChildProcess = spawn(kind === "gst" ? PYTHON : process.execPath, args, { cwd: s.root, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  const keep = (b: Buffer) => (out = (out + b.toString("utf8")).slice(-4000));
+  const trouble = new Map<string, number>();
+  const keep = (b: Buffer) => {
+    const text = b.toString("utf8");
+    out = (out + text).slice(-4000);
+    for (const l of text.split("\n")) {
+      if (!TROUBLE.test(l)) continue;
+      // one entry per kind of message: numbers, stream ids and addresses blanked
+      const key = l.trim().replace(/\d+(\.\d+)*/g, "#").slice(0, 160);
+      if (trouble.size < 100 || trouble.has(key)) trouble.set(key, (trouble.get(key) ?? 0) + 1);
+    }
+  };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
   let exited = false;
@@ -80,6 +95,7 @@ export async function startServerProcess(kind: ServerKind, s: ServerSetup, ready
     url,
     metricsPort,
     tail: () => out.trim().split("\n").slice(-8).join("\n"),
+    trouble: () => [...trouble].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n}x ${k}`),
     exited: () => exited,
     async stop() {
       if (exited) return;
