@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { makeSampleClip } from "../../streamsim/content/sampleClip";
 import type { DeliveryBackend } from "../../streamsim/delivery/backend";
 import { ConventionalDelivery } from "../../streamsim/delivery/conventional";
-import { IoEngineDelivery } from "../../streamsim/delivery/ioEngine";
+import { defaultEngineCount, IoEnginePool } from "../../streamsim/delivery/ioEnginePool";
 import { DEFAULT_RECORD_WINDOW_NS } from "../../streamsim/ioengine/engineHost";
 import { enableBenchHooks } from "../../streamsim/management/metricsServer";
 import { startServer } from "../../streamsim/server/streamServer";
@@ -18,12 +18,14 @@ const DEFAULT_RECORD_WINDOW_SEC = DEFAULT_RECORD_WINDOW_NS / 1e9;
 
 export const SERVE_HELP = `usage: lvmm serve [--arch ioengine|conventional] [--port N] [--metrics-port N]
                   [--content DIR] [--kernel ELF] [--capacity MBPS] [--seconds N] [--console]
-                  [--record-dir DIR] [--record-window SEC] [--no-record] [--bench-hooks]
+                  [--engines N] [--record-dir DIR] [--record-window SEC] [--no-record] [--bench-hooks]
   Serves RTSP on 127.0.0.1:PORT (default 8554), metrics on http://127.0.0.1:METRICS/metrics
   (default 9998). --arch ioengine (default): delivery runs on the I/O engine on the LVMM;
   conventional: Node delivers itself. Without --content it makes the 20 s sample clip once
   (ffmpeg) in .cache/content and serves that directory. Runs until Ctrl-C (or SECONDS).
-  --console shows the engine's serial console.
+  --console shows the engine's serial console. Each engine runs on its own thread; --engines N
+  runs N of them (default: one per spare core, cores - 1, at least 1), and each new stream goes
+  to the engine with the most room under its admission limit (measured on this machine).
   The I/O engine runs recorded (a flight recorder): each incarnation keeps at least its last
   --record-window virtual seconds (default ${DEFAULT_RECORD_WINDOW_SEC}) and writes them, with the kernel and the
   content disk, to DIR/engine-<boot id>.lvmmrec (default DIR: ./recordings) when it stops;
@@ -45,6 +47,7 @@ export async function serve(args: string[]): Promise<number> {
     "record-window": { type: "string" },
     "no-record": { type: "boolean" },
     "bench-hooks": { type: "boolean" },
+    engines: { type: "string" },
   });
   const arch = values.arch ?? "ioengine";
   if (arch !== "ioengine" && arch !== "conventional") throw new UsageError(`--arch must be ioengine or conventional, got "${arch}"`);
@@ -52,6 +55,8 @@ export async function serve(args: string[]): Promise<number> {
   const metricsPort = values["metrics-port"] === "0" ? 0 : (positiveInteger("metrics-port", values["metrics-port"]) ?? 9998);
   const capacity = positiveNumber("capacity", values.capacity);
   const seconds = positiveNumber("seconds", values.seconds);
+  const engines = positiveInteger("engines", values.engines) ?? defaultEngineCount();
+  if (arch === "conventional" && values.engines !== undefined) throw new UsageError("--arch conventional has no I/O engines: drop --engines");
   const recordWindowSec = positiveNumber("record-window", values["record-window"]) ?? DEFAULT_RECORD_WINDOW_SEC;
   const record = !values["no-record"];
   if (!record && (values["record-dir"] !== undefined || values["record-window"] !== undefined)) throw new UsageError("--no-record turns recording off: drop --record-dir and --record-window");
@@ -78,8 +83,9 @@ export async function serve(args: string[]): Promise<number> {
         throw new UsageError(`--record-dir: cannot create ${recordDir}: ${(e as Error).message}`);
       }
     }
-    note(`booting the I/O engine on the LVMM (delivery runs there)${record ? `, recorded: the last ${recordWindowSec} s go to ${recordDir}/engine-<boot id>.lvmmrec when it stops` : ""}`);
-    backend = await IoEngineDelivery.open({
+    note(`booting ${engines === 1 ? "the I/O engine" : `${engines} I/O engines`} on the LVMM, each on its own thread (delivery runs there)${record ? `, recorded: the last ${recordWindowSec} s go to ${recordDir}/engine-<boot id>.lvmmrec when it stops` : ""}`);
+    backend = await IoEnginePool.open({
+      engines,
       kernel: kernel.bytes,
       contentDir,
       ...(capacity !== undefined ? { capacityMbps: capacity } : {}),
@@ -87,7 +93,7 @@ export async function serve(args: string[]): Promise<number> {
       ...(values.console ? { console: (line: string) => console.log(`[engine] ${line}`) } : {}),
       ...(record ? { record: { dir: recordDir, windowNs: recordWindowSec * 1e9 } } : {}),
     });
-    if (!names.length) names.push(...(backend as IoEngineDelivery).diskContent);
+    if (!names.length) names.push(...(backend as IoEnginePool).diskContent);
   } else {
     backend = await ConventionalDelivery.open({ ...(capacity !== undefined ? { capacityBps: capacity * 1e6 } : {}) });
   }

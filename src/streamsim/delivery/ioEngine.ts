@@ -76,6 +76,10 @@ export interface IoEngineDeliveryOptions {
   record?: { dir: string; windowNs: number; checkpointIntervalNs?: number };
   /** admit against the capacity measured on this machine (default), not only the declared one */
   measuredAdmission?: boolean;
+  /** this engine's place in a pool (keeps boot ids distinct between engines booted together) */
+  engineIndex?: number;
+  /** an RTCP packet that reached this engine's port but is about no stream of its own (a pool's other engines) */
+  rtcpElsewhere?: (msg: Buffer, from: string) => void;
 }
 
 /**
@@ -302,7 +306,7 @@ export class IoEngineDelivery implements DeliveryBackend {
   private async boot(): Promise<void> {
     const attached = this.source.kind === "attached" ? this.source.o : undefined;
     ++this.boots;
-    const bootId = attached ? attached.bootId : newBootId(this.boots);
+    const bootId = this.source.kind === "attached" ? this.source.o.bootId : newBootId(this.boots + 100 * (this.source.o.engineIndex ?? 0));
     let hello: () => void = () => {};
     const helloSeen = new Promise<void>((resolve) => (hello = resolve));
     const o = this.source.o;
@@ -482,12 +486,22 @@ export class IoEngineDelivery implements DeliveryBackend {
   }
 
   private onRtcp(msg: Buffer, from: string): void {
+    if (!this.acceptRtcp(msg, from) && this.source.kind === "owned") this.source.o.rtcpElsewhere?.(msg, from);
+  }
+
+  /** Hands on the receiver reports in `msg` about this engine's streams; false if none was. */
+  acceptRtcp(msg: Buffer, from: string): boolean {
+    let ours = false;
     for (const report of readReceptionReports(msg)) {
       for (const s of this.streams.values()) {
         const t = s.p.target;
-        if (t.kind === "udp" && s.p.ssrc === report.sourceSsrc && t.address === from) this.emit({ type: "receiverReport", streamId: s.id, report });
+        if (t.kind === "udp" && s.p.ssrc === report.sourceSsrc && t.address === from) {
+          ours = true;
+          this.emit({ type: "receiverReport", streamId: s.id, report });
+        }
       }
     }
+    return ours;
   }
 
   private fail(s: EngineStream, reason: string): void {
