@@ -30,6 +30,7 @@ import { ReverseControl } from "./reverse-control";
 import { ServeStreams } from "./serve-streams";
 import { pastRecording, prepareReplay, startReplay, type ReplayPlan } from "./replay-launch";
 import { isTimeTravelRequest, MOVING_COMMANDS, timeTravelRequest } from "./time-travel-requests";
+import { SourcePathMap } from "./source-paths";
 
 /** The custom event the extension's status bar listens to. */
 export const STATUS_EVENT = "lvmm/status";
@@ -54,6 +55,8 @@ export class LvmmDebugSession extends LoggingDebugSession {
   /** the "replay" launch option: the recording being debugged (replay-launch.ts) */
   private replay: ReplayPlan | undefined;
   private replayEndTold = false;
+  /** the "sourceMap" option: build-time paths <-> local paths */
+  private paths = new SourcePathMap();
 
   constructor() {
     super();
@@ -118,6 +121,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
       return this.fail(response, e);
     }
     if (plan.trace) logger.setup(Logger.LogLevel.Verbose, false);
+    this.paths = new SourcePathMap(plan.sourceMap);
     const toConsole = (text: string) => this.sendEvent(new OutputEvent(text, "console"));
     if (plan.serve) {
       try {
@@ -259,7 +263,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     const t = this.need(response);
     if (!t) return;
-    const path = args.source.path ? this.convertClientPathToDebugger(args.source.path) : args.source.name ?? "";
+    const path = args.source.path ? this.paths.toBuild(this.convertClientPathToDebugger(args.source.path)) : args.source.name ?? "";
     const bps: CodeBreakpoint[] = [];
     response.body = {
       breakpoints: (args.breakpoints ?? []).map((req) => {
@@ -281,7 +285,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
   protected override breakpointLocationsRequest(response: DebugProtocol.BreakpointLocationsResponse, args: DebugProtocol.BreakpointLocationsArguments): void {
     const t = this.need(response);
     if (!t) return;
-    const path = args.source.path ? this.convertClientPathToDebugger(args.source.path) : "";
+    const path = args.source.path ? this.paths.toBuild(this.convertClientPathToDebugger(args.source.path)) : "";
     const locs = t.debugInfo.breakpointLocations(path, this.convertClientLineToDebugger(args.line), this.convertClientLineToDebugger(args.endLine ?? args.line));
     response.body = { breakpoints: locs.map((l) => ({ line: this.convertDebuggerLineToClient(l.line), ...(l.column ? { column: this.convertDebuggerColumnToClient(l.column) } : {}) })) };
     this.sendResponse(response);
@@ -501,8 +505,10 @@ export class LvmmDebugSession extends LoggingDebugSession {
 
   // ---- state --------------------------------------------------------------------------------
 
+  /** A file the debug info names, as the client sees it (after the sourceMap). */
   private source(file: string): Source {
-    return new Source(basename(file), this.convertDebuggerPathToClient(file));
+    const local = this.paths.toLocal(file);
+    return new Source(basename(local), this.convertDebuggerPathToClient(local));
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {

@@ -3,6 +3,7 @@
 // turns what launch.json sent into options the target can use, naming any argument that is wrong.
 import { readFileSync, statSync } from "node:fs";
 import { ElfError, validateKernel } from "../vmm/elf";
+import type { SourceMapRule } from "./source-paths";
 
 /** A host UDP port forwarded to a guest UDP port over the NIC wire. */
 export interface UdpBridgeRule {
@@ -68,6 +69,8 @@ export interface LvmmLaunchOptions {
   serve?: ServeOptions;
   /** Debug a replay of this recording (.lvmmrec) instead of a live run; "kernel" must be the recorded image. */
   replay?: string;
+  /** Build-time path prefix -> local path prefix of the kernel's sources, for a kernel built elsewhere (longest prefix wins). */
+  sourceMap?: Record<string, string>;
 }
 
 type JsonType = "string" | "integer" | "number" | "boolean" | "array" | "object";
@@ -93,6 +96,7 @@ export const LAUNCH_PROPERTY_TYPES = {
   trace: "boolean",
   serve: "object",
   replay: "string",
+  sourceMap: "object",
 } as const satisfies { [K in keyof LvmmLaunchOptions]-?: JsonTypeOf<NonNullable<LvmmLaunchOptions[K]>> } & Record<string, JsonType>;
 
 export const REQUIRED_LAUNCH_PROPERTIES: readonly (keyof LvmmLaunchOptions)[] = ["kernel"];
@@ -129,6 +133,8 @@ export interface LaunchPlan {
   replay: string | undefined;
   /** IDE primary master image (the stream server's content disk when serving) */
   disk?: Uint8Array;
+  /** the "sourceMap" option as rules (source-paths.ts) */
+  sourceMap: SourceMapRule[];
 }
 
 function typeOfJson(v: unknown): string {
@@ -159,6 +165,15 @@ function isIpv4(s: string): boolean {
 function port(name: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535) throw new LaunchArgumentError(name, `expected a port number 1..65535, got ${JSON.stringify(v)}`);
   return v;
+}
+
+function parseSourceMap(o: Record<string, unknown> | undefined): SourceMapRule[] {
+  return Object.entries(o ?? {}).map(([build, local]) => {
+    const name = `sourceMap[${JSON.stringify(build)}]`;
+    if (build === "") throw new LaunchArgumentError(name, "the build-time path prefix must not be empty");
+    if (typeof local !== "string" || local === "") throw new LaunchArgumentError(name, `expected the local path prefix as a non-empty string, got ${JSON.stringify(local)}; e.g. "sourceMap": { "/build/guest": "\${workspaceFolder}/guest" }`);
+    return [build, local] as const;
+  });
 }
 
 /** Validates launch.json's arguments. Throws LaunchArgumentError naming the first bad one. */
@@ -236,6 +251,7 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
   }
   return {
     serve,
+    sourceMap: parseSourceMap(raw.sourceMap as Record<string, unknown> | undefined),
     kernelPath,
     kernelBytes,
     cmdline,
