@@ -47,6 +47,12 @@ export interface MachineOptions {
   hangWatchdogMs?: number;
   /** Longest virtual time between two sync points (ms; default 10). */
   maxQuantumMs?: number;
+  /**
+   * Receive interrupts and transmit descriptors the NIC DMA log keeps in memory (default
+   * 100,000, for the debugger's inspector). A recorder drains it first, so a small limit loses
+   * nothing from a recording: the stream server's engine keeps a few thousand.
+   */
+  dmaLogLimit?: number;
 }
 
 export interface RunLimit {
@@ -141,7 +147,7 @@ export class Machine {
       this.nic.model.onFault((f) => this.requestStop(`e1000: ${f.kind} at 0x${f.address.toString(16)}: ${f.detail}`, "device-fault"));
       this.devices.push(this.nic);
       const model = this.nic.model;
-      this.dmaLog = new NicDmaLog(model, { icount: () => this.exec.icount, ns: () => this.clock.seenNs }, () => model.peekRegister(RDLEN) >>> 4);
+      this.dmaLog = new NicDmaLog(model, { icount: () => this.exec.icount, ns: () => this.clock.seenNs }, () => model.peekRegister(RDLEN) >>> 4, { limit: options.dmaLogLimit });
     }
     // Power-on is the first sync point.
     this.sync(0);
@@ -159,6 +165,7 @@ export class Machine {
       epochMs: Date.UTC(2026, 0, 1),
       hangWatchdogMs: 2000,
       maxQuantumMs: 10,
+      dmaLogLimit: 100_000,
       ...opts,
       nic: opts.nic,
     };

@@ -51,6 +51,8 @@ export interface EngineRecording {
   onError?: (e: Error) => void;
 }
 
+const ENGINE_DMA_LOG_LIMIT = 4096;
+
 /** How much of each incarnation a recording keeps unless told otherwise (`lvmm serve`, the VS Code panel). */
 export const DEFAULT_RECORD_WINDOW_NS = 60e9;
 
@@ -146,7 +148,9 @@ export class EngineHost {
   static async boot(o: EngineHostOptions): Promise<EngineHost> {
     const mips = o.mips ?? 500;
     const cmdline = engineCmdline(o);
-    const machine = await Machine.create({ kernel: o.kernel, disk: o.disk, cmdline, mips, memoryMB: o.memoryMB ?? 32 });
+    // no debugger reads this engine's DMA history: keep a few thousand records, not 100,000
+    // (each transmit record holds its frame: at 3,000 packets/s that was ~175 MB)
+    const machine = await Machine.create({ kernel: o.kernel, disk: o.disk, cmdline, mips, memoryMB: o.memoryMB ?? 32, dmaLogLimit: ENGINE_DMA_LOG_LIMIT });
     if (o.console) machine.serial.onLine(o.console);
     return new EngineHost(machine, mips, o, startRecording(machine, o));
   }
