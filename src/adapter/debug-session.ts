@@ -31,6 +31,7 @@ import { ServeStreams } from "./serve-streams";
 import { pastRecording, prepareReplay, startReplay, type ReplayPlan } from "./replay-launch";
 import { isTimeTravelRequest, MOVING_COMMANDS, timeTravelRequest } from "./time-travel-requests";
 import { SourcePathMap } from "./source-paths";
+import { complete } from "./expression/completions";
 
 /** The custom event the extension's status bar listens to. */
 export const STATUS_EVENT = "lvmm/status";
@@ -108,6 +109,14 @@ export class LvmmDebugSession extends LoggingDebugSession {
       supportsTerminateRequest: true,
       // Step Back and Reverse buttons in the debug toolbar (reverse-control.ts)
       supportsStepBack: true,
+      // Debug Console: completion of C names in scope, struct members and $registers
+      supportsCompletionsRequest: true,
+      // Debug Console: the completion list opens by itself after ".", "->" and "$"
+      completionTriggerCharacters: [".", ">", "$"],
+      // Watch view: "Set Value" on a C lvalue (the Variables view too, through evaluateName)
+      supportsSetExpression: true,
+      // Call Stack view: the top frames at once, "Load More Stack Frames" for a deep stack
+      supportsDelayedStackTraceLoading: true,
     };
     this.sendResponse(response);
   }
@@ -554,6 +563,29 @@ export class LvmmDebugSession extends LoggingDebugSession {
     } catch (e) {
       this.fail(response, e);
     }
+  }
+
+  protected override setExpressionRequest(response: DebugProtocol.SetExpressionResponse, args: DebugProtocol.SetExpressionArguments): void {
+    if (!this.whileStopped(response)) return;
+    try {
+      const v = this.vars!.setExpression(args.expression, args.value, args.frameId ?? 0, args.format?.hex ?? false);
+      response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables, memoryReference: v.memoryReference };
+      this.sendResponse(response);
+      this.sendEvent(new InvalidatedEvent(["variables", "stacks"]));
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+    const t = this.need(response);
+    if (!t) return;
+    // Nothing to offer while the guest runs (frames and values change under the list).
+    const text = args.line !== undefined ? (args.text.split("\n")[this.convertClientLineToDebugger(args.line) - 1] ?? "") : args.text;
+    const c = t.isRunning ? { items: [], start: 0, length: 0 } : complete(text, this.convertClientColumnToDebugger(args.column) - 1, t.scope(args.frameId));
+    const start = this.convertDebuggerColumnToClient(c.start + 1);
+    response.body = { targets: c.items.map((i) => ({ label: i.label, type: i.type, ...(i.detail ? { detail: i.detail } : {}), start, length: c.length })) };
+    this.sendResponse(response);
   }
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {

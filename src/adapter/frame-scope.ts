@@ -1,11 +1,12 @@
 // Names as an expression in one stack frame sees them: the frame's locals and parameters,
 // then globals and statics, functions, ELF symbols; and $registers. Used by evaluate, hovers,
-// watches, breakpoint conditions and log points.
-import { sizeOf, type DwarfType } from "./dwarf";
+// watches, breakpoint conditions, log points and the Debug Console's completions.
+import { membersOf, resolveType, sizeOf, typeName, type DwarfType } from "./dwarf";
 import { variableValue, type CallFrame } from "./call-stack";
 import { evaluate, isTruthy, type EvaluationScope } from "./expression/evaluator";
+import type { CompletionCandidate, CompletionScope } from "./expression/completions";
 import { render } from "./values/render";
-import { C_TYPES, UINT, pointerTo, valueOf, type GuestMemory, type TypedValue } from "./values/typed-value";
+import { C_TYPES, UINT, pointerTo, readBytes, valueOf, type GuestMemory, type TypedValue } from "./values/typed-value";
 import type { Target } from "./target";
 
 const GPR_DWARF: Record<string, number> = { eax: 0, ecx: 1, edx: 2, ebx: 3, esp: 4, ebp: 5, esi: 6, edi: 7, eip: 8, eflags: 9 };
@@ -13,7 +14,7 @@ const ALIASES: Record<string, string> = { pc: "eip", sp: "esp", fp: "ebp", flags
 const CPU_ONLY = ["cs", "ds", "es", "fs", "gs", "ss", "cr0", "cr2", "cr3", "cr4"] as const;
 const VOID_PTR = pointerTo({ kind: "void" });
 
-export class FrameScope implements EvaluationScope {
+export class FrameScope implements EvaluationScope, CompletionScope {
   readonly mem: GuestMemory;
 
   constructor(
@@ -59,6 +60,48 @@ export class FrameScope implements EvaluationScope {
       return valueOf(UINT, regs[n]!);
     }
     return undefined;
+  }
+
+  identifiers(): CompletionCandidate[] {
+    const di = this.target.debugInfo;
+    const fn = this.frame?.fn?.name;
+    return [
+      ...(this.frame?.variables ?? []).map((v): CompletionCandidate => ({ label: v.name, type: "variable", detail: typeName(v.type) })),
+      ...di.globals().filter((g) => g.functionName === undefined || g.functionName === fn).map((g): CompletionCandidate => ({ label: g.name, type: "variable", detail: typeName(g.type) })),
+      ...di.functions().filter((f) => f.name).map((f): CompletionCandidate => ({ label: f.name!, type: "function" })),
+    ];
+  }
+
+  registerNames(): readonly string[] {
+    return [...Object.keys(GPR_DWARF), ...CPU_ONLY, ...Object.keys(ALIASES)];
+  }
+
+  members(expression: string): CompletionCandidate[] {
+    // Only the type matters: values that cannot be read (optimized out, unmapped) read as zeros.
+    const zeros = (v: TypedValue | undefined): TypedValue | undefined =>
+      v && (v.place.kind === "unavailable" || v.place.kind === "register") && readBytes(v, this.mem) === undefined ? { type: v.type, place: { kind: "value", bytes: new Uint8Array(Math.max(1, sizeOf(v.type) ?? 4)) } } : v;
+    const typing: EvaluationScope = {
+      mem: { read: (a, n) => this.mem.read(a, n) ?? new Uint8Array(n), write: () => undefined },
+      lookup: (n) => zeros(this.lookup(n)),
+      register: (n) => zeros(this.register(n)),
+      type: (n) => this.type(n),
+    };
+    let t: DwarfType;
+    try {
+      t = evaluate(expression, typing).type;
+    } catch {
+      return [];
+    }
+    const r = resolveType(t);
+    const out: CompletionCandidate[] = [];
+    const add = (ty: DwarfType) => {
+      for (const m of membersOf(ty)) {
+        if (m.name === undefined) add(m.type); // anonymous struct/union: its members are the parent's
+        else out.push({ label: m.name, type: "field", detail: typeName(m.type) });
+      }
+    };
+    add(r.kind === "pointer" ? r.target : t);
+    return out;
   }
 
   type(name: string): DwarfType | undefined {

@@ -169,6 +169,14 @@ export class VariableReferences {
     return this.valueVariable(name, found.value, found.frame, hex);
   }
 
+  /** Assigns `text` (a C expression) to the C lvalue `expression` in `frame`; the value as re-read after. */
+  setExpression(expression: string, text: string, frame: number, hex = false): DebugProtocol.Variable {
+    const lvalue = this.target.scope(frame).evaluate(expression);
+    writeNumber(lvalue, this.number(text, frame), this.target.memory);
+    // A fresh scope: a register write moved the frames, a memory write may change what the expression names.
+    return this.valueVariable(expression, this.target.scope(frame).evaluate(expression), frame, hex, expression);
+  }
+
   private number(text: string, frame: number): number {
     const scope = this.target.scope(frame);
     return toNumber(scope.evaluate(text), this.target.memory);
