@@ -138,7 +138,8 @@ async function linkageOverhead(s: RunningServer, n: number): Promise<void> {
       } else {
         const r = await churnPoint(ROOT, s, n, 1, 10, t);
         on.push({ p: r.play, cycles: r.churn?.cycles ?? 0 });
-        showPoint(`    with churn (${r.churn?.cycles ?? 0} cycles)`, r.play);
+        const errs = r.churn?.errorCount ? `, ${r.churn.errorCount} failed: ${r.churn.errors[0]}` : r.error ? `, churn client: ${r.error}` : "";
+        showPoint(`    with churn (${r.churn?.cycles ?? 0} cycles${errs})`, r.play);
       }
     }
   }
@@ -168,6 +169,7 @@ function summary(all: Figures[]): void {
   line(`p99 lateness, ${CFG.churnPlay} streams during churn, ms`, all.map((f) => p99(f.churn?.play)));
   line(`p99 / max lateness, ${CFG.stallN} streams, no stalls, ms`, all.map((f) => (f.points.get(CFG.stallN)?.r ? `${fmt(f.points.get(CFG.stallN)!.r!.lateness.p99, 1)} / ${fmt(f.points.get(CFG.stallN)!.r!.lateness.max, 0)}` : "n/a")));
   line(`p99 / max lateness, ${STALL_MS} ms stall each s, ms`, all.map((f) => (f.stall?.r ? `${fmt(f.stall.r.lateness.p99, 1)} / ${fmt(f.stall.r.lateness.max, 0)}` : "n/a")));
+  line("SETUPs refused (453) at " + CFG.fixed.join("/") + " streams", all.map((f) => CFG.fixed.map((n) => (f.points.get(n)?.r ? String(f.points.get(n)!.r!.refused) : "-")).join("/")));
   line("peak RSS, MiB", all.map((f) => fmt(f.rssMiB, 0)));
 
   const by = (k: ServerKind) => all.find((f) => f.kind === k);

@@ -63,6 +63,7 @@ async function play(url: string, n: number, transport: LoadTransport, staggerMs:
     transport,
     windowMs,
     failed: failed.length,
+    refused: failed.filter((c) => /\b453\b/.test(c.error ?? "")).length,
     starved,
     errors,
     packets: figures.reduce((a, f) => a + f.packets, 0),

@@ -18,6 +18,8 @@ export interface PlayResult {
   transport: string;
   windowMs: number;
   failed: number;
+  /** of the failed: SETUPs the server refused (453 Not Enough Bandwidth, its admission limit) */
+  refused: number;
   starved: number;
   errors: string[];
   packets: number;
@@ -63,7 +65,7 @@ export function runLoadClient<T = PlayResult>(root: string, args: string[], hook
   createInterface({ input: child.stdout }).on("line", (line) => {
     let msg: { event?: string; result?: T };
     try {
-      msg = JSON.parse(line);
+      msg = JSON.parse(line, (_k, v: unknown) => (v === null ? NaN : v)); // JSON has no NaN: no packets, no figure
     } catch {
       return; // not ours
     }

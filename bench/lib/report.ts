@@ -26,6 +26,6 @@ export function row(label: string, value: string, note = ""): void {
   console.log(`${label.padEnd(52)} ${value.padStart(14)}  ${note}`);
 }
 
-export function fmt(n: number, digits = 1): string {
-  return n.toFixed(digits);
+export function fmt(n: number | null | undefined, digits = 1): string {
+  return n === null || n === undefined || Number.isNaN(n) ? "n/a" : n.toFixed(digits);
 }

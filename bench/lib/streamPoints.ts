@@ -74,7 +74,8 @@ export function showPoint(label: string, p: Point): void {
   if (!p.r) return row(label, "FAIL", p.error ?? "no result");
   const r = p.r;
   const l = r.lateness;
-  const bad = r.failed + r.starved ? `, ${r.failed} failed + ${r.starved} starved streams${r.errors.length ? ` (${r.errors.join("; ")})` : ""}` : "";
+  const refused = r.refused ? ` (${r.refused} refused by admission: 453)` : "";
+  const bad = r.failed + r.starved ? `, ${r.failed} of ${r.clients} streams failed${refused} + ${r.starved} starved${r.errors.length ? `: ${r.errors.join("; ")}` : ""}` : "";
   row(label, p.pass ? "pass" : "FAIL", `lateness p50 ${fmt(l.p50, 2)} p99 ${fmt(l.p99, 2)} max ${fmt(l.max, 1)} ms, loss ${r.lost}/${r.packets + r.lost}, ${fmt(cpuUsPerPacket(p), 1)} µs CPU/pkt${bad}`);
 }
 
