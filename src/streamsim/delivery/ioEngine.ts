@@ -258,7 +258,7 @@ export class IoEngineDelivery implements DeliveryBackend {
     return [
       ...g("lvmm_engine_up", "1 while the I/O engine accepts streams.", this.isUp() ? 1 : 0),
       ...g("lvmm_engine_guest_busy_ratio", "Guest instructions run outside HLT over those the virtual CPU could run (last interval).", l.busyRatio),
-      ...g("lvmm_engine_thread_busy_ratio", "The engine thread's time awake (running the machine, sending) over wall time (last interval).", l.threadBusyRatio),
+      ...g("lvmm_engine_thread_busy_ratio", "The engine thread's CPU time (running the machine, sending, pacing) over wall time (last interval).", l.threadBusyRatio),
       ...g("lvmm_engine_guest_instructions_per_packet", "Guest instructions per datagram the engine sent (last interval).", l.instructionsPerPacket),
       ...g("lvmm_engine_host_us_per_packet", "Host CPU microseconds on the engine's thread per datagram sent (last interval).", l.hostUsPerPacket),
       ...g("lvmm_engine_pacer_wake_late_p99_us", "How late the engine's pacer woke, p99 over the last interval (microseconds).", l.wakeJitterUs.p99),

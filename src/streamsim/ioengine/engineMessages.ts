@@ -59,9 +59,9 @@ export interface EngineLoad {
   lateOver5ms: number;
   /** guest instructions per packet sent */
   instructionsPerPacket: number;
-  /** host CPU µs per packet sent: the worker's time awake (running the machine, sending), not sleeping */
+  /** host CPU µs per packet sent: the engine thread's CPU time (running the machine, sending, spinning) per packet */
   hostUsPerPacket: number;
-  /** the worker's time awake over the interval's wall time */
+  /** the engine thread's CPU time over the interval's wall time */
   threadBusyRatio: number;
   /** how late the pacer woke, µs (p50, p99, max over the interval) */
   wakeJitterUs: { p50: number; p99: number; max: number };

@@ -13,6 +13,7 @@ import type { EngineLoad, EngineWorkerInit, FromEngine, MediaTarget, ToEngine } 
 import { decodeMessage, LinkageDecodeError, LinkType } from "./linkageCodec";
 import { MediaRouter } from "./mediaRouter";
 import { Pacer } from "./pacer";
+import { threadCpuMs } from "./threadCpu";
 
 const LOAD_REPORT_MS = 500;
 
@@ -31,7 +32,7 @@ class EngineThread {
   private readonly gateway: EngineGateway;
   private toMain: { num: number; rtcp: boolean; bytes: Uint8Array }[] = [];
   private readonly loadTimer: NodeJS.Timeout;
-  private last = { at: performance.now(), awakeMs: 0, packets: 0, bytes: 0, late: 0, icount: 0 };
+  private last = { at: performance.now(), awakeMs: 0, cpuMs: threadCpuMs(), packets: 0, bytes: 0, late: 0, icount: 0 };
 
   constructor(
     private readonly host: EngineHost,
@@ -105,7 +106,9 @@ class EngineThread {
     const packets = this.router.sent;
     const icount = this.host.machine.icountNumber;
     const dPackets = packets - this.last.packets;
-    const dAwake = this.host.awakeMs - this.last.awakeMs;
+    // the thread's CPU time where /proc tells it (spinning included), else its time awake
+    const cpuMs = threadCpuMs();
+    const dAwake = cpuMs !== undefined && this.last.cpuMs !== undefined ? cpuMs - this.last.cpuMs : this.host.awakeMs - this.last.awakeMs;
     const load: EngineLoad = {
       intervalMs: now - this.last.at,
       busyRatio: this.host.busyRatio(),
@@ -119,7 +122,7 @@ class EngineThread {
       totalPackets: packets,
       totalInstructions: icount,
     };
-    this.last = { at: now, awakeMs: this.host.awakeMs, packets, bytes: this.router.sentBytes, late: this.router.lateOver5ms, icount };
+    this.last = { at: now, awakeMs: this.host.awakeMs, cpuMs, packets, bytes: this.router.sentBytes, late: this.router.lateOver5ms, icount };
     this.post({ t: "load", load, lateness: this.router.lateness() });
   }
 

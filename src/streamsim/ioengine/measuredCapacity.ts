@@ -11,8 +11,11 @@ import type { EngineLoad } from "./engineMessages";
 
 /** Share of a core the engine's thread may use: the rest is headroom for the pacer's jitter. */
 const TARGET_BUSY = 0.7;
-/** Reports with fewer packets per second than this say little about the per-packet cost. */
-const MIN_PPS = 100;
+/**
+ * Reports with fewer packets per second than this say little about the per-packet cost (the
+ * thread's fixed cost and CPU-time granularity dominate): below it the declared limit stands.
+ */
+const MIN_PPS = 500;
 const SMOOTH = 0.3;
 /** After a miss, the limit grows back this much per clean report. */
 const RECOVERY = 1.02;
