@@ -22,6 +22,7 @@ describe("measured admission capacity", () => {
 
   it("separates the thread's fixed cost (idle) from its cost per packet (loaded)", () => {
     const c = new MeasuredCapacity(1e9);
+    c.update(load(0, 0.4), 0.5, 0); // start-up: the JIT warming
     c.update(load(0, 0.1), 0.5, 0); // 100 ms/s doing nothing but ticks
     c.update(load(2000, 0.3), 0.5, 0); // +200 ms/s for 2000 packets/s: 100 µs each
     const e = c.estimate();

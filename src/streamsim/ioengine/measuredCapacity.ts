@@ -48,7 +48,8 @@ export class MeasuredCapacity {
   update(load: EngineLoad, intervalSec: number, guestMisses: number | undefined): void {
     const pps = load.packets / intervalSec;
     const busyMs = load.threadBusyRatio * 1000;
-    if (load.packets === 0) this.fixed = smooth(this.fixed, busyMs);
+    // the fixed cost is a floor: an idle report costs more only by noise (start-up, JIT warm-up)
+    if (load.packets === 0) this.fixed = Math.min(this.fixed ?? Infinity, busyMs);
     else if (pps >= MIN_PPS && this.fixed !== undefined) {
       this.marginal = smooth(this.marginal, Math.max(1, ((busyMs - this.fixed) * 1000) / pps));
       if (load.bytes > 0) this.bitsPerPacket = (load.bytes * 8) / load.packets;
