@@ -94,7 +94,10 @@ export class IoEnginePool implements DeliveryBackend {
           seen.add(line);
         } else {
           const sp = line.indexOf(" ");
-          out.push(`${line.slice(0, sp)}{engine="${i}"}${line.slice(sp)}`);
+          const name = line.slice(0, sp);
+          const brace = name.indexOf("{");
+          const labelled = brace < 0 ? `${name}{engine="${i}"}` : `${name.slice(0, brace + 1)}engine="${i}",${name.slice(brace + 1)}`;
+          out.push(`${labelled}${line.slice(sp)}`);
         }
       }
     });

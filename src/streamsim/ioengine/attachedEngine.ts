@@ -101,6 +101,7 @@ export class AttachedEngine implements EngineRuntime {
       hostUsPerPacket: 0,
       threadBusyRatio: 0,
       wakeJitterUs: { p50: 0, p99: 0, max: 0 },
+      breakdownUs: { guest: 0, send: 0, gc: 0, step: 0 },
       totalPackets: packets,
       totalInstructions: icount,
     };

@@ -79,6 +79,8 @@ export class EngineHost {
   private lastNs = 0;
   /** wall ms this thread spent awake (running the machine, sending), not sleeping */
   awakeMs = 0;
+  /** of which running the machine (the guest, its devices, and what they call: the sends) */
+  runMs = 0;
 
   private constructor(
     readonly machine: Machine,
@@ -111,7 +113,9 @@ export class EngineHost {
       this.o.beforeStep?.();
       // paceNs, not untilNs: the machine stops only at sync points, so a recording stays exact.
       const paceNs = virtual0 + (awake - wall0) * 1e6;
+      const run0 = performance.now();
       const stop = this.ring ? await this.advanceRecorded(paceNs) : this.machine.run({ paceNs });
+      this.runMs += performance.now() - run0;
       if (stop.kind !== "limit" && stop.kind !== "paused") return stop;
       this.o.afterStep?.();
       this.awakeMs += performance.now() - awake;

@@ -63,6 +63,12 @@ export interface EngineLoad {
   hostUsPerPacket: number;
   /** the engine thread's CPU time over the interval's wall time */
   threadBusyRatio: number;
+  /**
+   * Where a packet's host time goes (wall µs per packet while awake): running the guest and
+   * its devices (the e1000 model, the gateway), the UDP send, garbage collection, and the
+   * rest of each pacing step (messages, the event loop turn).
+   */
+  breakdownUs: { guest: number; send: number; gc: number; step: number };
   /** how late the pacer woke, µs (p50, p99, max over the interval) */
   wakeJitterUs: { p50: number; p99: number; max: number };
   /** totals since boot */

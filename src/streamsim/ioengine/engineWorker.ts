@@ -4,6 +4,7 @@
 // metrics), while the media the engine sends leaves through this thread's own UDP sockets, so
 // a packet never waits for the main thread. Streams carried in an RTSP connection
 // (interleaved) are the exception: their packets go to the main thread, batched per step.
+import { PerformanceObserver } from "node:perf_hooks";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { bindUdpPortPair, closeUdpPortPair, type UdpPortPair } from "../delivery/udpPortPair";
 import { udpSink, type PacketSink } from "../delivery/packetSink";
@@ -32,7 +33,11 @@ class EngineThread {
   private readonly gateway: EngineGateway;
   private toMain: { num: number; rtcp: boolean; bytes: Uint8Array }[] = [];
   private readonly loadTimer: NodeJS.Timeout;
-  private last = { at: performance.now(), awakeMs: 0, cpuMs: threadCpuMs(), packets: 0, bytes: 0, late: 0, icount: 0 };
+  private last = { at: performance.now(), awakeMs: 0, cpuMs: threadCpuMs(), packets: 0, bytes: 0, late: 0, icount: 0, runMs: 0, sendMs: 0, gcMs: 0 };
+  private gcMs = 0;
+  private readonly gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) this.gcMs += e.duration;
+  });
 
   constructor(
     private readonly host: EngineHost,
@@ -52,6 +57,7 @@ class EngineThread {
     udp.rtp.on("error", () => {}); // per-datagram errors (e.g. ICMP unreachable) are not fatal
     udp.rtcp.on("error", () => {});
     this.loadTimer = setInterval(() => this.reportLoad(), LOAD_REPORT_MS);
+    this.gc.observe({ entryTypes: ["gc"] });
   }
 
   handle(m: ToEngine): void {
@@ -119,14 +125,26 @@ class EngineThread {
       hostUsPerPacket: dPackets ? (dAwake * 1000) / dPackets : 0,
       threadBusyRatio: now > this.last.at ? dAwake / (now - this.last.at) : 0,
       wakeJitterUs: this.pacer.jitter(),
+      breakdownUs: this.breakdown(dPackets),
       totalPackets: packets,
       totalInstructions: icount,
     };
-    this.last = { at: now, awakeMs: this.host.awakeMs, cpuMs, packets, bytes: this.router.sentBytes, late: this.router.lateOver5ms, icount };
+    this.last = { at: now, awakeMs: this.host.awakeMs, cpuMs, packets, bytes: this.router.sentBytes, late: this.router.lateOver5ms, icount, runMs: this.host.runMs, sendMs: this.router.sendMs, gcMs: this.gcMs };
     this.post({ t: "load", load, lateness: this.router.lateness() });
   }
 
+  /** Wall µs per packet in each part of a step since the last report (sends happen inside the run). */
+  private breakdown(packets: number): EngineLoad["breakdownUs"] {
+    if (!packets) return { guest: 0, send: 0, gc: 0, step: 0 };
+    const us = (ms: number) => (ms * 1000) / packets;
+    const run = this.host.runMs - this.last.runMs;
+    const send = this.router.sendMs - this.last.sendMs;
+    const awake = this.host.awakeMs - this.last.awakeMs;
+    return { guest: us(run - send), send: us(send), gc: us(this.gcMs - this.last.gcMs), step: us(awake - run) };
+  }
+
   close(): void {
+    this.gc.disconnect();
     clearInterval(this.loadTimer);
     this.gateway.close();
     closeUdpPortPair(this.udp);

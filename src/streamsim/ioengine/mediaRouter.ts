@@ -33,6 +33,8 @@ export class MediaRouter {
   sent = 0;
   sentBytes = 0;
   lateOver5ms = 0;
+  /** wall ms spent in the sinks (the UDP sends) */
+  sendMs = 0;
   private readonly byKey = new Map<number, { r: Route; rtcp: boolean }>();
   private readonly byNum = new Map<number, Route>();
 
@@ -102,7 +104,9 @@ export class MediaRouter {
     if (r.failed) return;
     this.sent++;
     this.sentBytes += payload.length;
+    const t0 = performance.now();
     const ok = rtcp ? r.sink.sendRtcp(payload) : r.sink.sendRtp(payload.subarray(0, 12), payload.subarray(12));
+    this.sendMs += performance.now() - t0;
     if (!ok) {
       r.failed = true;
       this.onFailed(r.num, r.sink.why);
