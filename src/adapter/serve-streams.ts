@@ -36,8 +36,9 @@ export class ServeStreams {
     let contentDir = o.content;
     const names: string[] = [];
     if (!contentDir) {
-      contentDir = join(PACKAGE_ROOT, ".cache", "content");
-      out("lvmm: making the sample clip (once; cached in .cache/content)\n");
+      // The extension names a writable folder of its own (CONTENT_DIR_ENV in src/extension/adapter-contract.ts).
+      contentDir = process.env.LVMM_CONTENT_DIR || join(PACKAGE_ROOT, ".cache", "content");
+      out(`lvmm: making the sample clip (once; cached in ${contentDir})\n`);
       names.push((await makeSampleClip({ contentDir })).name);
     }
     const disk = await buildContentDisk(contentDir, (m) => out(`lvmm: ${m}\n`));

@@ -11,6 +11,12 @@ export const DEBUG_TYPE = "lvmm";
 /** The adapter bundle, relative to the extension's root. */
 export const ADAPTER_BUNDLE = "dist/adapter.js";
 
+/**
+ * Environment variable naming the folder where the adapter's "serve" option makes and keeps the
+ * sample clip when launch.json gives no content (default: .cache/content under the package root).
+ */
+export const CONTENT_DIR_ENV = "LVMM_CONTENT_DIR";
+
 /** Custom DAP event the adapter sends whenever the machine's run state or clock changes. */
 export const STATUS_EVENT = "lvmm/status";
 

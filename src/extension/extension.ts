@@ -1,8 +1,9 @@
 // Entry point of the VS Code extension: registers the lvmm debugger's adapter factory, the
 // status bar, and the I/O Engine panel with the stream server's commands. Activated by the
 // `lvmm` debug type, the panel's view or one of its commands.
+import { join } from "node:path";
 import * as vscode from "vscode";
-import { DEBUG_TYPE } from "./adapter-contract";
+import { CONTENT_DIR_ENV, DEBUG_TYPE } from "./adapter-contract";
 import { LvmmAdapterDescriptorFactory } from "./adapter-factory";
 import { BundleAdapterLoader } from "./adapter-loader";
 import { readAdapterSettings } from "./adapter-mode";
@@ -27,12 +28,17 @@ export interface LvmmExtensionApi {
 let controller: StreamServerController | undefined;
 
 export function activate(context: vscode.ExtensionContext): LvmmExtensionApi {
-  const adapterFactory = new LvmmAdapterDescriptorFactory(new BundleAdapterLoader(context.extensionPath), readAdapterSettings);
+  // What the extension writes (the sample clip, recordings) goes to its global storage: an
+  // installed extension's own folder may be read-only and is replaced on every update.
+  const storage = context.globalStorageUri.fsPath;
+  const adapterFactory = new LvmmAdapterDescriptorFactory(new BundleAdapterLoader(context.extensionPath), readAdapterSettings, {
+    [CONTENT_DIR_ENV]: join(storage, "content"),
+  });
   const statusBar = new LvmmStatusBar();
   context.subscriptions.push(vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, adapterFactory), statusBar);
 
   const output = vscode.window.createOutputChannel("LVMM Stream Server");
-  controller = new StreamServerController({ root: context.extensionPath, log: (line) => output.appendLine(line) });
+  controller = new StreamServerController({ root: context.extensionPath, storage, log: (line) => output.appendLine(line) });
   const view = new IoEnginePanelView(context.extensionUri, controller);
   context.subscriptions.push(
     output,

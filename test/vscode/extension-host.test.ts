@@ -15,9 +15,9 @@ test("extension-host suites pass in VS Code 1.139 (server + chromium-headless-sh
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  // The runner bounds its own waits; this is the backstop. SIGTERM lets it stop the server.
-  const term = setTimeout(() => child.kill("SIGTERM"), 130_000);
-  const kill = setTimeout(() => child.kill("SIGKILL"), 140_000);
+  // The runner bounds its own waits; this is the backstop (packaging the .vsix included). SIGTERM lets it stop the server.
+  const term = setTimeout(() => child.kill("SIGTERM"), 190_000);
+  const kill = setTimeout(() => child.kill("SIGKILL"), 200_000);
   const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
   clearTimeout(term);
   clearTimeout(kill);

@@ -20,8 +20,15 @@ export interface StartOptions {
 }
 
 export interface ControllerOptions {
-  /** the extension's root: dist/stream-server.js, guest/build/ioengine.elf and .cache/content live under it */
+  /** the extension's root: dist/stream-server.js and guest/build/ioengine.elf live under it */
   root: string;
+  /**
+   * A writable folder of the extension's own (VS Code's global storage for it): the sample clip
+   * goes to content/ and the flight recorder's recordings to recordings/. An installed extension's
+   * root may be read-only and is replaced on update. Default: the repository's layout under root
+   * (.cache/content, recordings/).
+   */
+  storage?: string;
   log(line: string): void;
 }
 
@@ -39,6 +46,15 @@ export class StreamServerController {
   private busy: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: ControllerOptions) {}
+
+  /** where the sample clip is made and the served content is read from */
+  get contentDir(): string {
+    return this.o.storage ? join(this.o.storage, "content") : join(this.o.root, ".cache", "content");
+  }
+  /** where the I/O engine's flight recorder writes its recordings */
+  get recordDir(): string {
+    return join(this.o.storage ?? this.o.root, "recordings");
+  }
 
   get status(): ServerStatus {
     return this.statusNow;
@@ -135,14 +151,15 @@ export class StreamServerController {
           },
         });
         this.process = proc;
+        this.o.log(`content from ${this.contentDir}`);
         const info = await proc.start({
           arch,
           port: opts.port ?? DEFAULT_RTSP_PORT,
           metricsPort: opts.metricsPort ?? DEFAULT_METRICS_PORT,
-          contentDir: join(this.o.root, ".cache", "content"),
+          contentDir: this.contentDir,
           kernelPath: join(this.o.root, "guest", "build", "ioengine.elf"),
           // As npm start does: the log says where each recording went, or why it could not be made.
-          ...(arch === "ioengine" ? { recordDir: join(this.o.root, "recordings") } : {}),
+          ...(arch === "ioengine" ? { recordDir: this.recordDir } : {}),
         });
         this.info = info;
         this.content = opts.content && info.contents.includes(opts.content) ? opts.content : info.contents[0];

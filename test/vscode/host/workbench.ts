@@ -1,5 +1,6 @@
-// Opens the VS Code workbench in chromium-headless-shell with the extension under development
-// and the test bundle, and waits for the extension host to report its exit code. The page's
+// Opens the VS Code workbench in chromium-headless-shell with the extension development path
+// (run-host.ts gives an empty folder: the extension is the one installed in the server) and the
+// test bundle, and waits for the extension host to report its exit code. The page's
 // `codeAutomationLog` / `codeAutomationExit` hooks are what VS Code's web workbench calls in
 // smoke-test mode (--enable-smoke-test-driver) with its log lines and the test run's exit code.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ export interface WorkbenchOptions {
   chromium: string;
   port: number;
   workspace: string;
+  /** the extension under development: VS Code runs extensionTestsPath only when there is one */
   extensionDevelopmentPath: string;
   extensionTestsPath: string;
   /** Where the workbench's own log files go (handed over with the exit code). */

@@ -1,7 +1,8 @@
-// The extension as VS Code sees it: loaded from the repository, activated, its debugger type,
-// settings and the sample workspace's launch configuration.
+// The extension as VS Code sees it: loaded from the installed .vsix (run-host.ts; the repository
+// under test:desktop), activated, its debugger type, settings and the sample workspace's launch
+// configuration.
 import * as assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { suite, test } from "mocha";
 import * as vscode from "vscode";
@@ -9,8 +10,16 @@ import { ADAPTER_BUNDLE } from "../../../src/extension/adapter-contract";
 import { activateLvmm } from "./extension-api";
 
 suite("LVMM extension", () => {
-  test("is loaded from the repository and activates", async () => {
+  test("is loaded from the installed .vsix (or the repository) and activates", async () => {
     const { ext, api } = await activateLvmm();
+    // run-host.ts installs the .vsix into the server and names the installed folder here
+    const installed = process.env.LVMM_HOST_TEST_EXTENSION_DIR;
+    if (installed) {
+      assert.equal(realpathSync(ext.extensionPath), realpathSync(installed), "the extension runs from its installed copy");
+      for (const dir of ["src", "test", "bench", "node_modules", "dist/test", ".cache", "recordings"]) {
+        assert.equal(existsSync(join(ext.extensionPath, dir)), false, `the installed extension has no ${dir}/`);
+      }
+    }
     assert.equal(ext.isActive, true);
     assert.equal(ext.packageJSON.name, "lvmm");
     assert.ok(api.statusBar, "activate() returns the status bar");

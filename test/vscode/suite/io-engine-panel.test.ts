@@ -112,8 +112,10 @@ suite("I/O Engine panel", () => {
       await fromWebview(api, "the empty session table after stop", rendered((r) => r.sessions === 0), 5000);
       await waitFor("the server process to exit", () => (alive(pid) ? undefined : true), 5000);
       if (arch === "ioengine") {
-        // As npm start does, the engine ran under a flight recorder, written out when it stopped.
-        const dir = join(vscode.extensions.getExtension("lvmm.lvmm")!.extensionPath, "recordings");
+        // As npm start does, the engine ran under a flight recorder, written out when it stopped
+        // (into the extension's global storage: an installed extension's folder is not for writing).
+        const dir = controller.recordDir;
+        assert.ok(!dir.startsWith(vscode.extensions.getExtension("lvmm.lvmm")!.extensionPath), `recordings go outside the extension's folder: ${dir}`);
         const made = readdirSync(dir).filter((f) => /^engine-\d+\.lvmmrec$/.test(f) && statSync(join(dir, f)).mtimeMs >= startedAt - 1000);
         assert.equal(made.length, 1, `one new recording in ${dir}: ${made.join(", ")}`);
         assert.equal(readFileSync(join(dir, made[0]!)).subarray(0, 7).toString("latin1"), "LVMMREC");
