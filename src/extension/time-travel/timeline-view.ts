@@ -46,6 +46,11 @@ export class TimelineView implements vscode.WebviewViewProvider, vscode.Disposab
     return this.view !== undefined;
   }
 
+  /** Whether the view is on screen now (the Run and Debug side bar shows it, expanded). */
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
+
   get bookmarks(): Bookmark[] {
     return this.state.get<Bookmark[]>(BOOKMARKS_KEY, []);
   }

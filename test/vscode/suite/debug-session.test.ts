@@ -1,5 +1,6 @@
 // A real lvmm debug session in the editor, against a stand-in inline adapter: the factory is
-// used, the session starts and ends, and `lvmm/status` events reach the status bar.
+// used, the session starts and ends, `lvmm/status` events reach the status bar, and clicking
+// the status bar item reveals the Timeline view.
 import * as assert from "node:assert/strict";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
@@ -48,5 +49,34 @@ suite("lvmm debug session (stand-in adapter)", () => {
     await vscode.debug.stopDebugging(session);
     await ended;
     assert.equal(api.statusBar.text, undefined, "status bar cleared after the session");
+  });
+
+  test("clicking the status bar item reveals the Timeline view", async () => {
+    const { api } = await activateLvmm();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const started = new Promise<vscode.DebugSession>((resolve) => {
+      const sub = vscode.debug.onDidStartDebugSession((s) => {
+        sub.dispose();
+        resolve(s);
+      });
+    });
+    const ok = await vscode.debug.startDebugging(folder, { type: "lvmm", request: "launch", name: "stand-in", kernel: "${workspaceFolder}/../../guest/build/ioengine.elf" });
+    assert.equal(ok, true);
+    const session = await started;
+    try {
+      await waitFor("the status bar to show lvmm/status", () => api.statusBar.text);
+      // Another side bar in front: the Timeline (in Run and Debug) is not on screen.
+      await vscode.commands.executeCommand("workbench.view.explorer");
+      const timeline = api.timeTravel.timeline;
+      await waitFor("the Timeline view to be hidden", () => (timeline.visible ? undefined : true));
+
+      const click = api.statusBar.command;
+      assert.ok(click, "the status bar item has a command");
+      await vscode.commands.executeCommand(click.command, ...(click.arguments ?? []));
+      await waitFor("the Timeline view to be visible", () => (timeline.visible ? true : undefined));
+      assert.equal(timeline.isResolved, true);
+    } finally {
+      await vscode.debug.stopDebugging(session);
+    }
   });
 });
