@@ -171,6 +171,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
     this.vars = new VariableReferences(this.target);
     this.reverse = new ReverseControl(this.target);
     for (const r of plan.udpBridge) this.sendEvent(new OutputEvent(`lvmm: UDP 127.0.0.1:${r.hostPort} -> guest ${plan.guestIp}:${r.guestPort}\n`, "console"));
+    if (plan.echoLoad !== undefined) this.sendEvent(new OutputEvent(`lvmm: UDP echo load: ${plan.echoLoad} requests per virtual second to guest ${plan.guestIp}:7 on the NIC's wire\n`, "console"));
     if (plan.record) this.sendEvent(new OutputEvent("lvmm: record options accepted; recording is not active in this version\n", "console"));
     this.sendEvent(new InitializedEvent());
     let timer: NodeJS.Timeout | undefined;

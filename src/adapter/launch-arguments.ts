@@ -61,6 +61,11 @@ export interface LvmmLaunchOptions {
   udpBridge?: UdpBridgeRule[];
   /** Guest IPv4 address the bridge sends to (default: the ip= of cmdline, else 10.0.2.15). */
   guestIp?: string;
+  /**
+   * UDP echo requests per virtual second injected on the NIC's wire while the session runs, at
+   * a steady rate on the virtual clock (deterministic: reverse execution and replays stay exact).
+   */
+  echoLoad?: number;
   /** Recording for time-travel replay (reserved). */
   record?: RecordOptions;
   /** Log the DAP traffic to the debug console. */
@@ -92,12 +97,16 @@ export const LAUNCH_PROPERTY_TYPES = {
   mac: "string",
   udpBridge: "array",
   guestIp: "string",
+  echoLoad: "number",
   record: "object",
   trace: "boolean",
   serve: "object",
   replay: "string",
   sourceMap: "object",
 } as const satisfies { [K in keyof LvmmLaunchOptions]-?: JsonTypeOf<NonNullable<LvmmLaunchOptions[K]>> } & Record<string, JsonType>;
+
+/** The highest "echoLoad" rate (the guest's receive ring and echo service keep up with far less). */
+export const MAX_ECHO_LOAD = 20_000;
 
 export const REQUIRED_LAUNCH_PROPERTIES: readonly (keyof LvmmLaunchOptions)[] = ["kernel"];
 
@@ -125,6 +134,8 @@ export interface LaunchPlan {
   nic: false | { mac?: Uint8Array };
   udpBridge: UdpBridgeRule[];
   guestIp: string;
+  /** UDP echo requests per virtual second on the wire (undefined: none) */
+  echoLoad: number | undefined;
   record: RecordOptions | undefined;
   trace: boolean;
   /** serve streams (ports 0 = any free one; content undefined = the sample clip) */
@@ -223,6 +234,13 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
   const guestIp = (raw.guestIp as string | undefined) ?? cmdIp ?? "10.0.2.15";
   if (!isIpv4(guestIp)) throw new LaunchArgumentError(raw.guestIp !== undefined ? "guestIp" : "cmdline", `"${guestIp}" is not an IPv4 address`);
 
+  const echoLoad = raw.echoLoad as number | undefined;
+  if (echoLoad !== undefined) {
+    if (!(echoLoad > 0 && echoLoad <= MAX_ECHO_LOAD)) throw new LaunchArgumentError("echoLoad", `must be a number of UDP echo requests per virtual second, above 0 and at most ${MAX_ECHO_LOAD}, got ${echoLoad}`);
+    if (!nicOn) throw new LaunchArgumentError("echoLoad", "needs the NIC; remove \"nic\": false or echoLoad");
+    if (raw.replay !== undefined) throw new LaunchArgumentError("echoLoad", "a replay takes its inputs from the recording; remove echoLoad");
+  }
+
   let record: RecordOptions | undefined;
   if (raw.record !== undefined) {
     const o = raw.record as Record<string, unknown>;
@@ -265,6 +283,7 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
     nic: nicOn ? (mac ? { mac } : {}) : false,
     udpBridge,
     guestIp,
+    echoLoad,
     record,
     trace: (raw.trace as boolean | undefined) ?? false,
   };

@@ -16,6 +16,7 @@ import { LineStepper, type StepGranularity } from "./stepping";
 import { FrameScope } from "./frame-scope";
 import type { GuestMemory } from "./values/typed-value";
 import { UdpBridge } from "../vmm/udp-bridge";
+import { EchoTraffic } from "./echo-traffic";
 import { macToString } from "../net";
 
 /** The NIC's MAC when the launch configuration names none (the VMM's default). */
@@ -70,6 +71,8 @@ export class Target {
   private lastStop: TargetStop | undefined;
   private disposed = false;
   private bridge: UdpBridge | undefined;
+  /** the "echoLoad" option's UDP echo requests, queued on the wire as virtual time goes on */
+  private traffic: EchoTraffic | undefined;
   /**
    * Inlined frames hidden at this stop (innermost first): at the first instruction of inlined
    * code, a breakpoint set in the caller (on the call's line, or on the caller's function) or a
@@ -120,6 +123,7 @@ export class Target {
     const machine = await Machine.create({ kernel: plan.kernelBytes, cmdline: plan.cmdline, memoryMB: plan.memoryMB, mips: plan.mips, jit: plan.jit, nic: plan.nic, ...(plan.disk ? { disk: plan.disk } : {}) });
     const t = new Target(machine, di, plan, listener);
     for (const w of di.warnings) listener.output(`lvmm: ${w}\n`, "console");
+    if (plan.echoLoad !== undefined) t.traffic = new EchoTraffic(machine, plan.echoLoad, { mac: macToString((plan.nic && plan.nic.mac) || DEFAULT_MAC), ip: plan.guestIp });
     if (plan.udpBridge.length) {
       try {
         t.bridge = await UdpBridge.open(machine, {
@@ -381,6 +385,7 @@ export class Target {
       }
       // Runs go in bounded slices of virtual time, so new breakpoints and pause are seen.
       const limit = { untilNs: this.machine.nowNs + (this.plan.pace ? PACED_SLICE_NS : UNPACED_SLICE_NS) };
+      this.traffic?.feed(limit.untilNs);
       const r = await this.machine.runAsync(limit, { pace: this.plan.pace });
       if (r.kind === "limit") {
         await this.yieldToEvents();
@@ -432,6 +437,7 @@ export class Target {
     }
     // One instruction never reaches a breakpoint; the landing pc is checked against them below.
     this.machine.breakpoints.set([]);
+    this.traffic?.feed(this.machine.nowNs);
     const r = this.machine.step();
     if (r.kind !== "limit") return { kind: "vm", stop: r };
     const resume = this.interruptReturnPoint(before.esp, pc, ins ? pc + ins.length : undefined, before.cs, ins?.flow);

@@ -21,6 +21,8 @@ export interface EchoLoad {
   seed?: number;
   /** Sequence number of the first frame (default 0). */
   firstSeq?: number;
+  /** The guest the frames go to (default GUEST_ADDR: the VMM's default MAC, the guest's default IP). */
+  guest?: { mac: string; ip: string };
 }
 
 export const GUEST_ADDR = { mac: "52:54:00:12:34:56", ip: "10.0.2.15" } as const;
@@ -35,9 +37,9 @@ export function sequencePayload(seq: number, length: number): Uint8Array {
   return p;
 }
 
-export function echoFrame(seq: number, payloadBytes: number): Uint8Array {
+export function echoFrame(seq: number, payloadBytes: number, guest: { mac: string; ip: string } = GUEST_ADDR): Uint8Array {
   const f = buildUdpFrame({
-    srcMac: PEER_ADDR.mac, dstMac: GUEST_ADDR.mac, srcIp: PEER_ADDR.ip, dstIp: GUEST_ADDR.ip,
+    srcMac: PEER_ADDR.mac, dstMac: guest.mac, srcIp: PEER_ADDR.ip, dstIp: guest.ip,
     srcPort: ECHO_SRC_PORT, dstPort: 7, payload: sequencePayload(seq, payloadBytes), identification: 0,
   });
   f[14 + 20 + 6] = 0; // UDP checksum 0: "not computed" (RFC 768)
@@ -85,7 +87,7 @@ export function echoLoadFeeder(m: Machine, load: EchoLoad): (untilNs: number) =>
   return (untilNs) => {
     let n = 0;
     while (at < untilNs) {
-      for (let b = 0; b < burst; b++) m.wire.inject(echoFrame(seq++, bytes), at);
+      for (let b = 0; b < burst; b++) m.wire.inject(echoFrame(seq++, bytes, load.guest), at);
       n += burst;
       t += period;
       at = t < load.endNs ? Math.round(t + random() * jitter) : Infinity;

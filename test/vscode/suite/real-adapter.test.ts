@@ -11,7 +11,7 @@ import type { LvmmExtensionApi } from "../../../src/extension/extension";
 import { activateLvmm, waitFor } from "./extension-api";
 
 /** The configuration's name in examples/ioengine/.vscode/launch.json. */
-const LAUNCH_NAME = "LVMM: boot the I/O engine";
+const LAUNCH_NAME = "LVMM: boot the I/O engine with UDP echo traffic";
 const WAIT_MS = 15_000;
 
 interface DapMessage {
