@@ -1,6 +1,7 @@
 // Entry point of the VS Code extension: registers the lvmm debugger's adapter factory, the
 // status bar, and the I/O Engine panel with the stream server's commands. Activated by the
 // `lvmm` debug type, the panel's view or one of its commands.
+import { homedir } from "node:os";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import { CONTENT_DIR_ENV, DEBUG_TYPE } from "./adapter-contract";
@@ -10,6 +11,7 @@ import { readAdapterSettings } from "./adapter-mode";
 import { registerStreamServerCommands } from "./io-engine-panel/commands";
 import { StreamServerController } from "./io-engine-panel/controller";
 import { IO_ENGINE_VIEW_ID, IoEnginePanelView } from "./io-engine-panel/panel-view";
+import { RECORDINGS_SETTING, recordingsDirectory } from "./io-engine-panel/recordings";
 import { LvmmStatusBar } from "./status-bar";
 import { registerTimeTravelCommands } from "./time-travel/commands";
 import { DMA_VIEW_ID, DmaInspector } from "./time-travel/dma-tree";
@@ -38,7 +40,17 @@ export function activate(context: vscode.ExtensionContext): LvmmExtensionApi {
   context.subscriptions.push(vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, adapterFactory), statusBar);
 
   const output = vscode.window.createOutputChannel("LVMM Stream Server");
-  controller = new StreamServerController({ root: context.extensionPath, storage, log: (line) => output.appendLine(line) });
+  // Recordings go where the user works: the setting, else the first workspace folder, else global storage.
+  const recordDir = () => {
+    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === "file");
+    return recordingsDirectory({
+      setting: vscode.workspace.getConfiguration("lvmm", folder?.uri).get<string>(RECORDINGS_SETTING),
+      workspaceFolder: folder?.uri.fsPath,
+      globalStorage: storage,
+      home: homedir(),
+    });
+  };
+  controller = new StreamServerController({ root: context.extensionPath, storage, recordDir, log: (line) => output.appendLine(line) });
   const view = new IoEnginePanelView(context.extensionUri, controller);
   context.subscriptions.push(
     output,

@@ -6,12 +6,15 @@ import { join } from "node:path";
 import { LoadGenerator, type LoadTotals } from "../../loadgen/loadGenerator";
 import { ServerProcess, SERVER_BUNDLE } from "../stream-server/server-process";
 import type { ServeInfo } from "../stream-server/protocol";
-import type { Arch, HostToWebview, LoadStatus, LoadTransport, ServerStatus, SessionRow, StatsSample } from "./messages";
+import type { Arch, HostToWebview, LoadStatus, LoadTransport, RecordingInfo, ServerStatus, SessionRow, StatsSample } from "./messages";
+import { parseRecordingLog } from "./recordings";
 
 export const DEFAULT_RTSP_PORT = 8554;
 export const DEFAULT_METRICS_PORT = 9998;
 /** samples kept for the charts: 5 minutes at one per second */
 export const HISTORY_LENGTH = 300;
+/** recordings the panel lists (the newest) */
+export const RECORDINGS_LISTED = 20;
 
 export interface StartOptions {
   port?: number;
@@ -29,6 +32,11 @@ export interface ControllerOptions {
    * (.cache/content, recordings/).
    */
   storage?: string;
+  /**
+   * Where the I/O engine's flight recorder writes, asked at each start (the setting and the
+   * workspace may change): see recordingsDirectory(). Default: recordings/ in `storage`.
+   */
+  recordDir?: () => string;
   log(line: string): void;
 }
 
@@ -44,6 +52,7 @@ export class StreamServerController {
   private loadTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(m: HostToWebview) => void>();
   private busy: Promise<unknown> = Promise.resolve();
+  private recordingsNow: RecordingInfo[] = [];
 
   constructor(private readonly o: ControllerOptions) {}
 
@@ -53,7 +62,15 @@ export class StreamServerController {
   }
   /** where the I/O engine's flight recorder writes its recordings */
   get recordDir(): string {
-    return join(this.o.storage ?? this.o.root, "recordings");
+    return this.o.recordDir?.() ?? join(this.o.storage ?? this.o.root, "recordings");
+  }
+  /** the I/O engine's kernel (a replay of its recordings needs the same image) */
+  get kernelPath(): string {
+    return join(this.o.root, "guest", "build", "ioengine.elf");
+  }
+  /** the recordings written while this window ran, newest first */
+  get recordings(): readonly RecordingInfo[] {
+    return this.recordingsNow;
   }
 
   get status(): ServerStatus {
@@ -90,6 +107,7 @@ export class StreamServerController {
       { type: "history", samples: [...this.samples] },
     ];
     if (this.loadNow) out.push({ type: "load", load: this.loadNow });
+    out.push(this.recordingsMessage());
     return out;
   }
 
@@ -100,6 +118,21 @@ export class StreamServerController {
   private setStatus(s: ServerStatus): void {
     this.statusNow = s;
     this.emit({ type: "status", status: s });
+  }
+
+  private recordingsMessage(): HostToWebview {
+    return { type: "recordings", recordings: [...this.recordingsNow], dir: this.recordDir };
+  }
+
+  /** A line of the server's log: the flight recorder says there where each recording went. */
+  private logLine(line: string): void {
+    this.o.log(line);
+    const r = parseRecordingLog(line);
+    if (!r) return;
+    if (r.kind === "failed") return this.notice("error", `recording the I/O engine (boot ${r.bootId}) failed: ${r.message}`);
+    const rec: RecordingInfo = { ...r.recording, at: Date.now() };
+    this.recordingsNow = [rec, ...this.recordingsNow.filter((x) => x.path !== rec.path)].slice(0, RECORDINGS_LISTED);
+    this.emit(this.recordingsMessage());
   }
 
   notice(level: "info" | "error", text: string): void {
@@ -137,7 +170,7 @@ export class StreamServerController {
               this.setStatus({ ...this.statusNow, engine: m.engine });
             }
           },
-          log: (line) => this.o.log(line),
+          log: (line) => this.logLine(line),
           exit: (code, signal, expected) => {
             if (proc !== this.process) return;
             this.process = undefined;
@@ -152,14 +185,19 @@ export class StreamServerController {
         });
         this.process = proc;
         this.o.log(`content from ${this.contentDir}`);
+        const recordDir = arch === "ioengine" ? this.recordDir : undefined;
+        if (recordDir) {
+          this.o.log(`recordings to ${recordDir}`);
+          this.emit({ type: "recordings", recordings: [...this.recordingsNow], dir: recordDir });
+        }
         const info = await proc.start({
           arch,
           port: opts.port ?? DEFAULT_RTSP_PORT,
           metricsPort: opts.metricsPort ?? DEFAULT_METRICS_PORT,
           contentDir: this.contentDir,
-          kernelPath: join(this.o.root, "guest", "build", "ioengine.elf"),
-          // As npm start does: the log says where each recording went, or why it could not be made.
-          ...(arch === "ioengine" ? { recordDir: this.recordDir } : {}),
+          kernelPath: this.kernelPath,
+          // As npm start does: the log says where each recording went (the panel lists them), or why it could not be made.
+          ...(recordDir ? { recordDir } : {}),
         });
         this.info = info;
         this.content = opts.content && info.contents.includes(opts.content) ? opts.content : info.contents[0];

@@ -66,6 +66,19 @@ export interface StatsSample {
   serverCpu: number;
 }
 
+/** A recording the I/O engine's flight recorder wrote, as the panel lists it. */
+export interface RecordingInfo {
+  /** absolute path of the .lvmmrec */
+  path: string;
+  /** the engine incarnation's linkage boot id */
+  bootId: number;
+  /** virtual seconds the recording spans */
+  virtualSeconds: number;
+  events: number;
+  /** when the extension learnt of it (unix ms) */
+  at: number;
+}
+
 /** The load generator's state as the panel shows it: its totals without the per-client rows. */
 export type LoadStatus = Omit<LoadTotals, "perClient">;
 
@@ -76,7 +89,9 @@ export type HostToWebview =
   /** the whole chart window, sent when the webview (re)loads */
   | { type: "history"; samples: StatsSample[] }
   | { type: "load"; load: LoadStatus }
-  | { type: "notice"; level: "info" | "error"; text: string };
+  | { type: "notice"; level: "info" | "error"; text: string }
+  /** the recordings written so far (newest first), and the folder new ones go to */
+  | { type: "recordings"; recordings: RecordingInfo[]; dir: string };
 
 export type WebviewToHost =
   | { type: "ready" }
@@ -86,8 +101,10 @@ export type WebviewToHost =
   | { type: "loadStart"; clients: number; seconds: number; transport: LoadTransport }
   | { type: "loadStop" }
   | { type: "copyUrl" }
+  /** debug one of the listed recordings in a replay session */
+  | { type: "openRecording"; path: string }
   /** what the webview has on display after a message: lets tests assert without pixels */
-  | { type: "rendered"; sessions: number; streamSeries: number; samples: number; nonEmptyCharts: string[] };
+  | { type: "rendered"; sessions: number; streamSeries: number; samples: number; nonEmptyCharts: string[]; recordings?: number };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -118,10 +135,14 @@ export function parseWebviewMessage(m: unknown): WebviewToHost | Error {
       if (!isInt(m.seconds, 1, LOAD_LIMITS.maxSeconds)) return new Error(`loadStart: seconds must be an integer from 1 to ${LOAD_LIMITS.maxSeconds}`);
       if (m.transport !== "udp" && m.transport !== "tcp") return new Error("loadStart: transport must be udp or tcp");
       return { type: "loadStart", clients: m.clients, seconds: m.seconds, transport: m.transport };
+    case "openRecording":
+      if (!isStr(m.path, 4096) || !m.path.endsWith(".lvmmrec")) return new Error("openRecording: path must name a .lvmmrec file");
+      return { type: "openRecording", path: m.path };
     case "rendered":
       if (!isInt(m.sessions, 0, 1e6) || !isInt(m.streamSeries, 0, 1e6) || !isInt(m.samples, 0, 1e6)) return new Error("rendered: bad counts");
+      if (m.recordings !== undefined && !isInt(m.recordings, 0, 1e6)) return new Error("rendered: bad counts");
       if (!Array.isArray(m.nonEmptyCharts) || !m.nonEmptyCharts.every((c) => isStr(c, 40))) return new Error("rendered: bad chart list");
-      return { type: "rendered", sessions: m.sessions, streamSeries: m.streamSeries, samples: m.samples, nonEmptyCharts: m.nonEmptyCharts as string[] };
+      return { type: "rendered", sessions: m.sessions, streamSeries: m.streamSeries, samples: m.samples, nonEmptyCharts: m.nonEmptyCharts as string[], ...(m.recordings !== undefined ? { recordings: m.recordings } : {}) };
     default:
       return new Error(`unknown panel message type ${JSON.stringify(m.type).slice(0, 40)}`);
   }
@@ -143,6 +164,8 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
       return isObj(m.load) && typeof m.load.running === "boolean" && isNum(m.load.packets);
     case "notice":
       return (m.level === "info" || m.level === "error") && typeof m.text === "string";
+    case "recordings":
+      return typeof m.dir === "string" && Array.isArray(m.recordings) && m.recordings.every((r) => isObj(r) && typeof r.path === "string" && isNum(r.bootId) && isNum(r.virtualSeconds) && isNum(r.events) && isNum(r.at));
     default:
       return false;
   }

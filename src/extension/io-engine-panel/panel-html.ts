@@ -30,6 +30,11 @@ export function panelHtml(o: PanelHtmlOptions): string {
   <div id="error" class="error" role="alert" hidden></div>
   <div id="notice" class="muted" role="status"></div>
 </section>
+<section id="recordingSection" aria-label="Recordings">
+  <h3>Recordings <span id="recordingCount" class="muted"></span></h3>
+  <div id="recordingDir" class="muted"></div>
+  <ul id="recordings"></ul>
+</section>
 <section id="load" aria-label="Load generator">
   <h3>Load generator</h3>
   <div class="row">

@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import type { StreamServerController } from "./controller";
 import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from "./messages";
 import { panelHtml } from "./panel-html";
+import { replayConfiguration } from "./recordings";
 import { hostWebview } from "../webview-host";
 
 export const IO_ENGINE_VIEW_ID = "lvmm.ioEngine";
@@ -83,12 +84,27 @@ export class IoEnginePanelView implements vscode.WebviewViewProvider, vscode.Dis
           this.controller.notice("info", `copied ${url}`);
           return;
         }
+        case "openRecording":
+          await this.openRecording(m.path);
+          return;
         case "rendered":
           return;
       }
     } catch (err) {
       this.controller.notice("error", err instanceof Error ? err.message : String(err));
     }
+  }
+
+  /** Debugs one of the recordings the panel lists in a replay session (the lvmm "replay" launch option). */
+  async openRecording(path: string): Promise<boolean> {
+    // Webviews are untrusted: only a recording the panel listed is opened.
+    if (!this.controller.recordings.some((r) => r.path === path)) {
+      this.controller.notice("error", `not a recording of this panel: ${path}`);
+      return false;
+    }
+    const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], replayConfiguration(path, this.controller.kernelPath));
+    if (!ok) this.controller.notice("error", `could not start a replay session of ${path}`);
+    return ok;
   }
 
   dispose(): void {

@@ -1,9 +1,10 @@
 // The I/O Engine panel's webview script (bundled as an iife for the browser): server controls,
-// the ffplay URL, the load generator form, the session table and the charts. It renders what
+// the ffplay URL, the flight recorder's recordings (each opens in a replay debug session), the
+// load generator form, the session table and the charts. It renders what
 // the extension posts and answers each update with a "rendered" summary (used by tests).
 import "uplot/dist/uPlot.min.css";
 import "./panel.css";
-import { ARCHES, isHostToWebview, LOAD_LIMITS, type Arch, type HostToWebview, type LoadStatus, type ServerStatus, type SessionRow, type StatsSample, type WebviewToHost } from "../../extension/io-engine-panel/messages";
+import { ARCHES, isHostToWebview, LOAD_LIMITS, type Arch, type HostToWebview, type LoadStatus, type RecordingInfo, type ServerStatus, type SessionRow, type StatsSample, type WebviewToHost } from "../../extension/io-engine-panel/messages";
 import { nonEmptyCharts, shapeCharts } from "./chart-data";
 import { $, vscodeApi } from "../vscode-api";
 import { PanelCharts } from "./charts";
@@ -22,6 +23,8 @@ let status: ServerStatus = { state: "stopped" };
 let loadRunning = false;
 let rows: SessionRow[] = [];
 let samples: StatsSample[] = [];
+let recordings: RecordingInfo[] = [];
+let recordingDir = "";
 const MAX_SAMPLES = 300;
 const charts = new PanelCharts(document);
 
@@ -142,6 +145,28 @@ function renderSessions(): void {
   $("sessionCount").textContent = rows.length ? `(${rows.length})` : "(none)";
 }
 
+function renderRecordings(): void {
+  $("recordingDir").textContent = recordingDir ? `The I/O engine's flight recorder writes to ${recordingDir}` : "";
+  $("recordingCount").textContent = recordings.length ? `(${recordings.length})` : "(none)";
+  $<HTMLUListElement>("recordings").replaceChildren(
+    ...recordings.map((r) => {
+      const li = document.createElement("li");
+      const path = document.createElement("code");
+      path.textContent = r.path;
+      const open = document.createElement("a");
+      open.href = "#";
+      open.textContent = "Open in the replay debugger";
+      open.title = `Debug ${r.path} in a replay session`;
+      open.addEventListener("click", (e) => {
+        e.preventDefault();
+        vscode.postMessage({ type: "openRecording", path: r.path });
+      });
+      li.append(path, ` · ${r.virtualSeconds.toFixed(1)} virtual s, ${fmtInt(r.events)} events · `, open);
+      return li;
+    }),
+  );
+}
+
 function renderLoad(l: LoadStatus): void {
   const mbytes = (l.bytes / 1e6).toFixed(1);
   const head = l.running ? `running: ${l.playing}/${l.clients} playing, ${l.remainingSec} s left` : `done: ${l.clients} clients`;
@@ -151,7 +176,7 @@ function renderLoad(l: LoadStatus): void {
 }
 
 function acknowledge(): void {
-  vscode.postMessage({ type: "rendered", sessions: rows.length, streamSeries, samples: samples.length, nonEmptyCharts: chartsNonEmpty });
+  vscode.postMessage({ type: "rendered", sessions: rows.length, streamSeries, samples: samples.length, nonEmptyCharts: chartsNonEmpty, recordings: recordings.length });
 }
 
 let chartsNonEmpty: string[] = [];
@@ -188,6 +213,11 @@ function onMessage(m: HostToWebview): void {
     case "notice":
       showNotice(m.level, m.text);
       return;
+    case "recordings":
+      recordings = m.recordings;
+      recordingDir = m.dir;
+      renderRecordings();
+      break;
   }
   acknowledge();
 }
@@ -202,5 +232,6 @@ new MutationObserver(() => {
 }).observe(document.body, { attributes: true, attributeFilter: ["class"] });
 
 renderStatus();
+renderRecordings();
 redrawCharts();
 vscode.postMessage({ type: "ready" });

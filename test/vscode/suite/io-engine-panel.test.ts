@@ -1,9 +1,12 @@
 // The I/O Engine panel in a real VS Code: the view and commands are contributed, the webview
 // loads under its CSP, and for each architecture the stream server starts in its own process,
 // a small load (3 simulated RTSP clients) shows up in the webview's session table and charts
-// (asserted through the webview's "rendered" reports, not pixels), and stop ends it all.
+// (asserted through the webview's "rendered" reports, not pixels), and stop ends it all. The
+// I/O engine's flight recording goes to the workspace (lvmm.recordingsDirectory decides), the
+// panel lists it, and its link opens it in a replay debug session.
 import * as assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
@@ -35,6 +38,35 @@ function fromWebview<T extends WebviewToHost>(api: LvmmExtensionApi, what: strin
 }
 
 const rendered = (pred: (r: Rendered) => boolean) => (m: WebviewToHost): m is Rendered => m.type === "rendered" && pred(m);
+
+/** What the recording's "Open in the replay debugger" link sends: a replay session of it starts and stops at its start. */
+async function openAsReplay(api: LvmmExtensionApi, file: string): Promise<void> {
+  const events: { session: string; event?: string; body?: { reason?: string } }[] = [];
+  const tracker = vscode.debug.registerDebugAdapterTrackerFactory("lvmm", {
+    createDebugAdapterTracker: (s) => ({ onDidSendMessage: (m: { type: string; event?: string; body?: { reason?: string } }) => void (m.type === "event" && events.push({ session: s.id, ...m })) }),
+  });
+  let session: vscode.DebugSession | undefined;
+  const sub = vscode.debug.onDidStartDebugSession((s) => void (s.type === "lvmm" && (session ??= s)));
+  try {
+    await api.ioEngine.view.handleMessage({ type: "openRecording", path: file });
+    const s = await waitFor("the replay session to start", () => session, 15_000);
+    assert.equal(s.configuration.replay, file);
+    assert.equal(s.configuration.kernel, api.ioEngine.controller.kernelPath);
+    await waitFor("the replay to stop at its start", () => events.find((e) => e.session === s.id && e.event === "stopped" && e.body?.reason === "entry"), 20_000);
+    const ended = new Promise<void>((resolve) => {
+      const done = vscode.debug.onDidTerminateDebugSession((t) => {
+        if (t.id !== s.id) return;
+        done.dispose();
+        resolve();
+      });
+    });
+    await vscode.debug.stopDebugging(s);
+    await ended;
+  } finally {
+    sub.dispose();
+    tracker.dispose();
+  }
+}
 
 function alive(pid: number): boolean {
   try {
@@ -74,10 +106,29 @@ suite("I/O Engine panel", () => {
     await fromWebview(api, "its first render", rendered(() => true), 5000);
   });
 
+  test("recordings go to <first workspace folder>/recordings, or where lvmm.recordingsDirectory says", async () => {
+    const { controller } = api.ioEngine;
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    assert.equal(controller.recordDir, join(folder, "recordings"));
+    const config = vscode.workspace.getConfiguration("lvmm");
+    assert.equal(config.inspect<string>("recordingsDirectory")?.defaultValue, "");
+    const elsewhere = mkdtempSync(join(tmpdir(), "lvmm-recordings-"));
+    try {
+      await config.update("recordingsDirectory", elsewhere, vscode.ConfigurationTarget.Global);
+      assert.equal(controller.recordDir, elsewhere);
+      await config.update("recordingsDirectory", "out/recs", vscode.ConfigurationTarget.Global);
+      assert.equal(controller.recordDir, join(folder, "out/recs"), "a relative path is relative to the workspace folder");
+    } finally {
+      await config.update("recordingsDirectory", undefined, vscode.ConfigurationTarget.Global);
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+    assert.equal(controller.recordDir, join(folder, "recordings"));
+  });
+
   for (const arch of ["conventional", "ioengine"] as const) {
     test(`${arch}: start, 3 clients reach the webview's session table and charts, stop`, async function () {
       if (arch === "ioengine" && !existsSync(join(vscode.extensions.getExtension("lvmm.lvmm")!.extensionPath, "guest/build/ioengine.elf"))) this.skip();
-      this.timeout(45_000);
+      this.timeout(arch === "ioengine" ? 70_000 : 45_000);
       const startedAt = Date.now();
       const { controller } = api.ioEngine;
       const status = (await vscode.commands.executeCommand("lvmm.streamServer.start", { arch, port: 0, metricsPort: 0 })) as ServerStatus;
@@ -112,14 +163,25 @@ suite("I/O Engine panel", () => {
       await fromWebview(api, "the empty session table after stop", rendered((r) => r.sessions === 0), 5000);
       await waitFor("the server process to exit", () => (alive(pid) ? undefined : true), 5000);
       if (arch === "ioengine") {
-        // As npm start does, the engine ran under a flight recorder, written out when it stopped
-        // (into the extension's global storage: an installed extension's folder is not for writing).
-        const dir = controller.recordDir;
-        assert.ok(!dir.startsWith(vscode.extensions.getExtension("lvmm.lvmm")!.extensionPath), `recordings go outside the extension's folder: ${dir}`);
+        // As npm start does, the engine ran under a flight recorder, written out when it stopped:
+        // into the workspace (not the extension's folder, which an update replaces).
+        const dir = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, "recordings");
+        assert.equal(controller.recordDir, dir);
         const made = readdirSync(dir).filter((f) => /^engine-\d+\.lvmmrec$/.test(f) && statSync(join(dir, f)).mtimeMs >= startedAt - 1000);
         assert.equal(made.length, 1, `one new recording in ${dir}: ${made.join(", ")}`);
-        assert.equal(readFileSync(join(dir, made[0]!)).subarray(0, 7).toString("latin1"), "LVMMREC");
-        rmSync(join(dir, made[0]!));
+        const file = join(dir, made[0]!);
+        try {
+          assert.equal(readFileSync(file).subarray(0, 7).toString("latin1"), "LVMMREC");
+          // The panel lists where it went...
+          const listed = await waitFor("the panel to list the recording", () => controller.recordings.find((r) => r.path === file), 5000);
+          assert.ok(listed.virtualSeconds > 0 && listed.events > 0, JSON.stringify(listed));
+          await fromWebview(api, "the recording in the webview's list", rendered((r) => (r.recordings ?? 0) >= 1), 5000);
+          // ...and its link opens it in a replay debug session, stopped at the recording's start.
+          await openAsReplay(api, file);
+        } finally {
+          rmSync(file, { force: true });
+          if (readdirSync(dir).length === 0) rmdirSync(dir);
+        }
       }
     });
   }
