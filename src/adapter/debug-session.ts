@@ -32,6 +32,8 @@ import { pastRecording, prepareReplay, startReplay, type ReplayPlan } from "./re
 import { isTimeTravelRequest, MOVING_COMMANDS, timeTravelRequest } from "./time-travel-requests";
 import { SourcePathMap } from "./source-paths";
 import { complete } from "./expression/completions";
+import { ProgressReporter } from "./progress";
+import { WorkCancelled } from "../vmm/long-work";
 
 /** The custom event the extension's status bar listens to. */
 export const STATUS_EVENT = "lvmm/status";
@@ -58,6 +60,8 @@ export class LvmmDebugSession extends LoggingDebugSession {
   private replayEndTold = false;
   /** the "sourceMap" option: build-time paths <-> local paths */
   private paths = new SourcePathMap();
+  /** progress of long seeks, searches and reads, and their cancellation */
+  private readonly progress = new ProgressReporter((e) => this.sendEvent(e));
 
   constructor() {
     super();
@@ -67,7 +71,8 @@ export class LvmmDebugSession extends LoggingDebugSession {
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    this.progress.enabled = args.supportsProgressReporting === true;
     response.body = {
       // launch waits for the breakpoints the client sends before configurationDone
       supportsConfigurationDoneRequest: true,
@@ -117,15 +122,17 @@ export class LvmmDebugSession extends LoggingDebugSession {
       supportsSetExpression: true,
       // Call Stack view: the top frames at once, "Load More Stack Frames" for a deep stack
       supportsDelayedStackTraceLoading: true,
+      // the Cancel button of a progress notification (a long seek, search or recording read)
+      supportsCancelRequest: true,
     };
     this.sendResponse(response);
   }
 
-  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchRequestArguments): Promise<void> {
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchRequestArguments, request?: DebugProtocol.Request): Promise<void> {
     let plan;
     try {
       plan = parseLaunchArguments(args as unknown as Record<string, unknown>);
-      if (plan.replay) ({ plan, replay: this.replay } = prepareReplay(plan, plan.replay));
+      if (plan.replay) ({ plan, replay: this.replay } = await prepareReplay(plan, plan.replay, this.progress.begin(`Opening ${basename(plan.replay)}`, "bytes", request?.seq)));
     } catch (e) {
       return this.fail(response, e);
     }
@@ -169,7 +176,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
       return this.fail(response, e);
     }
     this.vars = new VariableReferences(this.target);
-    this.reverse = new ReverseControl(this.target);
+    this.reverse = new ReverseControl(this.target, (title) => this.progress.begin(title, "instructions"));
     for (const r of plan.udpBridge) this.sendEvent(new OutputEvent(`lvmm: UDP 127.0.0.1:${r.hostPort} -> guest ${plan.guestIp}:${r.guestPort}\n`, "console"));
     if (plan.echoLoad !== undefined) this.sendEvent(new OutputEvent(`lvmm: UDP echo load: ${plan.echoLoad} requests per virtual second to guest ${plan.guestIp}:7 on the NIC's wire\n`, "console"));
     if (plan.record) this.sendEvent(new OutputEvent("lvmm: record options accepted; recording is not active in this version\n", "console"));
@@ -181,6 +188,11 @@ export class LvmmDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
     if (plan.stopOnEntry) this.target.stopOnEntry();
     else this.target.continue();
+  }
+
+  protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
+    this.progress.cancel(args);
+    this.sendResponse(response);
   }
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
@@ -236,6 +248,8 @@ export class LvmmDebugSession extends LoggingDebugSession {
 
   /** Sends an error response naming what was wrong; never lets an exception escape. */
   private fail(response: DebugProtocol.Response, e: unknown): void {
+    // The protocol's word for a request ended by a cancel request.
+    if (e instanceof WorkCancelled) return this.sendErrorResponse(response, { id: ERROR_ID, format: "cancelled", showUser: false });
     const message = e instanceof LaunchArgumentError || e instanceof Error ? e.message : String(e);
     this.sendErrorResponse(response, { id: ERROR_ID, format: message.replace(/[{}]/g, (c) => (c === "{" ? "(" : ")")), showUser: true });
   }

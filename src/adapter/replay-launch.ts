@@ -12,8 +12,10 @@ import type { Machine } from "../vmm/machine";
 import type { InputEvent } from "../vmm/journal";
 import type { Snapshot } from "../vmm/snapshot";
 import { EventKind, RecordingError, type RecordingHeader } from "../vmm/recording/format";
-import { checkKernel, readRecording } from "../vmm/recording/reader";
+import { checkKernel, readRecordingWork, type Recording } from "../vmm/recording/reader";
+import { runWatched, WorkCancelled } from "../vmm/long-work";
 import { LaunchArgumentError, type LaunchPlan } from "./launch-arguments";
+import { UNWATCHED, type Work } from "./progress";
 
 export interface ReplayPlan {
   path: string;
@@ -27,16 +29,27 @@ export interface ReplayPlan {
   truncated: boolean;
 }
 
-/** Reads the recording and turns `plan` into the recorded machine's; throws LaunchArgumentError. */
-export function prepareReplay(plan: LaunchPlan, path: string): { plan: LaunchPlan; replay: ReplayPlan } {
+/**
+ * Reads the recording (long work: a large one reports progress and can be cancelled, throwing
+ * WorkCancelled) and turns `plan` into the recorded machine's; throws LaunchArgumentError.
+ */
+export async function prepareReplay(plan: LaunchPlan, path: string, work: Work = UNWATCHED): Promise<{ plan: LaunchPlan; replay: ReplayPlan }> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new LaunchArgumentError("replay", `cannot read ${path}: ${(e as Error).message}; record one with \`lvmm record --out FILE\``);
   }
+  let rec: Recording;
   try {
-    const rec = readRecording(bytes);
+    rec = await runWatched(readRecordingWork(bytes), work);
+    work.end();
+  } catch (e) {
+    work.end(e instanceof WorkCancelled ? "cancelled" : "failed");
+    if (e instanceof RecordingError) throw new LaunchArgumentError("replay", `${path}: ${e.message}`);
+    throw e;
+  }
+  try {
     const h = rec.header;
     checkKernel(h, plan.kernelBytes, plan.kernelPath);
     if (h.launch.disk && !rec.disk) {

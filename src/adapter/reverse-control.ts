@@ -3,8 +3,10 @@
 // seeks to an instruction count, all on the VMM's timeline (exact seeks by re-execution).
 // Stepping backwards re-executes a window before the current position one instruction at a
 // time, records where each instruction was, and picks the stop from that trace; the window
-// grows until it holds one. Knows nothing of DAP; debug-session.ts translates.
-import { reverseContinue, seekTo, type ReverseSearch } from "../vmm/reverse";
+// grows until it holds one. Seeks and reverse continue are long work: they report progress and
+// can be cancelled (progress.ts). Knows nothing of DAP; debug-session.ts translates.
+import { reverseContinueWork, seekTo, seekToWork, type ReverseSearch } from "../vmm/reverse";
+import { Chunks, runWatched, WorkCancelled, type WorkWatch } from "../vmm/long-work";
 import type { StopReason } from "../vmm/stop-reason";
 import { saveSnapshot, restoreSnapshot } from "../vmm/snapshot";
 import { I386 } from "./dwarf";
@@ -12,6 +14,7 @@ import type { CodeBreakpoint } from "./breakpoint-table";
 import type { TargetStop } from "./stop-description";
 import type { Target } from "./target";
 import { RunHistory } from "./timeline-data";
+import { UNWATCHED, type Work } from "./progress";
 
 /** One position of a re-executed window: the state before the instruction at `icount`. */
 interface Position {
@@ -44,7 +47,11 @@ export class ReverseControl {
   /** Markers and DMA history for the views (kept across seeks). */
   readonly history: RunHistory;
 
-  constructor(private readonly t: Target) {
+  constructor(
+    private readonly t: Target,
+    /** Starts a progress item for a long move. */
+    private readonly work: (title: string) => Work = () => UNWATCHED,
+  ) {
     const m = t.machine;
     this.history = new RunHistory(m);
     m.timeline.checkpoint();
@@ -194,10 +201,10 @@ export class ReverseControl {
   // ---- reverse continue --------------------------------------------------------------------
 
   reverseContinue(): void {
-    this.t.travel(async () => this.findLastStop());
+    this.t.travel(() => this.watched("Reverse continue", (watch) => this.findLastStop(watch)));
   }
 
-  private findLastStop(): TargetStop {
+  private async findLastStop(watch: WorkWatch): Promise<TargetStop> {
     const t = this.t;
     const m = t.machine;
     this.history.absorb();
@@ -233,7 +240,7 @@ export class ReverseControl {
       },
     };
     const origin = m.icountNumber;
-    const found = reverseContinue(m, search);
+    const found = await runWatched(reverseContinueWork(m, search, new Chunks()), watch);
     t.forgetFrames();
     this.afterMove();
     if (!found) {
@@ -260,15 +267,42 @@ export class ReverseControl {
     if (icount < this.firstIcount) throw new ReverseError(`instruction ${icount} is before the first checkpoint (${this.firstIcount})`);
     const present = this.presentIcount;
     if (icount > present) throw new ReverseError(`instruction ${icount} is after the present (${present}); continue or step forward to get there`);
-    this.t.travel(async () => {
-      this.history.absorb();
-      this.moveTo(icount);
-      return { reason: "goto", description: `Moved to instruction ${icount}` };
-    });
+    this.t.travel(() =>
+      this.watched(`Go to instruction ${icount}`, async (watch) => {
+        this.history.absorb();
+        this.arrived(icount, await runWatched(seekToWork(this.t.machine, icount, new Chunks()), watch));
+        return { reason: "goto", description: `Moved to instruction ${icount}` };
+      }),
+    );
+  }
+
+  /**
+   * Runs a long move through time under a progress item. Cancelled, it goes back to where it
+   * started (a short seek: checkpoints are left near where the user works) and stops there.
+   */
+  private async watched(title: string, move: (watch: WorkWatch) => Promise<TargetStop>): Promise<TargetStop> {
+    const origin = this.t.machine.icountNumber;
+    const work = this.work(title);
+    try {
+      const stop = await move(work);
+      work.end();
+      return stop;
+    } catch (e) {
+      if (!(e instanceof WorkCancelled)) {
+        work.end("failed");
+        throw e;
+      }
+      this.moveTo(origin);
+      work.end("cancelled");
+      return { reason: "pause", description: `${title}: cancelled`, text: `cancelled: ${title.toLowerCase()} stopped; back at instruction ${origin}` };
+    }
   }
 
   private moveTo(icount: number): void {
-    const s = seekTo(this.t.machine, icount);
+    this.arrived(icount, seekTo(this.t.machine, icount));
+  }
+
+  private arrived(icount: number, s: StopReason): void {
     if (s.kind !== "limit" && this.t.machine.icountNumber !== icount) throw new ReverseError(`re-execution stopped at ${this.t.machine.icountNumber} before reaching ${icount}: ${s.kind}`);
     this.afterMove();
   }

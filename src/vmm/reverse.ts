@@ -2,9 +2,11 @@
 // find the last stop (a breakpoint hit, a watched write, an exception) before the current
 // position by re-executing the intervals between checkpoints, newest first, with the stops
 // armed, then seek to the last accepted one. Nothing is logged per instruction; the past is
-// recomputed, which determinism makes exact.
+// recomputed, which determinism makes exact. Seeks and searches are also long work
+// (long-work.ts): re-executed in chunks, with progress and cancellation between them.
 import type { Machine } from "./machine";
 import type { StopReason } from "./stop-reason";
+import { advanceInChunks, finish, type Chunks, type LongWork, type Progress } from "./long-work";
 
 export interface PastStop {
   icount: number;
@@ -42,11 +44,19 @@ export function stepBack(m: Machine, n = 1): StopReason {
 
 /** Moves to an exact instruction count, backwards or forwards. */
 export function seekTo(m: Machine, icount: number): StopReason {
+  return finish(seekToWork(m, icount));
+}
+
+/** `seekTo` as long work, in `chunks`; progress in instructions re-executed. */
+export function* seekToWork(m: Machine, icount: number, chunks?: Chunks): LongWork<StopReason> {
   if (icount < 0) throw new ReverseError(`instruction count must not be negative, got ${icount}`);
   // Forwards too, a checkpoint nearer the target than the machine saves re-executing the gap.
   const cp = m.timeline.before(icount);
-  if (icount >= m.icountNumber && (!cp || cp.icount <= m.icountNumber)) return m.advanceTo(icount) ?? { kind: "limit" };
-  return m.timeline.seek(icount) ?? { kind: "limit" };
+  if (icount >= m.icountNumber && (!cp || cp.icount <= m.icountNumber)) {
+    const from = m.icountNumber;
+    return (yield* advanceInChunks(m, icount, chunks, () => ({ done: m.icountNumber - from, total: icount - from }))) ?? { kind: "limit" };
+  }
+  return (yield* m.timeline.seekWork(icount, {}, chunks)) ?? { kind: "limit" };
 }
 
 /**
@@ -54,34 +64,53 @@ export function seekTo(m: Machine, icount: number): StopReason {
  * undefined (and stays where it was) when there is none since the first checkpoint.
  */
 export function reverseContinue(m: Machine, search: ReverseSearch): PastStop | undefined {
+  return finish(reverseContinueWork(m, search));
+}
+
+/** `reverseContinue` as long work, in `chunks`; progress in instructions searched, of all back to the first checkpoint. */
+export function* reverseContinueWork(m: Machine, search: ReverseSearch, chunks?: Chunks): LongWork<PastStop | undefined> {
   const origin = m.icountNumber;
   let end = origin;
   const points = m.timeline.checkpoints.filter((c) => c.icount < origin).map((c) => c.icount);
+  const total = origin - (points[0] ?? origin);
   for (let k = points.length - 1; k >= 0; k--) {
     const start = points[k]!;
-    const hits = scan(m, search, start, end);
+    const hits = yield* scan(m, search, start, end, chunks, () => ({ done: origin - end + Math.max(0, m.icountNumber - start), total }));
     if (hits.length) {
       const last = hits[hits.length - 1]!;
-      m.timeline.seek(last.icount);
+      yield* m.timeline.seekWork(last.icount, {}, chunks);
       return last;
     }
     end = start;
   }
-  m.timeline.seek(origin);
+  yield* m.timeline.seekWork(origin, {}, chunks);
   return undefined;
 }
 
 /** Every accepted stop in [start, end), in order. Leaves the machine at `end`. */
-function scan(m: Machine, search: ReverseSearch, start: number, end: number): PastStop[] {
+function* scan(m: Machine, search: ReverseSearch, start: number, end: number, chunks: Chunks | undefined, progress: () => Progress): LongWork<PastStop[]> {
   const hits: PastStop[] = [];
   m.timeline.seek(start, { densify: false });
   const saved = { bps: m.breakpoints.list(), watches: m.watchpoints.list(), exceptions: m.exceptionStops };
   search.arm(m);
   try {
     while (m.icountNumber < end) {
-      const stop = m.run({ untilIcount: end });
+      const at = m.icountNumber;
+      const t0 = performance.now();
+      let stop = m.run({ untilIcount: chunks ? chunks.end(at, end) : end });
+      chunks?.took(m.icountNumber - at, performance.now() - t0);
       // A host listener asking to stop (it saw the past happen again) does not end the scan.
       if (stop.kind === "host-request" || stop.kind === "paused") continue;
+      if (stop.kind === "limit" && m.icountNumber < end) {
+        // A chunk's end: a breakpoint on the next instruction has not trapped yet, and the next
+        // run would step over it (a run resumes past the breakpoint it starts on).
+        const pc = m.cpu.translate(m.cpu.pc);
+        if (pc === undefined || !m.breakpoints.has(pc)) {
+          yield progress();
+          continue;
+        }
+        stop = { kind: "breakpoint", address: pc };
+      }
       if (!SEARCHABLE.has(stop.kind)) {
         if (stop.kind === "limit") break;
         // The guest died or halted inside the interval: nothing later exists in it.

@@ -4,6 +4,7 @@
 import type { Machine } from "./machine";
 import { restoreSnapshot, saveSnapshot, type Snapshot } from "./snapshot";
 import type { StopReason } from "./stop-reason";
+import { advanceInChunks, finish, type Chunks, type LongWork } from "./long-work";
 
 /** Distances before a seek target at which seeks leave checkpoints (instructions). */
 const DENSIFY_GAPS = [4_000_000, 400_000, 40_000];
@@ -95,23 +96,30 @@ export class Timeline {
    * reason only if re-execution could not get there (the guest died on the way).
    */
   seek(icount: number, opts: { densify?: boolean } = {}): StopReason | undefined {
+    return finish(this.seekWork(icount, opts));
+  }
+
+  /** `seek` as long work (long-work.ts): re-executes in `chunks`, yielding progress between them. */
+  *seekWork(icount: number, opts: { densify?: boolean } = {}, chunks?: Chunks): LongWork<StopReason | undefined> {
     const cp = this.before(icount);
     if (!cp) throw new RangeError(`no checkpoint at or before instruction ${icount}`);
     const m = this.machine;
     this.focus = icount;
     if (!(m.icountNumber <= icount && m.icountNumber >= cp.icount)) restoreSnapshot(m, cp.snapshot, "replay");
+    const from = m.icountNumber;
+    const progress = () => ({ done: m.icountNumber - from, total: icount - from });
     // Reversing tends to stay near one place: leave checkpoints closer and closer to the
     // target on the way, so the next seeks around it replay little.
     if (opts.densify ?? true) {
       for (const gap of DENSIFY_GAPS) {
         const at = icount - gap;
         if (at - m.icountNumber < gap / 2) continue;
-        const stop = m.advanceTo(at);
+        const stop = yield* advanceInChunks(m, at, chunks, progress);
         if (stop) return stop;
         this.checkpoint();
       }
     }
-    return m.advanceTo(icount);
+    return yield* advanceInChunks(m, icount, chunks, progress);
   }
 
   /** Forgets checkpoints after `icount` (the future was rewritten by going live). */

@@ -7,6 +7,7 @@ import { readKernel } from "../kernel-path";
 import { parse, positiveInteger, positiveNumber } from "../options";
 import { EXIT } from "../errors";
 import { describeStop, summary } from "./boot";
+import { cyan } from "../terminal";
 
 export const DEMO_HELP = `usage: lvmm demo [--kernel ELF] [--port N] [--seconds N] [--pings N]
   Boots the I/O engine paced to wall-clock time, bridges its UDP echo service (guest port 7)
@@ -30,7 +31,7 @@ export async function demo(args: string[]): Promise<number> {
   machine.serial.onByte(({ byte }) => process.stdout.write(String.fromCharCode(byte)));
   const bridge = await UdpBridge.open(machine, { forwards: [{ hostPort: port, guestPort: 7 }] });
   const note = (s: string): void => {
-    process.stdout.write(process.stdout.isTTY ? `\x1b[36m[lvmm] ${s}\x1b[0m\n` : `[lvmm] ${s}\n`);
+    process.stdout.write(`${cyan(`[lvmm] ${s}`)}\n`);
   };
   note(`guest UDP echo (port 7) is bridged to udp://127.0.0.1:${bridge.boundPorts[0]}`);
 

@@ -8,37 +8,47 @@ import { hex32, rxStatusBits, txCmdBits } from "../../vmm/recording/event-log";
 import { describeFrame, hexDump } from "../../vmm/recording/packet-view";
 import type { RecordedEvent } from "../../vmm/recording/codec";
 import type { RxInterrupt } from "../../vmm/nic-dma-log";
+import { writeJson } from "../json-output";
 
-export const DMA_HELP = `usage: lvmm dma FILE [--interrupt K] [--tx] [--bytes N]
+export const DMA_HELP = `usage: lvmm dma FILE [--interrupt K] [--tx] [--bytes N] [--json]
   Prints every receive interrupt of the recorded NIC DMA log (or only interrupt K): the
   descriptors the driver consumed between its ICR read and RDT write, with index, buffer
   address, length, status bits, when the NIC wrote them and when the driver handed them back,
   the packet decoded (Ethernet, ARP, IPv4, UDP, RTP) and a hex dump (first N bytes, default 256).
   A buffer the NIC wrote again before the driver's next RDT write is flagged (the driver may
   still have been reading it).
+  --json  one JSON object instead: { interrupts: [...] } (or { transmits: [...] } with --tx),
+          each descriptor with its fields, status bits, overlap, packet lines and all its
+          bytes in base64 (--bytes limits the text's hex dump only)
   --tx  the transmit descriptors instead`;
 
 export async function dma(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { interrupt: { type: "string" }, tx: { type: "boolean" }, bytes: { type: "string" } }, true);
+  const { values, positionals } = parse(args, { interrupt: { type: "string" }, tx: { type: "boolean" }, bytes: { type: "string" }, json: { type: "boolean" } }, true);
   const only = values.interrupt === undefined ? undefined : positiveInteger("interrupt", values.interrupt);
   const limit = positiveInteger("bytes", values.bytes) ?? 256;
   return withRecordingErrors(async () => {
     const rec = loadRecording(positionals[0]);
     const out: string[] = [];
+    const transmits: unknown[] = [];
     if (values.tx) {
       for (const e of rec.events) {
         if (e.kind !== EventKind.TxDma) continue;
         const t = e.tx;
+        transmits.push({ ...t, cmdBits: txCmdBits(t.cmd), packet: describeFrame(t.bytes, "") });
         out.push(`tx desc [${t.index}] addr ${hex32(t.addr)} len ${t.length} cmd ${txCmdBits(t.cmd)} status ${t.status & 1 ? "DD" : "0"} at icount ${t.icount} (t=${(t.ns / 1e9).toFixed(9)} s)`);
         out.push(...describeFrame(t.bytes), ...hexDump(t.bytes, "    ", limit));
       }
-      await writeOut(out.join("\n") + (out.length ? "\n" : ""));
+      await (values.json ? writeJson({ transmits }) : writeOut(out.join("\n") + (out.length ? "\n" : "")));
       return EXIT.ok;
     }
     const rx = rec.events.filter((e): e is Extract<RecordedEvent, { kind: EventKind.RxDmaInterrupt }> => e.kind === EventKind.RxDmaInterrupt).map((e) => e.rx);
     const overlaps = findOverlaps(rx);
     const shown = only === undefined ? rx : rx.filter((r) => r.seq === only);
     if (only !== undefined && shown.length === 0) throw new UsageError(`no receive interrupt #${only} in the recording (it has ${rx.length}, numbered ${rx[0]?.seq ?? "-"}..${rx[rx.length - 1]?.seq ?? "-"})`);
+    if (values.json) {
+      await writeJson({ interrupts: shown.map((r) => ({ ...r, descriptors: r.descriptors.map((d) => ({ ...d, statusBits: rxStatusBits(d.status), overlap: overlaps.get(d) ?? null, packet: describeFrame(d.bytes, "") })) })) });
+      return EXIT.ok;
+    }
     for (const r of shown) {
       out.push(`interrupt #${r.seq}: ICR ${hex32(r.icr)} read at icount ${r.icrIcount} (t=${(r.icrNs / 1e9).toFixed(9)} s)${r.rdt !== undefined ? `, RDT=${r.rdt} written at icount ${r.rdtIcount}` : ""}, ${r.descriptors.length} descriptor(s)`);
       for (const d of r.descriptors) {

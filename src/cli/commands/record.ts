@@ -9,6 +9,7 @@ import { parse, positiveInteger, positiveNumber } from "../options";
 import { EXIT, UsageError } from "../errors";
 import { withRecordingErrors } from "../recording-file";
 import { describeStop } from "./boot";
+import { ProgressLine } from "../terminal";
 
 export const RECORD_HELP = `usage: lvmm record --out FILE [--seconds N] [--ring SECONDS] [--kernel ELF] [--cmdline S]
                    [--memory MB] [--mips N] [--no-jit] [--echo-load RATE] [--jitter-us N]
@@ -74,8 +75,14 @@ export async function record(args: string[]): Promise<number> {
     const feed = (ns: number): void => feeders.forEach((f) => f(ns + aheadNs));
     feed(0);
     let corruption: string | undefined;
+    // On a terminal, how far the run is (virtual time), redrawn at interrupts.
+    const progress = new ProgressLine("lvmm: recording");
+    machine.onInterrupt((e) => progress.update(e.ns, endNs));
     machine.serial.onLine((line) => {
-      if (!values.quiet) console.log(line);
+      if (!values.quiet) {
+        progress.clear();
+        console.log(line);
+      }
       if (/^race: corrupted/.test(line)) corruption ??= line;
     });
     const recorderOptions = {
@@ -93,6 +100,7 @@ export async function record(args: string[]): Promise<number> {
     const onSignal = (sig: NodeJS.Signals): void => {
       if (signal) process.exit(130);
       signal = sig;
+      progress.clear();
       console.error(`lvmm: ${sig}: ending the recording at the next checkpoint (again to quit at once)`);
     };
     process.on("SIGINT", onSignal);
@@ -102,6 +110,7 @@ export async function record(args: string[]): Promise<number> {
     try {
       stop = await rec.run(endNs, { endEarly: () => corruption !== undefined || signal !== undefined, graceNs: values.race ? 10e6 : 0, onCheckpoint: feed });
     } finally {
+      progress.clear();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }

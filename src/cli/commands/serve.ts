@@ -13,6 +13,7 @@ import { startServer } from "../../streamsim/server/streamServer";
 import { PACKAGE_ROOT, readKernel } from "../kernel-path";
 import { parse, positiveInteger, positiveNumber } from "../options";
 import { EXIT, UsageError } from "../errors";
+import { cyan } from "../terminal";
 
 const DEFAULT_RECORD_WINDOW_SEC = DEFAULT_RECORD_WINDOW_NS / 1e9;
 
@@ -61,7 +62,7 @@ export async function serve(args: string[]): Promise<number> {
   const record = !values["no-record"];
   if (!record && (values["record-dir"] !== undefined || values["record-window"] !== undefined)) throw new UsageError("--no-record turns recording off: drop --record-dir and --record-window");
   if (arch === "conventional" && (values["record-dir"] !== undefined || values["record-window"] !== undefined)) throw new UsageError("--arch conventional has no I/O engine to record: drop --record-dir and --record-window");
-  const note = (s: string): void => console.log(process.stdout.isTTY ? `\x1b[36m[lvmm] ${s}\x1b[0m` : `[lvmm] ${s}`);
+  const note = (s: string): void => console.log(cyan(`[lvmm] ${s}`));
   const log = (s: string): void => console.log(`[streamsim] ${s}`);
 
   let contentDir = values.content;

@@ -62,6 +62,11 @@ function details(e: RecordedEvent): string {
   }
 }
 
+/** One event for `lvmm events --json`: its recorded fields, its kind's name and the details of its text line. */
+export function eventJson(e: RecordedEvent): Record<string, unknown> {
+  return { ...e, kind: EVENT_KIND_NAMES[e.kind], details: details(e) };
+}
+
 /** Events sorted by instruction count (stable: same-count events keep their recorded order). */
 export function sortedEvents(events: readonly RecordedEvent[]): RecordedEvent[] {
   return events.map((e, i) => [e, i] as const).sort((a, b) => a[0].icount - b[0].icount || a[1] - b[1]).map(([e]) => e);

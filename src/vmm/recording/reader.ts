@@ -7,6 +7,7 @@ import { crc32 } from "./crc32";
 import { CHUNK_HEADER_BYTES, ChunkType, EventKind, MAGIC, MAX_CHUNK_BYTES, PREAMBLE_BYTES, READABLE_VERSIONS, RecordingError, type RecordingHeader } from "./format";
 import { PINNED_V86_VERSION } from "../v86/pinned";
 import { SNAPSHOT_VERSION, type Snapshot } from "../snapshot";
+import { finish, type LongWork } from "../long-work";
 
 /** The kernel and disk image chunks, which come before a start snapshot. */
 const IMAGES = new Set<number>([ChunkType.Kernel, ChunkType.Disk]);
@@ -41,8 +42,13 @@ export interface ReadOptions {
 }
 
 export function readRecording(bytes: Uint8Array, opts: ReadOptions = {}): Recording {
+  return finish(readRecordingWork(bytes, opts));
+}
+
+/** `readRecording` as long work (long-work.ts): progress in bytes, chunk by chunk. */
+export function* readRecordingWork(bytes: Uint8Array, opts: ReadOptions = {}): LongWork<Recording> {
   try {
-    return parse(bytes, opts);
+    return yield* parse(bytes, opts);
   } catch (e) {
     if (e instanceof RecordingError) throw e;
     // Defence in depth: the parser is meant to throw only RecordingError.
@@ -50,7 +56,7 @@ export function readRecording(bytes: Uint8Array, opts: ReadOptions = {}): Record
   }
 }
 
-function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
+function* parse(bytes: Uint8Array, opts: ReadOptions): LongWork<Recording> {
   const head = bytes.subarray(0, Math.min(bytes.length, MAGIC.length));
   if (!head.every((b, i) => b === MAGIC[i])) {
     throw new RecordingError("bad-magic", "not an LVMM recording (the file does not start with LVMMREC); record one with `lvmm record --out FILE`", 0);
@@ -146,6 +152,7 @@ function parse(bytes: Uint8Array, opts: ReadOptions): Recording {
         throw new RecordingError("bad-chunk", `unknown chunk type ${type} at byte ${at}`, at);
     }
     rec.chunks++;
+    yield { done: pos, total: bytes.length };
   }
   if (!rec.header) throw new RecordingError("truncated", "the recording has no header chunk", PREAMBLE_BYTES);
   if (rec.header.start && !rec.start) {
