@@ -44,10 +44,10 @@ describe("measured admission capacity", () => {
     const c = new MeasuredCapacity(1e9);
     c.update(load(0, 0.1), 0.5, 0);
     c.update(load(2000, 0.3), 0.5, 0);
-    c.update(load(4000, 0.5), 0.5, 3); // the guest counted misses at 4000 packets/s, three reports in a row
+    c.update(load(4000, 0.6), 0.5, 3); // the guest counted misses at 4000 packets/s, three reports in a row, near the budget
     assert.equal(c.estimate().basis, "measured", "one report with misses is a hiccup");
-    c.update(load(4000, 0.5), 0.5, 6);
-    c.update(load(4000, 0.5), 0.5, 9);
+    c.update(load(4000, 0.6), 0.5, 6);
+    c.update(load(4000, 0.6), 0.5, 9);
     const capped = c.estimate();
     assert.equal(capped.basis, "deadline-misses");
     assert.ok(capped.bps < 4000 * 1328 * 8, String(capped.bps));
@@ -55,7 +55,14 @@ describe("measured admission capacity", () => {
     assert.ok(c.estimate().bps > capped.bps, "a clean report raises it");
     const late = new MeasuredCapacity(1e9);
     late.update(load(0, 0.1), 0.5, 0);
-    for (let i = 0; i < 3; i++) late.update(load(4000, 0.5, 100), 0.5, 0); // 5% of packets left the host over 5 ms late
+    for (let i = 0; i < 3; i++) late.update(load(4000, 0.6, 100), 0.5, 0); // 5% of packets left the host over 5 ms late
     assert.equal(late.estimate().basis, "deadline-misses");
+  });
+
+  it("does not blame its own capacity for misses while its thread has room (a busy machine, a warming JIT)", () => {
+    const c = new MeasuredCapacity(1e9);
+    c.update(load(0, 0.1), 0.5, 0);
+    for (let i = 0; i < 5; i++) c.update(load(800, 0.15, 40), 0.5, 0); // 10% late, at 15% of a core
+    assert.equal(c.estimate().basis, "measured");
   });
 });

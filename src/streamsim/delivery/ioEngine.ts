@@ -265,7 +265,13 @@ export class IoEngineDelivery implements DeliveryBackend {
       `# TYPE lvmm_engine_packet_us gauge`,
       ...Object.entries(l.breakdownUs).map(([part, us]) => `lvmm_engine_packet_us{part="${part}"} ${us}`),
       ...g("lvmm_engine_pacer_wake_late_p99_us", "How late the engine's pacer woke, p99 over the last interval (microseconds).", l.wakeJitterUs.p99),
-      ...(a ? g("lvmm_engine_admission_limit_bps", `The engine's admission limit, bits/s (${a.basis}: from its declared capacity, its measured cost per packet, or its deadline misses).`, a.bps) : []),
+      ...(a
+        ? [
+            "# HELP lvmm_engine_admission_limit_bps The engine's admission limit, bits/s; basis: declared (HELLO), measured (its cost per packet) or deadline-misses.",
+            "# TYPE lvmm_engine_admission_limit_bps gauge",
+            `lvmm_engine_admission_limit_bps{basis="${a.basis}"} ${a.bps}`,
+          ]
+        : []),
       ...(a?.usPerPacket !== undefined ? g("lvmm_engine_marginal_us_per_packet", "Measured marginal host cost of one more packet on the engine's thread, µs.", a.usPerPacket) : []),
       `# HELP lvmm_engine_packets_total Datagrams the engine sent.`,
       `# TYPE lvmm_engine_packets_total counter`,

@@ -5,8 +5,10 @@
 // marginal cost per packet. Reports with no packets measure the fixed part; loaded reports the
 // marginal part. The limit is the packet rate that keeps the thread below TARGET_BUSY of a core,
 // in bits/s at the mean packet size. A deadline miss (the guest saw a packet go out late, or
-// packets left the host late), repeated over a second and a half, caps the limit just below
-// the load it happened at; clean reports let it grow back slowly.
+// packets left the host late), repeated over a second and a half while the engine is near its
+// budget, caps the limit just below the load it happened at; clean reports let it grow back
+// slowly. Misses while the engine has room (a busy machine descheduling its thread, the JIT
+// warming up) are not the engine's capacity: admitting fewer streams would not cure them.
 import type { EngineLoad } from "./engineMessages";
 
 /** Share of a core the engine's thread may use: the rest is headroom for the pacer's jitter. */
@@ -19,6 +21,8 @@ const MIN_PPS = 500;
 const SMOOTH = 0.3;
 /** After a miss, the limit grows back this much per clean report. */
 const RECOVERY = 1.02;
+/** A miss counts against capacity only while the engine's thread (or its guest CPU) is this near its budget. */
+const NEAR_BUDGET = 0.8;
 /** Misses in this many reports in a row (1.5 s) cap the limit: one hiccup (a GC, a descheduled thread) does not. */
 const MISS_REPORTS = 3;
 
@@ -58,7 +62,8 @@ export class MeasuredCapacity {
     // late where it counts: the guest scheduled it late, or over 1% left the host more than 5 ms late
     const missed = (guestMisses !== undefined && this.lastMisses !== undefined && guestMisses > this.lastMisses) || load.lateOver5ms > load.packets / 100;
     if (guestMisses !== undefined) this.lastMisses = guestMisses;
-    this.missStreak = missed && pps >= MIN_PPS ? this.missStreak + 1 : 0;
+    const nearBudget = load.threadBusyRatio >= NEAR_BUDGET * TARGET_BUSY || load.busyRatio >= NEAR_BUDGET;
+    this.missStreak = missed && nearBudget && pps >= MIN_PPS ? this.missStreak + 1 : 0;
     if (this.missStreak >= MISS_REPORTS) this.missCap = Math.min(this.missCap ?? Infinity, bps * 0.95);
     else if (!missed && this.missCap !== undefined) this.missCap *= RECOVERY;
   }
