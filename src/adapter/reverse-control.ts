@@ -44,6 +44,8 @@ export class ReverseControl {
   private readonly timer: NodeJS.Timeout;
   /** Set by every move through time; the session sends invalidated/memory events for it. */
   private moved = false;
+  /** Set when the session ends: a long move still going stops at its next chunk. */
+  private disposed = false;
   /** Markers and DMA history for the views (kept across seeks). */
   readonly history: RunHistory;
 
@@ -63,6 +65,7 @@ export class ReverseControl {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearInterval(this.timer);
     this.history.dispose();
   }
@@ -284,7 +287,7 @@ export class ReverseControl {
     const origin = this.t.machine.icountNumber;
     const work = this.work(title);
     try {
-      const stop = await move(work);
+      const stop = await move({ progress: work.progress, cancelled: () => this.disposed || work.cancelled() });
       work.end();
       return stop;
     } catch (e) {
@@ -292,7 +295,7 @@ export class ReverseControl {
         work.end("failed");
         throw e;
       }
-      this.moveTo(origin);
+      if (!this.disposed) this.moveTo(origin);
       work.end("cancelled");
       return { reason: "pause", description: `${title}: cancelled`, text: `cancelled: ${title.toLowerCase()} stopped; back at instruction ${origin}` };
     }

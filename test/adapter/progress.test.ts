@@ -4,6 +4,7 @@
 // where it started; one with the launch's request id stops opening the recording. A client that
 // does not report progress gets no progress events.
 import assert from "node:assert/strict";
+import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
@@ -11,17 +12,19 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { TT_REQUEST, type PositionInfo } from "../../src/adapter/time-travel-protocol";
 import { Machine } from "../../src/vmm/machine";
 import { Recorder } from "../../src/vmm/recording/recorder";
-import { kernel } from "../helpers/guest";
 import { tmp } from "../recording/record-helpers";
-import { guestPath, launchArgs, lineOf, resumeAndWait, withAdapter } from "./dap-harness";
+import { guestPath, KERNEL, launchArgs, lineOf, resumeAndWait, withAdapter } from "./dap-harness";
 
 type ProgressEvent = DebugProtocol.ProgressStartEvent | DebugProtocol.ProgressUpdateEvent | DebugProtocol.ProgressEndEvent;
 
 const COMPUTE = "ip=10.0.2.15 hz=1000 workload=compute";
+/** This test's own copy of the kernel: a rebuild meanwhile must not make the recording's kernel a stranger. */
+const KERNEL_COPY = join(tmp, "progress-ioengine.elf");
+copyFileSync(KERNEL, KERNEL_COPY);
 
 /** Records the compute workload: a few hundred million instructions, seconds to re-execute. */
 async function recordCompute(seconds: number): Promise<{ path: string; icount: number }> {
-  const k = kernel();
+  const k = new Uint8Array(readFileSync(KERNEL_COPY));
   const m = await Machine.create({ kernel: k, cmdline: COMPUTE });
   const path = join(tmp, `compute-${Math.random().toString(36).slice(2)}.lvmmrec`);
   const rec = Recorder.attach(m, { path, kernel: k, kernelName: "ioengine.elf" });
@@ -39,7 +42,7 @@ async function start(dc: DebugClient, args: Record<string, unknown>, reportProgr
   await dc.initializeRequest({ adapterID: "lvmm", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path", supportsProgressReporting: reportProgress });
   await Promise.all([
     dc.waitForEvent("initialized").then(() => dc.configurationDoneRequest()),
-    dc.launchRequest({ ...launchArgs(args), stopOnEntry: true } as DebugProtocol.LaunchRequestArguments),
+    dc.launchRequest({ ...launchArgs({ kernel: KERNEL_COPY, ...args }), stopOnEntry: true } as DebugProtocol.LaunchRequestArguments),
     dc.waitForEvent("stopped"),
   ]);
   return events;
@@ -124,11 +127,11 @@ describe("progress and cancellation of long work", () => {
       await resumeAndWait(dc, () => dc.continueRequest({ threadId: 1 }));
       const hit = (await position(dc)).icount;
       await dc.continueRequest({ threadId: 1 });
-      // Run on into the computation.
-      await new Promise((r) => setTimeout(r, 2500));
+      // Run on into the computation, a few hundred million instructions (however loaded the machine).
+      for (let waited = 0; (await position(dc)).icount - hit < 200_000_000 && waited < 60_000; waited += 200) await new Promise((r) => setTimeout(r, 200));
       await resumeAndWait(dc, () => dc.pauseRequest({ threadId: 1 }));
       const here = (await position(dc)).icount;
-      assert.ok(here - hit > 100_000_000, `ran ${here - hit} instructions past the hit`);
+      assert.ok(here - hit >= 200_000_000, `ran ${here - hit} instructions past the hit`);
 
       let from = events.length;
       const stop = await cancelled(dc, () => dc.customRequest("reverseContinue", { threadId: 1 }));
@@ -152,7 +155,7 @@ describe("progress and cancellation of long work", () => {
       await dc.initializeRequest({ adapterID: "lvmm", pathFormat: "path", supportsProgressReporting: true });
       // The launch and its cancel leave together; the recording is read chunk by chunk, so the cancel is seen.
       const seq = (dc as unknown as { sequence: number }).sequence;
-      const launch = dc.launchRequest({ ...launchArgs({ cmdline: COMPUTE, replay: recording.path }), stopOnEntry: true } as DebugProtocol.LaunchRequestArguments);
+      const launch = dc.launchRequest({ ...launchArgs({ kernel: KERNEL_COPY, cmdline: COMPUTE, replay: recording.path }), stopOnEntry: true } as DebugProtocol.LaunchRequestArguments);
       void dc.customRequest("cancel", { requestId: seq });
       await assert.rejects(launch, /^Error: cancelled$/);
       assert.equal((await dc.threadsRequest()).body.threads.length, 1, "the adapter keeps answering");
