@@ -264,6 +264,7 @@ export class IoEngineDelivery implements DeliveryBackend {
       `# HELP lvmm_engine_packet_us Wall microseconds per packet on the engine's thread, by part (last interval): guest (the guest and its devices), send (UDP), gc, step (the rest of each pacing step).`,
       `# TYPE lvmm_engine_packet_us gauge`,
       ...Object.entries(l.breakdownUs).map(([part, us]) => `lvmm_engine_packet_us{part="${part}"} ${us}`),
+      ...(this.current?.rt instanceof WorkerEngine ? g("lvmm_engine_thread_nice", "The nice value the engine's thread runs at (negative: ahead of ordinary work; 0 where raising it is not permitted).", this.current.rt.nice) : []),
       ...g("lvmm_engine_pacer_wake_late_p99_us", "How late the engine's pacer woke, p99 over the last interval (microseconds).", l.wakeJitterUs.p99),
       ...(a
         ? [
@@ -378,7 +379,7 @@ export class IoEngineDelivery implements DeliveryBackend {
     this.capacity = h.capacityBps;
     if (this.source.kind === "owned" && this.source.o.measuredAdmission !== false) inc.capacity = new MeasuredCapacity(h.capacityBps);
     this.state = { kind: "up", inc };
-    this.log(`I/O engine up (boot ${bootId}${this.source.kind === "owned" ? ", on its own thread" : ""}): ${h.contentItems} content items, ${h.maxStreams} stream slots, ${h.capacityBps / 1e6} Mbit/s, disk ${h.dma ? "bus-master DMA" : "PIO"}, ${h.hz} Hz`);
+    this.log(`I/O engine up (boot ${bootId}${rt instanceof WorkerEngine ? `, on its own thread${rt.nice < 0 ? ` at nice ${rt.nice}` : ""}` : ""}): ${h.contentItems} content items, ${h.maxStreams} stream slots, ${h.capacityBps / 1e6} Mbit/s, disk ${h.dma ? "bus-master DMA" : "PIO"}, ${h.hz} Hz`);
     this.emit({ type: "availability", up: true });
   }
 

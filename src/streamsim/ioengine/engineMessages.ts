@@ -78,7 +78,7 @@ export interface EngineLoad {
 
 export type FromEngine =
   /** the machine is up (not yet the engine: that is HELLO) and the media sockets are bound */
-  | { t: "ready"; ports: [number, number] }
+  | { t: "ready"; ports: [number, number]; nice: number }
   | { t: "control"; bytes: Uint8Array }
   /** datagrams for streams routed to the main thread, batched per pacing step */
   | { t: "media"; items: { num: number; rtcp: boolean; bytes: Uint8Array }[] }

@@ -15,6 +15,7 @@ import { decodeMessage, LinkageDecodeError, LinkType } from "./linkageCodec";
 import { MediaRouter } from "./mediaRouter";
 import { Pacer } from "./pacer";
 import { threadCpuMs } from "./threadCpu";
+import { raiseThreadPriority } from "./threadPriority";
 
 const LOAD_REPORT_MS = 500;
 
@@ -194,7 +195,8 @@ async function main(): Promise<void> {
       : {}),
   });
   thread = new EngineThread(host, udp, pacer, post, init.linkLoss);
-  post({ t: "ready", ports: udp.ports });
+  const nice = raiseThreadPriority();
+  post({ t: "ready", ports: udp.ports, nice });
   const stop = await host.stopped;
   thread.close();
   if (!host.isHalting) host.machine.destroy();

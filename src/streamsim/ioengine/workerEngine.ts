@@ -33,6 +33,8 @@ export class WorkerEngine implements EngineRuntime {
   readonly stopped: Promise<StopReason>;
   readonly machine = undefined;
   ports: [number, number] = [0, 0];
+  /** the nice value the engine's thread runs at (negative: ahead of ordinary work) */
+  nice = 0;
   private halting = false;
   private lastLoad: EngineLoad | undefined;
   private lateness = new Map<number, LatenessSummary>();
@@ -59,6 +61,7 @@ export class WorkerEngine implements EngineRuntime {
       if (m.t === "ready") {
         up = true;
         this.ports = m.ports;
+        this.nice = m.nice;
         ready();
       } else if (m.t === "stopped") {
         if (!up) ready(new Error(`the I/O engine stopped while booting: ${m.stop.kind}${"detail" in m.stop ? ` (${m.stop.detail})` : ""}`));
