@@ -34,9 +34,7 @@ import { SourcePathMap } from "./source-paths";
 import { complete } from "./expression/completions";
 import { ProgressReporter } from "./progress";
 import { WorkCancelled } from "../vmm/long-work";
-
-/** The custom event the extension's status bar listens to. */
-export const STATUS_EVENT = "lvmm/status";
+import { STATUS_EVENT } from "../protocols/adapter-contract";
 
 const THREAD_ID = 1;
 const CONFIGURATION_TIMEOUT_MS = 10_000;

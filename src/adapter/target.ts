@@ -18,9 +18,7 @@ import type { GuestMemory } from "./values/typed-value";
 import { UdpBridge } from "../vmm/udp-bridge";
 import { EchoTraffic } from "./echo-traffic";
 import { macToString } from "../net";
-
-/** The NIC's MAC when the launch configuration names none (the VMM's default). */
-const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
+import { DEFAULT_MAC } from "../vmm/devices/e1000-pci";
 
 export interface TargetListener {
   stopped(stop: TargetStop): void;

@@ -1,9 +1,9 @@
-// The time-travel custom requests (time-travel-protocol.ts): validates each request's
+// The time-travel custom requests (src/protocols/time-travel-protocol.ts): validates each request's
 // arguments and turns it into a ReverseControl call. Returns the response body; throws a
 // typed error naming what was wrong for the session to send back.
 import type { ReverseControl } from "./reverse-control";
 import type { Target } from "./target";
-import { TT_REQUEST, type PositionInfo } from "./time-travel-protocol";
+import { TT_REQUEST, type PositionInfo } from "../protocols/time-travel-protocol";
 
 export class TimeTravelRequestError extends Error {
   constructor(message: string) {

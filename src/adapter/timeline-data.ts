@@ -5,7 +5,7 @@
 // from the past. Queries come back bucketed, so a 10-minute run costs the view nothing extra.
 import type { Machine } from "../vmm/machine";
 import type { RxInterrupt, TxDescriptorUse } from "../vmm/nic-dma-log";
-import { MARKER_KINDS, type DmaHistory, type MarkerBuckets, type MarkerKind, type TimelineData, type TimelineQuery } from "./time-travel-protocol";
+import { MARKER_KINDS, type DmaHistory, type MarkerBuckets, type MarkerKind, type TimelineData, type TimelineQuery } from "../protocols/time-travel-protocol";
 
 const MAX_BUCKETS = 4096;
 const DEFAULT_DMA_LIMIT = 200;

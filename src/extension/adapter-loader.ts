@@ -2,7 +2,7 @@
 // run time (not bundled), so the extension builds and activates while the adapter is absent.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ADAPTER_BUNDLE, type AdapterModule } from "./adapter-contract";
+import { ADAPTER_BUNDLE, type AdapterModule } from "../protocols/adapter-contract";
 import { AdapterUnavailableError } from "./errors";
 
 /** How the descriptor factory reaches the adapter; tests may substitute their own. */

@@ -4,7 +4,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as vscode from "vscode";
-import { CONTENT_DIR_ENV, DEBUG_TYPE } from "./adapter-contract";
+import { CONTENT_DIR_ENV, DEBUG_TYPE } from "../protocols/adapter-contract";
 import { LvmmAdapterDescriptorFactory } from "./adapter-factory";
 import { BundleAdapterLoader } from "./adapter-loader";
 import { readAdapterSettings } from "./adapter-mode";

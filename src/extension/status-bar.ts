@@ -1,7 +1,7 @@
 // Shows the machine's state, instruction count and virtual time from `lvmm/status` events;
 // clicking it reveals the Timeline view.
 import * as vscode from "vscode";
-import { DEBUG_TYPE, STATUS_EVENT } from "./adapter-contract";
+import { DEBUG_TYPE, STATUS_EVENT } from "../protocols/adapter-contract";
 import { formatStatus, isLvmmStatusBody } from "./status-format";
 import { TIMELINE_VIEW_ID } from "./time-travel/timeline-view";
 

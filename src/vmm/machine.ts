@@ -11,7 +11,7 @@ import { Executor, type SliceEnd } from "./executor";
 import { Breakpoints } from "./breakpoints";
 import { CpuView } from "./cpu-view";
 import { Wire } from "./wire";
-import { E1000Pci, E1000_DEFAULTS } from "./devices/e1000-pci";
+import { DEFAULT_MAC, E1000Pci, E1000_DEFAULTS } from "./devices/e1000-pci";
 import type { SyncDevice } from "./sync-device";
 import { VmmInvariantError, type StopReason } from "./stop-reason";
 import { activate, instantiateV86, type V86HostHooks, type V86Instance } from "./v86/instantiate";
@@ -77,7 +77,6 @@ export interface RunOptions {
   betweenChunks?: () => void;
 }
 
-const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 const YIELD_EVERY_MS = 20;
 const PACED_YIELD_EVERY_MS = 2;
 

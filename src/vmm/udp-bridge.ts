@@ -7,10 +7,12 @@ import {
   ARP_OP,
   buildArpReply,
   buildUdpFrame,
+  macToString,
   parseFrame,
   type Ipv4Address,
   type MacAddress,
 } from "../net";
+import { DEFAULT_MAC } from "./devices/e1000-pci";
 import type { Machine } from "./machine";
 
 export interface UdpForward {
@@ -60,7 +62,7 @@ export class UdpBridge {
   private constructor(private readonly machine: Machine, opts: UdpBridgeOptions) {
     this.o = {
       guestIp: opts.guestIp ?? "10.0.2.15",
-      guestMac: opts.guestMac ?? "52:54:00:12:34:56",
+      guestMac: opts.guestMac ?? macToString(DEFAULT_MAC),
       hostIp: opts.hostIp ?? "10.0.2.2",
       hostMac: opts.hostMac ?? "52:54:00:aa:bb:cc",
     };

@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { LaunchArgumentError, parseLaunchArguments } from "../../src/adapter/launch-arguments";
-import { TT_REQUEST, type DmaHistory, type PositionInfo } from "../../src/adapter/time-travel-protocol";
+import { TT_REQUEST, type DmaHistory, type PositionInfo } from "../../src/protocols/time-travel-protocol";
 import { guestPath, KERNEL, launchArgs, launchStopped, lineOf, resumeAndWait, ROOT, withAdapter } from "./dap-harness";
 
 const ECHO_C = guestPath("net/echo.c");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { TT_REQUEST, type PositionInfo } from "../../src/adapter/time-travel-protocol";
+import { TT_REQUEST, type PositionInfo } from "../../src/protocols/time-travel-protocol";
 import { Machine } from "../../src/vmm/machine";
 import { Recorder } from "../../src/vmm/recording/recorder";
 import { tmp } from "../recording/record-helpers";

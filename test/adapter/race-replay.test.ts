@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { TT_REQUEST, type PositionInfo } from "../../src/adapter/time-travel-protocol";
+import { TT_REQUEST, type PositionInfo } from "../../src/protocols/time-travel-protocol";
 import { recordScenario } from "../recording/record-helpers";
 import { launchArgs, launchStopped, resumeAndWait, withAdapter } from "./dap-harness";
 

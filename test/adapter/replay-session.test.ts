@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { TT_REQUEST, type DmaHistory, type PositionInfo, type TimelineData } from "../../src/adapter/time-travel-protocol";
+import { TT_REQUEST, type DmaHistory, type PositionInfo, type TimelineData } from "../../src/protocols/time-travel-protocol";
 import { EventKind } from "../../src/vmm/recording/format";
 import { readRecording } from "../../src/vmm/recording/reader";
 import { recordScenario, tmp } from "../recording/record-helpers";

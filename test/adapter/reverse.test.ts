@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { ElfFile } from "../../src/vmm/elf";
-import { TT_REQUEST, type DmaHistory, type PositionInfo, type TimelineData } from "../../src/adapter/time-travel-protocol";
+import { TT_REQUEST, type DmaHistory, type PositionInfo, type TimelineData } from "../../src/protocols/time-travel-protocol";
 import { guestPath, KERNEL, launchArgs, launchStopped, lineOf, readMemory, resumeAndWait, topFrame, withAdapter } from "./dap-harness";
 
 const PIT_C = guestPath("arch/pit.c");

@@ -2,7 +2,7 @@
 // stream or a figure is absent, and a bounded number of stream series.
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
-import type { StatsSample } from "../../src/extension/io-engine-panel/messages";
+import type { StatsSample } from "../../src/protocols/io-engine-panel-messages";
 import { chartSeries, nonEmptyCharts, shapeCharts } from "../../src/webview/io-engine-panel/chart-data";
 
 const s = (t: number, streams: [string, number, number | null][], extra: Partial<StatsSample> = {}): StatsSample => ({

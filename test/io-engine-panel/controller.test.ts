@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { StreamServerController } from "../../src/extension/io-engine-panel/controller";
-import type { HostToWebview, StatsSample } from "../../src/extension/io-engine-panel/messages";
+import type { HostToWebview, StatsSample } from "../../src/protocols/io-engine-panel-messages";
 import { hasTool, until } from "../streamsim/fixtures";
 
 const root = join(import.meta.dirname, "../..");

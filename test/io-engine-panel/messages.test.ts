@@ -2,7 +2,7 @@
 // field with a reason when wrong; what the host sends is shape-checked in the webview.
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
-import { isHostToWebview, LOAD_LIMITS, parseWebviewMessage, type HostToWebview, type StatsSample } from "../../src/extension/io-engine-panel/messages";
+import { isHostToWebview, LOAD_LIMITS, parseWebviewMessage, type HostToWebview, type StatsSample } from "../../src/protocols/io-engine-panel-messages";
 
 const err = (m: unknown) => {
   const r = parseWebviewMessage(m);

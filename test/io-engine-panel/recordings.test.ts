@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { isHostToWebview, parseWebviewMessage } from "../../src/extension/io-engine-panel/messages";
+import { isHostToWebview, parseWebviewMessage } from "../../src/protocols/io-engine-panel-messages";
 import { parseRecordingLog, recordingsDirectory, replayConfiguration } from "../../src/extension/io-engine-panel/recordings";
 
 const storage = "/home/u/.vscode-server/data/User/globalStorage/lvmm.lvmm";

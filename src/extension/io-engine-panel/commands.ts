@@ -4,7 +4,7 @@
 import * as vscode from "vscode";
 import type { LoadTotals } from "../../loadgen/loadGenerator";
 import type { StartOptions, StreamServerController } from "./controller";
-import { ARCH_LABELS, ARCHES, LOAD_LIMITS, type Arch, type LoadTransport, type ServerStatus } from "./messages";
+import { ARCH_LABELS, ARCHES, LOAD_LIMITS, type Arch, type LoadTransport, type ServerStatus } from "../../protocols/io-engine-panel-messages";
 import { IO_ENGINE_VIEW_ID } from "./panel-view";
 
 export const COMMANDS = {

@@ -5,8 +5,8 @@
 import { join } from "node:path";
 import { LoadGenerator, type LoadTotals } from "../../loadgen/loadGenerator";
 import { ServerProcess, SERVER_BUNDLE } from "../stream-server/server-process";
-import type { ServeInfo } from "../stream-server/protocol";
-import type { Arch, HostToWebview, LoadStatus, LoadTransport, RecordingInfo, ServerStatus, SessionRow, StatsSample } from "./messages";
+import type { ServeInfo } from "../../protocols/stream-server-protocol";
+import type { Arch, HostToWebview, LoadStatus, LoadTransport, RecordingInfo, ServerStatus, SessionRow, StatsSample } from "../../protocols/io-engine-panel-messages";
 import { parseRecordingLog } from "./recordings";
 
 export const DEFAULT_RTSP_PORT = 8554;

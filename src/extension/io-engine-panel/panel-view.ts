@@ -3,7 +3,7 @@
 // controller calls. Also records what the webview reports rendering, for the extension's tests.
 import * as vscode from "vscode";
 import type { StreamServerController } from "./controller";
-import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from "./messages";
+import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from "../../protocols/io-engine-panel-messages";
 import { panelHtml } from "./panel-html";
 import { replayConfiguration } from "./recordings";
 import { hostWebview } from "../webview-host";

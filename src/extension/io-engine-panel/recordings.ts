@@ -1,7 +1,7 @@
 // Where the I/O engine's flight recordings go, and how the panel learns that one was written.
 // No vscode import (node tests use it): extension.ts reads the setting and the workspace.
 import { basename, isAbsolute, join, resolve } from "node:path";
-import type { RecordingInfo } from "./messages";
+import type { RecordingInfo } from "../../protocols/io-engine-panel-messages";
 
 export type { RecordingInfo };
 

@@ -9,8 +9,8 @@ import { ConventionalDelivery } from "../../streamsim/delivery/conventional";
 import { IoEngineDelivery } from "../../streamsim/delivery/ioEngine";
 import { DEFAULT_RECORD_WINDOW_NS } from "../../streamsim/ioengine/engineHost";
 import { startServer, type StreamServerHandle } from "../../streamsim/server/streamServer";
-import type { ServerStatus } from "../io-engine-panel/messages";
-import type { FromServer, ServeInfo, ServeOptions } from "./protocol";
+import type { ServerStatus } from "../../protocols/io-engine-panel-messages";
+import type { FromServer, ServeInfo, ServeOptions } from "../../protocols/stream-server-protocol";
 import { sessionRow, StatsSampler } from "./sampler";
 
 const HOST = "127.0.0.1";

@@ -4,7 +4,7 @@
 import type { LatenessSummary } from "../../streamsim/delivery/backend";
 import { LATENESS_BUCKETS_SEC } from "../../streamsim/delivery/backend";
 import type { SessionRecord } from "../../streamsim/management/sessionTable";
-import type { SessionRow, StatsSample } from "../io-engine-panel/messages";
+import type { SessionRow, StatsSample } from "../../protocols/io-engine-panel-messages";
 
 /** The guest's DEADLINE_NS (guest/delivery/stream.h): a packet later than this is a miss. */
 export const DEADLINE_SEC = 0.005;

@@ -3,7 +3,7 @@
 // resort when a stop does not finish. No vscode import (tested in node).
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { isFromServer, type FromServer, type ServeInfo, type ServeOptions, type ToServer } from "./protocol";
+import { isFromServer, type FromServer, type ServeInfo, type ServeOptions, type ToServer } from "../../protocols/stream-server-protocol";
 
 /** The stream-server bundle, relative to the extension's root. */
 export const SERVER_BUNDLE = "dist/stream-server.js";

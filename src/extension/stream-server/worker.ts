@@ -1,7 +1,7 @@
 // Entry of dist/stream-server.js: the stream-server process the panel forks. It takes commands
 // over the IPC channel, reports sessions and samples back, and exits when its parent goes away
 // (the IPC channel closes), stopping the server first.
-import { isToServer, type FromServer, type ToServer } from "./protocol";
+import { isToServer, type FromServer, type ToServer } from "../../protocols/stream-server-protocol";
 import { ServerRuntime } from "./runtime";
 
 const send = (m: FromServer) => {

@@ -2,7 +2,7 @@
 // live from the past and edit the next incoming packet, and the DMA inspector's "Reveal in
 // timeline" and "Go to the DMA write".
 import * as vscode from "vscode";
-import { TT_REQUEST } from "../../adapter/time-travel-protocol";
+import { TT_REQUEST } from "../../protocols/time-travel-protocol";
 import { dmaWriteOf, icountOf, type DmaInspector, type DmaNode } from "./dma-tree";
 import { lvmmRequest } from "./session";
 import type { TimelineView } from "./timeline-view";

@@ -3,8 +3,8 @@
 // (Ethernet, ARP, IPv4, UDP, RTP) and a hex dump; transmits the same way. Data comes from the
 // adapter's lvmm/dma request and is fetched again whenever the session stops.
 import * as vscode from "vscode";
-import { DEBUG_TYPE, STATUS_EVENT } from "../adapter-contract";
-import { TT_REQUEST, type DmaDescriptorInfo, type DmaHistory, type DmaInterruptInfo, type DmaTransmitInfo } from "../../adapter/time-travel-protocol";
+import { DEBUG_TYPE, STATUS_EVENT } from "../../protocols/adapter-contract";
+import { TT_REQUEST, type DmaDescriptorInfo, type DmaHistory, type DmaInterruptInfo, type DmaTransmitInfo } from "../../protocols/time-travel-protocol";
 import { describeFrame, hexDump } from "../../vmm/recording/packet-view";
 import { activeLvmmSession, lvmmRequest } from "./session";
 

@@ -1,7 +1,7 @@
 // The debug session the time-travel views talk to: the active lvmm session, and its
-// custom requests (time-travel-protocol.ts) with a bounded wait.
+// custom requests (src/protocols/time-travel-protocol.ts) with a bounded wait.
 import * as vscode from "vscode";
-import { DEBUG_TYPE } from "../adapter-contract";
+import { DEBUG_TYPE } from "../../protocols/adapter-contract";
 
 const REQUEST_TIMEOUT_MS = 15_000;
 

@@ -3,9 +3,9 @@
 // bookmarks per workspace, and refreshes whenever the session stops. Records what the webview
 // reports rendering, for the extension's tests.
 import * as vscode from "vscode";
-import { DEBUG_TYPE, STATUS_EVENT } from "../adapter-contract";
-import { TT_REQUEST, type TimelineData } from "../../adapter/time-travel-protocol";
-import { parseWebviewMessage, type Bookmark, type HostToWebview, type WebviewToHost } from "./messages";
+import { DEBUG_TYPE, STATUS_EVENT } from "../../protocols/adapter-contract";
+import { TT_REQUEST, type TimelineData } from "../../protocols/time-travel-protocol";
+import { parseWebviewMessage, type Bookmark, type HostToWebview, type WebviewToHost } from "../../protocols/time-travel-messages";
 import { activeLvmmSession, lvmmRequest } from "./session";
 import { timelineHtml } from "./timeline-html";
 import { hostWebview } from "../webview-host";

@@ -3,7 +3,8 @@
 // engine sends through the gateway (RTP and RTCP for clients) to `onMedia` by destination
 // address and port. Media frames are parsed on a fast path (fixed offsets: the engine sends
 // IPv4 without options); anything else goes through the full decoder.
-import { ARP_OP, buildArpReply, buildUdpFrame, ETHERTYPE, parseFrame } from "../../net";
+import { ARP_OP, buildArpReply, buildUdpFrame, ETHERTYPE, macToString, parseFrame } from "../../net";
+import { DEFAULT_MAC } from "../../vmm/devices/e1000-pci";
 import type { Machine } from "../../vmm/machine";
 import { LINK_PORT, numberToIpv4 } from "./linkageCodec";
 
@@ -40,7 +41,7 @@ export class EngineGateway {
   private rng: number;
 
   constructor(private readonly machine: Machine, opts: EngineGatewayOptions) {
-    this.o = { guestIp: "10.0.2.15", guestMac: "52:54:00:12:34:56", hostIp: "10.0.2.2", hostMac: "52:54:00:aa:bb:cc", ...opts };
+    this.o = { guestIp: "10.0.2.15", guestMac: macToString(DEFAULT_MAC), hostIp: "10.0.2.2", hostMac: "52:54:00:aa:bb:cc", ...opts };
     this.rng = (opts.loss?.seed ?? 0x2545f491) >>> 0 || 1;
     this.off = machine.wire.onTransmit((frame) => this.fromEngine(frame));
   }

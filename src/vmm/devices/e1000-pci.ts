@@ -19,6 +19,9 @@ export interface E1000PciOptions {
 
 export const E1000_DEFAULTS = { mmioBase: 0xfe000000, slot: 5, irq: 11 } as const;
 
+/** The NIC's station address unless a launch or recording names another: QEMU's default (52:54:00 is QEMU's OUI). */
+export const DEFAULT_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
+
 /** The model's state plus the line edge bookkeeping done between sync points. */
 export interface E1000PciState {
   model: E1000State;

@@ -2,7 +2,7 @@
 // one column per series, null where a series has no value (a stream not yet started or gone,
 // a figure the conventional architecture does not have). Pure: used by the webview and
 // unit-tested in node.
-import type { StatsSample } from "../../extension/io-engine-panel/messages";
+import type { StatsSample } from "../../protocols/io-engine-panel-messages";
 
 export type Column = (number | null)[];
 

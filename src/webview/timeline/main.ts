@@ -3,9 +3,9 @@
 // node per event, so a 10-minute run draws as fast as a short one), the current position and
 // the bookmarks; zooms (buttons, wheel) and seeks on click.
 import "./timeline.css";
-import { MARKER_KINDS, type MarkerKind, type TimelineData } from "../../adapter/time-travel-protocol";
+import { MARKER_KINDS, type MarkerKind, type TimelineData } from "../../protocols/time-travel-protocol";
 import { $, vscodeApi } from "../vscode-api";
-import { isHostToWebview, type Bookmark, type WebviewToHost } from "../../extension/time-travel/messages";
+import { isHostToWebview, type Bookmark, type WebviewToHost } from "../../protocols/time-travel-messages";
 
 const vscode = vscodeApi<WebviewToHost>();
 const canvas = $<HTMLCanvasElement>("canvas");

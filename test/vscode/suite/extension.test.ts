@@ -6,7 +6,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { suite, test } from "mocha";
 import * as vscode from "vscode";
-import { ADAPTER_BUNDLE } from "../../../src/extension/adapter-contract";
+import { ADAPTER_BUNDLE } from "../../../src/protocols/adapter-contract";
 import { activateLvmm } from "./extension-api";
 
 suite("LVMM extension", () => {

@@ -2,7 +2,7 @@
 // enough DAP to start and end a real session, and one `lvmm/status` event after launch.
 import * as vscode from "vscode";
 import type { AdapterLoader } from "../../../src/extension/adapter-loader";
-import type { AdapterModule } from "../../../src/extension/adapter-contract";
+import type { AdapterModule } from "../../../src/protocols/adapter-contract";
 import type { LvmmStatusBody } from "../../../src/extension/status-format";
 
 interface Request {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
 import type { LvmmExtensionApi } from "../../../src/extension/extension";
-import type { ServerStatus, WebviewToHost } from "../../../src/extension/io-engine-panel/messages";
+import type { ServerStatus, WebviewToHost } from "../../../src/protocols/io-engine-panel-messages";
 import type { LoadTotals } from "../../../src/loadgen/loadGenerator";
 import { activateLvmm, waitFor } from "./extension-api";
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
-import { TT_REQUEST, type PositionInfo } from "../../../src/adapter/time-travel-protocol";
+import { TT_REQUEST, type PositionInfo } from "../../../src/protocols/time-travel-protocol";
 import { TT_COMMAND } from "../../../src/extension/time-travel/commands";
 import type { DmaNode } from "../../../src/extension/time-travel/dma-tree";
 import { activateLvmm, waitFor } from "./extension-api";

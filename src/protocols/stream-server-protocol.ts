@@ -1,6 +1,6 @@
 // Messages between the extension host and the stream-server process (dist/stream-server.js,
 // started with child_process.fork): commands with ids down, replies and periodic reports up.
-import type { Arch, ServerStatus, SessionRow, StatsSample } from "../io-engine-panel/messages";
+import type { Arch, ServerStatus, SessionRow, StatsSample } from "./io-engine-panel-messages";
 
 export interface ServeOptions {
   arch: Arch;

@@ -2,7 +2,7 @@
 // posts back, as discriminated unions, with the validator the extension applies to what it
 // receives. Imported by the extension (node) and the webview bundle (browser): no node or
 // vscode imports (the protocol file is types and constants only).
-import type { TimelineData } from "../../adapter/time-travel-protocol";
+import type { TimelineData } from "./time-travel-protocol";
 
 export interface Bookmark {
   icount: number;
