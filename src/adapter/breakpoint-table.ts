@@ -1,5 +1,6 @@
 // The user's code breakpoints (source, function, instruction) by guest address, and the
 // decision made when the guest reaches one: stop, or count the hit, print a log point, go on.
+import type { SourceLine } from "./stop-description";
 
 export type CodeBreakpointKind = "source" | "function" | "instruction";
 
@@ -12,6 +13,30 @@ export interface CodeBreakpoint {
   logMessage?: string;
   hits: number;
   /** Source breakpoints: the file and (snapped) line they stand on. */
+  file?: string;
+  line?: number;
+}
+
+/** What a set-breakpoints request asks of each breakpoint, whatever its kind. */
+export interface BreakpointRequest {
+  condition?: string;
+  hitCondition?: string;
+  logMessage?: string;
+}
+
+/**
+ * Where one requested breakpoint goes: its addresses, the source line it stands on (source
+ * breakpoints) and the line the Breakpoints view shows; or why it cannot be set.
+ */
+export type Placement = { addresses: number[]; at?: SourceLine; shows?: SourceLine } | { message: string; line?: number };
+
+/** What one requested breakpoint became (data breakpoints too), for the Breakpoints view. */
+export interface BreakpointResult {
+  id: number;
+  verified: boolean;
+  message?: string;
+  /** The first address it stands on. */
+  address?: number;
   file?: string;
   line?: number;
 }
@@ -53,6 +78,25 @@ export class BreakpointTable {
 
   newId(): number {
     return this.nextId++;
+  }
+
+  /**
+   * The one path of every set-breakpoints request: places each requested breakpoint, replaces
+   * the group with those that could be placed and says what became of each.
+   */
+  set<R extends BreakpointRequest>(group: string, kind: CodeBreakpointKind, requests: readonly R[], place: (r: R) => Placement): BreakpointResult[] {
+    const bps: CodeBreakpoint[] = [];
+    const results = requests.map((req): BreakpointResult => {
+      const id = this.newId();
+      const p = place(req);
+      if ("message" in p) return { id, verified: false, message: p.message, ...(p.line !== undefined ? { line: p.line } : {}) };
+      const { condition, hitCondition, logMessage } = req;
+      bps.push({ id, kind, addresses: p.addresses, condition, hitCondition, logMessage, hits: 0, ...(p.at ? { file: p.at.file, line: p.at.line } : {}) });
+      const shows = p.shows ?? p.at;
+      return { id, verified: true, address: p.addresses[0], ...(shows ? { file: shows.file, line: shows.line } : {}) };
+    });
+    this.replace(group, bps);
+    return results;
   }
 
   /** Replaces one group ("source:<path>", "function", "instruction"), as DAP's set* requests do. */

@@ -17,15 +17,15 @@ import {
 } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { LaunchArgumentError, parseLaunchArguments, type LvmmLaunchOptions } from "./launch-arguments";
-import { EXCEPTION_FILTERS, Target, type Watchpoint } from "./target";
-import type { CodeBreakpoint } from "./breakpoint-table";
+import { EXCEPTION_FILTERS, Target } from "./target";
+import type { BreakpointResult } from "./breakpoint-table";
+import { setFunctionBreakpoints, setInstructionBreakpoints, setSourceBreakpoints } from "./breakpoint-requests";
+import { setDataBreakpoints, watchable } from "./data-breakpoints";
 import type { StepGranularity } from "./stepping";
 import { VariableReferences } from "./variable-references";
-import { formatDump, parseDump } from "./expression/memory-dump";
+import { dumpAddress, formatDump, parseDump } from "./expression/memory-dump";
 import { instructionWindow } from "./views/disassembly";
 import { hex32 } from "./views/register-view";
-import { addressOf, toNumber } from "./values/typed-value";
-import { resolveType, sizeOf } from "./dwarf";
 import { ReverseControl } from "./reverse-control";
 import { ServeStreams } from "./serve-streams";
 import { pastRecording, prepareReplay, startReplay, type ReplayPlan } from "./replay-launch";
@@ -286,21 +286,22 @@ export class LvmmDebugSession extends LoggingDebugSession {
     const t = this.need(response);
     if (!t) return;
     const path = args.source.path ? this.paths.toBuild(this.convertClientPathToDebugger(args.source.path)) : args.source.name ?? "";
-    const bps: CodeBreakpoint[] = [];
+    const requests = (args.breakpoints ?? []).map((b) => ({ ...b, line: this.convertClientLineToDebugger(b.line) }));
+    this.sendBreakpoints(response, setSourceBreakpoints(t, path, requests));
+  }
+
+  /** Answers a set-breakpoints request with what became of each breakpoint. */
+  private sendBreakpoints(response: DebugProtocol.Response, results: BreakpointResult[]): void {
     response.body = {
-      breakpoints: (args.breakpoints ?? []).map((req) => {
-        const line = this.convertClientLineToDebugger(req.line);
-        const r = t.debugInfo.lineToAddresses(path, line);
-        const id = t.breakpoints.newId();
-        if (!r || r.addresses.length === 0) {
-          const known = t.debugInfo.sourceFiles().some((f) => f.endsWith("/" + basename(path)));
-          return { id, verified: false, line: req.line, message: known ? `no code at or after line ${line} in ${basename(path)}` : `${basename(path)} is not part of the kernel's debug info` };
-        }
-        bps.push({ id, kind: "source", addresses: r.addresses, condition: req.condition, hitCondition: req.hitCondition, logMessage: req.logMessage, hits: 0, file: r.file, line: r.line });
-        return { id, verified: true, line: this.convertDebuggerLineToClient(r.line), source: this.source(r.file), instructionReference: hex32(r.addresses[0]!) };
-      }),
+      breakpoints: results.map((r): DebugProtocol.Breakpoint => ({
+        id: r.id,
+        verified: r.verified,
+        ...(r.message !== undefined ? { message: r.message } : {}),
+        ...(r.line !== undefined ? { line: this.convertDebuggerLineToClient(r.line) } : {}),
+        ...(r.file !== undefined ? { source: this.source(r.file) } : {}),
+        ...(r.address !== undefined ? { instructionReference: hex32(r.address) } : {}),
+      })),
     };
-    t.breakpoints.replace(`source:${path}`, bps);
     this.sendResponse(response);
   }
 
@@ -316,55 +317,13 @@ export class LvmmDebugSession extends LoggingDebugSession {
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
     const t = this.need(response);
     if (!t) return;
-    const bps: CodeBreakpoint[] = [];
-    response.body = {
-      breakpoints: args.breakpoints.map((req) => {
-        const id = t.breakpoints.newId();
-        const address = this.functionBreakAddress(t, req.name.trim());
-        if (address === undefined) return { id, verified: false, message: `no function or symbol named "${req.name}"` };
-        const bp: CodeBreakpoint = { id, kind: "function", addresses: [address], condition: req.condition, hitCondition: req.hitCondition, hits: 0 };
-        bps.push(bp);
-        const loc = t.functionBreakpointLocation(address, bp);
-        return { id, verified: true, instructionReference: hex32(address), ...(loc ? { source: this.source(loc.file), line: this.convertDebuggerLineToClient(loc.line) } : {}) };
-      }),
-    };
-    t.breakpoints.replace("function", bps);
-    this.sendResponse(response);
-  }
-
-  /** A function's first line after its prologue (as gdb's `break fn`), a symbol, or `*ADDR`. */
-  private functionBreakAddress(t: Target, name: string): number | undefined {
-    if (name.startsWith("*")) {
-      const n = Number(name.slice(1).trim());
-      return Number.isInteger(n) ? n >>> 0 : undefined;
-    }
-    const fn = t.debugInfo.functionByName(name);
-    if (fn) {
-      const rows = t.debugInfo.lineTable().sequences.flat().filter((e) => e.address >= fn.lowPc && e.address < fn.highPc && e.isStmt).sort((a, b) => a.address - b.address);
-      const after = rows.find((e) => e.prologueEnd) ?? rows.find((e) => e.address > fn.lowPc && e.line !== rows[0]?.line);
-      return after?.address ?? fn.lowPc;
-    }
-    const sym = t.debugInfo.elf.symbolByName(name);
-    return sym ? sym.value >>> 0 : undefined;
+    this.sendBreakpoints(response, setFunctionBreakpoints(t, args.breakpoints.map(({ name, condition, hitCondition }) => ({ name, condition, hitCondition }))));
   }
 
   protected override setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
     const t = this.need(response);
     if (!t) return;
-    const bps: CodeBreakpoint[] = [];
-    response.body = {
-      breakpoints: args.breakpoints.map((req) => {
-        const id = t.breakpoints.newId();
-        const address = (Number(req.instructionReference) + (req.offset ?? 0)) >>> 0;
-        if (!Number.isFinite(Number(req.instructionReference)) || t.physical(address) === undefined || t.physical(address)! >= t.machine.cpu.ramBytes) {
-          return { id, verified: false, message: `${req.instructionReference} is not an address in guest RAM` };
-        }
-        bps.push({ id, kind: "instruction", addresses: [address], condition: req.condition, hitCondition: req.hitCondition, hits: 0 });
-        return { id, verified: true, instructionReference: hex32(address) };
-      }),
-    };
-    t.breakpoints.replace("instruction", bps);
-    this.sendResponse(response);
+    this.sendBreakpoints(response, setInstructionBreakpoints(t, args.breakpoints.map(({ instructionReference, offset, condition, hitCondition }) => ({ instructionReference, offset, condition, hitCondition }))));
   }
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
@@ -397,60 +356,17 @@ export class LvmmDebugSession extends LoggingDebugSession {
   protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     const t = this.whileStopped(response);
     if (!t) return;
-    let address: number | undefined;
-    let size: number | undefined;
-    let what = args.name;
-    try {
-      if (args.asAddress) {
-        address = Number(args.name) >>> 0;
-        size = args.bytes ?? 4;
-      } else {
-        const found = args.variablesReference !== undefined ? this.vars!.valueIn(args.variablesReference, args.name)?.value : t.scope(args.frameId).evaluate(args.name);
-        if (found) {
-          address = addressOf(found);
-          size = sizeOf(found.type);
-        }
-      }
-    } catch {
-      address = undefined;
-    }
-    if (address === undefined || !size) {
-      response.body = { dataId: null, description: `${what} is not an object in guest memory` };
-    } else {
-      what = `${what} (${size} bytes at ${hex32(address)})`;
-      response.body = {
-        dataId: `${address}:${size}`,
-        description: what,
-        accessTypes: ["write"],
-        canPersist: false,
-      };
-    }
+    const w = watchable(args.name, args.asAddress === true, args.bytes, () =>
+      args.variablesReference !== undefined ? this.vars!.valueIn(args.variablesReference, args.name)?.value : t.scope(args.frameId).evaluate(args.name),
+    );
+    response.body = w.dataId === null ? w : { ...w, accessTypes: ["write"], canPersist: false };
     this.sendResponse(response);
   }
 
   protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
     const t = this.need(response);
     if (!t) return;
-    const watch: Watchpoint[] = [];
-    const results: DebugProtocol.Breakpoint[] = args.breakpoints.map((bp) => {
-      const id = t.breakpoints.newId();
-      const m = /^(\d+):(\d+)$/.exec(bp.dataId);
-      const phys = m ? t.physical(Number(m[1])) : undefined;
-      if (!m || phys === undefined) return { id, verified: false, message: `bad data breakpoint id ${bp.dataId}` };
-      if (bp.accessType && bp.accessType !== "write") return { id, verified: false, message: "only write data breakpoints are supported" };
-      watch.push({ id, address: phys, length: Number(m[2]) });
-      return { id, verified: true };
-    });
-    try {
-      t.setWatchpoints(watch);
-    } catch (e) {
-      for (const r of results) {
-        r.verified = false;
-        r.message = e instanceof Error ? e.message : String(e);
-      }
-    }
-    response.body = { breakpoints: results };
-    this.sendResponse(response);
+    this.sendBreakpoints(response, setDataBreakpoints(t, args.breakpoints));
   }
 
   // ---- execution ----------------------------------------------------------------------------
@@ -608,11 +524,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
       const scope = t.scope(args.frameId);
       const dump = parseDump(args.expression);
       if (dump) {
-        const v = scope.evaluate(dump.address);
-        // As gdb: arrays, structs and functions give their address, numbers and pointers their value.
-        const kind = resolveType(v.type).kind;
-        const lvalue = kind === "array" || kind === "struct" || kind === "union" || kind === "function";
-        const address = lvalue && addressOf(v) !== undefined ? addressOf(v)! : toNumber(v, t.memory) >>> 0;
+        const address = dumpAddress(scope.evaluate(dump.address), t.memory);
         response.body = { result: formatDump(address, dump, t.memory, (a) => t.names.symbolize(a)), variablesReference: 0, memoryReference: hex32(address) };
       } else {
         const v = scope.evaluate(args.expression);
@@ -632,19 +544,8 @@ export class LvmmDebugSession extends LoggingDebugSession {
     if (!t) return;
     const address = (Number(args.memoryReference) + (args.offset ?? 0)) >>> 0;
     if (!Number.isFinite(Number(args.memoryReference))) return this.fail(response, new Error(`bad memory reference ${args.memoryReference}`));
-    const count = Math.max(0, Math.min(args.count, 1 << 20));
-    // Read page by page; the first unreadable page ends the data.
-    const parts: Uint8Array[] = [];
-    let done = 0;
-    while (done < count) {
-      const at = (address + done) >>> 0;
-      const n = Math.min(count - done, 0x1000 - (at & 0xfff));
-      const b = t.memory.read(at, n);
-      if (!b) break;
-      parts.push(b);
-      done += n;
-    }
-    response.body = { address: hex32(address), data: Buffer.concat(parts).toString("base64"), unreadableBytes: count - done };
+    const { data, unreadableBytes } = t.memory.readRange(address, Math.max(0, Math.min(args.count, 1 << 20)));
+    response.body = { address: hex32(address), data: Buffer.from(data).toString("base64"), unreadableBytes };
     this.sendResponse(response);
   }
 

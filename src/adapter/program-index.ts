@@ -1,6 +1,7 @@
 // Names in the guest program that DWARF queries by address do not answer directly: which
-// symbol covers an address ("udp_input+0x12"), and which type a C spelling in a cast names.
-import type { DebugInfo, DwarfType, Scope } from "./dwarf";
+// symbol covers an address ("udp_input+0x12"), where `break NAME` stops (past the prologue),
+// and which type a C spelling in a cast names.
+import type { DebugInfo, DwarfType, FunctionInfo, Scope } from "./dwarf";
 
 export class ProgramIndex {
   private typesByName: Map<string, DwarfType> | undefined;
@@ -46,6 +47,28 @@ export class ProgramIndex {
     if (!name) return undefined;
     const plus = name.lastIndexOf("+0x");
     return plus < 0 ? address >>> 0 : (address - parseInt(name.slice(plus + 3), 16)) >>> 0;
+  }
+
+  /**
+   * Where `break NAME` stops, as gdb's: a function's first line after its prologue, else a
+   * symbol's address, or `*ADDR` itself.
+   */
+  breakAddress(name: string): number | undefined {
+    if (name.startsWith("*")) {
+      const n = Number(name.slice(1).trim());
+      return Number.isInteger(n) ? n >>> 0 : undefined;
+    }
+    const fn = this.di.functionByName(name);
+    if (fn) return this.afterPrologue(fn);
+    const sym = this.di.elf.symbolByName(name);
+    return sym ? sym.value >>> 0 : undefined;
+  }
+
+  /** The first statement row marked prologue_end, else the first of a later line; the entry when neither. */
+  private afterPrologue(fn: FunctionInfo): number {
+    const rows = this.di.lineTable().sequences.flat().filter((e) => e.address >= fn.lowPc && e.address < fn.highPc && e.isStmt).sort((a, b) => a.address - b.address);
+    const after = rows.find((e) => e.prologueEnd) ?? rows.find((e) => e.address > fn.lowPc && e.line !== rows[0]?.line);
+    return after?.address ?? fn.lowPc;
   }
 
   /** A named DWARF type: typedef names, "struct x", "union x", "enum x". */

@@ -4,7 +4,7 @@
 // do not stop them; only step into single-steps, and only inside the current line.
 import { I386, type FunctionInfo } from "./dwarf";
 import { decode, decodeOne } from "./instructions";
-import type { TargetStop } from "./stop-description";
+import type { SourceLine, TargetStop } from "./stop-description";
 import type { RunOutcome, Target, TempBreakpoints } from "./target";
 
 export type StepGranularity = "statement" | "line" | "instruction";
@@ -34,10 +34,8 @@ export class LineStepper {
   async stepIn(g: StepGranularity): Promise<TargetStop> {
     if (g === "instruction" || !this.hasLines(this.pc)) return this.finish(await this.t.stepInstruction(false));
     // Stopped on the call line of inlined code that starts here: step into shows the inlined frame.
-    if (this.t.startHidden > 0) {
-      this.t.pendingHide = this.t.startHidden - 1;
-      return STEP;
-    }
+    const hidden = this.t.runStart.hiddenInlineFrames;
+    if (hidden > 0) return { ...STEP, shows: { hiddenInlineFrames: hidden - 1, line: undefined } };
     return this.lineStep(true);
   }
 
@@ -53,7 +51,7 @@ export class LineStepper {
     const temps: TempBreakpoints = new Map();
     const fn = di.functionAt(pc);
     // The frame the user sees: inlined frames hidden at this stop do not count.
-    const depth = di.inlineFramesAt(pc).length - this.t.startHidden;
+    const depth = di.inlineFramesAt(pc).length - this.t.runStart.hiddenInlineFrames;
     if (fn && depth > 1) {
       // Leaving an inlined call: stop at the first instruction of the enclosing frame.
       for (const ins of this.instructionsOf(fn)) if (ins.depth < depth) temps.set(ins.address, () => this.t.currentCfa() === cfa);
@@ -93,47 +91,61 @@ export class LineStepper {
       const fn = di.functionAt(start);
       if (!range || !fn) return round === 0 ? this.finish(await this.t.stepInstruction(!into)) : STEP;
       let reached = false;
+      // Inlined frames the stop hides (it ended at the first instruction of an inlined call).
+      let hidden = 0;
       if (into) {
         const r = await this.singleStepLine(range.start, range.end);
         if (r.stop) return r.stop;
         reached = r.left;
       }
       if (!reached) {
-        const depth = di.inlineFramesAt(this.pc).length - (round === 0 && !into ? this.t.startHidden : 0);
+        const depth = di.inlineFramesAt(this.pc).length - (round === 0 && !into ? this.t.runStart.hiddenInlineFrames : 0);
         // A stop shown at a breakpoint's line rather than its address's row (code the compiler
         // hoisted there): inlined calls made from that same line are part of stepping over it.
-        const shown = round === 0 ? this.t.startLine : undefined;
-        const { cfa, ret } = this.frameBounds();
-        const temps: TempBreakpoints = new Map();
-        for (const ins of this.instructionsOf(fn)) {
-          if (ins.address >= range.start && ins.address < range.end) continue;
-          if (ins.depth <= depth) temps.set(ins.address, () => this.t.currentCfa() === cfa);
-          else if (ins.depth - this.t.inlineEntriesAt(ins.address) <= depth) {
-            // The first instruction of inlined code called from this frame: stop there showing
-            // the call's line in this frame (the inlined frames hidden), as gdb does.
-            const hide = ins.depth - depth;
-            const call = shown && di.inlineFramesAt(ins.address)[hide - 1]?.inlined;
-            if (call && call.callLine === shown.line && call.callFile === shown.file) continue;
-            temps.set(ins.address, () => {
-              if (this.t.currentCfa() !== cfa) return false;
-              this.t.pendingHide = hide;
-              return true;
-            });
-          }
-        }
-        if (ret !== undefined && cfa !== undefined) temps.set(ret, () => this.esp >= cfa);
+        const shown = round === 0 ? this.t.runStart.line : undefined;
+        const { temps, hideAt } = this.pastLine(fn, range, depth, shown);
         if (temps.size === 0) return this.finish(await this.t.stepInstruction(!into));
         const o = await this.t.runWith(temps);
         if (o.kind !== "temp") return this.t.outcomeToStop(o);
+        hidden = hideAt.get(o.address) ?? 0;
       }
       const now = this.pc;
-      if (this.t.pendingHide > 0) return STEP; // on the call line of inlined code
+      if (hidden > 0) return { ...STEP, shows: { hiddenInlineFrames: hidden, line: undefined } }; // on the call line of inlined code
       const e = di.lineTable().entryAt(now);
       if (!e || !di.functionAt(now)) return STEP; // returned into code without line info
       if (e.address === now && this.startsStatement(now)) return STEP;
       // Landed inside a line (back in the caller after a return): finish that line too.
     }
     return { ...STEP, text: "Stopped stepping after many partial lines" };
+  }
+
+  /**
+   * Temporary breakpoints that end stepping over the line [start, end) of `fn` in the frame
+   * `depth` deep: every instruction of the frame outside the line, the first instruction of
+   * inlined code it calls (`hideAt`: the inlined frames that stop hides, showing the call's line
+   * in this frame as gdb does) and the return address.
+   */
+  private pastLine(fn: FunctionInfo, range: { start: number; end: number }, depth: number, shown: SourceLine | undefined): { temps: TempBreakpoints; hideAt: Map<number, number> } {
+    const di = this.t.debugInfo;
+    const { cfa, ret } = this.frameBounds();
+    const temps: TempBreakpoints = new Map();
+    const hideAt = new Map<number, number>();
+    for (const ins of this.instructionsOf(fn)) {
+      if (ins.address >= range.start && ins.address < range.end) continue;
+      if (ins.depth <= depth) temps.set(ins.address, () => this.t.currentCfa() === cfa);
+      else if (ins.depth - this.t.inlineEntriesAt(ins.address) <= depth) {
+        const hide = ins.depth - depth;
+        const call = shown && di.inlineFramesAt(ins.address)[hide - 1]?.inlined;
+        if (call && call.callLine === shown.line && call.callFile === shown.file) continue;
+        temps.set(ins.address, () => this.t.currentCfa() === cfa);
+        hideAt.set(ins.address, hide);
+      }
+    }
+    if (ret !== undefined && cfa !== undefined) {
+      temps.set(ret, () => this.esp >= cfa);
+      hideAt.delete(ret);
+    }
+    return { temps, hideAt };
   }
 
   /**

@@ -4,11 +4,35 @@ import type { StopReason } from "../vmm/stop-reason";
 
 export type StopCategory = "entry" | "step" | "breakpoint" | "function breakpoint" | "instruction breakpoint" | "data breakpoint" | "exception" | "pause" | "goto";
 
+/** A line of a source file (the line a breakpoint stands on, or a stop shows). */
+export interface SourceLine {
+  file: string;
+  line: number;
+}
+
+/**
+ * How a stop shows in the Call Stack view, decided once by whatever ends the run. At the first
+ * instruction of inlined code, a breakpoint set in the caller or a step that ends there shows
+ * the caller at the call line, as gdb does: the innermost `hiddenInlineFrames` are hidden (step
+ * into then enters them without running). At a source breakpoint whose address carries several
+ * line rows (gcc schedules another line's code onto the same instruction), the innermost frame
+ * shows the breakpoint's own `line`.
+ */
+export interface StopPresentation {
+  hiddenInlineFrames: number;
+  line: SourceLine | undefined;
+}
+
+/** Every frame as it is, each at its address's line. */
+export const PLAIN: StopPresentation = { hiddenInlineFrames: 0, line: undefined };
+
 export interface TargetStop {
   reason: StopCategory;
   description: string;
   text?: string;
   hitBreakpointIds?: number[];
+  /** PLAIN when absent. */
+  shows?: StopPresentation;
   /** The VMM's own stop reason, when the stop came from the machine rather than the debugger. */
   vm?: StopReason;
   exception?: ExceptionDetails;

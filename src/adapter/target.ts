@@ -11,10 +11,10 @@ import { dwarfRegisters, walkStack, type CallFrame } from "./call-stack";
 import { decodeOne } from "./instructions";
 import type { LaunchPlan } from "./launch-arguments";
 import { ProgramIndex } from "./program-index";
-import { describeVmStop, ERROR_CODE_VECTORS, type TargetStop } from "./stop-description";
+import { describeVmStop, ERROR_CODE_VECTORS, PLAIN, type SourceLine, type StopPresentation, type TargetStop } from "./stop-description";
 import { LineStepper, type StepGranularity } from "./stepping";
 import { FrameScope } from "./frame-scope";
-import type { GuestMemory } from "./values/typed-value";
+import { LinearMemory } from "./linear-memory";
 import { UdpBridge } from "../vmm/udp-bridge";
 import { EchoTraffic } from "./echo-traffic";
 import { macToString } from "../net";
@@ -38,7 +38,7 @@ export interface Watchpoint {
 export type TempBreakpoints = Map<number, () => boolean>;
 
 export type RunOutcome =
-  | { kind: "user"; address: number; decision: HitDecision }
+  | { kind: "user"; address: number; decision: HitDecision; shows: StopPresentation }
   | { kind: "temp"; address: number }
   | { kind: "vm"; stop: StopReason };
 
@@ -60,7 +60,7 @@ const UNPACED_SLICE_NS = 20e6;
 export class Target {
   readonly breakpoints = new BreakpointTable();
   readonly names: ProgramIndex;
-  readonly memory: GuestMemory;
+  readonly memory: LinearMemory;
   private readonly stepper: LineStepper;
   private running: Promise<void> | undefined;
   private pauseRequested = false;
@@ -71,25 +71,10 @@ export class Target {
   private bridge: UdpBridge | undefined;
   /** the "echoLoad" option's UDP echo requests, queued on the wire as virtual time goes on */
   private traffic: EchoTraffic | undefined;
-  /**
-   * Inlined frames hidden at this stop (innermost first): at the first instruction of inlined
-   * code, a breakpoint set in the caller (on the call's line, or on the caller's function) or a
-   * step that ends there shows the caller at the call line, as gdb does; step into then enters
-   * the inlined frame without running.
-   */
-  private hiddenFrames = 0;
-  /** Frames to hide when the run that is ending reports its stop (set by whoever decides to stop). */
-  pendingHide = 0;
-  /** hiddenFrames when the current run began (the steppers' starting depth). */
-  startHidden = 0;
-  /** The line the stop this run started from showed in place of its address's row (a breakpoint's line), if any. */
-  startLine: { file: string; line: number } | undefined;
-  /**
-   * Line shown for the innermost frame at a source-breakpoint stop whose address carries several
-   * line rows (gcc schedules another line's code onto the same instruction): the breakpoint's own.
-   */
-  private lineOverride: { file: string; line: number } | undefined;
-  private pendingLine: { file: string; line: number } | undefined;
+  /** How the current stop shows; PLAIN while the guest runs (conditions and steps see every frame). */
+  private shows: StopPresentation = PLAIN;
+  /** How the stop the current run started from showed (the steppers' starting depth and line). */
+  private from: StopPresentation = PLAIN;
 
   private constructor(
     readonly machine: Machine,
@@ -98,20 +83,7 @@ export class Target {
     private readonly listener: TargetListener,
   ) {
     this.names = new ProgramIndex(debugInfo);
-    const cpu = machine.cpu;
-    this.memory = {
-      read: (address, length) => {
-        try {
-          return cpu.readLinear(address >>> 0, length);
-        } catch {
-          return undefined;
-        }
-      },
-      write: (address, bytes) => {
-        cpu.writeLinear(address >>> 0, bytes);
-        this.stack = undefined;
-      },
-    };
+    this.memory = new LinearMemory(machine.cpu, () => (this.stack = undefined));
     this.stepper = new LineStepper(this);
     machine.serial.onByte(({ byte }) => this.serialByte(byte));
   }
@@ -147,15 +119,21 @@ export class Target {
     return this.lastStop;
   }
 
+  /** How the stop the current run started from showed. */
+  get runStart(): StopPresentation {
+    return this.from;
+  }
+
   /** The call stack at the current stop (computed once per stop). */
   callStack(): CallFrame[] {
     if (!this.stack) {
       const regs = dwarfRegisters(this.machine.cpu.registers());
       const frames = walkStack(this.debugInfo, this.names, regs, this.memory, (reg, value) => this.setDwarfRegister(reg, value));
-      const hide = Math.min(this.hiddenFrames, frames.length - 1);
+      const hide = Math.min(this.shows.hiddenInlineFrames, frames.length - 1);
       this.stack = hide > 0 && frames.slice(0, hide).every((f) => f.inlined) ? frames.slice(hide).map((f, index) => ({ ...f, index })) : frames;
       const top = this.stack[0];
-      if (top && this.lineOverride && top.file === this.lineOverride.file) this.stack[0] = { ...top, line: this.lineOverride.line, column: undefined };
+      const line = this.shows.line;
+      if (top && line && top.file === line.file) this.stack[0] = { ...top, line: line.line, column: undefined };
     }
     return this.stack;
   }
@@ -230,8 +208,6 @@ export class Target {
   /** Moves EIP (Run to Cursor's "jump" variant, and the Disassembly view's "set next statement"). */
   jumpTo(address: number): void {
     this.setRegister("eip", address);
-    this.pendingHide = 0;
-    this.pendingLine = undefined;
     this.report({ reason: "step", description: "Moved the instruction pointer" });
   }
 
@@ -293,21 +269,17 @@ export class Target {
     return own && !own.inlined && bp.file !== undefined && own.file === bp.file ? k : 0;
   }
 
-  /** Where a stop on function breakpoint `bp` at `pc` shows the top frame (the Breakpoints view lists it). */
-  functionBreakpointLocation(pc: number, bp: CodeBreakpoint): { file: string; line: number } | undefined {
-    const f = this.debugInfo.inlineFramesAt(pc)[this.hideForBreakpoint(pc, bp)] ?? this.debugInfo.addressToLine(pc);
+  /** Where a stop on a function breakpoint at `pc` shows the top frame (the Breakpoints view lists it). */
+  functionBreakpointLocation(pc: number): SourceLine | undefined {
+    const f = this.debugInfo.inlineFramesAt(pc)[this.inlineEntriesAt(pc)] ?? this.debugInfo.addressToLine(pc);
     return f?.file !== undefined && f.line !== undefined ? { file: f.file, line: f.line } : undefined;
   }
 
   private start(action: () => Promise<TargetStop>): void {
     if (this.running || this.disposed) return;
     this.pauseRequested = false;
-    this.startHidden = this.hiddenFrames;
-    this.startLine = this.lineOverride;
-    this.hiddenFrames = 0;
-    this.pendingHide = 0;
-    this.lineOverride = undefined;
-    this.pendingLine = undefined;
+    this.from = this.shows;
+    this.shows = PLAIN;
     this.stack = undefined;
     this.listener.status("running");
     const timer = setInterval(() => this.listener.status("running"), STATUS_INTERVAL_MS);
@@ -326,10 +298,7 @@ export class Target {
   }
 
   private report(stop: TargetStop): void {
-    this.hiddenFrames = this.pendingHide;
-    this.pendingHide = 0;
-    this.lineOverride = this.pendingLine;
-    this.pendingLine = undefined;
+    this.shows = stop.shows ?? PLAIN;
     this.stack = undefined;
     this.lastStop = stop;
     this.listener.status(this.machine.isDead ? "crashed" : "stopped");
@@ -342,7 +311,7 @@ export class Target {
       const kind = o.decision.kind ?? "source";
       const reason = kind === "function" ? "function breakpoint" : kind === "instruction" ? "instruction breakpoint" : "breakpoint";
       const text = o.decision.errors.length ? o.decision.errors.join("\n") : undefined;
-      return { reason, description: `Paused on ${reason}`, hitBreakpointIds: o.decision.ids, ...(text ? { text } : {}) };
+      return { reason, description: `Paused on ${reason}`, hitBreakpointIds: o.decision.ids, ...(text ? { text } : {}), shows: o.shows };
     }
     if (o.kind === "temp") return { reason: "step", description: "Paused after a step" };
     return this.vmStop(o.stop);
@@ -415,11 +384,16 @@ export class Target {
     for (const line of decision.logs) this.listener.output(line + "\n", "console");
     if (!decision.stop && !decision.errors.length) return undefined;
     const first = bps.find((b) => b.id === decision.ids[0]) ?? bps[0]!;
-    this.pendingHide = this.hideForBreakpoint(address, first);
+    return { kind: "user", address, decision, shows: this.breakpointPresentation(address, first) };
+  }
+
+  /** How a stop on `bp` at `address` shows: the frame the breakpoint was set in, at the breakpoint's line. */
+  private breakpointPresentation(address: number, bp: CodeBreakpoint): StopPresentation {
+    const hiddenInlineFrames = this.hideForBreakpoint(address, bp);
     // The address came from the breakpoint's line: show that line when the frame is the function's own.
-    const shown = this.debugInfo.inlineFramesAt(address)[this.pendingHide];
-    this.pendingLine = first.kind === "source" && first.file && first.line !== undefined && shown && !shown.inlined && shown.file === first.file && shown.line !== first.line ? { file: first.file, line: first.line } : undefined;
-    return { kind: "user", address, decision };
+    const shown = this.debugInfo.inlineFramesAt(address)[hiddenInlineFrames];
+    const own = bp.kind === "source" && bp.file && bp.line !== undefined && shown && !shown.inlined && shown.file === bp.file && shown.line !== bp.line;
+    return { hiddenInlineFrames, line: own ? { file: bp.file!, line: bp.line! } : undefined };
   }
 
   /** Executes one instruction; an interrupt taken on the way is run through to its return. */

@@ -1,6 +1,7 @@
 // gdb's `x/NFU ADDR` memory examine command for the debug console: N units of size U
 // (b, h, w) printed in format F (x hex, d signed, u unsigned, o octal, c char).
-import type { GuestMemory } from "../values/typed-value";
+import { resolveType } from "../dwarf";
+import { addressOf, toNumber, type GuestMemory, type TypedValue } from "../values/typed-value";
 
 export interface DumpRequest {
   count: number;
@@ -71,4 +72,14 @@ export function formatDump(address: number, req: DumpRequest, mem: GuestMemory, 
     lines.push(`${head} ${units.join(" ")}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * Where an `x` command's address expression points. As gdb: arrays, structs and functions give
+ * their address, numbers and pointers their value.
+ */
+export function dumpAddress(v: TypedValue, mem: GuestMemory): number {
+  const kind = resolveType(v.type).kind;
+  const lvalue = kind === "array" || kind === "struct" || kind === "union" || kind === "function";
+  return lvalue && addressOf(v) !== undefined ? addressOf(v)! : toNumber(v, mem) >>> 0;
 }

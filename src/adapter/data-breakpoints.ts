@@ -1,0 +1,61 @@
+// Data breakpoints ("Break on Value Change"): which values can be watched, and the watchpoints
+// the VMM arms for them. A data id is "ADDRESS:SIZE", the linear range of the watched object.
+import { sizeOf } from "./dwarf";
+import type { BreakpointResult } from "./breakpoint-table";
+import type { Target, Watchpoint } from "./target";
+import { addressOf, type TypedValue } from "./values/typed-value";
+import { hex32 } from "./views/register-view";
+
+/** What the client may watch for `name`: its data id and description, or (no id) why not. */
+export interface Watchable {
+  dataId: string | null;
+  description: string;
+}
+
+/**
+ * `name` is a raw address when `asAddress` (the Memory view, `bytes` long), else a value the
+ * client names, which `lookup` finds; only an object in guest memory can be watched.
+ */
+export function watchable(name: string, asAddress: boolean, bytes: number | undefined, lookup: () => TypedValue | undefined): Watchable {
+  let address: number | undefined;
+  let size: number | undefined;
+  try {
+    if (asAddress) {
+      address = Number(name) >>> 0;
+      size = bytes ?? 4;
+    } else {
+      const found = lookup();
+      if (found) {
+        address = addressOf(found);
+        size = sizeOf(found.type);
+      }
+    }
+  } catch {
+    address = undefined;
+  }
+  if (address === undefined || !size) return { dataId: null, description: `${name} is not an object in guest memory` };
+  return { dataId: `${address}:${size}`, description: `${name} (${size} bytes at ${hex32(address)})` };
+}
+
+/** Replaces the armed watchpoints with those of `requests` (write access only, as the VMM watches). */
+export function setDataBreakpoints(t: Target, requests: readonly { dataId: string; accessType?: string }[]): BreakpointResult[] {
+  const watch: Watchpoint[] = [];
+  const results = requests.map((bp): BreakpointResult => {
+    const id = t.breakpoints.newId();
+    const m = /^(\d+):(\d+)$/.exec(bp.dataId);
+    const phys = m ? t.physical(Number(m[1])) : undefined;
+    if (!m || phys === undefined) return { id, verified: false, message: `bad data breakpoint id ${bp.dataId}` };
+    if (bp.accessType && bp.accessType !== "write") return { id, verified: false, message: "only write data breakpoints are supported" };
+    watch.push({ id, address: phys, length: Number(m[2]) });
+    return { id, verified: true };
+  });
+  try {
+    t.setWatchpoints(watch);
+  } catch (e) {
+    for (const r of results) {
+      r.verified = false;
+      r.message = e instanceof Error ? e.message : String(e);
+    }
+  }
+  return results;
+}
