@@ -3,6 +3,7 @@
 // turns what launch.json sent into options the target can use, naming any argument that is wrong.
 import { readFileSync, statSync } from "node:fs";
 import { ElfError, validateKernel } from "../vmm/elf";
+import { STREAM_SERVER_DEFAULTS } from "../streamsim/defaults";
 import type { SourceMapRule } from "./source-paths";
 
 /** A host UDP port forwarded to a guest UDP port over the NIC wire. */
@@ -265,7 +266,7 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
     const anyPort = (k: string, d: number) => (o[k] === 0 ? 0 : o[k] === undefined ? d : port(`serve.${k}`, o[k]));
     if (raw.pace === false) throw new LaunchArgumentError("pace", "serving streams needs virtual time paced to the wall clock; remove \"pace\": false");
     if (!nicOn) throw new LaunchArgumentError("nic", "serving streams needs the NIC; remove \"nic\": false");
-    serve = { port: anyPort("port", 8554), metricsPort: anyPort("metricsPort", 9998), content: o.content as string | undefined };
+    serve = { port: anyPort("port", STREAM_SERVER_DEFAULTS.port), metricsPort: anyPort("metricsPort", STREAM_SERVER_DEFAULTS.metricsPort), content: o.content as string | undefined };
   }
   return {
     serve,

@@ -4,22 +4,18 @@
 // IoEngineDelivery to it (the backend never runs the machine: the debugger does, so a breakpoint
 // in guest/delivery pauses delivery and continue resumes it) and runs the RTSP front on the host,
 // which keeps answering while the guest is stopped.
-import { join } from "node:path";
 import type { Machine } from "../vmm/machine";
 import type { StopReason } from "../vmm/stop-reason";
-import { PACKAGE_ROOT } from "../cli/kernel-path";
-import { makeSampleClip } from "../streamsim/content/sampleClip";
-import { IoEngineDelivery } from "../streamsim/delivery/ioEngine";
+import { CONTENT_DIR_ENV } from "../protocols/adapter-contract";
+import { StreamServerApp } from "../streamsim/app";
 import { buildContentDisk, type ContentDisk } from "../streamsim/ioengine/contentDisk";
 import { engineCmdline, newBootId } from "../streamsim/ioengine/engineHost";
-import { startServer, type StreamServerHandle } from "../streamsim/server/streamServer";
 import type { LaunchPlan } from "./launch-arguments";
 
 type Output = (text: string) => void;
 
 export class ServeStreams {
-  private engine: IoEngineDelivery | undefined;
-  private server: StreamServerHandle | undefined;
+  private app: StreamServerApp | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -33,14 +29,16 @@ export class ServeStreams {
   /** Makes the content (the sample clip, once) and its disk image; the plan's cmdline and disk to boot with. */
   static async prepare(plan: LaunchPlan, out: Output): Promise<{ serve: ServeStreams; plan: LaunchPlan }> {
     const o = plan.serve!;
-    let contentDir = o.content;
-    const names: string[] = [];
-    if (!contentDir) {
-      // The extension names a writable folder of its own (CONTENT_DIR_ENV in src/extension/adapter-contract.ts).
-      contentDir = process.env.LVMM_CONTENT_DIR || join(PACKAGE_ROOT, ".cache", "content");
-      out(`lvmm: making the sample clip (once; cached in ${contentDir})\n`);
-      names.push((await makeSampleClip({ contentDir })).name);
-    }
+    // The extension names a writable folder of its own for the sample clip (CONTENT_DIR_ENV).
+    const content = o.content || process.env[CONTENT_DIR_ENV] || undefined;
+    const { contentDir, sampleClip } = await StreamServerApp.prepareContent({
+      ...(content !== undefined ? { contentDir: content } : {}),
+      sampleClip: !o.content,
+      announce: (step) => {
+        if (step.kind === "sample-clip") out(`lvmm: making the sample clip (once; cached in ${step.contentDir})\n`);
+      },
+    });
+    const names = sampleClip ? [sampleClip] : [];
     const disk = await buildContentDisk(contentDir, (m) => out(`lvmm: ${m}\n`));
     if (!disk.entries.length) throw new Error(`serve: no content in ${contentDir} (ingest MPEG-TS files there first)`);
     if (!names.length) names.push(...disk.entries.map((e) => e.name));
@@ -53,17 +51,18 @@ export class ServeStreams {
 
   /** Attaches delivery to the debugged machine and serves RTSP; prints the URLs. */
   async start(machine: Machine, mips: number, out: Output): Promise<void> {
-    const log = (m: string) => out(`[streamsim] ${m}\n`);
-    this.engine = await IoEngineDelivery.attach({ machine, bootId: this.bootId, disk: this.disk, mips, log });
-    this.server = await startServer({
+    this.app = await StreamServerApp.start({
+      arch: "ioengine",
+      attach: { machine, bootId: this.bootId, disk: this.disk, mips },
       port: this.options.port,
-      metrics: { port: this.options.metricsPort },
+      metricsPort: this.options.metricsPort,
       contentDir: this.contentDir,
-      backend: this.engine,
-      log,
+      sampleClip: false,
+      log: (m) => out(`[streamsim] ${m}\n`),
     });
-    out(`lvmm: serving streams: RTSP on rtsp://${this.server.host}:${this.server.port}/ (delivery on this guest; up once it says HELLO), metrics on http://127.0.0.1:${this.server.metricsPort}/metrics\n`);
-    for (const n of this.names) out(`lvmm: open it with: ffplay ${this.server.url(n)}\n`);
+    const server = this.app.server;
+    out(`lvmm: serving streams: RTSP on rtsp://${server.host}:${server.port}/ (delivery on this guest; up once it says HELLO), metrics on http://127.0.0.1:${server.metricsPort}/metrics\n`);
+    for (const n of this.names) out(`lvmm: open it with: ffplay ${server.url(n)}\n`);
   }
 
   /**
@@ -72,22 +71,16 @@ export class ServeStreams {
    * Breakpoints and other stops only pause delivery.
    */
   guestStopped(stop: StopReason | undefined): void {
-    if (stop?.kind === "triple-fault" || stop?.kind === "halted") this.engine?.guestDied(`the guest stopped: ${stop.kind} (${stop.detail})`);
+    if (stop?.kind === "triple-fault" || stop?.kind === "halted") this.app?.engines[0]?.guestDied(`the guest stopped: ${stop.kind} (${stop.detail})`);
   }
 
   get rtspPort(): number | undefined {
-    return this.server?.port;
+    return this.app?.server.port;
   }
 
   /** Stops RTSP (its sessions end) and lets go of the machine; the target destroys it. */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      try {
-        await this.server?.close();
-      } finally {
-        await this.engine?.close();
-      }
-    })();
+    this.closing ??= this.app?.close() ?? Promise.resolve();
     return this.closing;
   }
 }

@@ -1,18 +1,7 @@
-// Where the default guest kernel is: the one the build produced, relative to the package.
+// The guest kernel a command runs: the one named, or the one the build produced (src/paths.ts).
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { DEFAULT_KERNEL } from "../paths";
 import { UsageError } from "./errors";
-
-/** The package root: the nearest folder above this code with our package.json (dist/ or src/cli/). */
-function findRoot(start: string): string {
-  for (let d = start; ; d = dirname(d)) {
-    const manifest = join(d, "package.json");
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === "lvmm") return d;
-    if (dirname(d) === d) return join(start, "..");
-  }
-}
-export const PACKAGE_ROOT = findRoot(__dirname);
-export const DEFAULT_KERNEL = join(PACKAGE_ROOT, "guest", "build", "ioengine.elf");
 
 export function readKernel(path: string | undefined): { path: string; bytes: Uint8Array } {
   const p = path ?? DEFAULT_KERNEL;

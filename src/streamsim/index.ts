@@ -5,3 +5,5 @@ export { ConventionalDelivery, type ConventionalDeliveryOptions } from "./delive
 export { ingest, type IngestResult } from "./content/ingest";
 export { makeSampleClip, type SampleClip } from "./content/sampleClip";
 export { ContentCatalog, type ContentItem } from "./content/catalog";
+export { StreamServerApp, NoContentError, type StreamServerConfig, type StreamServerArch } from "./app";
+export { STREAM_SERVER_DEFAULTS } from "./defaults";

@@ -1,8 +1,7 @@
 // Runs the stream server by hand until Ctrl-C:
 //   npx tsx src/streamsim/serveCli.ts [--port 8554] [--metrics-port 9998] [--content DIR] [--timeout 60]
 // With the default content directory it first makes the 20 s sample clip (once, cached).
-import { makeSampleClip } from "./content/sampleClip";
-import { startServer } from "./server/streamServer";
+import { StreamServerApp } from "./app";
 
 function flag(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -11,20 +10,20 @@ function flag(argv: string[], name: string): string | undefined {
 
 async function main(argv: string[]): Promise<void> {
   const contentDir = flag(argv, "--content");
-  const names: string[] = [];
-  if (!contentDir) names.push((await makeSampleClip()).name);
-  const port = Number(flag(argv, "--port") ?? 8554);
-  const metricsPort = Number(flag(argv, "--metrics-port") ?? 9998);
+  const port = flag(argv, "--port");
+  const metricsPort = flag(argv, "--metrics-port");
   const timeout = flag(argv, "--timeout");
-  const server = await startServer({
-    port,
-    metrics: { port: metricsPort },
+  const app = await StreamServerApp.start({
+    arch: "conventional",
+    ...(port !== undefined ? { port: Number(port) } : {}),
+    ...(metricsPort !== undefined ? { metricsPort: Number(metricsPort) } : {}),
     ...(contentDir ? { contentDir } : {}),
     ...(timeout ? { sessionTimeoutSec: Number(timeout) } : {}),
   });
+  const { server } = app;
   console.log(`RTSP on rtsp://${server.host}:${server.port}/  metrics on http://127.0.0.1:${server.metricsPort}/metrics`);
-  for (const n of names) console.log(`  ${server.url(n)}`);
-  const stop = () => void server.close().then(() => process.exit(0));
+  if (app.sampleClip) console.log(`  ${server.url(app.sampleClip)}`);
+  const stop = () => void app.close().then(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

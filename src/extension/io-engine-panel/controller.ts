@@ -8,9 +8,10 @@ import { ServerProcess, SERVER_BUNDLE } from "../stream-server/server-process";
 import type { ServeInfo } from "../../protocols/stream-server-protocol";
 import type { Arch, HostToWebview, LoadStatus, LoadTransport, RecordingInfo, ServerStatus, SessionRow, StatsSample } from "../../protocols/io-engine-panel-messages";
 import { parseRecordingLog } from "./recordings";
+import { STREAM_SERVER_DEFAULTS } from "../../streamsim/defaults";
 
-export const DEFAULT_RTSP_PORT = 8554;
-export const DEFAULT_METRICS_PORT = 9998;
+export const DEFAULT_RTSP_PORT = STREAM_SERVER_DEFAULTS.port;
+export const DEFAULT_METRICS_PORT = STREAM_SERVER_DEFAULTS.metricsPort;
 /** samples kept for the charts: 5 minutes at one per second */
 export const HISTORY_LENGTH = 300;
 /** recordings the panel lists (the newest) */

@@ -2,10 +2,11 @@
 // cached under .cache/content so each variant is made once.
 import { execFile } from "node:child_process";
 import { access, link, mkdir, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { ingest } from "./ingest";
 import { indexPathFor, mediaPathFor } from "./catalog";
+import { STREAM_SERVER_DEFAULTS } from "../defaults";
 
 const run = promisify(execFile);
 
@@ -22,11 +23,9 @@ export interface SampleClip {
   mediaPath: string;
 }
 
-export const defaultContentDir = () => resolve(__dirname, "../../../.cache/content");
-
 export async function makeSampleClip(opts: SampleClipOptions = {}): Promise<SampleClip> {
-  const durationSec = opts.durationSec ?? 20;
-  const contentDir = opts.contentDir ?? defaultContentDir();
+  const durationSec = opts.durationSec ?? STREAM_SERVER_DEFAULTS.sampleClipSec;
+  const contentDir = opts.contentDir ?? STREAM_SERVER_DEFAULTS.contentDir;
   const name = `testsrc-640x360-${durationSec}s`;
   const mediaPath = mediaPathFor(contentDir, name);
   try {

@@ -3,20 +3,16 @@
 // front sees one backend; each new stream goes to the engine with the most room under its
 // admission limit, and stays there. An engine that crashes takes only its own streams down; the
 // pool is up while any engine is.
-import { availableParallelism } from "node:os";
 import type { DeliveryBackend, DeliveryEvent, DeliveryStart, PlayPosition } from "./backend";
 import { UnknownStreamError } from "./conventional";
 import { IoEngineDelivery, type IoEngineDeliveryOptions } from "./ioEngine";
+import { defaultEngineCount } from "../defaults";
 
 export interface IoEnginePoolOptions extends IoEngineDeliveryOptions {
   /** how many engines; default one per spare core (cores − 1, at least 1) */
   engines?: number;
 }
 
-/** One engine per core the main thread does not need. */
-export function defaultEngineCount(): number {
-  return Math.max(1, availableParallelism() - 1);
-}
 
 export class IoEnginePool implements DeliveryBackend {
   readonly kind = "ioengine";

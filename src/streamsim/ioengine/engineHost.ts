@@ -53,9 +53,6 @@ export interface EngineRecording {
 
 const ENGINE_DMA_LOG_LIMIT = 4096;
 
-/** How much of each incarnation a recording keeps unless told otherwise (`lvmm serve`, the VS Code panel). */
-export const DEFAULT_RECORD_WINDOW_NS = 60e9;
-
 /** The guest command line that starts the delivery engine (what boot() uses; a debugger boots with it too). */
 export function engineCmdline(o: { bootId: number; hz?: number; capacityMbps?: number; testControl?: boolean }): string {
   return [

@@ -4,12 +4,12 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { ContentCatalog } from "../content/catalog";
 import { RTP_CLOCK_HZ } from "../content/hintIndex";
-import { defaultContentDir } from "../content/sampleClip";
 import type { DeliveryBackend, DeliveryEvent } from "../delivery/backend";
 import { ConventionalDelivery, type ConventionalDeliveryOptions } from "../delivery/conventional";
 import { AdmissionControl } from "../management/admission";
 import { renderMetrics } from "../management/metrics";
 import { startMetricsServer, type MetricsServer } from "../management/metricsServer";
+import { STREAM_SERVER_DEFAULTS as DEFAULTS } from "../defaults";
 import { SessionTable } from "../management/sessionTable";
 import { RtspAuthenticator, type AuthOptions } from "../rtsp/auth";
 import { defaultParserLimits, type ParserLimits } from "../rtsp/parser";
@@ -17,7 +17,7 @@ import { RtspConnection } from "./rtspConnection";
 import { RtspMethods } from "./rtspMethods";
 
 export interface StreamServerOptions {
-  /** RTSP listen address; default 127.0.0.1 */
+  /** RTSP listen address; default 127.0.0.1 (the defaults are STREAM_SERVER_DEFAULTS, src/streamsim/defaults.ts) */
   host?: string;
   /** RTSP port; default 8554, 0 = any free port */
   port?: number;
@@ -51,14 +51,14 @@ export interface StreamServerHandle {
 }
 
 export async function startServer(options: StreamServerOptions = {}): Promise<StreamServerHandle> {
-  const host = options.host ?? "127.0.0.1";
+  const host = options.host ?? DEFAULTS.host;
   const log = options.log ?? ((m: string) => console.error(`[streamsim] ${m}`));
-  const sessionTimeoutSec = options.sessionTimeoutSec ?? 60;
+  const sessionTimeoutSec = options.sessionTimeoutSec ?? DEFAULTS.sessionTimeoutSec;
   const ownBackend = options.backend === undefined;
   const backend: DeliveryBackend = options.backend ?? (await ConventionalDelivery.open({ host, ...options.conventional }));
   const sessions = new SessionTable();
   const admission = new AdmissionControl(() => backend.capacityBps);
-  const catalog = new ContentCatalog(options.contentDir ?? defaultContentDir());
+  const catalog = new ContentCatalog(options.contentDir ?? DEFAULTS.contentDir);
   const responses = new Map<number, number>();
   const methods = new RtspMethods(
     catalog,
@@ -117,7 +117,7 @@ export async function startServer(options: StreamServerOptions = {}): Promise<St
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(options.port ?? 8554, host, () => {
+      server.listen(options.port ?? DEFAULTS.port, host, () => {
         server.off("error", reject);
         resolve();
       });
@@ -140,7 +140,7 @@ export async function startServer(options: StreamServerOptions = {}): Promise<St
   let metrics: MetricsServer | undefined;
   if (options.metrics !== false) {
     try {
-      metrics = await startMetricsServer(options.metrics?.host ?? "127.0.0.1", options.metrics?.port ?? 9998, () =>
+      metrics = await startMetricsServer(options.metrics?.host ?? DEFAULTS.host, options.metrics?.port ?? DEFAULTS.metricsPort, () =>
         renderMetrics({ sessions, admission, backendKind: backend.kind, backendUp: backend.isUp(), responses, backendLines: backend.metricsLines?.() ?? [] }),
       );
     } catch (err) {
