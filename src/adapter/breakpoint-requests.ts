@@ -3,6 +3,7 @@
 // kind only places one breakpoint; BreakpointTable.set does the rest, the same for all three.
 import { basename } from "node:path";
 import type { BreakpointRequest, BreakpointResult } from "./breakpoint-table";
+import { functionBreakpointLocation } from "./inline-presentation";
 import type { Target } from "./target";
 
 export function setSourceBreakpoints(t: Target, path: string, requests: readonly (BreakpointRequest & { line: number })[]): BreakpointResult[] {
@@ -18,7 +19,7 @@ export function setFunctionBreakpoints(t: Target, requests: readonly (Breakpoint
   return t.breakpoints.set("function", "function", requests, (req) => {
     const address = t.names.breakAddress(req.name.trim());
     if (address === undefined) return { message: `no function or symbol named "${req.name}"` };
-    return { addresses: [address], shows: t.functionBreakpointLocation(address) };
+    return { addresses: [address], shows: functionBreakpointLocation(t.debugInfo, address) };
   });
 }
 

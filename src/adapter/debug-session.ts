@@ -16,19 +16,21 @@ import {
   TerminatedEvent,
 } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { LaunchArgumentError, parseLaunchArguments, type LvmmLaunchOptions } from "./launch-arguments";
+import { LaunchArgumentError, parseLaunchArguments, type LaunchPlan, type LvmmLaunchOptions } from "./launch-arguments";
 import { EXCEPTION_FILTERS, Target } from "./target";
+import { CAPABILITIES } from "./capabilities";
+import { exceptionSummary, type TargetStop } from "./stop-description";
 import type { BreakpointResult } from "./breakpoint-table";
 import { setFunctionBreakpoints, setInstructionBreakpoints, setSourceBreakpoints } from "./breakpoint-requests";
 import { setDataBreakpoints, watchable } from "./data-breakpoints";
 import type { StepGranularity } from "./stepping";
 import { VariableReferences } from "./variable-references";
 import { dumpAddress, formatDump, parseDump } from "./expression/memory-dump";
-import { instructionWindow } from "./views/disassembly";
+import { annotatedWindow } from "./views/disassembly";
 import { hex32 } from "./views/register-view";
 import { ReverseControl } from "./reverse-control";
 import { ServeStreams } from "./serve-streams";
-import { pastRecording, prepareReplay, startReplay, type ReplayPlan } from "./replay-launch";
+import { pastRecording, prepareReplay, replayBanner, startReplay, type ReplayPlan } from "./replay-launch";
 import { isTimeTravelRequest, MOVING_COMMANDS, timeTravelRequest } from "./time-travel-requests";
 import { SourcePathMap } from "./source-paths";
 import { complete } from "./expression/completions";
@@ -71,58 +73,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
     this.progress.enabled = args.supportsProgressReporting === true;
-    response.body = {
-      // launch waits for the breakpoints the client sends before configurationDone
-      supportsConfigurationDoneRequest: true,
-      // Breakpoints view: function breakpoints
-      supportsFunctionBreakpoints: true,
-      // breakpoint context menu: "Edit Condition" with a C expression
-      supportsConditionalBreakpoints: true,
-      // breakpoint context menu: "Edit Hit Count"
-      supportsHitConditionalBreakpoints: true,
-      // "Add Logpoint..." in the editor gutter
-      supportsLogPoints: true,
-      // gutter hints of the lines where a breakpoint can go
-      supportsBreakpointLocationsRequest: true,
-      // Disassembly view: breakpoints on instructions
-      supportsInstructionBreakpoints: true,
-      // Variables/Watch view: "Break on Value Change"
-      supportsDataBreakpoints: true,
-      // memory view: data breakpoints on a raw address range
-      supportsDataBreakpointBytes: true,
-      // Breakpoints view: CPU exception filters
-      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({ filter: f.id, label: f.label, description: f.description, default: false })),
-      // Exception widget with vector, error code, CR2 and faulting EIP
-      supportsExceptionInfoRequest: true,
-      // hovering a C expression in the editor shows its value
-      supportsEvaluateForHovers: true,
-      // Variables view: "Set Value" on variables and registers
-      supportsSetVariable: true,
-      // Variables view: "View Binary Data" / memory view
-      supportsReadMemoryRequest: true,
-      // memory view: editing bytes
-      supportsWriteMemoryRequest: true,
-      // Disassembly view ("Open Disassembly View")
-      supportsDisassembleRequest: true,
-      // the Disassembly view steps by instruction
-      supportsSteppingGranularity: true,
-      // Variables view: "Display as hex"
-      supportsValueFormattingOptions: true,
-      // the stop button ends the session with a terminate request first
-      supportsTerminateRequest: true,
-      // Step Back and Reverse buttons in the debug toolbar (reverse-control.ts)
-      supportsStepBack: true,
-      // Debug Console: completion of C names in scope, struct members and $registers
-      supportsCompletionsRequest: true,
-      // Debug Console: the completion list opens by itself after ".", "->" and "$"
-      completionTriggerCharacters: [".", ">", "$"],
-      // Watch view: "Set Value" on a C lvalue (the Variables view too, through evaluateName)
-      supportsSetExpression: true,
-      // Call Stack view: the top frames at once, "Load More Stack Frames" for a deep stack
-      supportsDelayedStackTraceLoading: true,
-      // the Cancel button of a progress notification (a long seek, search or recording read)
-      supportsCancelRequest: true,
-    };
+    response.body = { ...CAPABILITIES };
     this.sendResponse(response);
   }
 
@@ -145,28 +96,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
       }
     }
     try {
-      this.target = await Target.launch(plan, {
-        stopped: (s) => {
-          this.vars?.reset();
-          const ev = new StoppedEvent(s.reason, THREAD_ID) as DebugProtocol.StoppedEvent;
-          ev.body.description = s.description;
-          if (s.text) ev.body.text = s.text;
-          if (s.hitBreakpointIds) ev.body.hitBreakpointIds = s.hitBreakpointIds;
-          ev.body.allThreadsStopped = true;
-          this.sendEvent(ev);
-          this.serve?.guestStopped(s.vm);
-          this.afterStop(s.reason);
-        },
-        output: (text, category) => this.sendEvent(new OutputEvent(text, category)),
-        status: (state) => this.sendStatus(state),
-      });
-      if (this.serve) await this.serve.start(this.target.machine, plan.mips, toConsole);
-      if (this.replay) {
-        startReplay(this.target.machine, this.replay);
-        const r = this.replay;
-        const from = r.start ? ` from its start snapshot at instruction count ${r.start.icount}` : "";
-        toConsole(`lvmm: replaying ${r.path}${r.truncated ? " (truncated: its complete prefix)" : ""}${from}: ${r.inputs.length} recorded inputs up to instruction count ${r.end.icount}; the session goes live after that\n`);
-      }
+      this.target = await this.startGuest(plan, toConsole);
     } catch (e) {
       await this.stopServing();
       this.target?.dispose();
@@ -175,17 +105,37 @@ export class LvmmDebugSession extends LoggingDebugSession {
     }
     this.vars = new VariableReferences(this.target);
     this.reverse = new ReverseControl(this.target, (title) => this.progress.begin(title, "instructions"));
-    for (const r of plan.udpBridge) this.sendEvent(new OutputEvent(`lvmm: UDP 127.0.0.1:${r.hostPort} -> guest ${plan.guestIp}:${r.guestPort}\n`, "console"));
-    if (plan.echoLoad !== undefined) this.sendEvent(new OutputEvent(`lvmm: UDP echo load: ${plan.echoLoad} requests per virtual second to guest ${plan.guestIp}:7 on the NIC's wire\n`, "console"));
-    if (plan.record) this.sendEvent(new OutputEvent("lvmm: record options accepted; recording is not active in this version\n", "console"));
+    for (const r of plan.udpBridge) toConsole(`lvmm: UDP 127.0.0.1:${r.hostPort} -> guest ${plan.guestIp}:${r.guestPort}\n`);
+    if (plan.echoLoad !== undefined) toConsole(`lvmm: UDP echo load: ${plan.echoLoad} requests per virtual second to guest ${plan.guestIp}:7 on the NIC's wire\n`);
+    if (plan.record) toConsole("lvmm: record options accepted; recording is not active in this version\n");
     this.sendEvent(new InitializedEvent());
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.configured, new Promise((r) => (timer = setTimeout(r, CONFIGURATION_TIMEOUT_MS)))]);
-    clearTimeout(timer);
+    await this.configurationOrTimeout();
     this.target.setExceptionVectors(this.exceptionVectors);
     this.sendResponse(response);
     if (plan.stopOnEntry) this.target.stopOnEntry();
     else this.target.continue();
+  }
+
+  /** Boots the guest, then starts what runs beside it (the stream server, the recording's inputs). */
+  private async startGuest(plan: LaunchPlan, toConsole: (text: string) => void): Promise<Target> {
+    this.target = await Target.launch(plan, {
+      stopped: (s) => this.stopped(s),
+      output: (text, category) => this.sendEvent(new OutputEvent(text, category)),
+      status: (state) => this.sendStatus(state),
+    });
+    if (this.serve) await this.serve.start(this.target.machine, plan.mips, toConsole);
+    if (this.replay) {
+      startReplay(this.target.machine, this.replay);
+      toConsole(replayBanner(this.replay));
+    }
+    return this.target;
+  }
+
+  /** Launch waits for the client's breakpoints (configurationDone), but not forever. */
+  private async configurationOrTimeout(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.configured, new Promise((r) => (timer = setTimeout(r, CONFIGURATION_TIMEOUT_MS)))]);
+    clearTimeout(timer);
   }
 
   protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
@@ -339,16 +289,11 @@ export class LvmmDebugSession extends LoggingDebugSession {
     if (!t) return;
     const x = t.stopInfo?.exception;
     if (!x) return this.fail(response, new Error("the guest did not stop on an exception"));
-    const details: string[] = [];
-    if (x.vector !== undefined) details.push(`vector ${x.vector}`);
-    if (x.errorCode !== undefined) details.push(`error code ${hex32(x.errorCode)}`);
-    if (x.cr2 !== undefined) details.push(`CR2 ${hex32(x.cr2)}`);
-    if (x.faultingEip !== undefined) details.push(`faulting EIP ${hex32(x.faultingEip)}${t.names.symbolize(x.faultingEip) ? ` <${t.names.symbolize(x.faultingEip)}>` : ""}`);
     response.body = {
       exceptionId: x.id,
       description: x.description,
       breakMode: x.breakMode,
-      details: { message: details.join(", ") || x.description, typeName: x.id, ...(x.faultingEip !== undefined ? { stackTrace: `at ${hex32(x.faultingEip)}` } : {}) },
+      details: { message: exceptionSummary(x, (a) => t.names.symbolize(a)), typeName: x.id, ...(x.faultingEip !== undefined ? { stackTrace: `at ${hex32(x.faultingEip)}` } : {}) },
     };
     this.sendResponse(response);
   }
@@ -427,6 +372,18 @@ export class LvmmDebugSession extends LoggingDebugSession {
       return this.fail(response, e);
     }
     this.sendResponse(response);
+  }
+
+  private stopped(s: TargetStop): void {
+    this.vars?.reset();
+    const ev = new StoppedEvent(s.reason, THREAD_ID) as DebugProtocol.StoppedEvent;
+    ev.body.description = s.description;
+    if (s.text) ev.body.text = s.text;
+    if (s.hitBreakpointIds) ev.body.hitBreakpointIds = s.hitBreakpointIds;
+    ev.body.allThreadsStopped = true;
+    this.sendEvent(ev);
+    this.serve?.guestStopped(s.vm);
+    this.afterStop(s.reason);
   }
 
   /** Marks stops on the timeline; after a move through time, every view refreshes. */
@@ -569,27 +526,18 @@ export class LvmmDebugSession extends LoggingDebugSession {
     const t = this.whileStopped(response);
     if (!t) return;
     const base = (Number(args.memoryReference) + (args.offset ?? 0)) >>> 0;
-    const window = instructionWindow(t.memory, t.names, base, args.instructionOffset ?? 0, args.instructionCount);
-    let lastLine = "";
+    const window = annotatedWindow(t.memory, t.names, t.debugInfo, base, args.instructionOffset ?? 0, args.instructionCount);
     response.body = {
-      instructions: window.map((w) => {
+      instructions: window.map((w): DebugProtocol.DisassembledInstruction => {
         const ins = w.instruction;
-        if (!ins) return { address: hex32(w.address), instruction: "??", presentationHint: "invalid" as const };
-        const out: DebugProtocol.DisassembledInstruction = {
+        if (!ins) return { address: hex32(w.address), instruction: "??", presentationHint: "invalid" };
+        return {
           address: hex32(ins.address),
           instructionBytes: [...ins.bytes].map((b) => b.toString(16).padStart(2, "0")).join(" "),
           instruction: ins.text,
+          ...(w.symbol ? { symbol: w.symbol } : {}),
+          ...(w.line ? { location: this.source(w.line.file), line: this.convertDebuggerLineToClient(w.line.line) } : {}),
         };
-        const sym = t.names.symbolize(ins.address);
-        if (sym && !sym.includes("+")) out.symbol = sym;
-        const loc = t.debugInfo.addressToLine(ins.address);
-        const key = loc ? `${loc.file}:${loc.line}` : "";
-        if (loc && key !== lastLine) {
-          out.location = this.source(loc.file);
-          out.line = this.convertDebuggerLineToClient(loc.line);
-        }
-        lastLine = key;
-        return out;
       }),
     };
     this.sendResponse(response);

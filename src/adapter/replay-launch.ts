@@ -96,3 +96,9 @@ export function startReplay(m: Machine, r: ReplayPlan): void {
 export function pastRecording(m: Machine, r: ReplayPlan): boolean {
   return m.internals.replayPresent === undefined && m.icountNumber >= r.end.icount;
 }
+
+/** The debug console's line when the replay begins: what is replayed, from where and up to when. */
+export function replayBanner(r: ReplayPlan): string {
+  const from = r.start ? ` from its start snapshot at instruction count ${r.start.icount}` : "";
+  return `lvmm: replaying ${r.path}${r.truncated ? " (truncated: its complete prefix)" : ""}${from}: ${r.inputs.length} recorded inputs up to instruction count ${r.end.icount}; the session goes live after that\n`;
+}

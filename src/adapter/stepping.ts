@@ -4,6 +4,7 @@
 // do not stop them; only step into single-steps, and only inside the current line.
 import { I386, type FunctionInfo } from "./dwarf";
 import { decode, decodeOne } from "./instructions";
+import { inlineEntriesAt } from "./inline-presentation";
 import type { SourceLine, TargetStop } from "./stop-description";
 import type { RunOutcome, Target, TempBreakpoints } from "./target";
 
@@ -133,7 +134,7 @@ export class LineStepper {
     for (const ins of this.instructionsOf(fn)) {
       if (ins.address >= range.start && ins.address < range.end) continue;
       if (ins.depth <= depth) temps.set(ins.address, () => this.t.currentCfa() === cfa);
-      else if (ins.depth - this.t.inlineEntriesAt(ins.address) <= depth) {
+      else if (ins.depth - inlineEntriesAt(di, ins.address) <= depth) {
         const hide = ins.depth - depth;
         const call = shown && di.inlineFramesAt(ins.address)[hide - 1]?.inlined;
         if (call && call.callLine === shown.line && call.callFile === shown.file) continue;

@@ -1,6 +1,7 @@
 // What the user reads when the guest stops: the DAP stop reason, a short description and the
 // full text for each way the LVMM can stop, and the details of a CPU exception.
 import type { StopReason } from "../vmm/stop-reason";
+import { hex32 } from "./views/register-view";
 
 export type StopCategory = "entry" | "step" | "breakpoint" | "function breakpoint" | "instruction breakpoint" | "data breakpoint" | "exception" | "pause" | "goto";
 
@@ -48,6 +49,19 @@ export interface ExceptionDetails {
   /** EIP of the faulting instruction, from the frame the CPU pushed. */
   faultingEip?: number;
   breakMode: "always" | "unhandled";
+}
+
+/** The Exception widget's one line: vector, error code, CR2 and faulting EIP (with its symbol), as known. */
+export function exceptionSummary(x: ExceptionDetails, symbolize: (address: number) => string | undefined): string {
+  const details: string[] = [];
+  if (x.vector !== undefined) details.push(`vector ${x.vector}`);
+  if (x.errorCode !== undefined) details.push(`error code ${hex32(x.errorCode)}`);
+  if (x.cr2 !== undefined) details.push(`CR2 ${hex32(x.cr2)}`);
+  if (x.faultingEip !== undefined) {
+    const sym = symbolize(x.faultingEip);
+    details.push(`faulting EIP ${hex32(x.faultingEip)}${sym ? ` <${sym}>` : ""}`);
+  }
+  return details.join(", ") || x.description;
 }
 
 /** Vectors whose exceptions push an error code (IA-32 SDM vol. 3, table 6-1). */

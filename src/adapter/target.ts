@@ -11,7 +11,8 @@ import { dwarfRegisters, walkStack, type CallFrame } from "./call-stack";
 import { decodeOne } from "./instructions";
 import type { LaunchPlan } from "./launch-arguments";
 import { ProgramIndex } from "./program-index";
-import { describeVmStop, ERROR_CODE_VECTORS, PLAIN, type SourceLine, type StopPresentation, type TargetStop } from "./stop-description";
+import { describeVmStop, ERROR_CODE_VECTORS, PLAIN, type StopPresentation, type TargetStop } from "./stop-description";
+import { breakpointPresentation, hideForBreakpoint } from "./inline-presentation";
 import { LineStepper, type StepGranularity } from "./stepping";
 import { FrameScope } from "./frame-scope";
 import { LinearMemory } from "./linear-memory";
@@ -229,52 +230,6 @@ export class Target {
     while (this.running) await this.running;
   }
 
-  /**
-   * How many innermost inlined frames start exactly at `pc` (their inlined code begins there), so
-   * can be shown as the call line of their caller instead.
-   */
-  inlineEntriesAt(pc: number): number {
-    const frames = this.debugInfo.inlineFramesAt(pc);
-    let k = 0;
-    for (const f of frames) {
-      const r = f.inlined?.ranges;
-      if (!r || r.length === 0) break;
-      if (pc !== r[0]!.low && pc !== Math.min(...r.map((x) => x.low))) break;
-      k++;
-    }
-    return Math.min(k, Math.max(0, frames.length - 1));
-  }
-
-  /**
-   * How many entering inlined frames a stop on `bp` at `pc` hides, so the stop shows the frame the
-   * breakpoint was set in, as gdb does (it stops in an inlined frame only for a breakpoint set
-   * there). A function breakpoint is set in the function's own frame: inlined calls that begin at
-   * its address show as their call line there. A source breakpoint is set in the frame at its
-   * line; when none of them is at that line (the compiler hoisted an inlined call's first
-   * instruction up to the breakpoint's line, as GCC does with setup_rx in e1000_init), in the
-   * function's own frame in the breakpoint's file, which then shows that line. An instruction
-   * breakpoint names no frame: the innermost shows.
-   */
-  private hideForBreakpoint(pc: number, bp: CodeBreakpoint): number {
-    const k = this.inlineEntriesAt(pc);
-    if (k === 0 || bp.kind === "instruction") return 0;
-    if (bp.kind === "function") return k;
-    if (bp.line === undefined) return 0;
-    const frames = this.debugInfo.inlineFramesAt(pc);
-    for (let h = 0; h <= k; h++) {
-      const f = frames[h];
-      if (f && f.line === bp.line && (bp.file === undefined || f.file === bp.file)) return h;
-    }
-    const own = frames[k];
-    return own && !own.inlined && bp.file !== undefined && own.file === bp.file ? k : 0;
-  }
-
-  /** Where a stop on a function breakpoint at `pc` shows the top frame (the Breakpoints view lists it). */
-  functionBreakpointLocation(pc: number): SourceLine | undefined {
-    const f = this.debugInfo.inlineFramesAt(pc)[this.inlineEntriesAt(pc)] ?? this.debugInfo.addressToLine(pc);
-    return f?.file !== undefined && f.line !== undefined ? { file: f.file, line: f.line } : undefined;
-  }
-
   private start(action: () => Promise<TargetStop>): void {
     if (this.running || this.disposed) return;
     this.pauseRequested = false;
@@ -375,7 +330,7 @@ export class Target {
     if (bps.length === 0) return undefined;
     // Conditions and log messages see the frame the breakpoint was set in (the caller of inlined
     // code that starts here, when the breakpoint is on the call's line or the caller's function).
-    const scopeOf = (bp: CodeBreakpoint) => this.scope(this.hideForBreakpoint(address, bp));
+    const scopeOf = (bp: CodeBreakpoint) => this.scope(hideForBreakpoint(this.debugInfo, address, bp));
     const decision = this.breakpoints.hit(
       address,
       (expr, bp) => scopeOf(bp).truthy(expr),
@@ -384,16 +339,7 @@ export class Target {
     for (const line of decision.logs) this.listener.output(line + "\n", "console");
     if (!decision.stop && !decision.errors.length) return undefined;
     const first = bps.find((b) => b.id === decision.ids[0]) ?? bps[0]!;
-    return { kind: "user", address, decision, shows: this.breakpointPresentation(address, first) };
-  }
-
-  /** How a stop on `bp` at `address` shows: the frame the breakpoint was set in, at the breakpoint's line. */
-  private breakpointPresentation(address: number, bp: CodeBreakpoint): StopPresentation {
-    const hiddenInlineFrames = this.hideForBreakpoint(address, bp);
-    // The address came from the breakpoint's line: show that line when the frame is the function's own.
-    const shown = this.debugInfo.inlineFramesAt(address)[hiddenInlineFrames];
-    const own = bp.kind === "source" && bp.file && bp.line !== undefined && shown && !shown.inlined && shown.file === bp.file && shown.line !== bp.line;
-    return { hiddenInlineFrames, line: own ? { file: bp.file!, line: bp.line! } : undefined };
+    return { kind: "user", address, decision, shows: breakpointPresentation(this.debugInfo, address, first) };
   }
 
   /** Executes one instruction; an interrupt taken on the way is run through to its return. */

@@ -3,6 +3,8 @@
 // symbol (or the symbols before it) that covers them.
 import { decode, type DecodedInstruction } from "../instructions";
 import type { ProgramIndex } from "../program-index";
+import type { DebugInfo } from "../dwarf";
+import type { SourceLine } from "../stop-description";
 import type { GuestMemory } from "../values/typed-value";
 
 export interface WindowInstruction {
@@ -82,4 +84,25 @@ function decodeForward(mem: GuestMemory, address: number, count: number): Decode
     at = (last.address + last.length) >>> 0;
   }
   return out;
+}
+
+/** A window instruction with the symbol that starts at it and, where the source line changes, that line. */
+export interface AnnotatedInstruction extends WindowInstruction {
+  symbol?: string;
+  line?: SourceLine;
+}
+
+/** The window with symbols and source lines: a line is named once, at the first instruction of a run of it. */
+export function annotatedWindow(mem: GuestMemory, names: ProgramIndex, di: DebugInfo, address: number, offset: number, count: number): AnnotatedInstruction[] {
+  let last = "";
+  return instructionWindow(mem, names, address, offset, count).map((w): AnnotatedInstruction => {
+    const ins = w.instruction;
+    if (!ins) return w;
+    const sym = names.symbolize(ins.address);
+    const loc = di.addressToLine(ins.address);
+    const key = loc ? `${loc.file}:${loc.line}` : "";
+    const changed = loc !== undefined && key !== last;
+    last = key;
+    return { ...w, ...(sym && !sym.includes("+") ? { symbol: sym } : {}), ...(changed ? { line: { file: loc.file, line: loc.line } } : {}) };
+  });
 }
