@@ -46,6 +46,9 @@ type LaunchRequestArguments = DebugProtocol.LaunchRequestArguments & LvmmLaunchO
 /** Errors a user can cause become error responses with this id. */
 const ERROR_ID = 3001;
 
+/** The address a memory reference and byte offset name (the Memory and Disassembly views send them). */
+const memoryAddress = (a: { memoryReference: string; offset?: number }) => (Number(a.memoryReference) + (a.offset ?? 0)) >>> 0;
+
 export class LvmmDebugSession extends LoggingDebugSession {
   private target: Target | undefined;
   private vars: VariableReferences | undefined;
@@ -499,7 +502,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
     const t = this.whileStopped(response);
     if (!t) return;
-    const address = (Number(args.memoryReference) + (args.offset ?? 0)) >>> 0;
+    const address = memoryAddress(args);
     if (!Number.isFinite(Number(args.memoryReference))) return this.fail(response, new Error(`bad memory reference ${args.memoryReference}`));
     const { data, unreadableBytes } = t.memory.readRange(address, Math.max(0, Math.min(args.count, 1 << 20)));
     response.body = { address: hex32(address), data: Buffer.from(data).toString("base64"), unreadableBytes };
@@ -509,7 +512,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
   protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
     const t = this.whileStopped(response);
     if (!t) return;
-    const address = (Number(args.memoryReference) + (args.offset ?? 0)) >>> 0;
+    const address = memoryAddress(args);
     const data = new Uint8Array(Buffer.from(args.data, "base64"));
     try {
       t.memory.write(address, data);
@@ -525,7 +528,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
   protected override disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
     const t = this.whileStopped(response);
     if (!t) return;
-    const base = (Number(args.memoryReference) + (args.offset ?? 0)) >>> 0;
+    const base = memoryAddress(args);
     const window = annotatedWindow(t.memory, t.names, t.debugInfo, base, args.instructionOffset ?? 0, args.instructionCount);
     response.body = {
       instructions: window.map((w): DebugProtocol.DisassembledInstruction => {
