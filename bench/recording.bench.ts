@@ -1,5 +1,6 @@
 // Recording benchmarks: overhead of recording the same echo-under-load workload (side by side,
-// alternating), log size per virtual second and per received byte, checkpoint size and time,
+// alternating), log size per virtual second and per received byte (as stored, uncompressed, and
+// as format 4 stored it: with the transmit records, uncompressed), checkpoint size and time,
 // and replay speed against the recorded run. Prints figures; asserts nothing about time.
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,10 @@ import { spawnSync } from "node:child_process";
 import { Recorder, type RecorderOptions } from "../src/vmm/recording/recorder";
 import { injectEchoLoad } from "../src/vmm/recording/echo-load";
 import { readRecording } from "../src/vmm/recording/reader";
+import { ByteSink } from "../src/vmm/recording/bytes";
+import { encodeTxDma } from "../src/vmm/recording/codec";
+import { inflateChunk } from "../src/vmm/recording/chunk-codec";
+import { CHUNK_COMPRESSED, ChunkType } from "../src/vmm/recording/format";
 import { Replayer } from "../src/vmm/recording/replayer";
 import { saveSnapshot, stateHash } from "../src/vmm/snapshot";
 import { fmt, median, percentile, row } from "./lib/report";
@@ -23,19 +28,43 @@ const LOAD = { rate: 5000, payloadBytes: 512, endNs: SECONDS * 1e9, seed: 3 };
 
 type Variant = Omit<Partial<RecorderOptions>, "path" | "kernel">;
 
-async function workload(rec: Variant | undefined, i: number, rate = LOAD.rate): Promise<{ ms: number; path?: string; rec?: Recorder; rxBytes: number }> {
+async function workload(rec: Variant | undefined, i: number, rate = LOAD.rate): Promise<{ ms: number; attachMs?: number; path?: string; rec?: Recorder; rxBytes: number; txRecordBytes: number }> {
   const m = await Machine.create({ kernel });
   injectEchoLoad(m, { ...LOAD, rate });
   const path = join(dir, `run${i}.lvmmrec`);
+  const a0 = performance.now();
   const r = rec ? Recorder.attach(m, { path, kernel, ...rec }) : undefined;
+  const attachMs = performance.now() - a0;
   const t0 = performance.now();
   if (r) await r.run(SECONDS * 1e9);
   else await m.runAsync({ untilNs: SECONDS * 1e9 });
   const ms = performance.now() - t0;
   // Counted afterwards: a listener during the run would be work the plain run does too.
   const rxBytes = m.journal.all().reduce((n, e) => n + (e.kind === "frame" ? e.bytes.length : 0), 0);
+  // What format 4 stored besides: a tx-dma record per transmit descriptor, its bytes included.
+  const sink = new ByteSink();
+  for (const t of m.dmaLog?.transmits() ?? []) encodeTxDma(sink, t.icount, t.ns, t);
   m.destroy();
-  return { ms, rxBytes, ...(r ? { path, rec: r } : {}) };
+  return { ms, rxBytes, txRecordBytes: sink.length, ...(r ? { path, rec: r, attachMs } : {}) };
+}
+
+/** A file's bytes by chunk type: as stored, and inflated. */
+function chunkBytes(path: string): Map<number, { stored: number; inflated: number }> {
+  const b = new Uint8Array(readFileSync(path));
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out = new Map<number, { stored: number; inflated: number }>();
+  for (let pos = 16; pos + 16 <= b.length; ) {
+    const raw = v.getUint8(pos);
+    const n = v.getUint32(pos + 8, true);
+    const stored = b.subarray(pos + 16, pos + 16 + n);
+    const type = raw & ~CHUNK_COMPRESSED;
+    const x = out.get(type) ?? { stored: 0, inflated: 0 };
+    x.stored += 16 + n;
+    x.inflated += 16 + (raw & CHUNK_COMPRESSED ? inflateChunk(stored, 0, pos).length : n);
+    out.set(type, x);
+    pos += 16 + n;
+  }
+  return out;
 }
 
 /** The measured variants: fresh processes each, so no run inherits another's heap, JIT or GC debt. */
@@ -57,10 +86,10 @@ async function child(k: number): Promise<void> {
   else await warm.runAsync({ untilNs: 1e9 });
   warm.destroy();
   const r = await workload(v.opts, k, v.rate);
-  console.log(JSON.stringify({ ms: r.ms, rxBytes: r.rxBytes, path: r.path, stats: r.rec?.stats }));
+  console.log(JSON.stringify({ ms: r.ms, attachMs: r.attachMs, rxBytes: r.rxBytes, txRecordBytes: r.txRecordBytes, path: r.path, stats: r.rec?.stats }));
 }
 
-function inChild(k: number, out: string): { ms: number; rxBytes: number; path?: string; stats?: Recorder["stats"] } {
+function inChild(k: number, out: string): { ms: number; attachMs?: number; rxBytes: number; txRecordBytes: number; path?: string; stats?: Recorder["stats"] } {
   const r = spawnSync(process.execPath, selfArgs(__filename, `--child=${k}`, `--dir=${out}`), { encoding: "utf8" });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   try {
@@ -76,11 +105,12 @@ async function main(): Promise<void> {
   console.log(`echo under load: ${LOAD.rate} datagrams/s of ${LOAD.payloadBytes} bytes, ${SECONDS} virtual s, JIT on`);
   // Rounds run every variant, each in a fresh process; an overhead is the median of each
   // round's ratio to that round's plain run at the same load. A single ratio moves by about 5%
-  // on these machines; nine rounds keep the median within a few percent. Every other round runs
+  // on these machines; nine rounds keep the median within a few percent (--rounds N). Every other round runs
   // the variants in reverse order, and dirty pages are flushed (sync) before each run: a run
   // that comes right after a recording otherwise shares the CPUs with that recording's
   // writeback, which made whichever variant ran second look slower.
-  const ROUNDS = 9;
+  const roundsArg = process.argv.find((a) => a.startsWith("--rounds="));
+  const ROUNDS = roundsArg ? Number(roundsArg.slice(9)) : 9;
   const times = VARIANTS.map(() => [] as number[]);
   const ratios = VARIANTS.map(() => [] as number[]);
   let last: ReturnType<typeof inChild> | undefined;
@@ -108,9 +138,21 @@ async function main(): Promise<void> {
   }
   const s = last!.stats!;
   const size = statSync(last!.path!).size;
-  const kernelBytes = kernel.length;
-  row("log size per virtual second (KiB)", fmt((size - kernelBytes) / 1024 / SECONDS, 0), `file ${fmt(size / 1024, 0)} KiB incl. ${fmt(kernelBytes / 1024, 0)} KiB kernel`);
-  row("log bytes per received byte", fmt((size - kernelBytes) / last!.rxBytes, 2), `${last!.rxBytes} bytes received; DMA log keeps RX and TX bytes too`);
+  // The log: the file without the kernel image (embedded in every recording alike).
+  const chunksBy = chunkBytes(last!.path!);
+  const kernelChunk = chunksBy.get(ChunkType.Kernel) ?? { stored: 0, inflated: 0 };
+  const stored = size - kernelChunk.stored;
+  const inflated = [...chunksBy].filter(([t]) => t !== ChunkType.Kernel).reduce((n, [, x]) => n + x.inflated, 16);
+  const format4 = inflated + last!.txRecordBytes;
+  const perSecond = (bytes: number) => fmt(bytes / 1024 / SECONDS, 0);
+  const perByte = (bytes: number) => fmt(bytes / last!.rxBytes, 2);
+  row("log size per virtual second, as stored (KiB)", perSecond(stored), `file ${fmt(size / 1024, 0)} KiB incl. the kernel (${fmt(kernelChunk.stored / 1024, 0)} KiB stored); event chunks compressed (raw DEFLATE, level 1)`);
+  row("  uncompressed (KiB)", perSecond(inflated), "the same records, inflated");
+  row("  as format 4 stored them (KiB)", perSecond(format4), "uncompressed, with a tx-dma record (bytes included) per transmit descriptor");
+  row("log bytes per received byte, as stored", perByte(stored), `${last!.rxBytes} bytes received; the echo payloads are a counting pattern: real traffic compresses less`);
+  row("  uncompressed", perByte(inflated));
+  row("  as format 4 stored them", perByte(format4));
+  row("recorder attach (ms)", fmt(last!.attachMs, 0), "header, kernel, and a first read of the state the checkpoints hash (outside the timed run)");
   row("events recorded", String(s.events));
   row("checkpoint time on the guest thread (ms each)", fmt(s.checkpointMs / s.checkpoints, 1), `${s.checkpoints} checkpoints; mid-run ones copy the non-zero RAM pages for a worker, the last is digested in place`);
   const recorded = median(times[1]!);

@@ -3,7 +3,9 @@
 import { readFileSync } from "node:fs";
 import { readRecording, type Recording } from "../vmm/recording/reader";
 import { RecordingError } from "../vmm/recording/format";
+import { transmitsOf, type Transmits } from "../vmm/recording/transmits";
 import { EXIT, UsageError } from "./errors";
+import { readKernel } from "./kernel-path";
 
 export function loadRecording(path: string | undefined, opts: { strict?: boolean } = {}): Recording {
   if (!path) throw new UsageError("name the recording file (FILE.lvmmrec)");
@@ -25,6 +27,30 @@ export function readImage(path: string, what: string): Uint8Array {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new RecordingError("io", `cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+}
+
+/** The --kernel and --disk options of the commands that may replay a recording for its transmits. */
+export const IMAGE_OPTIONS = { kernel: { type: "string" }, disk: { type: "string" } } as const;
+export const IMAGE_HELP = `  --kernel ELF  the kernel, for a recording made with --no-embed-kernel (replaying needs it)
+  --disk IMG    the disk image, for a recording that does not embed its machine's disk`;
+
+/**
+ * The recording's transmit descriptors, for a command that shows them: stored in files before
+ * format 5, recomputed by replaying later ones (transmits.ts). A replay that needs an image
+ * the file lacks (--kernel, --disk) is an error when `required`; otherwise a warning, and none.
+ */
+export async function loadTransmits(rec: Recording, path: string, images: { kernel?: string; disk?: string }, required: boolean): Promise<Transmits> {
+  try {
+    const kernel = images.kernel ? readKernel(images.kernel) : undefined;
+    const disk = images.disk ? { bytes: readImage(images.disk, "disk image"), path: images.disk } : undefined;
+    const t = await transmitsOf(rec, { ...(kernel ? { kernel } : {}), ...(disk ? { disk } : {}) });
+    if (t.incomplete) console.error(`lvmm: warning: ${path}: its transmit descriptors are recomputed by replaying it, and ${t.incomplete}: the ones after that are missing`);
+    return t;
+  } catch (e) {
+    if (required || !(e instanceof RecordingError)) throw e;
+    console.error(`lvmm: warning: ${path}: ${e.message}; its transmit descriptors, which recordings of format 5 and later do not store but replaying recomputes, are left out`);
+    return { events: [], source: "replayed", incomplete: e.message };
   }
 }
 

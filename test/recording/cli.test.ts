@@ -139,8 +139,8 @@ describe("lvmm record / replay / events / dma / pcap", () => {
   });
 
   it("a full disk ends the recording with a typed error, and what reached the disk replays", async (t) => {
-    // A 2 MiB tmpfs fills long before the run ends.
-    await withSmallDisk(t, "2m", (small) => {
+    // A 512 KiB tmpfs fills long before the run ends (the echo load's patterned payloads compress well).
+    await withSmallDisk(t, "512k", (small) => {
       const out = join(small, "full.lvmmrec");
       const r = lvmm("record", "--out", out, "--seconds", "2", "--echo-load", "5000", "--payload", "1024", "--checkpoint-ms", "50", "--quiet");
       assert.equal(r.code, 2, r.stdout + r.stderr);

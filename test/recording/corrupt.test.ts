@@ -4,10 +4,10 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync } from "node:fs";
 import { readRecording, checkKernel } from "../../src/vmm/recording/reader";
-import { EventKind, FORMAT_VERSION, MAGIC, RecordingError } from "../../src/vmm/recording/format";
+import { CHUNK_COMPRESSED, EventKind, FORMAT_VERSION, MAGIC, RecordingError } from "../../src/vmm/recording/format";
 import { encodeChunk } from "../../src/vmm/recording/writer";
 import { ChunkType } from "../../src/vmm/recording/format";
-import { recordScenario, tmp } from "./record-helpers";
+import { asFormat, recordScenario, tmp } from "./record-helpers";
 import { readPcapng, writePcapng } from "../../src/vmm/recording/pcapng";
 
 let file: Uint8Array;
@@ -62,7 +62,7 @@ function code(bytes: Uint8Array, strict = true): string {
 describe("corrupt recordings", () => {
   it("the version pins the event kinds (a change to the enum needs a new version)", () => {
     const kinds = Object.entries(EventKind).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k}=${v}`).join(",");
-    assert.equal(`${FORMAT_VERSION}:${kinds}`, "4:FrameIn=1,SerialIn=2,ControlCommand=3,Interrupt=16,SerialOut=17,CheckpointHash=32,InputDigest=33,RxDmaInterrupt=48,TxDma=49,End=127");
+    assert.equal(`${FORMAT_VERSION}:${kinds}`, "5:FrameIn=1,SerialIn=2,ControlCommand=3,Interrupt=16,SerialOut=17,CheckpointHash=32,InputDigest=33,RxDmaInterrupt=48,TxDma=49,End=127");
   });
 
   it("reads the intact file", () => {
@@ -72,11 +72,12 @@ describe("corrupt recordings", () => {
   });
 
   it("truncated anywhere: strict refuses with 'truncated'; otherwise a complete prefix", () => {
+    const headerEnd = chunks(file)[0]!.end;
     for (let n = 0; n < file.length; n += Math.max(1, Math.floor(file.length / 97))) {
       const cut = file.subarray(0, n);
       const c = code(cut);
       assert.ok(["truncated", "bad-magic"].includes(c) || (c === "ok" && n === file.length), `cut at ${n}: ${c}`);
-      if (n >= 400) {
+      if (n >= headerEnd) {
         const r = readRecording(cut); // the prefix
         assert.ok(!r.complete);
       }
@@ -114,21 +115,25 @@ describe("corrupt recordings", () => {
   it("a wrong version says which versions are involved", () => {
     const bad = file.slice();
     new DataView(bad.buffer).setUint32(8, 1, true);
-    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 1.*reads versions 2, 3 and 4/.test(e.message));
-    new DataView(bad.buffer).setUint32(8, 5, true);
-    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 5/.test(e.message));
+    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 1.*reads versions 2, 3, 4 and 5/.test(e.message));
+    new DataView(bad.buffer).setUint32(8, 6, true);
+    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 6/.test(e.message));
   });
 
   it("a version 2 file (power-on, before start points existed) still reads", () => {
-    const v2 = withHeader(file, { ...headerOf(file), formatVersion: 2 }, 2);
+    // Files before version 5 store every chunk plain (asFormat rewrites them so).
+    const v2 = asFormat(file, 2);
     const r = readRecording(v2, { strict: true });
     assert.equal(r.header.formatVersion, 2);
     assert.equal(r.start, undefined);
     assert.deepEqual(r.events.map((e) => [e.kind, e.icount]), readRecording(file).events.map((e) => [e.kind, e.icount]));
-    // Version 3 (start points, no embedded disk) reads too.
-    assert.equal(readRecording(withHeader(started, { ...headerOf(started), formatVersion: 3 }, 3), { strict: true }).header.formatVersion, 3);
+    // Version 3 (start points, no embedded disk) and version 4 read too.
+    assert.equal(readRecording(asFormat(started, 3), { strict: true }).header.formatVersion, 3);
+    assert.equal(readRecording(asFormat(started, 4), { strict: true }).header.formatVersion, 4);
     // A start point needs version 3: a version 2 reader would replay such a file from power-on.
-    assert.equal(code(withHeader(started, { ...headerOf(started), formatVersion: 2 }, 2)), "bad-header");
+    assert.equal(code(asFormat(started, 2)), "bad-header");
+    // A compressed chunk needs version 5.
+    assert.equal(code(withHeader(file, { ...headerOf(file), formatVersion: 4 }, 4)), "bad-chunk");
   });
 
   it("a wrong kernel names both hashes and what to do", () => {
@@ -146,7 +151,7 @@ describe("a recording that starts at a snapshot", () => {
     assert.ok(s && s.icount > 0 && s.ns === 0.15e9, JSON.stringify(s));
     assert.equal(r.startChunk, 1);
     assert.equal(r.start?.icount, s.icount);
-    assert.equal(chunks(started)[1]!.type, ChunkType.Snapshot);
+    assert.equal(chunks(started)[1]!.type, ChunkType.Snapshot | CHUNK_COMPRESSED, "stored compressed (format 5)");
     assert.ok(r.events.every((e) => e.icount >= s.icount));
   });
 
@@ -171,7 +176,7 @@ describe("a recording that starts at a snapshot", () => {
     badStart(missing, /starts at a snapshot .*chunk 1 .*is not a snapshot chunk/);
     badStart(replaceChunk(started, 1, ChunkType.Snapshot, new TextEncoder().encode("\x05\x00\x00\x00{oops")), /start snapshot \(chunk 1\) is unreadable/);
     const h = headerOf(started) as { start: { icount: number } };
-    badStart(withHeader(started, { ...h, start: { ...h.start, icount: h.start.icount + 1 } }, 4), /start snapshot \(chunk 1\) is at icount \d+.*not at the header's start point/);
+    badStart(withHeader(started, { ...h, start: { ...h.start, icount: h.start.icount + 1 } }, FORMAT_VERSION), /start snapshot \(chunk 1\) is at icount \d+.*not at the header's start point/);
   });
 
   it("a flipped bit in the start snapshot fails its CRC, named as the start snapshot", () => {

@@ -14,10 +14,10 @@ import { Recorder } from "../../src/vmm/recording/recorder";
 import { RingRecorder } from "../../src/vmm/recording/ring-recorder";
 import { readRecording, type Recording } from "../../src/vmm/recording/reader";
 import { Replayer } from "../../src/vmm/recording/replayer";
-import { ChunkType, RecordingError } from "../../src/vmm/recording/format";
+import { CHUNK_COMPRESSED, ChunkType, FORMAT_VERSION, RecordingError } from "../../src/vmm/recording/format";
 import { encodeChunk } from "../../src/vmm/recording/writer";
-import { buildContentDisk } from "../../src/streamsim/ioengine/contentDisk";
-import { engineCmdline } from "../../src/streamsim/ioengine/engineHost";
+import { buildContentDisk } from "../../src/streamsim/ioengine/content-disk";
+import { engineCmdline } from "../../src/streamsim/ioengine/engine-host";
 import { CLI, kernel } from "../helpers/guest";
 import { hasTool, makeTestContent, type TestContent } from "../streamsim/fixtures";
 import { tmp } from "./record-helpers";
@@ -66,7 +66,7 @@ describe("recordings of a machine with a disk", { skip: haveFfmpeg ? false : "ff
   it("embeds the disk image and replays verified; the engine read its content directory", async () => {
     const path = await recordEngine("disk-embedded");
     const rec = load(path);
-    assert.equal(rec.header.formatVersion, 4);
+    assert.equal(rec.header.formatVersion, FORMAT_VERSION);
     assert.deepEqual(rec.header.launch.disk && { bytes: rec.header.launch.disk.bytes, embedded: rec.header.launch.disk.embedded }, { bytes: disk.length, embedded: true });
     assert.deepEqual(rec.disk, disk);
     assert.ok(rec.events.some((e) => "text" in e && /^content: #1 clip /.test(e.text)), "the engine listed the disk's content");
@@ -108,7 +108,7 @@ describe("recordings of a machine with a disk", { skip: haveFfmpeg ? false : "ff
       starts.push(pos);
       pos += 16 + v.getUint32(pos + 8, true);
     }
-    assert.equal(bytes[starts[2]!], ChunkType.Disk);
+    assert.equal(bytes[starts[2]!]! & ~CHUNK_COMPRESSED, ChunkType.Disk);
     const cut = bytes.subarray(0, starts[2]! + 1000);
     assert.throws(() => readRecording(cut), (e: RecordingError) => e.code === "truncated" && /embeds its disk image, but the file ends inside that image's chunk/.test(e.message));
     assert.ok(rec.complete);

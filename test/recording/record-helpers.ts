@@ -6,6 +6,11 @@ import { Machine } from "../../src/vmm/machine";
 import { Recorder, type RecorderOptions } from "../../src/vmm/recording/recorder";
 import { injectEchoLoad } from "../../src/vmm/recording/echo-load";
 import { saveSnapshot } from "../../src/vmm/snapshot";
+import { readRecording } from "../../src/vmm/recording/reader";
+import { encodeEvent, type RecordedEvent } from "../../src/vmm/recording/codec";
+import { ByteSink } from "../../src/vmm/recording/bytes";
+import { ChunkType, EventKind, FIRST_VERSION_COMPRESSED } from "../../src/vmm/recording/format";
+import { encodeChunk, encodePreamble, encodeSnapshot } from "../../src/vmm/recording/writer";
 import { kernel } from "../helpers/guest";
 
 export const tmp = mkdtempSync(join(tmpdir(), "lvmm-rec-"));
@@ -53,4 +58,31 @@ export async function recordScenario(name: Scenario, opts: Partial<RecorderOptio
   const icount = m.icountNumber;
   m.destroy();
   return { path, icount, ...(corruption ? { corruption } : {}) };
+}
+
+/**
+ * The recording as format `version` writes it: chunks stored plain before format 5 (compressed
+ * where smaller from 5 on), and `extra` events (tx-dma records, which files before format 5
+ * carry) merged in, each after the events at or before its instruction count. The events go in
+ * one chunk; checkpoint snapshot chunks are not supported.
+ */
+export function asFormat(bytes: Uint8Array, version: number, extra: readonly RecordedEvent[] = []): Uint8Array {
+  const rec = readRecording(bytes);
+  if ([...rec.snapshots.keys()].some((k) => k !== rec.startChunk)) throw new Error("asFormat: checkpoint snapshot chunks are not supported");
+  const compress = version >= FIRST_VERSION_COMPRESSED;
+  const chunks: Uint8Array[] = [encodePreamble(version)];
+  const add = (type: ChunkType, payload: Uint8Array, packed = compress): void => void chunks.push(encodeChunk(type, chunks.length - 1, payload, { compress: packed }));
+  add(ChunkType.Header, new TextEncoder().encode(JSON.stringify({ ...rec.header, formatVersion: version })), false);
+  if (rec.kernel) add(ChunkType.Kernel, rec.kernel);
+  if (rec.disk) add(ChunkType.Disk, rec.disk);
+  if (rec.start) add(ChunkType.Snapshot, encodeSnapshot(rec.start));
+  const sink = new ByteSink();
+  let x = 0;
+  for (const e of rec.events) {
+    for (; x < extra.length && (extra[x]!.icount < e.icount || e.kind === EventKind.End); x++) encodeEvent(sink, extra[x]!);
+    encodeEvent(sink, e);
+  }
+  for (; x < extra.length; x++) encodeEvent(sink, extra[x]!);
+  add(ChunkType.Events, sink.contents());
+  return new Uint8Array(Buffer.concat(chunks));
 }

@@ -2,7 +2,7 @@
 // consumed descriptor with its buffer, status bits and the packet decoded, then a hex dump.
 import { parse, positiveInteger } from "../options";
 import { EXIT, UsageError } from "../errors";
-import { loadRecording, withRecordingErrors, writeOut } from "../recording-file";
+import { IMAGE_HELP, IMAGE_OPTIONS, loadRecording, loadTransmits, withRecordingErrors, writeOut } from "../recording-file";
 import { EventKind } from "../../vmm/recording/format";
 import { hex32, rxStatusBits, txCmdBits } from "../../vmm/recording/event-log";
 import { describeFrame, hexDump } from "../../vmm/recording/packet-view";
@@ -10,7 +10,7 @@ import type { RecordedEvent } from "../../vmm/recording/codec";
 import type { RxInterrupt } from "../../vmm/nic-dma-log";
 import { writeJson } from "../json-output";
 
-export const DMA_HELP = `usage: lvmm dma FILE [--interrupt K] [--tx] [--bytes N] [--json]
+export const DMA_HELP = `usage: lvmm dma FILE [--interrupt K] [--tx] [--bytes N] [--json] [--kernel ELF] [--disk IMG]
   Prints every receive interrupt of the recorded NIC DMA log (or only interrupt K): the
   descriptors the driver consumed between its ICR read and RDT write, with index, buffer
   address, length, status bits, when the NIC wrote them and when the driver handed them back,
@@ -20,10 +20,12 @@ export const DMA_HELP = `usage: lvmm dma FILE [--interrupt K] [--tx] [--bytes N]
   --json  one JSON object instead: { interrupts: [...] } (or { transmits: [...] } with --tx),
           each descriptor with its fields, status bits, overlap, packet lines and all its
           bytes in base64 (--bytes limits the text's hex dump only)
-  --tx  the transmit descriptors instead`;
+  --tx  the transmit descriptors instead (recordings of format 5 and later do not store them:
+        they are recomputed by replaying the recording)
+${IMAGE_HELP}`;
 
 export async function dma(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { interrupt: { type: "string" }, tx: { type: "boolean" }, bytes: { type: "string" }, json: { type: "boolean" } }, true);
+  const { values, positionals } = parse(args, { interrupt: { type: "string" }, tx: { type: "boolean" }, bytes: { type: "string" }, json: { type: "boolean" }, ...IMAGE_OPTIONS }, true);
   const only = values.interrupt === undefined ? undefined : positiveInteger("interrupt", values.interrupt);
   const limit = positiveInteger("bytes", values.bytes) ?? 256;
   return withRecordingErrors(async () => {
@@ -31,8 +33,7 @@ export async function dma(args: string[]): Promise<number> {
     const out: string[] = [];
     const transmits: unknown[] = [];
     if (values.tx) {
-      for (const e of rec.events) {
-        if (e.kind !== EventKind.TxDma) continue;
+      for (const e of (await loadTransmits(rec, positionals[0]!, values, true)).events) {
         const t = e.tx;
         transmits.push({ ...t, cmdBits: txCmdBits(t.cmd), packet: describeFrame(t.bytes, "") });
         out.push(`tx desc [${t.index}] addr ${hex32(t.addr)} len ${t.length} cmd ${txCmdBits(t.cmd)} status ${t.status & 1 ? "DD" : "0"} at icount ${t.icount} (t=${(t.ns / 1e9).toFixed(9)} s)`);

@@ -3,9 +3,25 @@
 import { RecordingError, type RecordingErrorCode } from "./format";
 
 export class ByteSink {
-  private buf = new Uint8Array(1 << 16);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array = new Uint8Array(1 << 16);
+  private view: DataView = new DataView(this.buf.buffer);
   length = 0;
+
+  /**
+   * Writes go into `bytes` from its start from now on (a shared buffer the chunk I/O thread
+   * reads: the recording writer encodes straight into it). Outgrowing it moves the contents to a
+   * buffer of the sink's own (isOn then says so).
+   */
+  useBuffer(bytes: Uint8Array): void {
+    this.buf = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.length = 0;
+  }
+
+  /** Whether the contents are (still) in `bytes`. */
+  isOn(bytes: Uint8Array): boolean {
+    return this.buf === bytes;
+  }
 
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;

@@ -1,18 +1,24 @@
-// Event chunks leave the guest thread here: the recording writer copies each finished chunk's
-// payload into a slot of a shared buffer, and one process-wide I/O thread computes its CRC,
-// writes header and payload with one writev(2), and frees the slot. CRC and write were about a
-// third of what recording cost the guest thread (~2% of a busy echo run). One thread writes the
-// chunks in the order they were handed over, so a process killed at any moment still leaves a
-// file whose complete chunks form a prefix (format.ts). Where the thread cannot run (no
-// zlib.crc32 in this Node, or no worker threads) the writer writes on its own thread, as before.
+// Event chunks leave the guest thread here. The recording writer encodes events straight into a
+// shared buffer it takes from this process-wide pool (acquire), and hands the buffer over when the
+// chunk is full (publish); one I/O thread compresses it (format 5, chunk-codec.ts: stored
+// compressed only where that is smaller), computes its CRC, writes header and payload with one
+// writev(2), and gives the buffer back. CRC and write were about a third of what recording cost
+// the guest thread (~2% of a busy echo run), compression would cost it more, and a copy into a
+// shared slot per chunk cost it another 1-2%. One thread writes the chunks in the order they were
+// handed over, so a process killed at any moment still leaves a file whose complete chunks form
+// a prefix (format.ts). Up to MAX_BUFFERS chunks can be in flight, so a busy machine that gives
+// the thread less CPU for a while does not stall the guest. Where the thread cannot run (no
+// zlib.crc32 in this Node, or no worker threads) the writer compresses and writes on its own
+// thread.
 import * as zlib from "node:zlib";
-import { Worker } from "node:worker_threads";
-import { CHUNK_HEADER_BYTES } from "./format";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { CHUNK_COMPRESSED, CHUNK_HEADER_BYTES, COMPRESSION_DEFLATE_RAW } from "./format";
+import { COMPRESSED_PREFIX_BYTES, COMPRESSION_LEVEL } from "./chunk-codec";
 
-/** Chunks in flight at most; a writer that gets ahead of the disk waits for a free slot. */
-const SLOTS = 8;
-/** Payload room per slot: event chunks are flushed at 64 KiB (plus one event); larger ones are written directly. */
-export const SLOT_BYTES = 256 * 1024;
+/** Bytes per buffer: event chunks are flushed at 256 KiB (plus one event); larger ones are written directly. */
+export const SLOT_BYTES = 512 * 1024;
+/** Chunks in flight at most (8 MiB of buffers); a writer that gets further ahead of the disk waits. */
+const MAX_BUFFERS = 16;
 
 // Control words (Int32): jobs published (guest thread), jobs done (I/O thread), and 1 + the fd
 // whose write failed (its later chunks are dropped; other files' chunks are still written).
@@ -24,46 +30,67 @@ const READY = 3;
 /** 1 while the thread is inside a write: a slow disk (dirty-page throttling) is not a dead thread. */
 const BUSY = 4;
 const CONTROL_WORDS = 8;
-// Per slot (Int32): fd, chunk type, sequence number, payload length.
-const JOB_WORDS = 4;
 const ERROR_BYTES = 1024;
 /** Pending chunks and no write under way for this long: the thread is gone (the writer reports it). */
 const STALL_MS = 30_000;
-const JOBS_AT = CONTROL_WORDS * 4;
-const ERROR_AT = JOBS_AT + SLOTS * JOB_WORDS * 4;
-const DATA_AT = ERROR_AT + ERROR_BYTES;
+const ERROR_AT = CONTROL_WORDS * 4;
+const CONTROL_BYTES = ERROR_AT + ERROR_BYTES;
 
-// Plain CommonJS so it runs from any bundle (`eval: true` needs no file on disk). The chunk
-// header layout is writer.ts chunkHeader's: u8 type, 3 zero bytes, u32 seq, u32 length, u32 CRC.
+// Plain CommonJS so it runs from any bundle (`eval: true` needs no file on disk). Each job is a
+// message on the port, posted before PUBLISHED counts it: { fd, type, seq, sab, length, compress }.
+// The chunk header layout is writer.ts chunkHeader's: u8 type, 3 zero bytes, u32 seq, u32 length,
+// u32 CRC; compression is chunk-codec.ts compressChunk's.
 const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
+const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { writevSync, writeSync } = require("node:fs");
-const { crc32 } = require("node:zlib");
-const sab = workerData;
-const ctl = new Int32Array(sab, 0, ${CONTROL_WORDS});
-const jobs = new Int32Array(sab, ${JOBS_AT}, ${SLOTS * JOB_WORDS});
+const { crc32, deflateRawSync } = require("node:zlib");
+const { control, port } = workerData;
+const ctl = new Int32Array(control, 0, ${CONTROL_WORDS});
 Atomics.store(ctl, ${READY}, 1);
 for (;;) {
   const published = Atomics.load(ctl, ${PUBLISHED});
   const done = Atomics.load(ctl, ${DONE});
   if (done === published) { Atomics.wait(ctl, ${PUBLISHED}, published); continue; }
-  const slot = done % ${SLOTS};
-  const [fd, type, seq, length] = jobs.subarray(slot * ${JOB_WORDS}, slot * ${JOB_WORDS} + ${JOB_WORDS});
-  const payload = new Uint8Array(sab, ${DATA_AT} + slot * ${SLOT_BYTES}, length);
+  const job = receiveMessageOnPort(port);
+  if (!job) { Atomics.wait(ctl, ${PUBLISHED}, published, 1); continue; }
+  const { fd, type, seq, sab, length, compress } = job.message;
+  const payload = new Uint8Array(sab, 0, length);
   if (Atomics.load(ctl, ${FAILED}) !== fd + 1) {
     try {
+      let parts = [payload];
+      let storedType = type;
+      let stored = length;
+      if (compress && length >= 64) {
+        const z = deflateRawSync(payload, { level: ${COMPRESSION_LEVEL} });
+        if (z.length + ${COMPRESSED_PREFIX_BYTES} < length) {
+          const prefix = new Uint8Array(${COMPRESSED_PREFIX_BYTES});
+          prefix[0] = ${COMPRESSION_DEFLATE_RAW};
+          new DataView(prefix.buffer).setUint32(4, length, true);
+          parts = [prefix, z];
+          storedType = type | ${CHUNK_COMPRESSED};
+          stored = prefix.length + z.length;
+        }
+      }
       const head = new Uint8Array(${CHUNK_HEADER_BYTES});
       const v = new DataView(head.buffer);
-      v.setUint8(0, type);
+      v.setUint8(0, storedType);
       v.setUint32(4, seq, true);
-      v.setUint32(8, length, true);
-      v.setUint32(12, crc32(payload, crc32(head.subarray(0, 12))), true);
-      const total = head.length + length;
+      v.setUint32(8, stored, true);
+      let crc = crc32(head.subarray(0, 12));
+      for (const p of parts) crc = crc32(p, crc);
+      v.setUint32(12, crc, true);
+      const bufs = [head, ...parts];
+      const total = head.length + stored;
       Atomics.store(ctl, ${BUSY}, 1);
-      let n = writevSync(fd, [head, payload]);
-      while (n < total) n += n < head.length ? writeSync(fd, head, n, head.length - n) : writeSync(fd, payload, n - head.length, total - n);
+      let n = writevSync(fd, bufs);
+      while (n < total) {
+        let i = 0;
+        let off = n;
+        while (off >= bufs[i].length) off -= bufs[i++].length;
+        n += writeSync(fd, bufs[i], off, bufs[i].length - off);
+      }
     } catch (e) {
-      new Uint8Array(sab, ${ERROR_AT}, ${ERROR_BYTES}).set(new TextEncoder().encode(String(e && e.message || e)).subarray(0, ${ERROR_BYTES - 1}));
+      new Uint8Array(control, ${ERROR_AT}, ${ERROR_BYTES}).set(new TextEncoder().encode(String(e && e.message || e)).subarray(0, ${ERROR_BYTES - 1}));
       Atomics.store(ctl, ${FAILED}, fd + 1);
     }
     Atomics.store(ctl, ${BUSY}, 0);
@@ -90,17 +117,32 @@ export function chunkIo(): ChunkIo | undefined {
   return shared;
 }
 
+/** A shared buffer a writer encodes a chunk into; `job` is the job that last carried it (-1: none). */
+export interface ChunkBuffer {
+  readonly sab: SharedArrayBuffer;
+  readonly bytes: Uint8Array;
+  job: number;
+}
+
 export class ChunkIo {
-  private readonly sab = new SharedArrayBuffer(DATA_AT + SLOTS * SLOT_BYTES);
-  private readonly ctl = new Int32Array(this.sab, 0, CONTROL_WORDS);
-  private readonly jobs = new Int32Array(this.sab, JOBS_AT, SLOTS * JOB_WORDS);
+  private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
+  private readonly ctl = new Int32Array(this.control, 0, CONTROL_WORDS);
+  private readonly port: MessagePort;
   private readonly worker: Worker;
   private published = 0;
-  /** Set if the thread exited: chunks still in its slots are lost, and every writer is told so. */
+  /** Buffers free to hand out (the most recently used last: its pages are the warm ones). */
+  private readonly free: ChunkBuffer[] = [];
+  /** Buffers in flight, in job order. */
+  private readonly busy: ChunkBuffer[] = [];
+  private buffers = 0;
+  /** Set if the thread exited: chunks still in flight are lost, and every writer is told so. */
   private exited: string | undefined;
 
   constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.sab });
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.port.unref();
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { control: this.control, port: port2 }, transferList: [port2] });
     // It blocks in Atomics.wait between chunks; it must not keep the process alive.
     this.worker.unref();
     this.worker.on("error", () => undefined);
@@ -120,22 +162,63 @@ export class ChunkIo {
   }
 
   /**
-   * Hands a chunk for file descriptor `fd` to the I/O thread (the payload is copied; the caller
-   * may reuse it at once). Waits while every slot is in flight.
+   * A buffer of SLOT_BYTES to encode a chunk into, then publish (or release unused). Waits while
+   * MAX_BUFFERS chunks are in flight.
    */
-  submit(fd: number, type: number, seq: number, payload: Uint8Array): void {
-    if (payload.length > SLOT_BYTES) throw new RangeError(`a chunk of ${payload.length} bytes does not fit an I/O slot`);
-    if (this.exited) return;
-    while (this.published - Atomics.load(this.ctl, DONE) >= SLOTS) {
+  acquire(): ChunkBuffer {
+    this.reclaim();
+    for (;;) {
+      const b = this.free.pop();
+      if (b) return b;
+      if (this.buffers < MAX_BUFFERS || this.exited) {
+        this.buffers++;
+        const sab = new SharedArrayBuffer(SLOT_BYTES);
+        return { sab, bytes: new Uint8Array(sab), job: -1 };
+      }
       this.waitForProgress();
-      if (this.exited) return;
+      this.reclaim();
     }
-    const slot = this.published % SLOTS;
-    new Uint8Array(this.sab, DATA_AT + slot * SLOT_BYTES, payload.length).set(payload);
-    this.jobs.set([fd, type, seq, payload.length], slot * JOB_WORDS);
+  }
+
+  /** Gives back a buffer that carries no chunk. */
+  release(b: ChunkBuffer): void {
+    if (this.busy.includes(b) || this.free.includes(b)) return;
+    this.free.push(b);
+  }
+
+  /**
+   * Hands the first `length` bytes of `b` to the I/O thread as chunk `seq` of file descriptor
+   * `fd`, to be stored compressed where that is smaller when `compress` is set. The caller must
+   * not touch `b` afterwards (it comes back through acquire()).
+   */
+  publish(fd: number, type: number, seq: number, b: ChunkBuffer, length: number, compress = false): void {
+    if (length > b.bytes.length) throw new RangeError(`a chunk of ${length} bytes does not fit its ${b.bytes.length}-byte buffer`);
+    if (this.exited) {
+      this.free.push(b);
+      return;
+    }
+    b.job = this.published;
+    this.busy.push(b);
+    this.port.postMessage({ fd, type, seq, sab: b.sab, length, compress });
     this.published++;
     Atomics.store(this.ctl, PUBLISHED, this.published);
     Atomics.notify(this.ctl, PUBLISHED);
+  }
+
+  /** publish() for a chunk encoded elsewhere: its payload is copied into a buffer first. */
+  submit(fd: number, type: number, seq: number, payload: Uint8Array, compress = false): void {
+    if (payload.length > SLOT_BYTES) throw new RangeError(`a chunk of ${payload.length} bytes does not fit an I/O buffer`);
+    const b = this.acquire();
+    b.bytes.set(payload);
+    this.publish(fd, type, seq, b, payload.length, compress);
+  }
+
+  /** Buffers whose chunks are written are free again. */
+  private reclaim(): void {
+    const done = Atomics.load(this.ctl, DONE);
+    let k = 0;
+    while (k < this.busy.length && (this.busy[k]!.job < done || this.exited)) k++;
+    if (k) this.free.push(...this.busy.splice(0, k));
   }
 
   /** Waits until every chunk handed over is written (or failed). */
@@ -162,7 +245,7 @@ export class ChunkIo {
   error(fd: number): string | undefined {
     if (this.exited) return this.exited;
     if (Atomics.load(this.ctl, FAILED) !== fd + 1) return undefined;
-    const bytes = new Uint8Array(this.sab, ERROR_AT, ERROR_BYTES);
+    const bytes = new Uint8Array(this.control, ERROR_AT, ERROR_BYTES);
     const end = bytes.indexOf(0);
     return Buffer.from(bytes.subarray(0, end < 0 ? ERROR_BYTES : end)).toString("utf8");
   }
@@ -171,7 +254,7 @@ export class ChunkIo {
   clearError(fd: number): void {
     this.sync();
     if (Atomics.load(this.ctl, FAILED) !== fd + 1) return;
-    new Uint8Array(this.sab, ERROR_AT, ERROR_BYTES).fill(0);
+    new Uint8Array(this.control, ERROR_AT, ERROR_BYTES).fill(0);
     Atomics.store(this.ctl, FAILED, 0);
   }
 }

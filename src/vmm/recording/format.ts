@@ -10,24 +10,31 @@
 // Chunk 0 is the header (JSON); an embedded kernel image follows as its own chunk, then an
 // embedded disk image (header.launch.disk.embedded, format 4); a recording that starts at a
 // snapshot instead of power-on (header.start, format 3) has that snapshot as the next chunk; then event chunks (about EVENT_CHUNK_BYTES each) and optional snapshot chunks,
-// in the order written.
+// in the order written. From format 5 a chunk's type may carry CHUNK_COMPRESSED: its payload is
+// then stored compressed (chunk-codec.ts), and the chunk is read as its plain type.
 // Each chunk goes to the file with one write, so a process killed mid-recording leaves every
 // complete chunk readable, and a reader replays that prefix.
 
 export const MAGIC = Uint8Array.from([0x4c, 0x56, 0x4d, 0x4d, 0x52, 0x45, 0x43, 0x00]); // "LVMMREC\0"
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 /**
  * Versions this lvmm reads. Version 3 (from 2) adds the optional start point (header.start and
  * its snapshot chunk); version 4 the embedded disk image chunk, and checkpoint hashes over the
  * RAM pages that are not all zero (machine-hash.ts; older files hashed all of RAM, and are
- * verified that way). Events are encoded as in version 2 throughout, so older files read
- * unchanged; each bump keeps an older lvmm from misreading a newer file.
+ * verified that way); version 5 compressed chunks (CHUNK_COMPRESSED), and no transmit records:
+ * only what a replay needs is stored, and the transmit descriptors, the guest's output, are
+ * recomputed by replaying (transmits.ts). Events are encoded as in version 2 throughout, so
+ * older files read unchanged; each bump keeps an older lvmm from misreading a newer file.
  */
-export const READABLE_VERSIONS: readonly number[] = [2, 3, 4];
+export const READABLE_VERSIONS: readonly number[] = [2, 3, 4, 5];
+/** The first version whose files hold no TX DMA records (replaying derives them). */
+export const FIRST_VERSION_WITHOUT_TX = 5;
+/** The first version whose chunks may be compressed. */
+export const FIRST_VERSION_COMPRESSED = 5;
 export const PREAMBLE_BYTES = 16;
 export const CHUNK_HEADER_BYTES = 16;
-/** Event chunks are flushed when they reach this size (and at every checkpoint). */
-export const EVENT_CHUNK_BYTES = 64 * 1024;
+/** Event chunks are flushed when they reach this size (before compression; and at every checkpoint). */
+export const EVENT_CHUNK_BYTES = 256 * 1024;
 /** Larger chunks are refused as corrupt (a kernel or a snapshot is far smaller). */
 export const MAX_CHUNK_BYTES = 1 << 30;
 
@@ -41,10 +48,20 @@ export enum ChunkType {
 }
 
 /**
- * Event kinds of format versions 2 and 3. Never renumber; a new kind or encoding is a new version.
+ * Added to a chunk's type (format 5): the payload is stored compressed as u8 method (1: raw
+ * DEFLATE, RFC 1951), u8[3] 0, u32 length of the payload it inflates to, then the compressed
+ * bytes. The chunk is read as the plain type (type & 0x7f); its CRC covers the bytes stored.
+ */
+export const CHUNK_COMPRESSED = 0x80;
+/** Compression methods of a compressed chunk. */
+export const COMPRESSION_DEFLATE_RAW = 1;
+
+/**
+ * Event kinds of format versions 2 to 5. Never renumber; a new kind or encoding is a new version.
  * Version 2 (from 1): an RX DMA descriptor's bytes are either literal or a reference to an
  * earlier frame-in event (its ordinal and an offset), since they are the incoming frame's bytes.
  * Version 3: the header's optional start point (a snapshot), and the optional input-digest event.
+ * Version 5: no tx-dma events are written (a reader still decodes them in any version).
  */
 export enum EventKind {
   /** A frame arrived on the NIC wire (an input; body: the frame bytes). */
@@ -63,7 +80,7 @@ export enum EventKind {
   InputDigest = 0x21,
   /** One receive interrupt of the NIC DMA log; descriptor bytes refer to frame-in events (codec.ts). */
   RxDmaInterrupt = 0x30,
-  /** One transmit descriptor the NIC consumed (see codec.ts). */
+  /** One transmit descriptor the NIC consumed (see codec.ts). Formats 2 to 4; later files leave them out (replaying recomputes them). */
   TxDma = 0x31,
   /** The end of the recording (body: UTF-8 JSON {reason, detail?, untilNs?}). */
   End = 0x7f,

@@ -4,7 +4,8 @@
 import { decodeEvent, sha256Hex, type DecodeContext, type RecordedEvent } from "./codec";
 import { ByteSource } from "./bytes";
 import { crc32 } from "./crc32";
-import { CHUNK_HEADER_BYTES, ChunkType, EventKind, MAGIC, MAX_CHUNK_BYTES, PREAMBLE_BYTES, READABLE_VERSIONS, RecordingError, type RecordingHeader } from "./format";
+import { inflateChunk } from "./chunk-codec";
+import { CHUNK_COMPRESSED, CHUNK_HEADER_BYTES, ChunkType, EventKind, FIRST_VERSION_COMPRESSED, MAGIC, MAX_CHUNK_BYTES, PREAMBLE_BYTES, READABLE_VERSIONS, RecordingError, type RecordingHeader } from "./format";
 import { PINNED_V86_VERSION } from "../v86/pinned";
 import { SNAPSHOT_VERSION, type Snapshot } from "../snapshot";
 import { finish, type LongWork } from "../long-work";
@@ -83,7 +84,9 @@ function* parse(bytes: Uint8Array, opts: ReadOptions): LongWork<Recording> {
       lost("its header is cut");
       break;
     }
-    const type = view.getUint8(pos);
+    const storedType = view.getUint8(pos);
+    // Format 5: the payload may be stored compressed; the chunk is its plain type all the same.
+    const type = storedType & ~CHUNK_COMPRESSED;
     const seq = view.getUint32(pos + 4, true);
     const length = view.getUint32(pos + 8, true);
     const crc = view.getUint32(pos + 12, true);
@@ -92,15 +95,20 @@ function* parse(bytes: Uint8Array, opts: ReadOptions): LongWork<Recording> {
       lost(`${length - (bytes.length - pos - CHUNK_HEADER_BYTES)} of its ${length} bytes are missing`);
       break;
     }
-    const payload = bytes.subarray(pos + CHUNK_HEADER_BYTES, pos + CHUNK_HEADER_BYTES + length);
-    const actual = crc32(payload, crc32(bytes.subarray(pos, pos + 12)));
+    const stored = bytes.subarray(pos + CHUNK_HEADER_BYTES, pos + CHUNK_HEADER_BYTES + length);
+    const actual = crc32(stored, crc32(bytes.subarray(pos, pos + 12)));
     if (actual !== crc) {
       const what = rec.header?.start && !rec.start && !IMAGES.has(type) ? " (the recording's start snapshot)" : "";
       throw new RecordingError("checksum", `chunk ${rec.chunks}${what} at byte ${at} fails its CRC-32 (stored ${hex8(crc)}, computed ${hex8(actual)}): the file is corrupt`, at);
     }
     if (seq !== rec.chunks) throw new RecordingError("bad-chunk", `chunk at byte ${at} has sequence number ${seq}, expected ${rec.chunks}`, at);
     if (view.getUint8(pos + 1) | view.getUint8(pos + 2) | view.getUint8(pos + 3)) throw new RecordingError("bad-chunk", `chunk ${seq} at byte ${at} has non-zero reserved bytes`, at);
-    if (seq === 0 && type !== ChunkType.Header) throw new RecordingError("bad-chunk", "the first chunk is not the header", at);
+    if (seq === 0 && storedType !== ChunkType.Header) throw new RecordingError("bad-chunk", "the first chunk is not the header", at);
+    let payload = stored;
+    if (storedType & CHUNK_COMPRESSED) {
+      if (version < FIRST_VERSION_COMPRESSED) throw new RecordingError("bad-chunk", `chunk ${seq} at byte ${at} is compressed, which format version ${version} does not allow: the file is corrupt`, at);
+      payload = inflateChunk(stored, seq, at);
+    }
     const dataAt = pos + CHUNK_HEADER_BYTES;
     pos = dataAt + length;
     const start = rec.header?.start;

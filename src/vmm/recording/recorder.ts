@@ -1,8 +1,9 @@
 // The Recorder: attached to a freshly created Machine (or, given a snapshot of where it is, to
 // one that has run: the file then starts at that snapshot), it streams into a .lvmmrec file every
 // input the guest receives (from the machine's journal), every interrupt delivery, the guest's
-// console lines, the NIC DMA log (per receive interrupt, and per transmit descriptor), and a
-// state hash at every checkpoint (optionally the snapshot itself), then an end record.
+// console lines, the NIC's receive DMA log (per receive interrupt), and a state hash at every
+// checkpoint (optionally the snapshot itself), then an end record. What the guest transmits is
+// its output, which a replay recomputes: it is not stored (format 5; transmits.ts derives it).
 // The machine keeps its journal and its DMA log anyway, so the recorder does not listen to them
 // per event: it drains them between run chunks (every ~20 ms of wall time), at checkpoints and
 // at the end, merging them with the interrupts and console lines it buffered, in instruction
@@ -11,11 +12,11 @@
 import { basename } from "node:path";
 import type { Machine } from "../machine";
 import type { StopReason } from "../stop-reason";
-import type { RxInterrupt, TxDescriptorUse } from "../nic-dma-log";
+import type { RxInterrupt } from "../nic-dma-log";
 import { saveSnapshot, stateHash, type Snapshot } from "../snapshot";
 import { inputDigest, StateHasher, type PendingHash } from "./state-hash";
 import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
-import { encodeEvent, encodeFrameIn, encodeInterrupt, encodeRxDma, encodeTxDma, sha256Hex, type EndInfo, type FrameRef } from "./codec";
+import { encodeEvent, encodeFrameIn, encodeInterrupt, encodeRxDma, sha256Hex, type EndInfo, type FrameRef } from "./codec";
 import { EventKind, FORMAT_VERSION, type LaunchConfig, type RecordingHeader } from "./format";
 import { RecordingWriter } from "./writer";
 
@@ -91,9 +92,8 @@ export class Recorder {
   readonly header: RecordingHeader;
   private readonly writer: RecordingWriter;
   private readonly detach: (() => void)[] = [];
-  /** Where each drained log goes on from: the journal's next input, the next TX record. */
+  /** Where the drained journal goes on from: its next input. */
   private journalNext: number;
-  private txNext: number;
   /** RX interrupts up to this sequence number are written; `rxLastRdt`: the RDT count the last one had then. */
   private rxDoneSeq: number;
   private rxLastRdt: number | undefined;
@@ -162,13 +162,13 @@ export class Recorder {
     });
     // The logs are drained from here on: what the machine logged before is in the start snapshot's past.
     this.journalNext = m.journal.length;
-    this.txNext = m.dmaLog?.transmitCount ?? 0;
     const rx = m.dmaLog?.interrupts() ?? [];
     const lastRx = rx[rx.length - 1];
     this.rxDoneSeq = lastRx?.seq ?? 0;
     this.rxLastRdt = lastRx?.rdtIcount;
     this.startIcount = m.icountNumber;
     this.hasher.startWorker();
+    this.hasher.prepare(m);
     this.listen();
   }
 
@@ -197,9 +197,8 @@ export class Recorder {
 
   /**
    * Writes what happened since the last drain: the journal's new inputs, the buffered input
-   * digests, interrupts and console lines, the DMA log's completed receive interrupts (`all`:
-   * the one still open too, at checkpoints and the end) and its new transmit records, merged by
-   * instruction count. An RX interrupt is written once the driver's next ICR read closed it, so
+   * digests, interrupts and console lines, and the DMA log's completed receive interrupts (`all`:
+   * the one still open too, at checkpoints and the end), merged by instruction count. An RX interrupt is written once the driver's next ICR read closed it, so
    * its record can come after later events; one written while open is written again if the
    * driver went on handing descriptors back in it.
    */
@@ -221,17 +220,13 @@ export class Recorder {
     const rx = log ? log.interrupts() : NO_RX;
     let r = firstAfter(rx, this.rxDoneSeq, this.rxLastRdt);
     const rxEnd = all ? rx.length : rx.length - 1;
-    const tx = log ? log.transmits() : NO_TX;
-    // Records dropped before this drain are gone; onTrim drains first, so none are.
-    let t = Math.max(0, tx.length - ((log?.transmitCount ?? 0) - this.txNext));
     for (;;) {
       // The next event of each source (Infinity when it has none left); ties go in this order.
       const jIc = j < jEnd ? inputs[j - jBase]!.icount : Infinity;
       const dIc = d < digests.length ? digests[d]!.icount : Infinity;
       const wIc = k < watched.length ? watched[k]!.icount : Infinity;
       const rIc = r < rxEnd ? rx[r]!.icrIcount : Infinity;
-      const tIc = t < tx.length ? tx[t]!.icount : Infinity;
-      const min = Math.min(jIc, dIc, wIc, rIc, tIc);
+      const min = Math.min(jIc, dIc, wIc, rIc);
       if (min === Infinity) break;
       if (jIc === min) {
         const e = inputs[j++ - jBase]!;
@@ -257,7 +252,7 @@ export class Recorder {
         if ("irq" in e) encodeInterrupt(sink, e.icount, e.ns, e.irq);
         else encodeEvent(sink, { kind: EventKind.SerialOut, icount: e.icount, ns: e.ns, text: e.text });
         w.encodedDirect();
-      } else if (rIc === min) {
+      } else {
         const e = rx[r++]!;
         // No RDT write: the driver handed nothing back in it (a transmit interrupt, say). Or it
         // began before the file did. Once closed, it is passed over for good.
@@ -275,14 +270,9 @@ export class Recorder {
         w.encodedDirect();
         this.rxDoneSeq = e.seq;
         this.rxLastRdt = e.rdtIcount;
-      } else {
-        const e = tx[t++]!;
-        encodeTxDma(sink, e.icount, e.ns, e);
-        w.encodedDirect();
       }
     }
     this.journalNext = j;
-    this.txNext = log?.transmitCount ?? 0;
     this.watched = [];
     this.digests = [];
   }
@@ -459,7 +449,6 @@ const ZERO_HASH = "00".repeat(32);
 type WatchedEvent = { icount: number; ns: number; irq: number } | { icount: number; ns: number; text: string };
 
 const NO_RX: readonly RxInterrupt[] = [];
-const NO_TX: readonly TxDescriptorUse[] = [];
 
 /**
  * Index of the first interrupt in `rx` still to write: after sequence number `doneSeq`, or that

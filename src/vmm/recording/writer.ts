@@ -1,33 +1,47 @@
 // Appends a .lvmmrec file chunk by chunk while the machine runs. Each chunk is written with a
 // single write(2) and no fsync: a process killed at any moment leaves every complete chunk on
 // disk (the page cache outlives the process), and the reader replays that prefix. Event chunks
-// are checksummed and written by the process's chunk I/O thread (chunk-io.ts), in order.
+// are compressed, checksummed and written by the process's chunk I/O thread (chunk-io.ts), in
+// order; the kernel, disk and snapshot chunks are compressed here (format 5, chunk-codec.ts).
 // A failed write (a full disk) does not throw into the device callback that happened to fill a
 // chunk: the writer stops writing and keeps the error in `failure` for the recorder to report;
 // the chunks already written stay a readable prefix.
-import { closeSync, openSync, writeSync, writevSync } from "node:fs";
+import { closeSync, fstatSync, openSync, writeSync, writevSync } from "node:fs";
 import { ByteSink } from "./bytes";
 import { encodeEvent, EVENT_RECORD_HEADER_BYTES, type RecordedEvent } from "./codec";
 import { crc32 } from "./crc32";
-import { CHUNK_HEADER_BYTES, ChunkType, EVENT_CHUNK_BYTES, EventKind, FORMAT_VERSION, MAGIC, PREAMBLE_BYTES, RecordingError, type RecordingHeader } from "./format";
-import { chunkIo, SLOT_BYTES } from "./chunk-io";
+import { CHUNK_HEADER_BYTES, ChunkType, EVENT_CHUNK_BYTES, EventKind, FIRST_VERSION_COMPRESSED, FORMAT_VERSION, MAGIC, PREAMBLE_BYTES, RecordingError, type RecordingHeader } from "./format";
+import { chunkIo, SLOT_BYTES, type ChunkBuffer } from "./chunk-io";
+import { compressChunk } from "./chunk-codec";
 import type { Snapshot } from "../snapshot";
 
-/** A chunk's header: type, sequence number, payload length, CRC-32 of header fields and payload. */
-export function chunkHeader(type: ChunkType, seq: number, payload: Uint8Array): Uint8Array {
+/**
+ * A chunk's header: type, sequence number, payload length, CRC-32 of header fields and payload
+ * (the payload as stored: given in parts, it is their concatenation).
+ */
+export function chunkHeader(type: number, seq: number, payload: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
   const out = new Uint8Array(CHUNK_HEADER_BYTES);
   const v = new DataView(out.buffer);
   v.setUint8(0, type);
   v.setUint32(4, seq, true);
-  v.setUint32(8, payload.length, true);
-  v.setUint32(12, crc32(payload, crc32(out.subarray(0, 12))), true);
+  v.setUint32(8, parts.reduce((n, p) => n + p.length, 0), true);
+  let crc = crc32(out.subarray(0, 12));
+  for (const p of parts) crc = crc32(p, crc);
+  v.setUint32(12, crc, true);
   return out;
 }
 
-export function encodeChunk(type: ChunkType, seq: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(CHUNK_HEADER_BYTES + payload.length);
-  out.set(chunkHeader(type, seq, payload));
-  out.set(payload, CHUNK_HEADER_BYTES);
+/** A whole chunk, its payload stored as given (`compress`: as a format 5 writer stores it). */
+export function encodeChunk(type: ChunkType, seq: number, payload: Uint8Array, opts: { compress?: boolean } = {}): Uint8Array {
+  const stored = opts.compress ? compressChunk(type, payload) : { type, parts: [payload], length: payload.length };
+  const out = new Uint8Array(CHUNK_HEADER_BYTES + stored.length);
+  out.set(chunkHeader(stored.type, seq, stored.parts));
+  let at = CHUNK_HEADER_BYTES;
+  for (const p of stored.parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -52,6 +66,12 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
 /** Events encoded together (a few hundred microseconds of guest time at high packet rates). */
 const ENCODE_BATCH = 256;
 
+/**
+ * Kernel and disk images as stored, by image: a ring recording writes the same ones into every
+ * segment, and they are compressed once.
+ */
+const storedImages = new WeakMap<Uint8Array, Map<number, ReturnType<typeof compressChunk>>>();
+
 export class RecordingWriter {
   private readonly sink = new ByteSink();
   private seq = 0;
@@ -66,10 +86,14 @@ export class RecordingWriter {
   /** Set when a write failed: nothing more is written, and close() throws it. */
   failure: RecordingError | undefined;
   private readonly io = chunkIo();
+  /** The I/O thread's buffer the events are encoded into (once it runs). */
+  private shared: ChunkBuffer | undefined;
 
   private constructor(
     private readonly fd: number,
     private readonly path: string,
+    /** Chunks are stored compressed where that is smaller (format 5 and later). */
+    private readonly compress: boolean,
   ) {}
 
   /**
@@ -89,11 +113,12 @@ export class RecordingWriter {
     } catch (e) {
       throw new RecordingError("io", `cannot create ${path}: ${(e as Error).message}`);
     }
-    const w = new RecordingWriter(fd, path);
-    w.write(encodePreamble());
-    w.writeChunk(ChunkType.Header, new TextEncoder().encode(JSON.stringify(header)));
-    if (kernel) w.writeChunk(ChunkType.Kernel, kernel);
-    if (disk) w.writeChunk(ChunkType.Disk, disk);
+    const w = new RecordingWriter(fd, path, header.formatVersion >= FIRST_VERSION_COMPRESSED);
+    w.write([encodePreamble(header.formatVersion)]);
+    // The header stays plain: a glance at the file shows it.
+    w.writeChunk(ChunkType.Header, new TextEncoder().encode(JSON.stringify(header)), false);
+    if (kernel) w.writeImage(ChunkType.Kernel, kernel);
+    if (disk) w.writeImage(ChunkType.Disk, disk);
     if (start) w.writeChunk(ChunkType.Snapshot, encodeSnapshot(start));
     if (w.failure) {
       w.abandon();
@@ -120,6 +145,7 @@ export class RecordingWriter {
   directSink(): ByteSink | undefined {
     if (this.closed) return undefined;
     if (this.queue.length) this.encodeQueued();
+    if (!this.shared && this.sink.length === 0) this.nextBuffer();
     return this.sink;
   }
 
@@ -168,17 +194,46 @@ export class RecordingWriter {
     this.writeEvents();
   }
 
+  /**
+   * Hands the pending events to the I/O thread as a chunk: the shared buffer they were encoded
+   * into, or a copy of them when they outgrew it or the thread was not running yet; where the
+   * thread cannot run, or the chunk is too large for its buffers, it is written here.
+   */
   private writeEvents(): void {
     if (this.sink.length === 0 || this.held > 0) return;
-    const payload = this.sink.contents();
-    if (this.io?.ready() && payload.length <= SLOT_BYTES && !this.failure) {
-      this.io.submit(this.fd, ChunkType.Events, this.seq++, payload);
-      this.bytesWritten += CHUNK_HEADER_BYTES + payload.length;
+    const io = this.io;
+    const length = this.sink.length;
+    if (io?.ready() && !this.failure && (length <= SLOT_BYTES || (this.shared && this.sink.isOn(this.shared.bytes)))) {
+      const b = this.shared;
+      if (b && this.sink.isOn(b.bytes)) {
+        this.shared = undefined;
+        io.publish(this.fd, ChunkType.Events, this.seq++, b, length, this.compress);
+      } else {
+        io.submit(this.fd, ChunkType.Events, this.seq++, this.sink.contents(), this.compress);
+      }
+      // Before compression; close() sets the file's real size.
+      this.bytesWritten += CHUNK_HEADER_BYTES + length;
       this.checkIo();
     } else {
-      this.writeChunk(ChunkType.Events, payload);
+      this.writeChunk(ChunkType.Events, this.sink.contents());
     }
-    this.sink.clear();
+    this.nextBuffer();
+  }
+
+  /** Empties the sink: onto a shared buffer of the I/O thread when it runs, else its own. */
+  private nextBuffer(): void {
+    const io = this.io;
+    if (this.closed || this.failure || !io?.ready()) {
+      this.sink.clear();
+      return;
+    }
+    this.shared ??= io.acquire();
+    this.sink.useBuffer(this.shared.bytes);
+  }
+
+  private releaseBuffer(): void {
+    if (this.shared) this.io?.release(this.shared);
+    this.shared = undefined;
   }
 
   /** Picks up a write the I/O thread failed. */
@@ -203,9 +258,16 @@ export class RecordingWriter {
     if (this.held > 0) throw new Error("RecordingWriter.close with a checkpoint hash still pending");
     this.flush();
     this.closed = true;
+    this.releaseBuffer();
     this.io?.sync();
     this.checkIo();
     this.io?.clearError(this.fd);
+    try {
+      // The chunk I/O thread compressed what it wrote: the file says how much that was.
+      this.bytesWritten = fstatSync(this.fd).size;
+    } catch {
+      // keep the count as it is
+    }
     closeSync(this.fd);
     if (this.failure) throw this.failure;
   }
@@ -214,14 +276,29 @@ export class RecordingWriter {
   abandon(): void {
     if (this.closed) return;
     this.closed = true;
+    this.releaseBuffer();
     this.io?.sync();
     this.io?.clearError(this.fd);
     closeSync(this.fd);
   }
 
-  private writeChunk(type: ChunkType, payload: Uint8Array): number {
+  private writeChunk(type: ChunkType, payload: Uint8Array, compress = this.compress): number {
+    return this.writeStored(compress ? compressChunk(type, payload) : { type, parts: [payload], length: payload.length });
+  }
+
+  /** A kernel or disk image chunk, compressed once per image and process. */
+  private writeImage(type: ChunkType, image: Uint8Array): number {
+    if (!this.compress) return this.writeChunk(type, image, false);
+    let byType = storedImages.get(image);
+    if (!byType) storedImages.set(image, (byType = new Map()));
+    let stored = byType.get(type);
+    if (!stored) byType.set(type, (stored = compressChunk(type, image)));
+    return this.writeStored(stored);
+  }
+
+  private writeStored(stored: { type: number; parts: Uint8Array[] }): number {
     const seq = this.seq++;
-    this.write(chunkHeader(type, seq, payload), payload);
+    this.write([chunkHeader(stored.type, seq, stored.parts), ...stored.parts]);
     return seq;
   }
 
@@ -229,17 +306,19 @@ export class RecordingWriter {
    * One writev(2) per chunk (a short write, rare on a regular file, finishes with write(2)),
    * after the chunks the I/O thread still has, so the file stays in order.
    */
-  private write(head: Uint8Array, body?: Uint8Array): void {
+  private write(parts: Uint8Array[]): void {
     if (this.failure) return;
     this.io?.sync();
     this.checkIo();
     if (this.failure) return;
-    const total = head.length + (body?.length ?? 0);
+    const total = parts.reduce((n, p) => n + p.length, 0);
     try {
-      let done = body ? writevSync(this.fd, [head, body]) : writeSync(this.fd, head);
+      let done = writevSync(this.fd, parts);
       while (done < total) {
-        const [part, at] = done < head.length ? [head, done] : [body!, done - head.length];
-        done += writeSync(this.fd, part, at, part.length - at);
+        let i = 0;
+        let at = done;
+        while (at >= parts[i]!.length) at -= parts[i++]!.length;
+        done += writeSync(this.fd, parts[i]!, at, parts[i]!.length - at);
       }
     } catch (e) {
       this.fail((e as Error).message);
