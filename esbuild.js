@@ -18,8 +18,8 @@ const bundles = [
   ["src/adapter/main.ts", "adapter.js", "node"],
   // The stream server the I/O Engine panel forks (src/extension/io-engine-panel/controller.ts).
   ["src/extension/stream-server/worker.ts", "stream-server.js", "node"],
-  // The I/O engine's own thread (src/streamsim/ioengine/workerEngine.ts starts it).
-  ["src/streamsim/ioengine/engineWorker.ts", "engine-worker.js", "node"],
+  // The I/O engine's own thread (src/streamsim/ioengine/worker-engine.ts starts it).
+  ["src/streamsim/ioengine/engine-worker.ts", "engine-worker.js", "node"],
   // Webview scripts: browser iife bundles; their CSS imports become a .css beside each.
   ["src/webview/io-engine-panel/main.ts", "webview/io-engine-panel.js", "browser"],
   // The Timeline view in the Run and Debug side bar (src/extension/time-travel/timeline-view.ts).

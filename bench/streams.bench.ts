@@ -21,11 +21,11 @@ import { join } from "node:path";
 import { ContentCatalog, type ContentItem } from "../src/streamsim/content/catalog";
 import { ingest } from "../src/streamsim/content/ingest";
 import { ROOT } from "../test/helpers/guest";
-import type { ChurnResult } from "./lib/loadRun";
-import { peakRssMiB } from "./lib/procStats";
+import type { ChurnResult } from "./lib/load-run";
+import { peakRssMiB } from "./lib/proc-stats";
 import { fmt, median, row } from "./lib/report";
 import { gstAvailable, httpGet, startServerProcess, type RunningServer, type ServerKind } from "./lib/servers";
-import { capacityLadder, churnPoint, cpuUsPerPacket, P99_LIMIT_MS, playPoint, showPoint, type Point, type Timing } from "./lib/streamPoints";
+import { capacityLadder, churnPoint, cpuUsPerPacket, P99_LIMIT_MS, playPoint, showPoint, type Point, type Timing } from "./lib/stream-points";
 
 const CONTENT = join(ROOT, ".cache", "bench-content");
 const CLIP = "noise-1mbps-30s";

@@ -12,10 +12,10 @@
 // stdout: {"event":"window-start"} and {"event":"window-end"} as they happen (so the parent can
 // read the server's CPU time and inject stalls over the same window), then one {"result":...}.
 import { parseArgs } from "node:util";
-import { RtspLoadClient, type LoadTransport } from "../../src/loadgen/rtspLoadClient";
-import { bindUdpPortPair, closeUdpPortPair } from "../../src/streamsim/delivery/udpPortPair";
+import { RtspLoadClient, type LoadTransport } from "../../src/loadgen/rtsp-load-client";
+import { bindUdpPortPair, closeUdpPortPair } from "../../src/streamsim/delivery/udp-port-pair";
 import { StreamRecord, spread } from "./lateness";
-import { controlUrl, RtspConn } from "./rtspConn";
+import { controlUrl, RtspConn } from "./rtsp-conn";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const emit = (o: unknown) => process.stdout.write(JSON.stringify(o) + "\n");

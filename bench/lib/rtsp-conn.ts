@@ -1,7 +1,7 @@
 // A lean RTSP connection for the bench: one request at a time, each answered or timed out.
 // Used by the churn clients (request round trips) and to tell when a server is ready.
 import { connect, type Socket } from "node:net";
-import { RtspResponseReader, type RtspResponse } from "../../src/loadgen/rtspResponseReader";
+import { RtspResponseReader, type RtspResponse } from "../../src/loadgen/rtsp-response-reader";
 
 export class RtspConn {
   private readonly reader = new RtspResponseReader();

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { describes } from "./rtspConn";
+import { describes } from "./rtsp-conn";
 
 /** Log lines worth reporting: the engine going down or rebooting, 5xx answers, failed deliveries. */
 const TROUBLE = /engine down|reboot|internal error|: 5\d\d |failed|is down|error/i;

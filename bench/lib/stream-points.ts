@@ -1,8 +1,8 @@
 // One measured point of the stream bench against a running server: N streams played by the
 // out-of-process load client, with the server's CPU time over the same window, optionally with
 // a churn of RTSP clients or main-thread stalls alongside; and the capacity ladder built on it.
-import { type ChurnResult, type PlayResult, runLoadClient } from "./loadRun";
-import { cpuSeconds } from "./procStats";
+import { type ChurnResult, type PlayResult, runLoadClient } from "./load-run";
+import { cpuSeconds } from "./proc-stats";
 import { httpGet, type RunningServer } from "./servers";
 import { fmt, row } from "./report";
 

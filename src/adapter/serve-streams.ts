@@ -8,8 +8,8 @@ import type { Machine } from "../vmm/machine";
 import type { StopReason } from "../vmm/stop-reason";
 import { CONTENT_DIR_ENV } from "../protocols/adapter-contract";
 import { StreamServerApp } from "../streamsim/app";
-import { buildContentDisk, type ContentDisk } from "../streamsim/ioengine/contentDisk";
-import { engineCmdline, newBootId } from "../streamsim/ioengine/engineHost";
+import { buildContentDisk, type ContentDisk } from "../streamsim/ioengine/content-disk";
+import { engineCmdline, newBootId } from "../streamsim/ioengine/engine-host";
 import type { LaunchPlan } from "./launch-arguments";
 
 type Output = (text: string) => void;

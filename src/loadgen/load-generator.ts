@@ -1,7 +1,7 @@
 // The load generator: N simulated RTSP clients (RtspLoadClient) against one URL for a given
 // time, started a little apart so their SETUPs do not all land in the same instant, with a
 // running total of what they received.
-import { RtspLoadClient, type LoadTransport } from "./rtspLoadClient";
+import { RtspLoadClient, type LoadTransport } from "./rtsp-load-client";
 
 export interface LoadOptions {
   url: string;

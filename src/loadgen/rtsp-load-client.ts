@@ -3,9 +3,9 @@
 // receiver reports (so the server's session table shows its loss), plays the content again
 // when the server says BYE, and TEARDOWNs when stopped. Lightweight: no decoding.
 import { connect, type Socket } from "node:net";
-import { bindUdpPortPair, closeUdpPortPair, type UdpPortPair } from "../streamsim/delivery/udpPortPair";
+import { bindUdpPortPair, closeUdpPortPair, type UdpPortPair } from "../streamsim/delivery/udp-port-pair";
 import { ReceptionStats, readSenderRtcp } from "./reception";
-import { RtspResponseReader, type RtspResponse } from "./rtspResponseReader";
+import { RtspResponseReader, type RtspResponse } from "./rtsp-response-reader";
 
 export type LoadTransport = "udp" | "tcp";
 export type ClientState = "connecting" | "playing" | "stopped" | "failed";

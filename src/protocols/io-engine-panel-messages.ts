@@ -2,8 +2,8 @@
 // posts back, as discriminated unions, with the validators both sides use on what they receive.
 // Imported by the extension (node) and the webview bundle (browser): no node or vscode imports
 // (type-only imports are erased from both bundles).
-import type { LoadTotals } from "../loadgen/loadGenerator";
-import type { LoadTransport } from "../loadgen/rtspLoadClient";
+import type { LoadTotals } from "../loadgen/load-generator";
+import type { LoadTransport } from "../loadgen/rtsp-load-client";
 
 export type { LoadTransport };
 

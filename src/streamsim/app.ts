@@ -6,14 +6,14 @@
 // thin users of it; their defaults are STREAM_SERVER_DEFAULTS (defaults.ts).
 import { readdir } from "node:fs/promises";
 import type { Machine } from "../vmm/machine";
-import { makeSampleClip } from "./content/sampleClip";
+import { makeSampleClip } from "./content/sample-clip";
 import type { DeliveryBackend } from "./delivery/backend";
 import { ConventionalDelivery } from "./delivery/conventional";
-import { IoEngineDelivery } from "./delivery/ioEngine";
-import { IoEnginePool } from "./delivery/ioEnginePool";
-import type { ContentDisk } from "./ioengine/contentDisk";
-import { enableBenchHooks } from "./management/metricsServer";
-import { startServer, type StreamServerHandle } from "./server/streamServer";
+import { IoEngineDelivery } from "./delivery/ioengine-delivery";
+import { IoEnginePool } from "./delivery/ioengine-pool";
+import type { ContentDisk } from "./ioengine/content-disk";
+import { enableBenchHooks } from "./management/metrics-server";
+import { startServer, type StreamServerHandle } from "./server/stream-server";
 import { STREAM_SERVER_DEFAULTS as DEFAULTS } from "./defaults";
 
 export type StreamServerArch = "ioengine" | "conventional";

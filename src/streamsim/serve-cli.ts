@@ -1,5 +1,5 @@
 // Runs the stream server by hand until Ctrl-C:
-//   npx tsx src/streamsim/serveCli.ts [--port 8554] [--metrics-port 9998] [--content DIR] [--timeout 60]
+//   npx tsx src/streamsim/serve-cli.ts [--port 8554] [--metrics-port 9998] [--content DIR] [--timeout 60]
 // With the default content directory it first makes the 20 s sample clip (once, cached).
 import { StreamServerApp } from "./app";
 

@@ -26,19 +26,20 @@ export interface ReverseSearch {
 /** Kinds of stop a reverse search can land on; anything else ends the scan of an interval. */
 const SEARCHABLE = new Set<StopReason["kind"]>(["breakpoint", "watchpoint", "exception"]);
 
-export class ReverseError extends Error {
+/** The VMM cannot rewind to where it was asked (before the first checkpoint, a negative count). */
+export class RewindError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "ReverseError";
+    this.name = "RewindError";
   }
 }
 
 /** Moves back `n` instructions (exact). */
 export function stepBack(m: Machine, n = 1): StopReason {
   const target = m.icountNumber - n;
-  if (target < 0) throw new ReverseError("already at the start of the run");
+  if (target < 0) throw new RewindError("already at the start of the run");
   const before = m.timeline.before(target);
-  if (!before) throw new ReverseError(`the timeline has no checkpoint at or before instruction ${target}`);
+  if (!before) throw new RewindError(`the timeline has no checkpoint at or before instruction ${target}`);
   return m.timeline.seek(target) ?? { kind: "limit" };
 }
 
@@ -49,7 +50,7 @@ export function seekTo(m: Machine, icount: number): StopReason {
 
 /** `seekTo` as long work, in `chunks`; progress in instructions re-executed. */
 export function* seekToWork(m: Machine, icount: number, chunks?: Chunks): LongWork<StopReason> {
-  if (icount < 0) throw new ReverseError(`instruction count must not be negative, got ${icount}`);
+  if (icount < 0) throw new RewindError(`instruction count must not be negative, got ${icount}`);
   // Forwards too, a checkpoint nearer the target than the machine saves re-executing the gap.
   const cp = m.timeline.before(icount);
   if (icount >= m.icountNumber && (!cp || cp.icount <= m.icountNumber)) {

@@ -16,8 +16,8 @@ import { recordScenario, tmp } from "../recording/record-helpers";
 import { kernel } from "../helpers/guest";
 import { Machine } from "../../src/vmm/machine";
 import { RingRecorder } from "../../src/vmm/recording/ring-recorder";
-import { buildContentDisk } from "../../src/streamsim/ioengine/contentDisk";
-import { engineCmdline } from "../../src/streamsim/ioengine/engineHost";
+import { buildContentDisk } from "../../src/streamsim/ioengine/content-disk";
+import { engineCmdline } from "../../src/streamsim/ioengine/engine-host";
 import { guestPath, launchArgs, launchStopped, lineOf, resumeAndWait, topFrame, withAdapter } from "./dap-harness";
 
 const E1000_C = guestPath("drivers/e1000.c");

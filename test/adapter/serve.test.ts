@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { test } from "node:test";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { RtspLoadClient } from "../../src/loadgen/rtspLoadClient";
-import { makeSampleClip } from "../../src/streamsim/content/sampleClip";
+import { RtspLoadClient } from "../../src/loadgen/rtsp-load-client";
+import { makeSampleClip } from "../../src/streamsim/content/sample-clip";
 import { KERNEL, withAdapter, writeMemory } from "./dap-harness";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 // The extension as a user installs it: `vsce package --no-dependencies` with the project's pinned
 // @vscode/vsce (what `npm run package` runs after the build), and a reader of the .vsix's file
-// list (a zip: its central directory). Used by test/unit/package.test.ts, bench/package.bench.ts
+// list (a zip: its central directory). Used by test/vscode/package.test.ts, bench/package.bench.ts
 // and the extension-host tests (test/vscode/run-host.ts installs the .vsix into the VS Code server).
 import { spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";

@@ -3,8 +3,8 @@
 // (the server's session table shows their loss), and leave no session behind when stopped.
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { LoadGenerator } from "../../src/loadgen/loadGenerator";
-import { startServer, type StreamServerHandle } from "../../src/streamsim/server/streamServer";
+import { LoadGenerator } from "../../src/loadgen/load-generator";
+import { startServer, type StreamServerHandle } from "../../src/streamsim/server/stream-server";
 import { hasTool, makeTestContent, until, type TestContent } from "../streamsim/fixtures";
 
 const skip = hasTool("ffmpeg") ? false : "ffmpeg is not installed (it makes the sample clip)";
@@ -63,7 +63,7 @@ test("a client the server refuses says why (404 for unknown content), without ta
 });
 
 test("a client plays the content again when the server says BYE at its end", { skip, timeout: 30_000 }, async () => {
-  const { makeSampleClip } = await import("../../src/streamsim/content/sampleClip");
+  const { makeSampleClip } = await import("../../src/streamsim/content/sample-clip");
   const { ingest } = await import("../../src/streamsim/content/ingest");
   const short = await makeSampleClip({ durationSec: 2 });
   await ingest(short.mediaPath, content.dir, { name: "short" });

@@ -22,7 +22,7 @@ test("recordings go to the setting's folder, else <first workspace folder>/recor
 });
 
 test("the server's log line for a written recording becomes the panel's entry; a failure too", () => {
-  // As the engine's thread logs it (src/streamsim/ioengine/engineWorker.ts).
+  // As the engine's thread logs it (src/streamsim/ioengine/engine-worker.ts).
   const line = "recorded the I/O engine (boot 41234001): /w/proj/recordings/engine-41234001.lvmmrec, 3.4 virtual s, 1875 events, 2 checkpoints; check it with: lvmm replay /w/proj/recordings/engine-41234001.lvmmrec --verify";
   assert.deepEqual(parseRecordingLog(line), { kind: "saved", recording: { path: "/w/proj/recordings/engine-41234001.lvmmrec", bootId: 41234001, virtualSeconds: 3.4, events: 1875 } });
   assert.deepEqual(parseRecordingLog(`[engine 2] ${line}`)?.kind, "saved", "a label in front is allowed");

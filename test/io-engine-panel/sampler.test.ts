@@ -2,7 +2,7 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
 import { emptyLateness, LATENESS_BUCKETS_SEC, recordLateness } from "../../src/streamsim/delivery/backend";
-import { emptyCounters, type SessionRecord } from "../../src/streamsim/management/sessionTable";
+import { emptyCounters, type SessionRecord } from "../../src/streamsim/management/session-table";
 import { missesIn, sessionRow, StatsSampler, type CounterReading } from "../../src/extension/stream-server/sampler";
 
 function session(id: string, bytes: number, lateSec: number[], extra: Partial<SessionRecord> = {}): SessionRecord {

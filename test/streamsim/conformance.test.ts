@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parse as parseSdp } from "sdp-transform";
 import { ConventionalDelivery } from "../../src/streamsim/delivery/conventional";
-import { startServer, type StreamServerHandle } from "../../src/streamsim/server/streamServer";
+import { startServer, type StreamServerHandle } from "../../src/streamsim/server/stream-server";
 import { hasTool, makeTestContent, metricsText, metricValue, until, type TestContent } from "./fixtures";
-import { RtspTestClient } from "./rtspTestClient";
-import { receiverReport, UdpClient } from "./udpClient";
+import { RtspTestClient } from "./rtsp-test-client";
+import { receiverReport, UdpClient } from "./udp-client";
 
 const haveFfmpeg = hasTool("ffmpeg");
 

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { ContentCatalog } from "../../src/streamsim/content/catalog";
-import { decodeHintIndex, HINT_HEADER_BYTES, HINT_RECORD_BYTES, HintFlag, seekRecord } from "../../src/streamsim/content/hintIndex";
+import { decodeHintIndex, HINT_HEADER_BYTES, HINT_RECORD_BYTES, HintFlag, seekRecord } from "../../src/streamsim/content/hint-index";
 import { CLIP_SECONDS, hasTool, makeTestContent, type TestContent } from "./fixtures";
 
 const haveFfmpeg = hasTool("ffmpeg") && hasTool("ffprobe");

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ingest } from "../../src/streamsim/content/ingest";
-import { makeSampleClip } from "../../src/streamsim/content/sampleClip";
+import { makeSampleClip } from "../../src/streamsim/content/sample-clip";
 import type { ContentItem } from "../../src/streamsim/content/catalog";
 import { ContentCatalog } from "../../src/streamsim/content/catalog";
 

@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import type { IoEngineDelivery } from "../../src/streamsim/delivery/ioEngine";
-import type { StreamServerHandle } from "../../src/streamsim/server/streamServer";
+import type { IoEngineDelivery } from "../../src/streamsim/delivery/ioengine-delivery";
+import type { StreamServerHandle } from "../../src/streamsim/server/stream-server";
 import { hasTool, makeTestContent, until, type TestContent } from "./fixtures";
-import { serveWithEngine } from "./ioengineFixture";
+import { serveWithEngine } from "./ioengine-fixture";
 
 const haveClients = hasTool("ffprobe") && hasTool("ffmpeg");
 const READ_SECONDS = 4;

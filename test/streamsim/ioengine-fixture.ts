@@ -1,7 +1,7 @@
 // Shared set-up for the I/O-engine tests: the real guest kernel on the LVMM as the delivery
 // backend of a stream server on 127.0.0.1.
-import { IoEngineDelivery, type IoEngineDeliveryOptions } from "../../src/streamsim/delivery/ioEngine";
-import { startServer, type StreamServerHandle } from "../../src/streamsim/server/streamServer";
+import { IoEngineDelivery, type IoEngineDeliveryOptions } from "../../src/streamsim/delivery/ioengine-delivery";
+import { startServer, type StreamServerHandle } from "../../src/streamsim/server/stream-server";
 import { kernel } from "../helpers/guest";
 
 export async function openEngine(contentDir: string, opts: Partial<IoEngineDeliveryOptions> = {}): Promise<IoEngineDelivery> {

@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { DeliveryStart } from "../../src/streamsim/delivery/backend";
-import type { IoEngineDelivery } from "../../src/streamsim/delivery/ioEngine";
+import type { IoEngineDelivery } from "../../src/streamsim/delivery/ioengine-delivery";
 import { hasTool, makeTestContent, until, type TestContent } from "./fixtures";
-import { openEngine } from "./ioengineFixture";
-import { UdpClient } from "./udpClient";
+import { openEngine } from "./ioengine-fixture";
+import { UdpClient } from "./udp-client";
 
 const haveFfmpeg = hasTool("ffmpeg");
 

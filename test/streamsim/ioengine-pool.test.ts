@@ -3,12 +3,12 @@
 // on, and the crashed one comes back.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { IoEnginePool } from "../../src/streamsim/delivery/ioEnginePool";
-import { startServer, type StreamServerHandle } from "../../src/streamsim/server/streamServer";
+import { IoEnginePool } from "../../src/streamsim/delivery/ioengine-pool";
+import { startServer, type StreamServerHandle } from "../../src/streamsim/server/stream-server";
 import { kernel } from "../helpers/guest";
 import { hasTool, makeTestContent, metricsText, until, type TestContent } from "./fixtures";
-import { RtspTestClient } from "./rtspTestClient";
-import { UdpClient } from "./udpClient";
+import { RtspTestClient } from "./rtsp-test-client";
+import { UdpClient } from "./udp-client";
 
 const haveFfmpeg = hasTool("ffmpeg");
 
@@ -20,7 +20,7 @@ describe("I/O engine pool: two engines", { skip: haveFfmpeg ? false : "ffmpeg no
 
   before(async () => {
     content = await makeTestContent();
-    pool = await IoEnginePool.open({ engines: 2, kernel: kernel(), contentDir: content.dir, log: () => {}, bootTimeoutMs: 20_000, testControl: true, rebootDelayMs: 500 });
+    pool = await IoEnginePool.open({ engines: 2, kernel: kernel(), contentDir: content.dir, log: () => {}, bootTimeoutMs: 20_000, testControl: true, rebootDelayMs: 5000 });
     server = await startServer({ port: 0, metrics: { port: 0 }, contentDir: content.dir, backend: pool, log: () => {} });
   });
   after(async () => {
@@ -71,7 +71,8 @@ describe("I/O engine pool: two engines", { skip: haveFfmpeg ? false : "ffmpeg no
     assert.ok(pool.isUp(), "the pool is up while one engine is");
     const before = second.u.rtp.length;
     await until(() => second.u.rtp.length > before + 50, 5000, "the other engine's stream goes on");
-    // a new stream goes to the engine that is up
+    // a new stream goes to the engine that is up (the crashed one reboots only after 5 s)
+    assert.ok(!crashing.isUp());
     const third = await play();
     assert.equal(pool.engineOf([...server.sessions.all()].at(-1)!.id), survivor);
     await until(() => crashing.isUp(), 30_000, "the crashed engine rebooted");

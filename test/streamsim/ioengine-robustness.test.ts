@@ -3,12 +3,12 @@
 // which replays to the crash; a client that vanishes leaves no stream in the engine.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { IoEngineDelivery } from "../../src/streamsim/delivery/ioEngine";
-import type { StreamServerHandle } from "../../src/streamsim/server/streamServer";
+import type { IoEngineDelivery } from "../../src/streamsim/delivery/ioengine-delivery";
+import type { StreamServerHandle } from "../../src/streamsim/server/stream-server";
 import { hasTool, makeTestContent, metricsText, metricValue, until, type TestContent } from "./fixtures";
-import { serveWithEngine } from "./ioengineFixture";
-import { RtspTestClient } from "./rtspTestClient";
-import { UdpClient } from "./udpClient";
+import { serveWithEngine } from "./ioengine-fixture";
+import { RtspTestClient } from "./rtsp-test-client";
+import { UdpClient } from "./udp-client";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { withSmallDisk } from "../helpers/small-disk";
 import { tmpdir } from "node:os";

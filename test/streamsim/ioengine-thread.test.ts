@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import type { IoEngineDelivery } from "../../src/streamsim/delivery/ioEngine";
-import type { StreamServerHandle } from "../../src/streamsim/server/streamServer";
+import type { IoEngineDelivery } from "../../src/streamsim/delivery/ioengine-delivery";
+import type { StreamServerHandle } from "../../src/streamsim/server/stream-server";
 import { hasTool, makeTestContent, metricsText, metricValue, until, type TestContent } from "./fixtures";
-import { serveWithEngine } from "./ioengineFixture";
-import { RtspTestClient } from "./rtspTestClient";
+import { serveWithEngine } from "./ioengine-fixture";
+import { RtspTestClient } from "./rtsp-test-client";
 
 const haveFfmpeg = hasTool("ffmpeg");
 

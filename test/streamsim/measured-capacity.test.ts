@@ -1,8 +1,8 @@
 // The engine's admission limit comes from what its thread measured, not from a declared number.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { EngineLoad } from "../../src/streamsim/ioengine/engineMessages";
-import { MeasuredCapacity } from "../../src/streamsim/ioengine/measuredCapacity";
+import type { EngineLoad } from "../../src/streamsim/ioengine/engine-messages";
+import { MeasuredCapacity } from "../../src/streamsim/ioengine/measured-capacity";
 
 function load(packetsPerSec: number, threadBusy: number, lateOver5ms = 0): EngineLoad {
   const packets = packetsPerSec / 2;

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { startServer, type StreamServerHandle } from "../../src/streamsim/server/streamServer";
+import { startServer, type StreamServerHandle } from "../../src/streamsim/server/stream-server";
 import { hasTool, makeTestContent, until, type TestContent } from "./fixtures";
 
 const haveClients = hasTool("ffprobe") && hasTool("ffmpeg");

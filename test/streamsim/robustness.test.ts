@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConventionalDelivery } from "../../src/streamsim/delivery/conventional";
-import { startServer, type StreamServerHandle } from "../../src/streamsim/server/streamServer";
-import { fuzzCorpus, type FuzzCase } from "./fuzzCorpus";
+import { startServer, type StreamServerHandle } from "../../src/streamsim/server/stream-server";
+import { fuzzCorpus, type FuzzCase } from "./fuzz-corpus";
 import { hasTool, makeTestContent, metricsText, metricValue, until, type TestContent } from "./fixtures";
-import { RtspTestClient, type TestResponse } from "./rtspTestClient";
-import { UdpClient } from "./udpClient";
+import { RtspTestClient, type TestResponse } from "./rtsp-test-client";
+import { UdpClient } from "./udp-client";
 
 const haveFfmpeg = hasTool("ffmpeg");
 

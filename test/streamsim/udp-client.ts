@@ -1,6 +1,6 @@
 // A test client's RTP/RTCP UDP ports: records what arrives.
 import type { Socket } from "node:dgram";
-import { bindUdpPortPair } from "../../src/streamsim/delivery/udpPortPair";
+import { bindUdpPortPair } from "../../src/streamsim/delivery/udp-port-pair";
 
 export interface RtpSeen {
   seq: number;

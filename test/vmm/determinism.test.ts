@@ -10,7 +10,7 @@ import { runScenario } from "./scenario";
 import { createGuest, ROOT } from "../helpers/guest";
 import type { Machine } from "../../src/vmm/machine";
 import { stateHash } from "../../src/vmm/snapshot";
-import { engineCmdline } from "../../src/streamsim/ioengine/engineHost";
+import { engineCmdline } from "../../src/streamsim/ioengine/engine-host";
 
 test("two runs of the same scenario are identical", async () => {
   const a = await runScenario();

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { restoreSnapshot, saveSnapshot, stateHash } from "../../src/vmm/snapshot";
 import { createGuest } from "../helpers/guest";
 import type { Machine } from "../../src/vmm/machine";
-import { engineCmdline } from "../../src/streamsim/ioengine/engineHost";
+import { engineCmdline } from "../../src/streamsim/ioengine/engine-host";
 import { injectTraffic, runScenario, SCENARIO_END_NS } from "./scenario";
 
 test("snapshot, restore and run on equals never having snapshotted", async () => {

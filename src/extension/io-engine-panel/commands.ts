@@ -2,7 +2,7 @@
 // start and stop the server in either architecture, run a load test. Each takes optional
 // arguments so tests and keybindings can skip the prompts.
 import * as vscode from "vscode";
-import type { LoadTotals } from "../../loadgen/loadGenerator";
+import type { LoadTotals } from "../../loadgen/load-generator";
 import type { StartOptions, StreamServerController } from "./controller";
 import { ARCH_LABELS, ARCHES, LOAD_LIMITS, type Arch, type LoadTransport, type ServerStatus } from "../../protocols/io-engine-panel-messages";
 import { IO_ENGINE_VIEW_ID } from "./panel-view";

@@ -3,7 +3,7 @@
 // chart window. It speaks the panel's message union; the view just posts what it emits. No
 // vscode import, so it runs in node tests too.
 import { join } from "node:path";
-import { LoadGenerator, type LoadTotals } from "../../loadgen/loadGenerator";
+import { LoadGenerator, type LoadTotals } from "../../loadgen/load-generator";
 import { ServerProcess, SERVER_BUNDLE } from "../stream-server/server-process";
 import type { ServeInfo } from "../../protocols/stream-server-protocol";
 import type { Arch, HostToWebview, LoadStatus, LoadTransport, RecordingInfo, ServerStatus, SessionRow, StatsSample } from "../../protocols/io-engine-panel-messages";

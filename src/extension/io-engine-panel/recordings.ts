@@ -27,7 +27,7 @@ export function recordingsDirectory(o: { setting?: string | undefined; workspace
 export type RecordingLogLine = { kind: "saved"; recording: Omit<RecordingInfo, "at"> } | { kind: "failed"; bootId: number; message: string };
 
 // The lines the engine's thread logs when its ring recording is written or fails
-// (src/streamsim/ioengine/engineWorker.ts, the same lines `lvmm serve` prints; a label may precede them).
+// (src/streamsim/ioengine/engine-worker.ts, the same lines `lvmm serve` prints; a label may precede them).
 const SAVED = /\brecorded the I\/O engine \(boot (\d+)\): (.+?\.lvmmrec), ([\d.]+) virtual s, (\d+) events\b/;
 const FAILED = /\brecording the I\/O engine \(boot (\d+)\) failed: (.*)$/;
 

@@ -4,8 +4,8 @@
 // process (worker.ts) and in node tests.
 import { readFile } from "node:fs/promises";
 import { NoContentError, StreamServerApp } from "../../streamsim/app";
-import type { IoEngineDelivery } from "../../streamsim/delivery/ioEngine";
-import type { StreamServerHandle } from "../../streamsim/server/streamServer";
+import type { IoEngineDelivery } from "../../streamsim/delivery/ioengine-delivery";
+import type { StreamServerHandle } from "../../streamsim/server/stream-server";
 import type { ServerStatus } from "../../protocols/io-engine-panel-messages";
 import type { FromServer, ServeInfo, ServeOptions } from "../../protocols/stream-server-protocol";
 import { sessionRow, StatsSampler } from "./sampler";

@@ -3,7 +3,7 @@
 // counters and the clock; unit-tested in node.
 import type { LatenessSummary } from "../../streamsim/delivery/backend";
 import { LATENESS_BUCKETS_SEC } from "../../streamsim/delivery/backend";
-import type { SessionRecord } from "../../streamsim/management/sessionTable";
+import type { SessionRecord } from "../../streamsim/management/session-table";
 import type { SessionRow, StatsSample } from "../../protocols/io-engine-panel-messages";
 
 /** The guest's DEADLINE_NS (guest/delivery/stream.h): a packet later than this is a miss. */

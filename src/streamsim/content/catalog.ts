@@ -4,7 +4,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { decodeHintIndex, HintIndexError, type HintIndex } from "./hintIndex";
+import { decodeHintIndex, HintIndexError, type HintIndex } from "./hint-index";
 
 /** Content names double as URL path segments and file names: no separators, no "..". */
 export const CONTENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;

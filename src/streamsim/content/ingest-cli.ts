@@ -1,7 +1,7 @@
-// CLI: `npx tsx src/streamsim/content/ingestCli.ts <content-dir> <file.ts>...` ingests files;
+// CLI: `npx tsx src/streamsim/content/ingest-cli.ts <content-dir> <file.ts>...` ingests files;
 // `... --sample [seconds]` makes and ingests the sample clip into .cache/content.
 import { ingest } from "./ingest";
-import { makeSampleClip } from "./sampleClip";
+import { makeSampleClip } from "./sample-clip";
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === "--sample") {

@@ -1,5 +1,5 @@
 // Ingest: turns an MPEG-TS file into on-demand content, i.e. the media file plus its hint
-// index (see hintIndex.ts) in a content directory. Send times come from the stream's own PCR,
+// index (see hint-index.ts) in a content directory. Send times come from the stream's own PCR,
 // interpolated linearly between PCRs by byte position (ISO/IEC 13818-1 §2.4.2.2), so pacing
 // follows the encoder's clock.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -15,7 +15,7 @@ import {
   TS_PACKETS_PER_RTP,
   type HintHeader,
   type HintRecords,
-} from "./hintIndex";
+} from "./hint-index";
 import { PCR_WRAP, readTsPacket, SYSTEM_CLOCK_HZ, TS_PACKET_SIZE } from "./mpegts";
 import { CONTENT_NAME, indexPathFor, mediaPathFor } from "./catalog";
 

@@ -1,10 +1,10 @@
 // One stream of the conventional backend: walks the hint index, sending each RTP packet when
 // its send time comes (driven by the shared DeliveryScheduler), and keeps the play-clock
 // anchor that both pacing and the RTCP SR NTP/RTP mapping use.
-import { seekRecord, type HintIndex } from "../content/hintIndex";
+import { seekRecord, type HintIndex } from "../content/hint-index";
 import { emptyLateness, recordLateness, type DeliveryStart, type DeliveryStats, type PlayPosition } from "./backend";
-import type { MediaReader } from "./mediaReader";
-import type { PacketSink } from "./packetSink";
+import type { MediaReader } from "./media-reader";
+import type { PacketSink } from "./packet-sink";
 import { rtpHeader } from "./rtp";
 import { bye, sdesCname, senderReport } from "./rtcp";
 import type { ScheduledStream } from "./scheduler";

@@ -7,12 +7,12 @@ import type {
   DeliveryStart,
   PlayPosition,
 } from "./backend";
-import { ConventionalStream } from "./conventionalStream";
-import { MediaReader } from "./mediaReader";
-import { makePacketSink } from "./packetSink";
+import { ConventionalStream } from "./conventional-stream";
+import { MediaReader } from "./media-reader";
+import { makePacketSink } from "./packet-sink";
 import { readReceptionReports } from "./rtcp";
 import { DeliveryScheduler } from "./scheduler";
-import { bindUdpPortPair, closeUdpPortPair, type UdpPortPair } from "./udpPortPair";
+import { bindUdpPortPair, closeUdpPortPair, type UdpPortPair } from "./udp-port-pair";
 
 export interface ConventionalDeliveryOptions {
   /** address the RTP/RTCP sockets bind to; default 127.0.0.1 */

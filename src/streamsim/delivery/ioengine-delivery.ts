@@ -6,11 +6,11 @@
 // until a rebooted engine says HELLO again. Its lifecycle is one state at a time (EngineState).
 import { join } from "node:path";
 import type { Machine } from "../../vmm/machine";
-import { buildContentDisk, type ContentDisk, type DiskEntry } from "../ioengine/contentDisk";
-import { AttachedEngine } from "../ioengine/attachedEngine";
-import type { EngineLoad } from "../ioengine/engineMessages";
-import type { EngineEvents, EngineRuntime } from "../ioengine/engineRuntime";
-import { newBootId } from "../ioengine/engineHost";
+import { buildContentDisk, type ContentDisk, type DiskEntry } from "../ioengine/content-disk";
+import { AttachedEngine } from "../ioengine/attached-engine";
+import type { EngineLoad } from "../ioengine/engine-messages";
+import type { EngineEvents, EngineRuntime } from "../ioengine/engine-runtime";
+import { newBootId } from "../ioengine/engine-host";
 import {
   decodePosition,
   decodeStreamStats,
@@ -26,11 +26,11 @@ import {
   type EngineStats,
   type EngineStreamStats,
   type Hello,
-} from "../ioengine/linkageCodec";
-import { LinkageClient, LinkageCommandError, type LinkageClientStats } from "../ioengine/linkageClient";
-import { MeasuredCapacity, type CapacityEstimate } from "../ioengine/measuredCapacity";
-import { routeKey } from "../ioengine/mediaRouter";
-import { WorkerEngine } from "../ioengine/workerEngine";
+} from "../ioengine/linkage-codec";
+import { LinkageClient, LinkageCommandError, type LinkageClientStats } from "../ioengine/linkage-client";
+import { MeasuredCapacity, type CapacityEstimate } from "../ioengine/measured-capacity";
+import { routeKey } from "../ioengine/media-router";
+import { WorkerEngine } from "../ioengine/worker-engine";
 import type { DeliveryBackend, DeliveryEvent, DeliveryStart, DeliveryStats, PlayPosition } from "./backend";
 import { UnknownStreamError } from "./conventional";
 import { NTP_UNIX_OFFSET_SEC, readReceptionReports } from "./rtcp";

@@ -5,7 +5,7 @@
 // pool is up while any engine is.
 import type { DeliveryBackend, DeliveryEvent, DeliveryStart, PlayPosition } from "./backend";
 import { UnknownStreamError } from "./conventional";
-import { IoEngineDelivery, type IoEngineDeliveryOptions } from "./ioEngine";
+import { IoEngineDelivery, type IoEngineDeliveryOptions } from "./ioengine-delivery";
 import { defaultEngineCount } from "../defaults";
 
 export interface IoEnginePoolOptions extends IoEngineDeliveryOptions {

@@ -2,7 +2,7 @@
 // CHUNK_BYTES) per disk read, the current run plus one prefetched, so the send path never
 // blocks on the disk.
 import { open, type FileHandle } from "node:fs/promises";
-import type { HintRecords } from "../content/hintIndex";
+import type { HintRecords } from "../content/hint-index";
 
 const CHUNK_BYTES = 256 * 1024;
 

@@ -6,12 +6,12 @@
 import type { Machine } from "../../vmm/machine";
 import type { StopReason } from "../../vmm/stop-reason";
 import type { DeliveryTarget, LatenessSummary } from "../delivery/backend";
-import { makePacketSink } from "../delivery/packetSink";
-import { bindUdpPortPair, closeUdpPortPair, type UdpPortPair } from "../delivery/udpPortPair";
-import { EngineGateway } from "./engineGateway";
-import type { EngineLoad } from "./engineMessages";
-import type { EngineEvents, EngineRuntime } from "./engineRuntime";
-import { MediaRouter } from "./mediaRouter";
+import { makePacketSink } from "../delivery/packet-sink";
+import { bindUdpPortPair, closeUdpPortPair, type UdpPortPair } from "../delivery/udp-port-pair";
+import { EngineGateway } from "./engine-gateway";
+import type { EngineLoad } from "./engine-messages";
+import type { EngineEvents, EngineRuntime } from "./engine-runtime";
+import { MediaRouter } from "./media-router";
 
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 

@@ -6,7 +6,7 @@
 import { ARP_OP, buildArpReply, buildUdpFrame, ETHERTYPE, macToString, parseFrame } from "../../net";
 import { DEFAULT_MAC } from "../../vmm/devices/e1000-pci";
 import type { Machine } from "../../vmm/machine";
-import { LINK_PORT, numberToIpv4 } from "./linkageCodec";
+import { LINK_PORT, numberToIpv4 } from "./linkage-codec";
 
 export interface EngineGatewayOptions {
   guestIp?: string;

@@ -3,7 +3,7 @@
 // halt(), or because the guest crashed, hung or halted. Each step runs the machine up to "now",
 // lets the thread's event loop send what the guest transmitted, then sleeps precisely until
 // the machine next needs the CPU (its next timer tick or an arriving frame). It runs on the
-// engine's own thread (engineWorker.ts), the analogue of the thesis's dedicated processor. With
+// engine's own thread (engine-worker.ts), the analogue of the thesis's dedicated processor. With
 // `record`, it runs under a ring recording (the last N virtual seconds), merged into one
 // replayable .lvmmrec when it stops, whatever stopped it.
 import { Machine } from "../../vmm/machine";

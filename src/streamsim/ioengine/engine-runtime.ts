@@ -5,7 +5,7 @@
 import type { Machine } from "../../vmm/machine";
 import type { StopReason } from "../../vmm/stop-reason";
 import type { DeliveryTarget, LatenessSummary } from "../delivery/backend";
-import type { EngineLoad } from "./engineMessages";
+import type { EngineLoad } from "./engine-messages";
 
 export interface EngineEvents {
   /** a linkage datagram from the engine */

@@ -6,16 +6,16 @@
 // (interleaved) are the exception: their packets go to the main thread, batched per step.
 import { PerformanceObserver } from "node:perf_hooks";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
-import { bindUdpPortPair, closeUdpPortPair, type UdpPortPair } from "../delivery/udpPortPair";
-import { udpSink, type PacketSink } from "../delivery/packetSink";
-import { EngineGateway } from "./engineGateway";
-import { EngineHost } from "./engineHost";
-import type { EngineLoad, EngineWorkerInit, FromEngine, MediaTarget, ToEngine } from "./engineMessages";
-import { decodeMessage, LinkageDecodeError, LinkType } from "./linkageCodec";
-import { MediaRouter } from "./mediaRouter";
+import { bindUdpPortPair, closeUdpPortPair, type UdpPortPair } from "../delivery/udp-port-pair";
+import { udpSink, type PacketSink } from "../delivery/packet-sink";
+import { EngineGateway } from "./engine-gateway";
+import { EngineHost } from "./engine-host";
+import type { EngineLoad, EngineWorkerInit, FromEngine, MediaTarget, ToEngine } from "./engine-messages";
+import { decodeMessage, LinkageDecodeError, LinkType } from "./linkage-codec";
+import { MediaRouter } from "./media-router";
 import { Pacer } from "./pacer";
-import { threadCpuMs } from "./threadCpu";
-import { raiseThreadPriority } from "./threadPriority";
+import { threadCpuMs } from "./thread-cpu";
+import { raiseThreadPriority } from "./thread-priority";
 
 const LOAD_REPORT_MS = 500;
 

@@ -14,7 +14,7 @@ import {
   LinkType,
   type EngineStats,
   type Hello,
-} from "./linkageCodec";
+} from "./linkage-codec";
 
 export class LinkageCommandError extends Error {
   constructor(readonly code: number, command: string) {

@@ -9,7 +9,7 @@
 // budget, caps the limit just below the load it happened at; clean reports let it grow back
 // slowly. Misses while the engine has room (a busy machine descheduling its thread, the JIT
 // warming up) are not the engine's capacity: admitting fewer streams would not cure them.
-import type { EngineLoad } from "./engineMessages";
+import type { EngineLoad } from "./engine-messages";
 
 /** Share of a core the engine's thread may use: the rest is headroom for the pacer's jitter. */
 const TARGET_BUSY = 0.7;

@@ -6,7 +6,7 @@
 // time, as a client sees it. It runs where the sockets are: on the engine's worker thread, or
 // beside a debugged machine on the debugger's thread.
 import { emptyLateness, recordLateness, type LatenessSummary } from "../delivery/backend";
-import type { PacketSink } from "../delivery/packetSink";
+import type { PacketSink } from "../delivery/packet-sink";
 
 const CLOCK_HZ = 90_000;
 const GATE_MAX = 4096;

@@ -1,5 +1,5 @@
 // The main thread's handle on an engine whose machine runs on its own thread
-// (engineWorker.ts). Posts go through a MessageChannel the worker drains synchronously at each
+// (engine-worker.ts). Posts go through a MessageChannel the worker drains synchronously at each
 // pacing step, and a shared flag wakes it from its sleep, so a linkage command reaches the
 // guest within one step. If the thread dies without a word, the engine is stopped.
 import { existsSync } from "node:fs";
@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { StopReason } from "../../vmm/stop-reason";
 import type { DeliveryTarget, LatenessSummary } from "../delivery/backend";
-import { interleavedSink } from "../delivery/packetSink";
-import type { PacketSink } from "../delivery/packetSink";
-import type { EngineLoad, EngineWorkerInit, FromEngine, ToEngine } from "./engineMessages";
-import type { EngineEvents, EngineRuntime } from "./engineRuntime";
+import { interleavedSink } from "../delivery/packet-sink";
+import type { PacketSink } from "../delivery/packet-sink";
+import type { EngineLoad, EngineWorkerInit, FromEngine, ToEngine } from "./engine-messages";
+import type { EngineEvents, EngineRuntime } from "./engine-runtime";
 import { wakeEngine } from "./pacer";
 
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
@@ -21,7 +21,7 @@ const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
  * bundle's folder (the benches') the project's dist/.
  */
 function workerScript(): string {
-  const candidates = [join(__dirname, "engine-worker.js"), join(__dirname, "engineWorker.ts"), join(__dirname, "..", "..", "dist", "engine-worker.js")];
+  const candidates = [join(__dirname, "engine-worker.js"), join(__dirname, "engine-worker.ts"), join(__dirname, "..", "..", "dist", "engine-worker.js")];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error(`the I/O engine's worker script is missing (looked in ${candidates.join(", ")}); run npm run build`);
   return found;

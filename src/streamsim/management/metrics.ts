@@ -2,7 +2,7 @@
 // names in the style of MediaMTX's /metrics (rtsp_sessions, rtsp_sessions_bytes_sent{id=...}).
 import { LATENESS_BUCKETS_SEC } from "../delivery/backend";
 import type { AdmissionControl } from "./admission";
-import type { SessionTable } from "./sessionTable";
+import type { SessionTable } from "./session-table";
 
 export interface MetricsSources {
   sessions: SessionTable;

@@ -5,12 +5,12 @@
 //   - unframable input (header section too large, bad Content-Length, cut off at end of
 //     stream): error response, then the connection is closed.
 import type { Socket } from "node:net";
-import { RTP_CLOCK_HZ } from "../content/hintIndex";
+import { RTP_CLOCK_HZ } from "../content/hint-index";
 import { readReceptionReports } from "../delivery/rtcp";
-import type { SessionTable } from "../management/sessionTable";
+import type { SessionTable } from "../management/session-table";
 import { RtspRequestParser, type ParsedItem, type ParserLimits } from "../rtsp/parser";
 import { serializeResponse, type RtspResponse } from "../rtsp/response";
-import type { RtspMethods } from "./rtspMethods";
+import type { RtspMethods } from "./rtsp-methods";
 
 /** stop reading from a client that pipelines faster than we answer */
 const MAX_QUEUED_ITEMS = 64;

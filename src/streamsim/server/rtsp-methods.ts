@@ -2,10 +2,10 @@
 // method per RTSP method, as mock-debug does for DAP requests. Knows nothing of sockets.
 import { randomBytes, randomInt } from "node:crypto";
 import { ContentCatalog, type ContentItem } from "../content/catalog";
-import { HintIndexError } from "../content/hintIndex";
+import { HintIndexError } from "../content/hint-index";
 import type { DeliveryBackend, DeliveryTarget } from "../delivery/backend";
 import type { AdmissionControl } from "../management/admission";
-import { emptyCounters, type SessionRecord, type SessionTable } from "../management/sessionTable";
+import { emptyCounters, type SessionRecord, type SessionTable } from "../management/session-table";
 import { RtspAuthenticator } from "../rtsp/auth";
 import { badState, notFound, RtspError, sessionNotFound } from "../rtsp/errors";
 import {
@@ -22,7 +22,7 @@ import {
 import type { RtspRequest } from "../rtsp/parser";
 import type { RtspResponse } from "../rtsp/response";
 import { RtspStatus } from "../rtsp/status";
-import { parseRequestTarget, type RequestTarget } from "./requestTarget";
+import { parseRequestTarget, type RequestTarget } from "./request-target";
 import { describeContent, TRACK_CONTROL } from "./sdp";
 
 /** The RTSP connection a request came in on, as the methods see it. */

@@ -3,18 +3,18 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { ContentCatalog } from "../content/catalog";
-import { RTP_CLOCK_HZ } from "../content/hintIndex";
+import { RTP_CLOCK_HZ } from "../content/hint-index";
 import type { DeliveryBackend, DeliveryEvent } from "../delivery/backend";
 import { ConventionalDelivery, type ConventionalDeliveryOptions } from "../delivery/conventional";
 import { AdmissionControl } from "../management/admission";
 import { renderMetrics } from "../management/metrics";
-import { startMetricsServer, type MetricsServer } from "../management/metricsServer";
+import { startMetricsServer, type MetricsServer } from "../management/metrics-server";
 import { STREAM_SERVER_DEFAULTS as DEFAULTS } from "../defaults";
-import { SessionTable } from "../management/sessionTable";
+import { SessionTable } from "../management/session-table";
 import { RtspAuthenticator, type AuthOptions } from "../rtsp/auth";
 import { defaultParserLimits, type ParserLimits } from "../rtsp/parser";
-import { RtspConnection } from "./rtspConnection";
-import { RtspMethods } from "./rtspMethods";
+import { RtspConnection } from "./rtsp-connection";
+import { RtspMethods } from "./rtsp-methods";
 
 export interface StreamServerOptions {
   /** RTSP listen address; default 127.0.0.1 (the defaults are STREAM_SERVER_DEFAULTS, src/streamsim/defaults.ts) */

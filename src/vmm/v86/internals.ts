@@ -82,23 +82,21 @@ export class V86InternalsError extends Error {
  * v86 exposes each of its wasm-memory fields (cpu.reg32, cpu.instruction_counter...) as a Proxy
  * that builds a new typed array on every element access, so that it survives memory growth. In
  * the executor's hot path that allocation cost ~10% of a busy run. This is a plain view of the
- * same bytes, rebuilt only when the memory's buffer changes (growth detaches the old one).
+ * same bytes, rebuilt only when the memory's buffer changes: growth detaches the old buffer, and
+ * a view of a detached buffer has length 0. That check is free, unlike asking the memory for its
+ * buffer (a call into the engine) on each access: these views are read on every device access.
  */
-export function stableView<T extends ArrayBufferView>(
+export function stableView<T extends ArrayBufferView & { readonly length: number }>(
   cpu: V86Cpu,
   field: { readonly byteOffset: number; readonly length: number },
   View: new (buffer: ArrayBuffer, byteOffset: number, length: number) => T,
 ): () => T {
   const offset = field.byteOffset;
   const length = field.length;
-  let buffer = cpu.wasm_memory.buffer;
-  let view = new View(buffer, offset, length);
+  if (!(length > 0)) throw new V86InternalsError(`a field of ${length} elements at ${offset}`);
+  let view = new View(cpu.wasm_memory.buffer, offset, length);
   return () => {
-    const now = cpu.wasm_memory.buffer;
-    if (now !== buffer) {
-      buffer = now;
-      view = new View(buffer, offset, length);
-    }
+    if (view.length === 0) view = new View(cpu.wasm_memory.buffer, offset, length);
     return view;
   };
 }

@@ -12,7 +12,7 @@ import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
 import type { LvmmExtensionApi } from "../../../src/extension/extension";
 import type { ServerStatus, WebviewToHost } from "../../../src/protocols/io-engine-panel-messages";
-import type { LoadTotals } from "../../../src/loadgen/loadGenerator";
+import type { LoadTotals } from "../../../src/loadgen/load-generator";
 import { activateLvmm, waitFor } from "./extension-api";
 
 type Rendered = Extract<WebviewToHost, { type: "rendered" }>;
