@@ -28,24 +28,50 @@ const LOAD = { rate: 5000, payloadBytes: 512, endNs: SECONDS * 1e9, seed: 3 };
 
 type Variant = Omit<Partial<RecorderOptions>, "path" | "kernel">;
 
-async function workload(rec: Variant | undefined, i: number, rate = LOAD.rate): Promise<{ ms: number; attachMs?: number; path?: string; rec?: Recorder; rxBytes: number; txRecordBytes: number }> {
+/** CPU ms this thread has used (Linux: /proc; elsewhere undefined), 10 ms resolution. */
+function threadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+interface RunFigures {
+  ms: number;
+  /** CPU of the guest thread (this process's main thread), and of the whole process (all its threads). */
+  threadCpuMs?: number;
+  processCpuMs: number;
+  attachMs?: number;
+  rxBytes: number;
+  txRecordBytes: number;
+}
+
+async function workload(rec: Variant | undefined, i: number, rate = LOAD.rate): Promise<RunFigures & { path?: string; rec?: Recorder }> {
   const m = await Machine.create({ kernel });
   injectEchoLoad(m, { ...LOAD, rate });
   const path = join(dir, `run${i}.lvmmrec`);
   const a0 = performance.now();
   const r = rec ? Recorder.attach(m, { path, kernel, ...rec }) : undefined;
   const attachMs = performance.now() - a0;
+  const c0 = threadCpuMs();
+  const p0 = process.cpuUsage();
   const t0 = performance.now();
   if (r) await r.run(SECONDS * 1e9);
   else await m.runAsync({ untilNs: SECONDS * 1e9 });
   const ms = performance.now() - t0;
+  const c1 = threadCpuMs();
+  const p1 = process.cpuUsage(p0);
+  const cpu = { processCpuMs: (p1.user + p1.system) / 1000, ...(c0 !== undefined && c1 !== undefined ? { threadCpuMs: c1 - c0 } : {}) };
   // Counted afterwards: a listener during the run would be work the plain run does too.
   const rxBytes = m.journal.all().reduce((n, e) => n + (e.kind === "frame" ? e.bytes.length : 0), 0);
   // What format 4 stored besides: a tx-dma record per transmit descriptor, its bytes included.
   const sink = new ByteSink();
   for (const t of m.dmaLog?.transmits() ?? []) encodeTxDma(sink, t.icount, t.ns, t);
   m.destroy();
-  return { ms, rxBytes, txRecordBytes: sink.length, ...(r ? { path, rec: r, attachMs } : {}) };
+  return { ms, ...cpu, rxBytes, txRecordBytes: sink.length, ...(r ? { path, rec: r, attachMs } : {}) };
 }
 
 /** A file's bytes by chunk type: as stored, and inflated. */
@@ -86,10 +112,11 @@ async function child(k: number): Promise<void> {
   else await warm.runAsync({ untilNs: 1e9 });
   warm.destroy();
   const r = await workload(v.opts, k, v.rate);
-  console.log(JSON.stringify({ ms: r.ms, attachMs: r.attachMs, rxBytes: r.rxBytes, txRecordBytes: r.txRecordBytes, path: r.path, stats: r.rec?.stats }));
+  const { rec: recorder, ...figures } = r;
+  console.log(JSON.stringify({ ...figures, stats: recorder?.stats }));
 }
 
-function inChild(k: number, out: string): { ms: number; attachMs?: number; rxBytes: number; txRecordBytes: number; path?: string; stats?: Recorder["stats"] } {
+function inChild(k: number, out: string): RunFigures & { path?: string; stats?: Recorder["stats"] } {
   const r = spawnSync(process.execPath, selfArgs(__filename, `--child=${k}`, `--dir=${out}`), { encoding: "utf8" });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   try {
@@ -113,21 +140,27 @@ async function main(): Promise<void> {
   const ROUNDS = roundsArg ? Number(roundsArg.slice(9)) : 9;
   const times = VARIANTS.map(() => [] as number[]);
   const ratios = VARIANTS.map(() => [] as number[]);
+  // The default variant's CPU against the plain run's: of the guest thread, and of the process.
+  const threadCpuRatios: number[] = [];
+  const processCpuRatios: number[] = [];
   let last: ReturnType<typeof inChild> | undefined;
   for (let round = 0; round < ROUNDS; round++) {
     const order = [...VARIANTS.keys()];
     if (round % 2) order.reverse();
-    const ms = new Map<number, number>();
+    const runs = new Map<number, ReturnType<typeof inChild>>();
     for (const k of order) {
       spawnSync("sync");
       const r = inChild(k, dir);
-      ms.set(k, r.ms);
+      runs.set(k, r);
       if (k === 1) last = r;
     }
     for (const [k, v] of VARIANTS.entries()) {
-      times[k]!.push(ms.get(k)!);
-      if (v.opts) ratios[k]!.push(ms.get(k)! / ms.get(VARIANTS.findIndex((p) => !p.opts && p.rate === v.rate))!);
+      times[k]!.push(runs.get(k)!.ms);
+      if (v.opts) ratios[k]!.push(runs.get(k)!.ms / runs.get(VARIANTS.findIndex((p) => !p.opts && p.rate === v.rate))!.ms);
     }
+    const [plain, recorded] = [runs.get(0)!, runs.get(1)!];
+    if (plain.threadCpuMs && recorded.threadCpuMs) threadCpuRatios.push(recorded.threadCpuMs / plain.threadCpuMs);
+    processCpuRatios.push(recorded.processCpuMs / plain.processCpuMs);
   }
   row(`run without recording (median of ${ROUNDS}, ms)`, fmt(median(times[0]!), 0));
   row(`run while recording (median of ${ROUNDS}, ms)`, fmt(median(times[1]!), 0));
@@ -136,6 +169,14 @@ async function main(): Promise<void> {
     const pct = (p: number) => fmt((percentile(ratios[k]!, p) - 1) * 100, 0);
     row(v.label, `${fmt((median(ratios[k]!) - 1) * 100)} %`, `${v.note}; middle half of the rounds ${pct(25)} to ${pct(75)} %`);
   }
+  // Wall time moves with whatever else the machine runs; CPU time much less.
+  const cpuRow = (label: string, rs: number[], note: string): void => {
+    if (!rs.length) return;
+    const pct = (p: number) => fmt((percentile(rs, p) - 1) * 100, 0);
+    row(label, `${fmt((median(rs) - 1) * 100)} %`, `${note}; middle half of the rounds ${pct(25)} to ${pct(75)} %`);
+  };
+  cpuRow("  in guest thread CPU", threadCpuRatios, "the default recording's extra CPU on the thread that runs the guest (10 ms ticks)");
+  cpuRow("  in process CPU", processCpuRatios, "the same, all threads (the chunk I/O and digest threads included)");
   const s = last!.stats!;
   const size = statSync(last!.path!).size;
   // The log: the file without the kernel image (embedded in every recording alike).

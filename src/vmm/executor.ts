@@ -7,8 +7,14 @@
 // which is what makes runs (and runs after a snapshot restore) repeatable.
 import type { V86Instance } from "./v86/instantiate";
 import { stableView } from "./v86/internals";
+import { FAR_JIT_LOOP_BUDGET, JIT_LOOP_BUDGET } from "./v86/wasm-patches";
 
-/** Fast slices stop this far short of a target; compiled code rarely overshoots by more. */
+/**
+ * Fast slices stop this far short of a target; compiled code rarely overshoots by more: it checks
+ * its budget at loop heads every JIT_LOOP_BUDGET instructions near a target. Far from one, it
+ * checks every FAR_JIT_LOOP_BUDGET (fewer exits to main_loop, as stock v86) and the slice stops
+ * that much earlier, so it overshoots into the same margin.
+ */
 export const SAFETY_MARGIN = 4096;
 /** Longest interpreted run while approaching a target (then single instructions). */
 const APPROACH_RUN = 64;
@@ -56,12 +62,15 @@ export class Executor {
     this.setJitConfig = vm.exports["set_jit_config"] as (index: number, value: number) => void;
     this.counter = stableView(vm.cpu, vm.cpu.instruction_counter, Uint32Array);
     this.hlt = stableView(vm.cpu, vm.cpu.in_hlt, Uint8Array);
+    this.loopBudget = stableView(vm.cpu, { byteOffset: vm.jitBudgetAddr, length: 1 }, Int32Array);
     this.lastLow = this.counter()[0]!;
   }
 
   /** v86's 32-bit instruction counter (read on every device access, so not through its Proxy). */
   private readonly counter: () => Uint32Array;
   private readonly hlt: () => Uint8Array;
+  /** The instructions compiled code may run between its budget checks (wasm-patches.ts rewriteJitModule). */
+  private readonly loopBudget: () => Int32Array;
 
   /** The count now; inside a slice (device callbacks) the start of the current block or run. */
   get icount(): number {
@@ -175,7 +184,10 @@ export class Executor {
       let end: SliceEnd;
       const before = this.count;
       if (rem > SAFETY_MARGIN && this.jit) {
-        const budget = Math.min(rem - SAFETY_MARGIN, MAX_FAST_SLICE);
+        // Far from the target: long runs of compiled code, stopping FAR_JIT_LOOP_BUDGET earlier.
+        const far = rem - SAFETY_MARGIN - FAR_JIT_LOOP_BUDGET >= FAR_JIT_LOOP_BUDGET;
+        const budget = Math.min(far ? rem - SAFETY_MARGIN - FAR_JIT_LOOP_BUDGET : rem - SAFETY_MARGIN, MAX_FAST_SLICE);
+        this.loopBudget()[0] = far ? FAR_JIT_LOOP_BUDGET : JIT_LOOP_BUDGET;
         end = this.slice(budget);
         this.stats.fastSlices++;
         const over = this.count - before - budget;

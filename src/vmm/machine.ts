@@ -547,7 +547,8 @@ export class Machine {
     const eipBefore = this.cpu.pc;
     // As the guest left it, before this sync delivers anything (delivery clears IF).
     const guestHadInterruptsOn = this.cpu.interruptsEnabled || this.exec.halted;
-    const inServiceBefore = this.interruptsInService();
+    // Only a listener (a recorder, a replay's check) needs to know which line was delivered.
+    const inServiceBefore = this.interruptListeners.size ? this.interruptsInService() : 0;
     const trap = this.exec.guard(() => {
       timerMs = cpu.run_hardware_timers(0, now / 1e6);
       for (const d of this.devices) {

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { V86 } from "v86";
 import v86Package from "v86/package.json";
 import { checkPinnedVersion, checkPinnedWasm } from "./pinned";
-import { patchV86Wasm, type PatchedV86 } from "./wasm-patches";
+import { JIT_LOOP_BUDGET, patchV86Wasm, rewriteJitModule, type PatchedV86 } from "./wasm-patches";
 import { checkInternals, type V86Cpu, type V86Inner } from "./internals";
 
 export interface V86Controls {
@@ -41,6 +41,11 @@ export interface V86Instance {
   controls: V86Controls;
   /** JIT modules compiled during the last main_loop call, to finish once it has returned. */
   pendingJit: [number, number, number][];
+  /**
+   * Address in v86's memory of the i32 every compiled module compares its instruction counter
+   * with at its loop heads (wasm-patches.ts rewriteJitModule); the executor sets it per slice.
+   */
+  jitBudgetAddr: number;
 }
 
 let compiled: { module: WebAssembly.Module; patched: PatchedV86 } | undefined;
@@ -146,11 +151,17 @@ export async function instantiateV86(opts: V86BootOptions): Promise<V86Instance>
     excError: g(patched.globals.excError),
   };
 
-  const instance: V86Instance = { emulator, inner, cpu, exports: exp as Record<string, unknown>, controls, pendingJit: [] };
+  const malloc = exp["v86_malloc"];
+  if (typeof malloc !== "function") throw new Error("patched v86.wasm lacks the export v86_malloc");
+  const jitBudgetAddr = (malloc as (n: number) => number)(4) >>> 0;
+  if (jitBudgetAddr % 4) throw new Error(`v86_malloc returned an unaligned address ${jitBudgetAddr}`);
+  new Int32Array(cpu.wasm_memory.buffer, jitBudgetAddr, 1)[0] = JIT_LOOP_BUDGET;
+  const instance: V86Instance = { emulator, inner, cpu, exports: exp as Record<string, unknown>, controls, pendingJit: [], jitBudgetAddr };
   // v86 installs JIT code asynchronously; the LVMM compiles it synchronously and finishes the
-  // cache entry after main_loop returns (finishing re-entrantly panics with "WouldBlock").
+  // cache entry after main_loop returns (finishing re-entrantly panics with "WouldBlock"). Each
+  // module's loop-safety checks are made to read their budget from the cell first.
   cpu.codegen_finalize = (index, start, stateFlags, ptr, len) => {
-    const code = new Uint8Array(cpu.wasm_memory.buffer, ptr >>> 0, len >>> 0).slice();
+    const code = rewriteJitModule(new Uint8Array(cpu.wasm_memory.buffer, ptr >>> 0, len >>> 0).slice(), jitBudgetAddr);
     const jit = new WebAssembly.Instance(new WebAssembly.Module(code), { e: cpu.jit_imports as WebAssembly.ModuleImports });
     cpu.wm.wasm_table.set(index + WASM_TABLE_OFFSET, jit.exports["f"] as WebAssembly.ExportValue);
     instance.pendingJit.push([index, start, stateFlags]);

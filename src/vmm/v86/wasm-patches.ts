@@ -2,7 +2,7 @@
 // (../shared/docs/v86-notes.md, "Execution control"). The shipped binary is never modified.
 // Every patch matches a byte pattern an exact number of times inside a named function and
 // fails loudly otherwise, so a different v86 build cannot be adapted silently.
-import { WasmModule, replaceInBody, sleb, uleb, readUleb, WasmFormatError } from "./wasm-binary";
+import { WasmModule, findAll, replaceInBody, sleb, uleb, readUleb, WasmFormatError } from "./wasm-binary";
 
 /** Addresses of v86's global_pointers.rs statics that the patches touch; checked at start-up. */
 export const V86_STATIC = {
@@ -28,10 +28,23 @@ export const V86_TSC_STATIC = {
 } as const;
 
 /**
- * Instructions a compiled JIT module may run before it checks its loop budget at a loop head.
- * Smaller bounds how far a fast slice can overshoot its budget, at a small cost in JIT exits.
+ * Instructions a compiled JIT module may run before it checks its loop budget at a loop head,
+ * near a target: small, so a fast slice overshoots its budget by little. Each check that fails
+ * is an exit to main_loop and a re-entry (a few percent of a compute loop at 1,000), so far
+ * from a target the executor lets modules run FAR_JIT_LOOP_BUDGET instead (as stock v86's
+ * 100,003 does) and stops its slice that much earlier.
  */
 export const JIT_LOOP_BUDGET = 1000;
+export const FAR_JIT_LOOP_BUDGET = 100_000;
+
+/**
+ * What the code generator emits as the compiled loop budget: not a budget but a marker (a 5-byte
+ * LEB128 constant) that rewriteJitModule turns into a load of the budget cell, so that the
+ * executor can change the budget per slice.
+ */
+export const JIT_BUDGET_MARKER = 0x4c564d4d;
+/** The loop-safety check as v86 generates it: local.get <instruction counter>; i32.const <budget>; i32.ge_u; br_if. */
+const COUNTER_LOCAL = 9;
 
 export interface PatchedV86 {
   bytes: Uint8Array<ArrayBuffer>;
@@ -162,9 +175,10 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
   );
   m.setBody(mainLoop, body);
 
-  // Compiled modules check a baked-in loop budget at loop heads (i64 in the code generator).
+  // Compiled modules check a baked-in loop budget at loop heads (i64 in the code generator): the
+  // marker, which rewriteJitModule turns into a load of the budget cell.
   const gen = m.funcIndexEndingWith("3jit19jit_generate_module");
-  m.setBody(gen, replaceInBody(m.body(gen), [OP.i64const, ...sleb(LOOP_COUNTER)], [OP.i64const, ...sleb(JIT_LOOP_BUDGET)], 2, "JIT LOOP_COUNTER"));
+  m.setBody(gen, replaceInBody(m.body(gen), [OP.i64const, ...sleb(LOOP_COUNTER)], [OP.i64const, ...sleb(JIT_BUDGET_MARKER)], 2, "JIT LOOP_COUNTER"));
 
   // INT3: while breakpoints are armed, a 0xCC rewinds EIP onto itself, uncounts itself, marks
   // a hit and halts the loop instead of entering the guest's IDT.
@@ -253,4 +267,71 @@ function checkTscStatics(m: WasmModule): void {
     const found = body.some((_, i) => pattern.every((b, k) => body[i + k] === b));
     if (!found) throw new WasmFormatError(`read_tsc does not load the TSC static "${name}" at ${addr}: this v86 build is not the pinned one`);
   }
+}
+
+/**
+ * A module v86's code generator produced, made to read its loop budget from the 4-byte cell at
+ * `budgetAddr` in v86's memory (which generated modules import) at each loop-safety check:
+ * `local.get 9; i32.const MARKER; i32.ge_u; br_if` becomes `local.get 9; i32.const ADDR;
+ * i32.load; i32.ge_u; br_if`. Local 9 is the module's instruction counter (its parameter, then
+ * the eight register locals, then the counter, set to 0 in the prologue); the marker is a 5-byte
+ * constant, and a guest compare never uses that local. A module whose checks look otherwise is
+ * refused (WasmFormatError): the pinned v86 build has changed.
+ */
+export function rewriteJitModule(code: Uint8Array<ArrayBuffer>, budgetAddr: number): Uint8Array<ArrayBuffer> {
+  const marker = [OP.i32const, ...sleb(JIT_BUDGET_MARKER)];
+  const check = [OP.localGet, COUNTER_LOCAL, ...marker, OP.i32geU, OP.brIf];
+  const load = Uint8Array.from([OP.i32const, ...sleb(budgetAddr), OP.i32load, 2, 0]);
+  if (code.length < 8 || code[0] !== 0 || code[1] !== 0x61) return code;
+  let pos = 8;
+  while (pos < code.length) {
+    const id = code[pos]!;
+    const [size, start] = readUleb(code, pos + 1);
+    if (id !== 10) {
+      pos = start + size;
+      continue;
+    }
+    // The code section: each body rewritten, the sections around it as they are.
+    const payload = code.subarray(start, start + size);
+    const [count, first] = readUleb(payload, 0);
+    const parts: Uint8Array[] = [Uint8Array.from(uleb(count))];
+    let q = first;
+    for (let i = 0; i < count; i++) {
+      const [len, b] = readUleb(payload, q);
+      const body = payload.subarray(b, b + len);
+      q = b + len;
+      const checks = findAll(body, check).map((at) => at + 2);
+      if (!checks.length) {
+        parts.push(Uint8Array.from(uleb(len)), body);
+        continue;
+      }
+      // Every module checks at its top, after the prologue zeroed the counter; a marker
+      // elsewhere (a guest constant that happens to equal it) is left alone.
+      if (findAll(body, [OP.localGet, COUNTER_LOCAL, ...marker]).length !== checks.length || !findAll(body.subarray(0, checks[0]), [OP.i32const, 0, 0x21 /* local.set */, COUNTER_LOCAL]).length) {
+        throw new WasmFormatError("a generated JIT module's loop-safety checks are not the expected local.get 9 / i32.const budget / i32.ge_u / br_if after the counter's zeroing: the pinned v86 build has changed");
+      }
+      const pieces: Uint8Array[] = [];
+      let last = 0;
+      for (const m of checks) {
+        pieces.push(body.subarray(last, m), load);
+        last = m + marker.length;
+      }
+      pieces.push(body.subarray(last));
+      const rewritten = concat(pieces);
+      parts.push(Uint8Array.from(uleb(rewritten.length)), rewritten);
+    }
+    const newPayload = concat(parts);
+    return concat([code.subarray(0, pos + 1), Uint8Array.from(uleb(newPayload.length)), newPayload, code.subarray(start + size)]);
+  }
+  return code;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
