@@ -139,10 +139,11 @@ describe("lvmm record / replay / events / dma / pcap", () => {
   });
 
   it("a full disk ends the recording with a typed error, and what reached the disk replays", async (t) => {
-    // A 512 KiB tmpfs fills long before the run ends (the echo load's patterned payloads compress well).
-    await withSmallDisk(t, "512k", (small) => {
+    // A 256 KiB tmpfs fills long before the run ends, compressed as the recording is (the echo
+    // load's patterned payloads compress very well); the recorder stops at the failed write.
+    await withSmallDisk(t, "256k", (small) => {
       const out = join(small, "full.lvmmrec");
-      const r = lvmm("record", "--out", out, "--seconds", "2", "--echo-load", "5000", "--payload", "1024", "--checkpoint-ms", "50", "--quiet");
+      const r = lvmm("record", "--out", out, "--seconds", "10", "--echo-load", "5000", "--payload", "1024", "--checkpoint-ms", "50", "--quiet");
       assert.equal(r.code, 2, r.stdout + r.stderr);
       assert.match(r.stderr, /^lvmm: writing .*full\.lvmmrec failed: ENOSPC.*the chunks before the failed one are on disk.*\[io\]$/m);
       const v = lvmm("replay", out, "--verify");

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inflateRawSync } from "node:zlib";
+import { deflateRawSync } from "node:zlib";
 import { Machine } from "../../src/vmm/machine";
 import { Recorder } from "../../src/vmm/recording/recorder";
 import { injectEchoLoad } from "../../src/vmm/recording/echo-load";
@@ -16,7 +16,7 @@ import { readRecording } from "../../src/vmm/recording/reader";
 import { Replayer } from "../../src/vmm/recording/replayer";
 import { transmitsOf, type TxEvent } from "../../src/vmm/recording/transmits";
 import { CHUNK_COMPRESSED, ChunkType, EventKind, RecordingError } from "../../src/vmm/recording/format";
-import { compressedPrefix } from "../../src/vmm/recording/chunk-codec";
+import { compressedPrefix, inflateChunk } from "../../src/vmm/recording/chunk-codec";
 import { encodeChunk } from "../../src/vmm/recording/writer";
 import { readPcapng } from "../../src/vmm/recording/pcapng";
 import { CLI, KERNEL_PATH, kernel } from "../helpers/guest";
@@ -82,7 +82,7 @@ describe("format 5: only what a replay needs, compressed", () => {
     const events = chunks(file).filter((c) => (c.type & ~CHUNK_COMPRESSED) === ChunkType.Events);
     // Compressed where that is smaller: all but tiny ones (the end record's, say).
     assert.ok(events.length > 1 && events.every((c) => c.type & CHUNK_COMPRESSED || c.stored.length < 256), "event chunks are stored compressed");
-    const inflated = Buffer.concat(events.map((c) => (c.type & CHUNK_COMPRESSED ? inflateRawSync(c.stored.subarray(8)) : c.stored)));
+    const inflated = Buffer.concat(events.map((c) => (c.type & CHUNK_COMPRESSED ? inflateChunk(c.stored, 0, c.at) : c.stored)));
     // A transmitted frame starts with the peer's MAC then the guest's: no received frame does.
     for (const t of sent.filter((x) => x.tx.bytes.length >= 64)) assert.equal(inflated.indexOf(Buffer.from(t.tx.bytes.subarray(0, 64))), -1, `the frame sent at icount ${t.icount} is not in the file`);
     const kernelBytes = chunks(file).find((c) => (c.type & ~CHUNK_COMPRESSED) === ChunkType.Kernel)!.stored.length;
@@ -189,7 +189,7 @@ describe("corrupt compressed chunks", () => {
   const firstEvents = (): { i: number; stored: Uint8Array; inflated: Uint8Array } => {
     const i = chunks(file).findIndex((c) => c.type === (ChunkType.Events | CHUNK_COMPRESSED));
     const stored = chunks(file)[i]!.stored;
-    return { i, stored, inflated: new Uint8Array(inflateRawSync(stored.subarray(8))) };
+    return { i, stored, inflated: inflateChunk(stored, i, 0) };
   };
 
   it("a stream that does not inflate, a wrong length, an unknown method: 'bad-chunk', never another error", () => {
@@ -218,6 +218,14 @@ describe("corrupt compressed chunks", () => {
     }
     assert.ok([...seen].every((c) => ["ok", "bad-chunk", "bad-event", "truncated"].includes(c)), [...seen].join());
     assert.ok(seen.has("bad-chunk") || seen.has("bad-event"));
+  });
+
+  it("a chunk compressed with raw DEFLATE (method 1) reads as well as a brotli one (method 2, what writers use)", () => {
+    const { i, stored, inflated } = firstEvents();
+    assert.equal(stored[0], 2, "brotli");
+    const deflated = new Uint8Array(Buffer.concat([compressedPrefix(inflated.length, 1), deflateRawSync(inflated, { level: 1 })]));
+    const other = replaceChunk(file, i, ChunkType.Events | CHUNK_COMPRESSED, deflated);
+    assert.deepEqual(readRecording(other, { strict: true }).events.map((e) => [e.kind, e.icount]), readRecording(file, { strict: true }).events.map((e) => [e.kind, e.icount]));
   });
 
   it("without a matching CRC a flipped bit is a checksum error, as in any chunk", () => {

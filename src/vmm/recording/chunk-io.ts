@@ -12,8 +12,8 @@
 // thread.
 import * as zlib from "node:zlib";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import { CHUNK_COMPRESSED, CHUNK_HEADER_BYTES, COMPRESSION_DEFLATE_RAW } from "./format";
-import { COMPRESSED_PREFIX_BYTES, COMPRESSION_LEVEL } from "./chunk-codec";
+import { CHUNK_COMPRESSED, CHUNK_HEADER_BYTES, COMPRESSION_BROTLI } from "./format";
+import { BROTLI_QUALITY, COMPRESSED_PREFIX_BYTES } from "./chunk-codec";
 
 /** Bytes per buffer: event chunks are flushed at 256 KiB (plus one event); larger ones are written directly. */
 export const SLOT_BYTES = 512 * 1024;
@@ -43,7 +43,7 @@ const CONTROL_BYTES = ERROR_AT + ERROR_BYTES;
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { writevSync, writeSync } = require("node:fs");
-const { crc32, deflateRawSync } = require("node:zlib");
+const { crc32, brotliCompressSync, constants } = require("node:zlib");
 const { control, port } = workerData;
 const ctl = new Int32Array(control, 0, ${CONTROL_WORDS});
 Atomics.store(ctl, ${READY}, 1);
@@ -61,10 +61,10 @@ for (;;) {
       let storedType = type;
       let stored = length;
       if (compress && length >= 64) {
-        const z = deflateRawSync(payload, { level: ${COMPRESSION_LEVEL} });
+        const z = brotliCompressSync(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: ${BROTLI_QUALITY}, [constants.BROTLI_PARAM_SIZE_HINT]: length } });
         if (z.length + ${COMPRESSED_PREFIX_BYTES} < length) {
           const prefix = new Uint8Array(${COMPRESSED_PREFIX_BYTES});
-          prefix[0] = ${COMPRESSION_DEFLATE_RAW};
+          prefix[0] = ${COMPRESSION_BROTLI};
           new DataView(prefix.buffer).setUint32(4, length, true);
           parts = [prefix, z];
           storedType = type | ${CHUNK_COMPRESSED};

@@ -49,12 +49,14 @@ export enum ChunkType {
 
 /**
  * Added to a chunk's type (format 5): the payload is stored compressed as u8 method (1: raw
- * DEFLATE, RFC 1951), u8[3] 0, u32 length of the payload it inflates to, then the compressed
- * bytes. The chunk is read as the plain type (type & 0x7f); its CRC covers the bytes stored.
+ * DEFLATE, RFC 1951; 2: brotli, RFC 7932), u8[3] 0, u32 length of the payload it inflates to,
+ * then the compressed bytes. The chunk is read as the plain type (type & 0x7f); its CRC covers
+ * the bytes stored.
  */
 export const CHUNK_COMPRESSED = 0x80;
-/** Compression methods of a compressed chunk. */
+/** Compression methods of a compressed chunk (writers use brotli). */
 export const COMPRESSION_DEFLATE_RAW = 1;
+export const COMPRESSION_BROTLI = 2;
 
 /**
  * Event kinds of format versions 2 to 5. Never renumber; a new kind or encoding is a new version.
