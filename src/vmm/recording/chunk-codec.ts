@@ -14,9 +14,16 @@ export const BROTLI_QUALITY = 2;
 /** Bytes before the compressed stream: method, three zero bytes, inflated length. */
 export const COMPRESSED_PREFIX_BYTES = 8;
 
+/** The brotli window for a payload: no larger than the payload needs (the default is 4 MiB). */
+export function brotliWindowBits(length: number): number {
+  return Math.max(16, Math.min(22, Math.ceil(Math.log2(length + 16))));
+}
+
 /** The compressed stream of a chunk's payload (brotli, BROTLI_QUALITY). */
 export function compressPayload(payload: Uint8Array): Uint8Array {
-  return brotliCompressSync(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length } });
+  return brotliCompressSync(payload, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length, [constants.BROTLI_PARAM_LGWIN]: brotliWindowBits(payload.length) },
+  });
 }
 
 /**

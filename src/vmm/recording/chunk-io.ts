@@ -39,7 +39,7 @@ const CONTROL_BYTES = ERROR_AT + ERROR_BYTES;
 // Plain CommonJS so it runs from any bundle (`eval: true` needs no file on disk). Each job is a
 // message on the port, posted before PUBLISHED counts it: { fd, type, seq, sab, length, compress }.
 // The chunk header layout is writer.ts chunkHeader's: u8 type, 3 zero bytes, u32 seq, u32 length,
-// u32 CRC; compression is chunk-codec.ts compressChunk's.
+// u32 CRC; compression is chunk-codec.ts compressChunk's (brotliWindowBits included).
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { writevSync, writeSync } = require("node:fs");
@@ -61,7 +61,8 @@ for (;;) {
       let storedType = type;
       let stored = length;
       if (compress && length >= 64) {
-        const z = brotliCompressSync(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: ${BROTLI_QUALITY}, [constants.BROTLI_PARAM_SIZE_HINT]: length } });
+        const lgwin = Math.max(16, Math.min(22, Math.ceil(Math.log2(length + 16))));
+        const z = brotliCompressSync(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: ${BROTLI_QUALITY}, [constants.BROTLI_PARAM_SIZE_HINT]: length, [constants.BROTLI_PARAM_LGWIN]: lgwin } });
         if (z.length + ${COMPRESSED_PREFIX_BYTES} < length) {
           const prefix = new Uint8Array(${COMPRESSED_PREFIX_BYTES});
           prefix[0] = ${COMPRESSION_BROTLI};
