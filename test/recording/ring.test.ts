@@ -104,6 +104,11 @@ describe("ring recording: the last N virtual seconds", () => {
     assert.ok(end.ns - start.ns >= WINDOW_NS, `covers ${(end.ns - start.ns) / 1e9} s`);
     assert.ok(end.ns - start.ns <= WINDOW_NS + ring.segmentNs, "and at most one segment more");
     assert.deepEqual(merged.start, { icount: start.icount, ns: start.ns });
+    // Segments store their start snapshots plain (taken while the guest runs); the merge compresses the one it keeps.
+    const bytes = readFileSync(out);
+    let at = 16;
+    for (let k = 0; k < rec.startChunk!; k++) at += 16 + bytes.readUInt32LE(at + 8);
+    assert.equal(bytes[at], 0x80 | 4, "the merged file's start snapshot is stored compressed");
     assert.equal(rec.events.filter((e) => e.kind === EventKind.End).length, 1, "one end record");
     assert.ok(rec.events.every((e) => e.icount >= start.icount));
     const cps = rec.events.filter((e) => e.kind === EventKind.CheckpointHash);

@@ -159,6 +159,7 @@ export class Recorder {
       ...(embed ? { kernel: opts.kernel } : {}),
       ...(opts.disk && launch.disk?.embedded ? { disk: opts.disk } : {}),
       ...(start ? { start: start.snapshot } : {}),
+      plainSnapshots: true,
     });
     // The logs are drained from here on: what the machine logged before is in the start snapshot's past.
     this.journalNext = m.journal.length;

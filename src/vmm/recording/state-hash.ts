@@ -29,6 +29,9 @@ parentPort.on("message", ({ sab, length }) => {
   parentPort.postMessage(0);
 });`;
 
+/** Machines whose RAM a hasher has read once (StateHasher.prepare). */
+const prepared = new WeakSet<Machine>();
+
 /**
  * Buffers of closed hashers, for the next recording in this process: a fresh buffer costs
  * page faults on its first copy. At most two are kept.
@@ -128,8 +131,10 @@ export class StateHasher {
    * guest runs on.
    */
   prepare(m: Machine): void {
-    if (this.inFlight) return;
+    // Once per machine and buffer: a ring recording's next segment finds both warm.
+    if (this.inFlight || (prepared.has(m) && (this.sab || spareBuffers.length))) return;
     m.breakpoints.lifted(() => this.copyState(m));
+    prepared.add(m);
   }
 
   /** Lets go of the worker and hands the buffer on (a digest in flight is finished first). */

@@ -94,13 +94,18 @@ export class RecordingWriter {
     private readonly path: string,
     /** Chunks are stored compressed where that is smaller (format 5 and later). */
     private readonly compress: boolean,
+    /** Snapshot chunks are stored plain (written on the guest thread while the machine runs). */
+    private readonly plainSnapshots: boolean,
   ) {}
 
   /**
    * Opens the file and writes the preamble, the header, the kernel and disk images (when
    * embedded) and, for a recording that starts at a snapshot (header.start), that snapshot.
+   * `plainSnapshots`: a recorder of a running machine stores its snapshots plain: compressing
+   * a few MiB (~20 ms) would pause the guest that long at every ring segment's start (a ring
+   * recording's merge compresses the one snapshot it keeps).
    */
-  static create(path: string, header: RecordingHeader, parts: { kernel?: Uint8Array; disk?: Uint8Array; start?: Snapshot } = {}): RecordingWriter {
+  static create(path: string, header: RecordingHeader, parts: { kernel?: Uint8Array; disk?: Uint8Array; start?: Snapshot; plainSnapshots?: boolean } = {}): RecordingWriter {
     const { kernel, disk, start } = parts;
     if (!header.launch.disk?.embedded !== !disk) throw new RangeError("an embedded disk image goes with header.launch.disk.embedded, and only with it");
     if (!header.start !== !start) throw new RangeError("a start snapshot goes with header.start, and only with it");
@@ -113,13 +118,13 @@ export class RecordingWriter {
     } catch (e) {
       throw new RecordingError("io", `cannot create ${path}: ${(e as Error).message}`);
     }
-    const w = new RecordingWriter(fd, path, header.formatVersion >= FIRST_VERSION_COMPRESSED);
+    const w = new RecordingWriter(fd, path, header.formatVersion >= FIRST_VERSION_COMPRESSED, parts.plainSnapshots ?? false);
     w.write([encodePreamble(header.formatVersion)]);
     // The header stays plain: a glance at the file shows it.
     w.writeChunk(ChunkType.Header, new TextEncoder().encode(JSON.stringify(header)), false);
     if (kernel) w.writeImage(ChunkType.Kernel, kernel);
     if (disk) w.writeImage(ChunkType.Disk, disk);
-    if (start) w.writeChunk(ChunkType.Snapshot, encodeSnapshot(start));
+    if (start) w.writeChunk(ChunkType.Snapshot, encodeSnapshot(start), w.compress && !w.plainSnapshots);
     if (w.failure) {
       w.abandon();
       throw w.failure;
@@ -249,7 +254,7 @@ export class RecordingWriter {
   /** Writes a snapshot chunk after the pending events; returns its chunk number. */
   writeSnapshot(s: Snapshot): number {
     this.flush();
-    return this.writeChunk(ChunkType.Snapshot, encodeSnapshot(s));
+    return this.writeChunk(ChunkType.Snapshot, encodeSnapshot(s), this.compress && !this.plainSnapshots);
   }
 
   /** Writes what is pending and closes the file; throws `failure` if a write failed (the file is closed all the same). */
