@@ -66,4 +66,24 @@ describe("I/O engine: linkage under loss", { skip: haveFfmpeg ? false : "ffmpeg 
     assert.ok(resumed.seq > 1000 && resumed.seq < 2000, `resume seq ${resumed.seq}`);
     assert.ok(engine.status().up, "no command timed out: the engine stayed up");
   });
+
+  it("carries out a burst of more commands than the engine remembers without losing one (a hundred clients at once)", async () => {
+    // 150 STARTs and then 150 STOPs at once, 30% lost each way: without a window on commands in
+    // flight, a retransmission more than 64 sequence numbers old goes unanswered and the engine
+    // is declared down
+    const u = await UdpClient.open();
+    udps.push(u);
+    const before = engine.status().link!.commands;
+    const ids = Array.from({ length: 150 }, (_, i) => `burst${i}`);
+    await Promise.all(ids.map((id, i) => engine.start({
+      streamId: id, content: content.clip, ssrc: 0x2000 + i, seqBase: 0, rtpTimeBase: 0, cname: "burst", fromSec: 0,
+      target: { kind: "udp", address: "127.0.0.1", rtpPort: u.ports[0], rtcpPort: u.ports[1] },
+    })));
+    assert.equal(engine.activeStreams, 150);
+    await Promise.all(ids.map((id) => engine.stop(id)));
+    assert.equal(engine.status().link!.commands - before, 300);
+    assert.equal(engine.status().link!.timeouts, 0, "no command timed out");
+    assert.ok(engine.status().up, "the engine stayed up");
+    await until(() => engine.status().stats?.streams === 0, 5000, "the engine to have no streams left");
+  });
 });

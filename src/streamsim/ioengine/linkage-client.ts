@@ -38,6 +38,14 @@ export interface LinkageClientOptions {
   rtoMs?: number;
   /** transmissions before a command fails; default 20 */
   maxTries?: number;
+  /**
+   * How far (in sequence numbers) a new command may run ahead of the oldest unacknowledged one;
+   * later commands wait their turn. The engine remembers the last 64 sequence numbers
+   * (guest/delivery/linkage.c, DEDUP_WINDOW): a retransmission older than that cannot be told
+   * from a repeat and goes unanswered, so under a burst (a hundred RTSP clients at once) a lost
+   * command must never fall that far behind. Default 32.
+   */
+  maxInFlight?: number;
   /** returns the HELLO acknowledgement's payload */
   onHello(h: Hello): Buffer;
   onNotice(type: number, payload: Buffer): void;
@@ -93,6 +101,8 @@ export class LinkageClient {
   lastHeardMs: number;
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
+  /** commands waiting for a place in the window */
+  private readonly queued: { type: number; payload: Buffer; resolve(b: Buffer): void; reject(e: Error): void }[] = [];
   /** engine notice seq -> our acknowledgement, for repeats */
   private readonly noticeAcks = new Map<number, Buffer>();
   private closed = false;
@@ -112,10 +122,33 @@ export class LinkageClient {
     return this.pending.size;
   }
 
-  /** Sends a command; resolves with the ACK payload, rejects on NACK or timeout. */
+  /** Sends a command (once the window has room); resolves with the ACK payload, rejects on NACK or timeout. */
   command(type: number, payload: Buffer): Promise<Buffer> {
     const name = NAMES[type] ?? `type ${type}`;
     if (this.closed) return Promise.reject(new Error(`linkage closed: ${name} not sent`));
+    return new Promise((resolve, reject) => {
+      this.queued.push({ type, payload, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /**
+   * Sends queued commands while the next sequence number is within maxInFlight of the oldest
+   * unacknowledged one: a sliding window, not a count, since one lost command must not let
+   * newer ones push it out of the engine's memory.
+   */
+  private pump(): void {
+    const window = this.o.maxInFlight ?? 32;
+    while (!this.closed && this.queued.length) {
+      const oldest = this.pending.keys().next().value; // sequence numbers only grow: the first is the oldest
+      if (oldest !== undefined && this.seq + 1 - oldest >= window) return;
+      const q = this.queued.shift()!;
+      this.transmit(q.type, q.payload).then(q.resolve, q.reject);
+    }
+  }
+
+  private transmit(type: number, payload: Buffer): Promise<Buffer> {
+    const name = NAMES[type] ?? `type ${type}`;
     const seq = ++this.seq;
     const frame = encodeMessage(type, seq, this.o.boot, payload);
     this.stats.commands++;
@@ -135,6 +168,7 @@ export class LinkageClient {
             const err = new LinkageTimeoutError(name, p.tries);
             reject(err);
             this.o.onUnresponsive(err.message);
+            this.pump();
             return;
           }
           p.tries++;
@@ -175,6 +209,7 @@ export class LinkageClient {
           this.stats.nacks++;
           p.reject(new LinkageCommandError(decodeNack(m.payload).code, p.name));
         }
+        this.pump();
         return;
       }
       case LinkType.STATS: {
@@ -227,5 +262,6 @@ export class LinkageClient {
       p.reject(new Error(`${why}: ${p.name} not acknowledged`));
     }
     this.pending.clear();
+    for (const q of this.queued.splice(0)) q.reject(new Error(`${why}: ${NAMES[q.type] ?? `type ${q.type}`} not sent`));
   }
 }
