@@ -1,15 +1,22 @@
 // Compressed chunks (format 5): a chunk whose type carries CHUNK_COMPRESSED stores its payload
 // as u8 method, u8[3] 0, u32 inflated length, then the compressed bytes. Writers compress with
-// brotli (COMPRESSION_BROTLI) at quality 2 where that makes the chunk smaller and store it plain
-// otherwise; the chunk I/O thread (chunk-io.ts) does the same for event chunks, off the guest
-// thread, with a copy of this logic in its source. Measured on recorded event chunks, kernels,
-// content disks and snapshots against raw DEFLATE level 1 and brotli qualities 0 to 2: quality 2
-// was smallest (the engine's events 37% against DEFLATE's 46%, its disk 66% against 89%, a
-// snapshot 36% against 50%) and took no more CPU than DEFLATE, which spent 5x as long on
-// incompressible payloads (20 against 11 ms/MB). Readers also take raw DEFLATE (method 1).
+// brotli (COMPRESSION_BROTLI) where that makes the chunk smaller and store it plain otherwise;
+// the chunk I/O thread (chunk-io.ts) does the same for event chunks, off the guest thread, with
+// a copy of this logic in its source. Measured on recorded event chunks, kernels, content disks
+// and snapshots against raw DEFLATE level 1 and brotli qualities 0 to 2:
+// - event chunks, written all the time: quality 0, the least CPU of them all (echo traffic
+//   1.8 ms/MB against DEFLATE's 2.3 and quality 2's 2.5; incompressible payloads 3.8 against
+//   20 and 11) at DEFLATE's size on traffic (the engine's events 55% against 46% and 37%). The
+//   CPU counts twice: the chunk I/O thread's work slows the guest thread beside it (an echo
+//   recording cost about 6% more guest-thread CPU at quality 2 than at 0).
+// - kernel, disk and snapshot chunks, written once: quality 2, the smallest (the engine's disk
+//   66% against DEFLATE's 89%, a snapshot 36% against 50%) at no more CPU than DEFLATE.
+// Readers also take raw DEFLATE (method 1).
 import { brotliCompressSync, brotliDecompressSync, constants, inflateRawSync } from "node:zlib";
-import { CHUNK_COMPRESSED, COMPRESSION_BROTLI, COMPRESSION_DEFLATE_RAW, MAX_CHUNK_BYTES, RecordingError } from "./format";
+import { CHUNK_COMPRESSED, ChunkType, COMPRESSION_BROTLI, COMPRESSION_DEFLATE_RAW, MAX_CHUNK_BYTES, RecordingError } from "./format";
 
+/** Brotli quality for event chunks, and for the other chunks. */
+export const EVENTS_BROTLI_QUALITY = 0;
 export const BROTLI_QUALITY = 2;
 /** Bytes before the compressed stream: method, three zero bytes, inflated length. */
 export const COMPRESSED_PREFIX_BYTES = 8;
@@ -19,10 +26,10 @@ export function brotliWindowBits(length: number): number {
   return Math.max(16, Math.min(22, Math.ceil(Math.log2(length + 16))));
 }
 
-/** The compressed stream of a chunk's payload (brotli, BROTLI_QUALITY). */
-export function compressPayload(payload: Uint8Array): Uint8Array {
+/** The compressed stream of a chunk's payload (brotli). */
+export function compressPayload(payload: Uint8Array, quality = BROTLI_QUALITY): Uint8Array {
   return brotliCompressSync(payload, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length, [constants.BROTLI_PARAM_LGWIN]: brotliWindowBits(payload.length) },
+    params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length, [constants.BROTLI_PARAM_LGWIN]: brotliWindowBits(payload.length) },
   });
 }
 
@@ -32,7 +39,7 @@ export function compressPayload(payload: Uint8Array): Uint8Array {
  */
 export function compressChunk(type: number, payload: Uint8Array): { type: number; parts: Uint8Array[]; length: number } {
   if (payload.length < 64) return { type, parts: [payload], length: payload.length };
-  const z = compressPayload(payload);
+  const z = compressPayload(payload, type === ChunkType.Events ? EVENTS_BROTLI_QUALITY : BROTLI_QUALITY);
   if (z.length + COMPRESSED_PREFIX_BYTES >= payload.length) return { type, parts: [payload], length: payload.length };
   const prefix = compressedPrefix(payload.length);
   return { type: type | CHUNK_COMPRESSED, parts: [prefix, z], length: prefix.length + z.length };

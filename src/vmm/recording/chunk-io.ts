@@ -6,19 +6,21 @@
 // the guest thread (~2% of a busy echo run), compression would cost it more, and a copy into a
 // shared slot per chunk cost it another 1-2%. One thread writes the chunks in the order they were
 // handed over, so a process killed at any moment still leaves a file whose complete chunks form
-// a prefix (format.ts). Up to MAX_BUFFERS chunks can be in flight, so a busy machine that gives
-// the thread less CPU for a while does not stall the guest. Where the thread cannot run (no
-// zlib.crc32 in this Node, or no worker threads) the writer compresses and writes on its own
-// thread.
+// a prefix (format.ts). The thread runs at a lower priority than the guest thread (nice 10), and
+// up to MAX_BUFFERS chunks can be in flight, so a busy machine that gives it less CPU for a while
+// does not stall the guest. Where the thread cannot run (no zlib.crc32 in this Node, or no
+// worker threads) the writer compresses and writes on its own thread.
 import * as zlib from "node:zlib";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { CHUNK_COMPRESSED, CHUNK_HEADER_BYTES, COMPRESSION_BROTLI } from "./format";
-import { BROTLI_QUALITY, COMPRESSED_PREFIX_BYTES } from "./chunk-codec";
+import { COMPRESSED_PREFIX_BYTES, EVENTS_BROTLI_QUALITY } from "./chunk-codec";
 
 /** Bytes per buffer: event chunks are flushed at 256 KiB (plus one event); larger ones are written directly. */
 export const SLOT_BYTES = 512 * 1024;
 /** Chunks in flight at most (8 MiB of buffers); a writer that gets further ahead of the disk waits. */
 const MAX_BUFFERS = 16;
+/** The thread's nice value: it gives way to the guest thread when the CPUs are busy. */
+export const BACKGROUND_NICE = 10;
 
 // Control words (Int32): jobs published (guest thread), jobs done (I/O thread), and 1 + the fd
 // whose write failed (its later chunks are dropped; other files' chunks are still written).
@@ -46,6 +48,9 @@ const { writevSync, writeSync } = require("node:fs");
 const { crc32, brotliCompressSync, constants } = require("node:zlib");
 const { control, port } = workerData;
 const ctl = new Int32Array(control, 0, ${CONTROL_WORDS});
+// Below the guest thread: on a busy machine it yields the CPU to the guest, and catches up in
+// the buffers it has (Linux: a thread's own priority, set through its tid).
+try { require("node:os").setPriority(Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop()), ${BACKGROUND_NICE}); } catch {}
 Atomics.store(ctl, ${READY}, 1);
 for (;;) {
   const published = Atomics.load(ctl, ${PUBLISHED});
@@ -62,7 +67,7 @@ for (;;) {
       let stored = length;
       if (compress && length >= 64) {
         const lgwin = Math.max(16, Math.min(22, Math.ceil(Math.log2(length + 16))));
-        const z = brotliCompressSync(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: ${BROTLI_QUALITY}, [constants.BROTLI_PARAM_SIZE_HINT]: length, [constants.BROTLI_PARAM_LGWIN]: lgwin } });
+        const z = brotliCompressSync(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: ${EVENTS_BROTLI_QUALITY}, [constants.BROTLI_PARAM_SIZE_HINT]: length, [constants.BROTLI_PARAM_LGWIN]: lgwin } });
         if (z.length + ${COMPRESSED_PREFIX_BYTES} < length) {
           const prefix = new Uint8Array(${COMPRESSED_PREFIX_BYTES});
           prefix[0] = ${COMPRESSION_BROTLI};

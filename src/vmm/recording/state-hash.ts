@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { Machine } from "../machine";
 import { stateHashInput } from "../machine-hash";
+import { BACKGROUND_NICE } from "./chunk-io";
 
 /** Shared buffer layout: i32 state, then the 32-byte digest, then the hashed bytes. */
 const STATE_IDLE = 0;
@@ -20,6 +21,8 @@ const DATA_AT = 64;
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
+// Below the guest thread, as the chunk I/O thread (chunk-io.ts).
+try { require("node:os").setPriority(Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop()), ${BACKGROUND_NICE}); } catch {}
 parentPort.on("message", ({ sab, length }) => {
   const state = new Int32Array(sab, 0, 1);
   const digest = createHash("sha256").update(new Uint8Array(sab, ${DATA_AT}, length)).digest();
