@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   const format4 = inflated + last!.txRecordBytes;
   const perSecond = (bytes: number) => fmt(bytes / 1024 / SECONDS, 0);
   const perByte = (bytes: number) => fmt(bytes / last!.rxBytes, 2);
-  row("log size per virtual second, as stored (KiB)", perSecond(stored), `file ${fmt(size / 1024, 0)} KiB incl. the kernel (${fmt(kernelChunk.stored / 1024, 0)} KiB stored); event chunks compressed (brotli, quality 2)`);
+  row("log size per virtual second, as stored (KiB)", perSecond(stored), `file ${fmt(size / 1024, 0)} KiB incl. the kernel (${fmt(kernelChunk.stored / 1024, 0)} KiB stored); event chunks compressed (brotli, quality 0)`);
   row("  uncompressed (KiB)", perSecond(inflated), "the same records, inflated");
   row("  as format 4 stored them (KiB)", perSecond(format4), "uncompressed, with a tx-dma record (bytes included) per transmit descriptor");
   row("log bytes per received byte, as stored", perByte(stored), `${last!.rxBytes} bytes received; the echo payloads are a counting pattern: real traffic compresses less`);
