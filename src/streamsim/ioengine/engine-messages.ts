@@ -3,17 +3,10 @@
 // way. Everything is plain data (structured clone); byte arrays are copied, never shared.
 import type { StopReason } from "../../vmm/stop-reason";
 import type { LatenessSummary } from "../delivery/backend";
+import type { EngineHostOptions } from "./engine-host";
 
-/** What the worker needs to boot one incarnation of the engine. */
-export interface EngineWorkerInit {
-  kernel: Uint8Array;
-  disk: Uint8Array;
-  bootId: number;
-  capacityMbps?: number;
-  testControl?: boolean;
-  hz?: number;
-  mips?: number;
-  memoryMB?: number;
+/** What the worker needs to boot one incarnation of the engine: the host's options that are plain data, and the thread's own. */
+export interface EngineWorkerInit extends Pick<EngineHostOptions, "kernel" | "disk" | "bootId" | "capacityMbps" | "testControl" | "hz" | "mips" | "memoryMB"> {
   /** forward the guest's console lines */
   console: boolean;
   /** the media sockets: RTP on rtpPort (0: any free even port), RTCP on the next */
