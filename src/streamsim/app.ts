@@ -2,7 +2,7 @@
 // mediamtx's core.go): it makes the sample clip if asked, opens the delivery backend (Node's own,
 // a pool of I/O engines each on its thread, one engine, or an engine attached to a machine the
 // debugger runs), starts the RTSP and /metrics server on it, and closes them in order. `lvmm
-// serve`, the debugger's "serve" launch, the I/O Engine panel's server process and serveCli are
+// serve`, the debugger's "serve" launch, the I/O Engine panel's server process and serve-cli.ts are
 // thin users of it; their defaults are STREAM_SERVER_DEFAULTS (defaults.ts).
 import { readdir } from "node:fs/promises";
 import type { Machine } from "../vmm/machine";

@@ -1,5 +1,5 @@
 // The stream server's defaults, in one table: `lvmm serve`, the debugger's "serve" launch, the
-// I/O Engine panel's server and serveCli all start from these (through StreamServerApp), and
+// I/O Engine panel's server and serve-cli.ts all start from these (through StreamServerApp), and
 // the lower layers (startServer, makeSampleClip, the engine's recording) fall back to them.
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
