@@ -132,35 +132,48 @@ async function main(): Promise<void> {
   console.log(`echo under load: ${LOAD.rate} datagrams/s of ${LOAD.payloadBytes} bytes, ${SECONDS} virtual s, JIT on`);
   // Rounds run every variant, each in a fresh process; an overhead is the median of each
   // round's ratio to that round's plain run at the same load. A single ratio moves by about 5%
-  // on these machines; nine rounds keep the median within a few percent (--rounds N). Every other round runs
-  // the variants in reverse order, and dirty pages are flushed (sync) before each run: a run
-  // that comes right after a recording otherwise shares the CPUs with that recording's
-  // writeback, which made whichever variant ran second look slower.
+  // on these machines, and about one run in seven comes out ~30% slow (a slow spell of the
+  // host), so the default variant and its plain run go three times each per round, interleaved,
+  // and the round takes their medians; nine rounds keep the median within a few percent
+  // (--rounds N). Every other round runs the variants in reverse order, and dirty pages are
+  // flushed (sync) before each run: a run that comes right after a recording otherwise shares
+  // the CPUs with that recording's writeback, which made whichever variant ran second look slower.
   const roundsArg = process.argv.find((a) => a.startsWith("--rounds="));
   const ROUNDS = roundsArg ? Number(roundsArg.slice(9)) : 9;
+  const REPEATED = new Set([0, 1]);
   const times = VARIANTS.map(() => [] as number[]);
   const ratios = VARIANTS.map(() => [] as number[]);
   // The default variant's CPU against the plain run's: of the guest thread, and of the process.
   const threadCpuRatios: number[] = [];
   const processCpuRatios: number[] = [];
   let last: ReturnType<typeof inChild> | undefined;
+  const middle = (rs: ReturnType<typeof inChild>[], f: (r: ReturnType<typeof inChild>) => number | undefined): number | undefined => {
+    const xs = rs.map(f).filter((x): x is number => x !== undefined);
+    return xs.length ? median(xs) : undefined;
+  };
   for (let round = 0; round < ROUNDS; round++) {
     const order = [...VARIANTS.keys()];
     if (round % 2) order.reverse();
-    const runs = new Map<number, ReturnType<typeof inChild>>();
-    for (const k of order) {
+    // The pair twice more, interleaved, in this round's order.
+    const pair = order.filter((k) => REPEATED.has(k));
+    const sequence = [...pair, ...[...pair].reverse(), ...order];
+    const runs = new Map<number, ReturnType<typeof inChild>[]>();
+    for (const k of sequence) {
       spawnSync("sync");
       const r = inChild(k, dir);
-      runs.set(k, r);
+      runs.set(k, [...(runs.get(k) ?? []), r]);
       if (k === 1) last = r;
     }
+    const ms = (k: number) => middle(runs.get(k)!, (r) => r.ms)!;
     for (const [k, v] of VARIANTS.entries()) {
-      times[k]!.push(runs.get(k)!.ms);
-      if (v.opts) ratios[k]!.push(runs.get(k)!.ms / runs.get(VARIANTS.findIndex((p) => !p.opts && p.rate === v.rate))!.ms);
+      times[k]!.push(ms(k));
+      if (v.opts) ratios[k]!.push(ms(k) / ms(VARIANTS.findIndex((p) => !p.opts && p.rate === v.rate)));
     }
     const [plain, recorded] = [runs.get(0)!, runs.get(1)!];
-    if (plain.threadCpuMs && recorded.threadCpuMs) threadCpuRatios.push(recorded.threadCpuMs / plain.threadCpuMs);
-    processCpuRatios.push(recorded.processCpuMs / plain.processCpuMs);
+    const pt = middle(plain, (r) => r.threadCpuMs);
+    const rt = middle(recorded, (r) => r.threadCpuMs);
+    if (pt && rt) threadCpuRatios.push(rt / pt);
+    processCpuRatios.push(middle(recorded, (r) => r.processCpuMs)! / middle(plain, (r) => r.processCpuMs)!);
   }
   row(`run without recording (median of ${ROUNDS}, ms)`, fmt(median(times[0]!), 0));
   row(`run while recording (median of ${ROUNDS}, ms)`, fmt(median(times[1]!), 0));
