@@ -19,6 +19,11 @@ import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
 import { encodeEvent, encodeFrameIn, encodeInterrupt, encodeRxDma, sha256Hex, type EndInfo, type FrameRef } from "./codec";
 import { EventKind, FORMAT_VERSION, type LaunchConfig, type RecordingHeader } from "./format";
 import { RecordingWriter } from "./writer";
+import { CheckpointGrid } from "./checkpoint-grid";
+import { ConsoleLineAssembler } from "./console-lines";
+import { endOfRun, recordLoop, type RunOptions, type StepLimit, type StepResult } from "./record-loop";
+
+export type { RunOptions } from "./record-loop";
 
 /**
  * Sparse while recording: each checkpoint copies all of guest RAM on the guest thread (~8 ms for
@@ -27,15 +32,6 @@ import { RecordingWriter } from "./writer";
  * the input); seeks make their own, denser checkpoints in memory (timeline.ts).
  */
 export const DEFAULT_CHECKPOINT_INTERVAL_NS = 2e9;
-
-/**
- * Without an explicit interval, a grid point gets its checkpoint only if the guest thread has
- * run at least this many times the last checkpoint's cost since it: checkpoints then cost at
- * most ~1% of the run, whatever the load (a lightly loaded guest covers a virtual second in a
- * few ms). At most CHECKPOINT_MAX_SKIP grid points in a row go without one.
- */
-const CHECKPOINT_COST_FACTOR = 100;
-const CHECKPOINT_MAX_SKIP = 15;
 
 export interface RecorderOptions {
   /** The .lvmmrec file to write. */
@@ -67,16 +63,8 @@ export interface RecorderOptions {
    */
   start?: { snapshot: Snapshot; consoleLine?: string };
   scenario?: Record<string, unknown>;
-}
-
-export interface RunOptions {
-  /** Asked after each checkpoint; when it says so, the run ends `graceNs` later. */
-  endEarly?: () => boolean;
-  graceNs?: number;
-  /** Keep virtual time in step with the wall clock. */
-  pace?: boolean;
-  /** Called at each checkpoint with its virtual time (a scenario feeds its next inputs here). */
-  onCheckpoint?: (ns: number) => void;
+  /** The run's checkpoint grid, when it goes on from another file's (a ring recording's segments share one). */
+  grid?: CheckpointGrid;
 }
 
 export interface RecorderStats {
@@ -113,11 +101,9 @@ export class Recorder {
   private framesBase = 0;
   /** The frame the last DMA'd descriptor came from and where it ended in it (a frame spanning descriptors). */
   private lastRef: { frame: number; end: number } | undefined;
-  private line = "";
+  private readonly console: ConsoleLineAssembler;
   private finished = false;
-  /** When the last checkpoint ended (wall ms), what it cost, and grid points skipped since (the default policy). */
-  private lastCheckpoint = { endMs: 0, costMs: 0, skipped: 0 };
-  private nextCheckpointNs: number;
+  readonly grid: CheckpointGrid;
   readonly stats: RecorderStats = { events: 0, bytes: 0, checkpoints: 0, checkpointMs: 0, snapshotBytes: 0 };
 
   private constructor(private readonly m: Machine, private readonly opts: RecorderOptions) {
@@ -150,11 +136,8 @@ export class Recorder {
       createdAt: new Date().toISOString(),
       ...(start ? { start: { icount: start.snapshot.icount, ns: start.snapshot.clock.syncNs, consoleLine: start.consoleLine ?? "" } } : {}),
     };
-    if (!(this.header.checkpointIntervalNs > 0)) throw new RangeError(`checkpointIntervalNs must be positive, got ${this.header.checkpointIntervalNs}`);
-    const interval = this.header.checkpointIntervalNs;
-    // Checkpoints stay on the run's grid of intervals from power-on, wherever the file starts.
-    this.nextCheckpointNs = start ? (Math.floor(start.snapshot.clock.syncNs / interval) + 1) * interval : interval;
-    this.line = start?.consoleLine ?? "";
+    this.grid = opts.grid ?? new CheckpointGrid(this.header.checkpointIntervalNs, start?.snapshot.clock.syncNs ?? 0, opts.checkpointIntervalNs === undefined);
+    this.console = new ConsoleLineAssembler(start?.consoleLine ?? "");
     this.writer = RecordingWriter.create(opts.path, this.header, {
       ...(embed ? { kernel: opts.kernel } : {}),
       ...(opts.disk && launch.disk?.embedded ? { disk: opts.disk } : {}),
@@ -184,12 +167,8 @@ export class Recorder {
       m.onInterrupt((e) => this.watched.push(e)),
       ...(this.opts.eventHashes ? [m.onInputApplied((e) => this.digests.push({ icount: e.icount, ns: e.ns, digest: inputDigest(m) }))] : []),
       m.serial.onByte(({ byte, icount }) => {
-        if (byte !== 0x0a) {
-          if (this.line.length < 4096) this.line += String.fromCharCode(byte);
-          return;
-        }
-        this.watched.push({ icount, ns: m.internals.clock.nsAt(icount), text: this.line.replace(/\r$/, "") });
-        this.line = "";
+        const text = this.console.byte(byte);
+        if (text !== undefined) this.watched.push({ icount, ns: m.internals.clock.nsAt(icount), text });
       }),
     );
     // Before the DMA log drops its oldest entries, write them out.
@@ -313,46 +292,42 @@ export class Recorder {
   }
 
   /**
-   * Runs the machine to `untilNs` (virtual), stopping at every checkpoint boundary to hash the
-   * state. `endEarly` is asked after each piece; when it says so, the run ends `graceNs` later.
+   * Runs the machine to `untilNs` (virtual), stopping at every checkpoint grid point to hash the
+   * state, and ends the file there. `endEarly` is asked at each grid point; when it says so, the
+   * run ends `graceNs` later.
    */
   async run(untilNs: number, opts: RunOptions = {}): Promise<StopReason> {
-    let end = untilNs;
     this.control({ command: "run", untilNs });
-    for (;;) {
-      const next = Math.min(this.nextCheckpointNs, end);
-      const stop = await this.m.runAsync({ untilNs: next }, { pace: opts.pace ?? false, betweenChunks: this.drainBetween });
-      this.throwIfWriteFailed();
-      if (stop.kind !== "limit") {
-        await this.settled();
-        this.finish({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}), untilNs: next });
-        return stop;
-      }
-      // Asked before the checkpoint decision: a run that ends here ends with a checkpoint.
-      if (next < end && opts.endEarly?.()) end = Math.min(end, next + (opts.graceNs ?? 0));
-      const last = next >= end;
-      if (last) this.checkpoint(next, { last: true });
-      else if (this.checkpointDue()) this.checkpoint(next);
-      else this.skipCheckpoint(next);
-      opts.onCheckpoint?.(next);
-      if (last) {
-        await this.settled();
-        this.finish({ reason: "limit", untilNs: end });
-        return stop;
-      }
-    }
+    const s = await recordLoop(this, { untilNs }, opts);
+    await this.settled();
+    this.finish(endOfRun(s));
+    return s.stop;
   }
 
-  /** With an explicit interval every grid point is; else those the cost cap lets through. */
-  private checkpointDue(): boolean {
-    if (this.opts.checkpointIntervalNs !== undefined) return true;
-    const last = this.lastCheckpoint;
-    return last.skipped >= CHECKPOINT_MAX_SKIP || performance.now() - last.endMs >= CHECKPOINT_COST_FACTOR * last.costMs;
-  }
+  /**
+   * One recording step (record-loop.ts): runs the machine to the next grid point (or the
+   * limit's end, or its pace limit), writes what happened, and at the grid point takes the
+   * checkpoint (the last one, if the run ends there) or skips it as the grid's cost cap says.
+   * A failed write throws RecordingError("io") with the file closed as it is.
+   */
+  readonly step = async (limit: StepLimit): Promise<StepResult> => {
+    const m = this.m;
+    const next = Math.min(this.grid.next, limit.untilNs);
+    const piece = limit.paceNs === undefined ? { untilNs: next } : { untilNs: next, paceNs: limit.paceNs };
+    const stop = limit.paceNs === undefined ? await m.runAsync(piece, { pace: limit.pace ?? false, betweenChunks: this.drainBetween }) : m.run(piece);
+    this.drain(false);
+    this.throwIfWriteFailed();
+    if (stop.kind !== "limit" || m.nowNs < next) return { stop, piece, last: false };
+    const last = limit.endsAt ? limit.endsAt(next) : next >= limit.untilNs;
+    if (last) this.checkpoint(next, { last: true });
+    else if (limit.mustCheckpoint?.(next) || this.grid.due()) this.checkpoint(next);
+    else this.grid.skipped(next);
+    return { stop, piece, atNs: next, last };
+  };
 
-  private skipCheckpoint(untilNs: number): void {
-    this.lastCheckpoint.skipped++;
-    while (this.nextCheckpointNs <= untilNs) this.nextCheckpointNs += this.header.checkpointIntervalNs;
+  /** The console line the guest has begun to print and not ended. */
+  get consoleLine(): string {
+    return this.console.partial;
   }
 
   /**
@@ -381,11 +356,9 @@ export class Recorder {
       void hash.result.then((h) => this.fillHash(hash, h));
     }
     this.writer.flush();
-    while (this.nextCheckpointNs <= untilNs) this.nextCheckpointNs += this.header.checkpointIntervalNs;
     this.stats.checkpoints++;
-    const now = performance.now();
-    this.stats.checkpointMs += now - t0;
-    this.lastCheckpoint = { endMs: now, costMs: now - t0, skipped: 0 };
+    this.stats.checkpointMs += performance.now() - t0;
+    this.grid.taken(untilNs, t0);
   }
 
   private fillHash(p: PendingHash, hash: string): void {

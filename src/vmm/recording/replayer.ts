@@ -13,6 +13,7 @@ import type { StopReason } from "../stop-reason";
 import type { RecordedEvent } from "./codec";
 import { EVENT_KIND_NAMES, EventKind, RecordingError } from "./format";
 import { checkDisk, checkKernel, type Recording } from "./reader";
+import { ConsoleLineAssembler } from "./console-lines";
 
 export interface Divergence {
   /** Index of the first divergent event in the recording's event list (-1: none recorded there). */
@@ -150,14 +151,10 @@ export class Replayer {
         expectedHash: d.e.digest, actualHash: actual,
       });
     }) : undefined;
-    let line = start?.consoleLine ?? "";
+    const lines = new ConsoleLineAssembler(start?.consoleLine ?? "");
     const offSerial = m.serial.onByte(({ byte, icount }) => {
-      if (byte !== 0x0a) {
-        if (line.length < 4096) line += String.fromCharCode(byte);
-        return;
-      }
-      const text = line.replace(/\r$/, "");
-      line = "";
+      const text = lines.byte(byte);
+      if (text === undefined) return;
       opts.onLine?.(text, icount);
       observe(EventKind.SerialOut, icount, m.internals.point().ns, JSON.stringify(text), (r) => r.icount === icount && (r as { text: string }).text === text);
     });

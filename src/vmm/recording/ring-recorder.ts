@@ -15,7 +15,9 @@ import { saveSnapshot } from "../snapshot";
 import type { EndInfo, RecordedEvent } from "./codec";
 import { EventKind, RecordingError, type RecordingHeader } from "./format";
 import { readRecording, type Recording } from "./reader";
-import { DEFAULT_CHECKPOINT_INTERVAL_NS, Recorder, type RecorderOptions, type RunOptions } from "./recorder";
+import { DEFAULT_CHECKPOINT_INTERVAL_NS, Recorder, type RecorderOptions } from "./recorder";
+import { CheckpointGrid } from "./checkpoint-grid";
+import { endOfRun, recordLoop, type LoopHost, type RunOptions } from "./record-loop";
 import { RecordingWriter } from "./writer";
 
 export interface RingRecorderOptions extends Omit<RecorderOptions, "path" | "start"> {
@@ -69,17 +71,23 @@ export class RingRecorder {
   /** Segments on disk, oldest first; the last is the one being recorded until the run ends. */
   private readonly kept: RingSegment[] = [];
   private current: Recorder;
-  private nextCheckpointNs: number;
-  /** The console line the guest has begun to print (handed to each new segment). */
-  private line = "";
-  private readonly offSerial: () => void;
+  /** The run's checkpoint grid, one across segments. */
+  private readonly grid: CheckpointGrid;
   private ended = false;
   /** The limits of the last piece advance() ran. */
-  private lastPiece: { untilNs: number; paceNs: number } | undefined;
+  private lastPiece: { untilNs: number; paceNs?: number } | undefined;
+  /** The recording loop's view of this ring: steps go to the current segment, rotations between them. */
+  private readonly loop: LoopHost = {
+    step: (limit) => this.current.step(limit),
+    mustCheckpoint: (ns) => this.rotationDue(ns),
+    afterGridPoint: async (ns) => {
+      if (this.rotationDue(ns)) await this.rotate(ns);
+    },
+  };
 
   private constructor(private readonly m: Machine, private readonly opts: RingRecorderOptions) {
     this.intervalNs = opts.checkpointIntervalNs ?? DEFAULT_CHECKPOINT_INTERVAL_NS;
-    if (!(this.intervalNs > 0)) throw new RangeError(`checkpointIntervalNs must be positive, got ${this.intervalNs}`);
+    this.grid = new CheckpointGrid(this.intervalNs, m.internals.point().ns, opts.checkpointIntervalNs === undefined);
     if (!(opts.windowNs > 0) || !Number.isFinite(opts.windowNs)) throw new RangeError(`the ring window must be a positive number of ns, got ${opts.windowNs}`);
     this.windowNs = opts.windowNs;
     const wanted = opts.segmentNs ?? opts.windowNs / 4;
@@ -98,16 +106,7 @@ export class RingRecorder {
     }
     // A segment killed before its start snapshot was on disk: nothing in it replays.
     for (const f of files) if (SEGMENT_FILE.test(f.replace(/\.partial$/, "")) && f.endsWith(".partial")) rmSync(join(this.segmentDir, f), { force: true });
-    const here = m.internals.point();
-    this.nextCheckpointNs = (Math.floor(here.ns / this.intervalNs) + 1) * this.intervalNs;
-    this.offSerial = m.serial.onByte(({ byte }) => {
-      if (byte !== 0x0a) {
-        if (this.line.length < 4096) this.line += String.fromCharCode(byte);
-      } else {
-        this.line = "";
-      }
-    });
-    this.current = this.startSegment();
+    this.current = this.startSegment("");
   }
 
   /** Starts a ring recording of `m` (fresh, or one that has run: it then starts at a snapshot). */
@@ -126,30 +125,15 @@ export class RingRecorder {
   }
 
   /**
-   * Runs the machine to `untilNs` as Recorder.run does (a checkpoint at every interval;
-   * `endEarly` ends the run `graceNs` later), rotating segments every `segmentNs`.
+   * Runs the machine to `untilNs` as Recorder.run does (the same recording loop), rotating
+   * segments every `segmentNs`.
    */
   async run(untilNs: number, opts: RunOptions = {}): Promise<StopReason> {
     if (this.ended) throw new Error("the ring recording has ended");
-    let end = untilNs;
     this.control({ command: "run", untilNs, ringWindowNs: this.windowNs });
-    for (;;) {
-      const next = Math.min(this.nextCheckpointNs, end);
-      const stop = await this.m.runAsync({ untilNs: next }, { pace: opts.pace ?? false, betweenChunks: () => this.current.drainBetween() });
-      if (stop.kind !== "limit") {
-        await this.endSegment({ reason: stop.kind, ...("detail" in stop ? { detail: String(stop.detail) } : {}), untilNs: next });
-        return stop;
-      }
-      this.current.checkpoint(next);
-      while (this.nextCheckpointNs <= next) this.nextCheckpointNs += this.intervalNs;
-      opts.onCheckpoint?.(next);
-      if (opts.endEarly?.() && end > next + (opts.graceNs ?? 0)) end = Math.min(end, next + (opts.graceNs ?? 0));
-      if (next >= end) {
-        await this.endSegment({ reason: "limit", untilNs: end });
-        return stop;
-      }
-      if (next - this.kept[this.kept.length - 1]!.start.ns >= this.segmentNs - 1e-3) await this.rotate(next);
-    }
+    const s = await recordLoop(this.loop, { untilNs }, opts);
+    await this.endSegment(endOfRun(s));
+    return s.stop;
   }
 
   /**
@@ -162,18 +146,14 @@ export class RingRecorder {
    */
   async advance(paceNs: number): Promise<StopReason> {
     if (this.ended) throw new Error("the ring recording has ended");
-    for (;;) {
-      const grid = this.nextCheckpointNs;
-      this.lastPiece = { untilNs: grid, paceNs };
-      const stop = this.m.run({ untilNs: grid, paceNs });
-      this.current.drain(false);
-      this.current.throwIfWriteFailed();
-      if (stop.kind !== "limit" || this.m.nowNs < grid) return stop;
-      this.current.checkpoint(grid);
-      while (this.nextCheckpointNs <= grid) this.nextCheckpointNs += this.intervalNs;
-      if (grid - this.kept[this.kept.length - 1]!.start.ns >= this.segmentNs - 1e-3) await this.rotate(grid);
-      if (grid >= paceNs) return stop;
-    }
+    const s = await recordLoop(this.loop, { untilNs: Infinity, paceNs });
+    this.lastPiece = s.piece;
+    return s.stop;
+  }
+
+  /** A segment ends at the first grid point a segment's length after its start. */
+  private rotationDue(ns: number): boolean {
+    return ns - this.kept[this.kept.length - 1]!.start.ns >= this.segmentNs - 1e-3;
   }
 
   /**
@@ -203,7 +183,8 @@ export class RingRecorder {
     return result;
   }
 
-  private startSegment(): Recorder {
+  /** `consoleLine`: the line the guest has begun to print, for the segment's start. */
+  private startSegment(consoleLine: string): Recorder {
     const m = this.m;
     const fresh = m.icountNumber === 0 && m.journal.length === 0;
     const n = this.stats.segmentsWritten++;
@@ -217,7 +198,8 @@ export class RingRecorder {
       ...rest,
       path: partial,
       scenario: { ...(this.opts.scenario ?? {}), ring: { windowNs: this.windowNs, segmentNs: this.segmentNs, segment: n } },
-      ...(fresh ? {} : { start: { snapshot: saveSnapshot(m), consoleLine: this.line } }),
+      grid: this.grid,
+      ...(fresh ? {} : { start: { snapshot: saveSnapshot(m), consoleLine } }),
     });
     renameSync(partial, path);
     this.kept.push({ path, start: { icount: here.icount, ns: here.ns } });
@@ -233,16 +215,13 @@ export class RingRecorder {
     this.stats.checkpoints += rec.stats.checkpoints;
     const p = this.m.internals.point();
     this.kept[this.kept.length - 1]!.end = { icount: p.icount, ns: p.ns };
-    if (end.reason !== "segment") {
-      this.ended = true;
-      this.offSerial();
-    }
+    if (end.reason !== "segment") this.ended = true;
   }
 
   /** Ends the current segment at this checkpoint, starts the next here, deletes what the window no longer needs. */
   private async rotate(atNs: number): Promise<void> {
     await this.endSegment({ reason: "segment", untilNs: atNs });
-    this.current = this.startSegment();
+    this.current = this.startSegment(this.current.consoleLine);
     this.prune(atNs);
   }
 
