@@ -20,7 +20,7 @@ function find(dir) {
   return out;
 }
 
-const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", root], { stdio: "inherit" });
+const tsc = spawnSync(process.execPath, [join(root, "node_modules/@typescript/native/bin/tsc"), "--noEmit", "-p", root], { stdio: "inherit" });
 if (tsc.status !== 0) {
   console.error("type-check failed");
   process.exit(1);
