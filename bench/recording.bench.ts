@@ -120,7 +120,7 @@ function inChild(k: number, out: string): RunFigures & { path?: string; stats?: 
   const r = spawnSync(process.execPath, selfArgs(__filename, `--child=${k}`, `--dir=${out}`), { encoding: "utf8" });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   try {
-    return JSON.parse(last);
+    return JSON.parse(last) as ReturnType<typeof inChild>;
   } catch {
     throw new Error(`variant ${k} failed: ${r.stderr}`);
   }
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
   const chunksBy = chunkBytes(last!.path!);
   const kernelChunk = chunksBy.get(ChunkType.Kernel) ?? { stored: 0, inflated: 0 };
   const stored = size - kernelChunk.stored;
-  const inflated = [...chunksBy].filter(([t]) => t !== ChunkType.Kernel).reduce((n, [, x]) => n + x.inflated, 16);
+  const inflated = [...chunksBy].filter(([t]) => t !== (ChunkType.Kernel as number)).reduce((n, [, x]) => n + x.inflated, 16);
   const format4 = inflated + last!.txRecordBytes;
   const perSecond = (bytes: number) => fmt(bytes / 1024 / SECONDS, 0);
   const perByte = (bytes: number) => fmt(bytes / last!.rxBytes, 2);

@@ -60,13 +60,13 @@ async function stockMips(): Promise<number> {
       } else if (DONE.test(line)) {
         const n = (e.get_instruction_counter() - i0) >>> 0;
         const mips = n / (performance.now() - t0) / 1000;
-        e.stop();
-        e.destroy();
+        void e.stop();
+        void e.destroy();
         resolve(mips);
       }
       line = "";
     });
-    e.run();
+    void e.run();
   });
 }
 

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 function findRoot(start: string): string {
   for (let d = start; ; d = dirname(d)) {
     const manifest = join(d, "package.json");
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === "lvmm") return d;
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: unknown }).name === "lvmm") return d;
     if (dirname(d) === d) return join(start, "..");
   }
 }

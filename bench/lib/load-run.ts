@@ -65,7 +65,7 @@ export function runLoadClient<T = PlayResult>(root: string, args: string[], hook
   createInterface({ input: child.stdout }).on("line", (line) => {
     let msg: { event?: string; result?: T };
     try {
-      msg = JSON.parse(line, (_k, v: unknown) => (v === null ? NaN : v)); // JSON has no NaN: no packets, no figure
+      msg = JSON.parse(line, (_k, v: unknown) => (v === null ? NaN : v)) as typeof msg; // JSON has no NaN: no packets, no figure
     } catch {
       return; // not ours
     }

@@ -115,6 +115,9 @@ export class ProgramIndex {
           visit(t.returnType);
           for (const p of t.params) visit(p);
           break;
+        case "void":
+        case "unknown":
+          break; // no name to index, nothing inside
       }
     };
     const visitScope = (s: Scope): void => {

@@ -711,7 +711,7 @@ export class Machine {
 
   destroy(): void {
     this.pauseRequested = true;
-    this.vm.emulator.destroy();
+    void this.vm.emulator.destroy();
   }
 }
 

@@ -67,7 +67,8 @@ function save(m: Machine): Snapshot {
  * wire's queue of future frames is left as it is now.
  */
 export function restoreSnapshot(m: Machine, s: Snapshot, mode: "live" | "replay" = "live"): void {
-  if (s.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${s.version} is not ${SNAPSHOT_VERSION}`);
+  const version: number = s.version;
+  if (version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${version} is not ${SNAPSHOT_VERSION}`);
   const i = m.internals;
   const cpu = i.vm.cpu;
   for (const d of i.devices) {

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { DebugInfo } from "../../src/adapter/dwarf";
-import { guestPath, KERNEL, launchArgs, lineOf, resumeAndWait, topFrame, withAdapter, launchStopped } from "./dap-harness";
+import { guestPath, KERNEL, launchArgs, lineOf, topFrame, withAdapter, launchStopped } from "./dap-harness";
 
 const di = DebugInfo.load(readFileSync(KERNEL));
 

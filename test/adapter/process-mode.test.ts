@@ -23,6 +23,7 @@ describe("adapter process", () => {
   });
 
   test("require(dist/adapter.js) exports LvmmDebugSession without starting a server", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the built CommonJS bundle as VS Code does
     const mod = require(ADAPTER_BUNDLE) as { LvmmDebugSession?: unknown };
     assert.equal(typeof mod.LvmmDebugSession, "function");
   });

@@ -41,7 +41,7 @@ export async function runScenario(opts: { jit?: boolean } = {}): Promise<Scenari
 }
 
 if (require.main === module) {
-  runScenario().then((r) => {
+  void runScenario().then((r) => {
     console.log(JSON.stringify({ ...r, icount: String(r.icount), serial: createHash("sha256").update(r.serial).digest("hex") }));
     process.exit(0);
   });

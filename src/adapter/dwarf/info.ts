@@ -176,7 +176,7 @@ export class Unit {
       if (!abbrev) {
         throw new DwarfError("bad-abbrev", `DIE uses abbreviation code ${code}, which the unit's table does not define`, ".debug_info", offset);
       }
-      const values: AttrValue[] = new Array(abbrev.attrs.length);
+      const values = new Array<AttrValue>(abbrev.attrs.length);
       for (let i = 0; i < abbrev.attrs.length; i++) {
         const spec = abbrev.attrs[i]!;
         values[i] = this.readValue(r, spec.form, spec.implicitConst, 0);

@@ -153,8 +153,7 @@ class EngineThread {
 }
 
 async function main(): Promise<void> {
-  const init = workerData.init as EngineWorkerInit;
-  const port = workerData.port as MessagePort;
+  const { init, port } = workerData as { init: EngineWorkerInit; port: MessagePort };
   const post = (m: FromEngine) => parentPort!.postMessage(m);
   const log = (msg: string) => post({ t: "log", msg });
   let udp: UdpPortPair;

@@ -102,7 +102,7 @@ export class LinkageClient {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
   /** commands waiting for a place in the window */
-  private readonly queued: { type: number; payload: Buffer; resolve(b: Buffer): void; reject(e: Error): void }[] = [];
+  private readonly queued: { type: number; payload: Buffer; resolve: (b: Buffer) => void; reject: (e: Error) => void }[] = [];
   /** engine notice seq -> our acknowledgement, for repeats */
   private readonly noticeAcks = new Map<number, Buffer>();
   private closed = false;

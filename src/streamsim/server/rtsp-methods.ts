@@ -30,8 +30,8 @@ export interface RequestOrigin {
   connectionId: number;
   remoteAddress: string;
   localAddress: string;
-  writeFrame(frame: Buffer): boolean;
-  queuedBytes(): number;
+  writeFrame: (frame: Buffer) => boolean;
+  queuedBytes: () => number;
 }
 
 export interface RtspMethodsConfig {

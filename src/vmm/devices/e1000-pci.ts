@@ -13,8 +13,8 @@ export interface E1000PciOptions {
   slot: number;
   /** Legacy IRQ written to the interrupt-line register, which the guest driver reads. */
   irq: number;
-  icount(): number;
-  nowNs(): number;
+  icount: () => number;
+  nowNs: () => number;
 }
 
 export const E1000_DEFAULTS = { mmioBase: 0xfe000000, slot: 5, irq: 11 } as const;

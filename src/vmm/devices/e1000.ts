@@ -189,6 +189,7 @@ export class E1000 {
     if (options.mac.length !== 6) throw new RangeError(`E1000: mac must be 6 bytes, got ${options.mac.length}`);
     this.mac = Uint8Array.from(options.mac);
     this.eeprom = buildEeprom(this.mac);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the stats getter reads the live field
     const self = this;
     this.core = {
       host,
