@@ -14,7 +14,11 @@ export interface UdpBridgeRule {
   guestPort: number;
 }
 
-/** Options of the replay issue; accepted and validated now, acted upon once recording lands. */
+/**
+ * The "record" launch option: accepted and validated, but a debug session does not record yet (the
+ * adapter says so in the Debug Console). Recordings come from `lvmm record` and the I/O Engine
+ * panel's flight recorder; "replay" debugs one.
+ */
 export interface RecordOptions {
   /** Record the session's nondeterministic inputs. */
   enabled?: boolean;
