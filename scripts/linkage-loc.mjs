@@ -10,12 +10,12 @@ import { join } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const sides = {
   "node (general-purpose side)": [
-    "src/streamsim/ioengine/linkageCodec.ts",
-    "src/streamsim/ioengine/linkageClient.ts",
-    "src/streamsim/ioengine/engineGateway.ts",
-    "src/streamsim/ioengine/engineHost.ts",
-    "src/streamsim/ioengine/contentDisk.ts",
-    "src/streamsim/delivery/ioEngine.ts",
+    "src/streamsim/ioengine/linkage-codec.ts",
+    "src/streamsim/ioengine/linkage-client.ts",
+    "src/streamsim/ioengine/engine-gateway.ts",
+    "src/streamsim/ioengine/engine-host.ts",
+    "src/streamsim/ioengine/content-disk.ts",
+    "src/streamsim/delivery/ioengine-delivery.ts",
   ],
   "engine (guest)": ["guest/delivery/link_proto.h", "guest/delivery/linkage.h", "guest/delivery/linkage.c", "guest/delivery/engine.h", "guest/delivery/engine.c"],
 };

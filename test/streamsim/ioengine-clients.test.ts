@@ -1,5 +1,5 @@
 // Real RTSP clients (Debian 12's ffmpeg 5.1) play the sample stream delivered by the I/O engine
-// (the guest OS on the LVMM) over UDP and over TCP. Command lines from docs/vscode-testing.md.
+// (the guest OS on the LVMM) over UDP and over TCP. Playing it by hand (ffplay, -rtsp_transport tcp): docs/io-engine-panel.md.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";

@@ -1,5 +1,5 @@
 // Real RTSP clients (Debian 12's ffmpeg 5.1) play the sample stream over UDP and TCP.
-// Command lines from docs/vscode-testing.md.
+// Playing the stream by hand (ffplay, -rtsp_transport tcp): docs/io-engine-panel.md.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";

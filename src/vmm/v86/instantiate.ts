@@ -169,5 +169,5 @@ export async function instantiateV86(opts: V86BootOptions): Promise<V86Instance>
   return instance;
 }
 
-/** v86's WASM_TABLE_OFFSET (src/const.js): JIT functions start after the built-in table entries. */
+/** v86's WASM_TABLE_OFFSET (v86/src/const.js): JIT functions start after the built-in table entries. */
 const WASM_TABLE_OFFSET = 1024;
