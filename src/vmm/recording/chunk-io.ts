@@ -19,6 +19,14 @@ import { COMPRESSED_PREFIX_BYTES, EVENTS_BROTLI_QUALITY } from "./chunk-codec";
 export const SLOT_BYTES = 512 * 1024;
 /** Chunks in flight at most (8 MiB of buffers); a writer that gets further ahead of the disk waits. */
 const MAX_BUFFERS = 16;
+/**
+ * Waking a sleeping thread (Atomics.notify, a futex wake) cost the guest thread 20-50 us per
+ * chunk on these hosts, a third of what handing a chunk over cost. So publish() does not wake
+ * the I/O thread until this many chunks wait; the thread looks for work every POLL_MS anyway, and
+ * sync() and a writer waiting for a free buffer wake it at once.
+ */
+const NOTIFY_BACKLOG = 4;
+const POLL_MS = 5;
 /** The thread's nice value: it gives way to the guest thread when the CPUs are busy. */
 export const BACKGROUND_NICE = 10;
 
@@ -32,14 +40,23 @@ const READY = 3;
 /** 1 while the thread is inside a write: a slow disk (dirty-page throttling) is not a dead thread. */
 const BUSY = 4;
 const CONTROL_WORDS = 8;
+/**
+ * Jobs go through a ring of MAX_BUFFERS slots in the control buffer (job j in slot j mod
+ * MAX_BUFFERS; no more are ever in flight), each JOB_WORDS Int32s: fd, type, seq, buffer id,
+ * length, compress. A buffer is posted to the thread once, when it is made: a postMessage per
+ * chunk cost the guest thread 0.1-0.3 ms on a busy host.
+ */
+const JOB_WORDS = 6;
+const JOBS_AT = CONTROL_WORDS;
 const ERROR_BYTES = 1024;
 /** Pending chunks and no write under way for this long: the thread is gone (the writer reports it). */
 const STALL_MS = 30_000;
-const ERROR_AT = CONTROL_WORDS * 4;
+const ERROR_AT = (CONTROL_WORDS + MAX_BUFFERS * JOB_WORDS) * 4;
 const CONTROL_BYTES = ERROR_AT + ERROR_BYTES;
 
 // Plain CommonJS so it runs from any bundle (`eval: true` needs no file on disk). Each job is a
-// message on the port, posted before PUBLISHED counts it: { fd, type, seq, sab, length, compress }.
+// slot of the ring, written before PUBLISHED counts it; each buffer a message on the port
+// ({ id, sab }), posted before the first job that uses it.
 // The chunk header layout is writer.ts chunkHeader's: u8 type, 3 zero bytes, u32 seq, u32 length,
 // u32 CRC; compression is chunk-codec.ts compressChunk's (brotliWindowBits included).
 const WORKER_SOURCE = `
@@ -47,7 +64,8 @@ const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { writevSync, writeSync } = require("node:fs");
 const { crc32, brotliCompressSync, constants } = require("node:zlib");
 const { control, port } = workerData;
-const ctl = new Int32Array(control, 0, ${CONTROL_WORDS});
+const ctl = new Int32Array(control, 0, ${CONTROL_WORDS + MAX_BUFFERS * JOB_WORDS});
+const buffers = [];
 // Below the guest thread: on a busy machine it yields the CPU to the guest, and catches up in
 // the buffers it has (Linux: a thread's own priority, set through its tid).
 try { require("node:os").setPriority(Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop()), ${BACKGROUND_NICE}); } catch {}
@@ -55,11 +73,13 @@ Atomics.store(ctl, ${READY}, 1);
 for (;;) {
   const published = Atomics.load(ctl, ${PUBLISHED});
   const done = Atomics.load(ctl, ${DONE});
-  if (done === published) { Atomics.wait(ctl, ${PUBLISHED}, published); continue; }
-  const job = receiveMessageOnPort(port);
-  if (!job) { Atomics.wait(ctl, ${PUBLISHED}, published, 1); continue; }
-  const { fd, type, seq, sab, length, compress } = job.message;
-  const payload = new Uint8Array(sab, 0, length);
+  // Polls: the guest thread does not wake it per chunk (see NOTIFY_BACKLOG).
+  if (done === published) { Atomics.wait(ctl, ${PUBLISHED}, published, ${POLL_MS}); continue; }
+  const at = ${JOBS_AT} + (done % ${MAX_BUFFERS}) * ${JOB_WORDS};
+  const fd = ctl[at], type = ctl[at + 1], seq = ctl[at + 2], id = ctl[at + 3], length = ctl[at + 4], compress = ctl[at + 5] === 1;
+  for (let m; buffers[id] === undefined && (m = receiveMessageOnPort(port)); ) buffers[m.message.id] = m.message.sab;
+  if (buffers[id] === undefined) { Atomics.wait(ctl, ${PUBLISHED}, published, 1); continue; }
+  const payload = new Uint8Array(buffers[id], 0, length);
   if (Atomics.load(ctl, ${FAILED}) !== fd + 1) {
     try {
       let parts = [payload];
@@ -125,6 +145,8 @@ export function chunkIo(): ChunkIo | undefined {
 
 /** A shared buffer a writer encodes a chunk into; `job` is the job that last carried it (-1: none). */
 export interface ChunkBuffer {
+  /** Its number with the I/O thread. */
+  readonly id: number;
   readonly sab: SharedArrayBuffer;
   readonly bytes: Uint8Array;
   job: number;
@@ -132,7 +154,7 @@ export interface ChunkBuffer {
 
 export class ChunkIo {
   private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
-  private readonly ctl = new Int32Array(this.control, 0, CONTROL_WORDS);
+  private readonly ctl = new Int32Array(this.control, 0, CONTROL_WORDS + MAX_BUFFERS * JOB_WORDS);
   private readonly port: MessagePort;
   private readonly worker: Worker;
   private published = 0;
@@ -177,9 +199,10 @@ export class ChunkIo {
       const b = this.free.pop();
       if (b) return b;
       if (this.buffers < MAX_BUFFERS || this.exited) {
-        this.buffers++;
+        const id = this.buffers++;
         const sab = new SharedArrayBuffer(SLOT_BYTES);
-        return { sab, bytes: new Uint8Array(sab), job: -1 };
+        if (!this.exited) this.port.postMessage({ id, sab });
+        return { id, sab, bytes: new Uint8Array(sab), job: -1 };
       }
       this.waitForProgress();
       this.reclaim();
@@ -205,10 +228,17 @@ export class ChunkIo {
     }
     b.job = this.published;
     this.busy.push(b);
-    this.port.postMessage({ fd, type, seq, sab: b.sab, length, compress });
+    const at = JOBS_AT + (this.published % MAX_BUFFERS) * JOB_WORDS;
+    const c = this.ctl;
+    c[at] = fd;
+    c[at + 1] = type;
+    c[at + 2] = seq;
+    c[at + 3] = b.id;
+    c[at + 4] = length;
+    c[at + 5] = compress ? 1 : 0;
     this.published++;
     Atomics.store(this.ctl, PUBLISHED, this.published);
-    Atomics.notify(this.ctl, PUBLISHED);
+    if (this.published - Atomics.load(this.ctl, DONE) >= NOTIFY_BACKLOG) Atomics.notify(this.ctl, PUBLISHED);
   }
 
   /** publish() for a chunk encoded elsewhere: its payload is copied into a buffer first. */
@@ -243,6 +273,7 @@ export class ChunkIo {
   private waitForProgress(): void {
     const done = Atomics.load(this.ctl, DONE);
     if (done >= this.published) return; // the last one finished just now
+    Atomics.notify(this.ctl, PUBLISHED);
     if (Atomics.wait(this.ctl, DONE, done, STALL_MS) !== "timed-out" || Atomics.load(this.ctl, DONE) !== done) return;
     if (Atomics.load(this.ctl, BUSY) === 0) this.exited = `the chunk I/O thread stopped: nothing written for ${STALL_MS / 1000} s (${Atomics.load(this.ctl, DONE)} of ${this.published} chunks written, ready ${Atomics.load(this.ctl, READY)})`;
   }
