@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs the whole suite: type-check first (strict TS is part of the contract), then every
-// test/**/*.test.ts under node's own test runner, loaded through tsx.
+// Runs the whole suite: type-check first (strict TS is part of the contract; a failure stops the
+// run), then the static checks (ESLint, Prettier's check, links to missing files), then every
+// test/**/*.test.ts under node's own test runner, loaded through tsx. A failed static check
+// fails the run after the tests.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -26,6 +28,24 @@ if (tsc.status !== 0) {
   process.exit(1);
 }
 
+// Each check: [name, the command (a script under node_modules or the repository), how to fix it].
+const checks = [
+  ["lint", ["node_modules/eslint/bin/eslint.js", "--cache", "--cache-location", "node_modules/.cache/eslint", "."], "fix the findings above (npm run lint)"],
+  ["format", ["node_modules/prettier/bin/prettier.cjs", "--check", "--log-level", "warn", "."], "npm run format rewrites the files listed above"],
+  ["links", ["scripts/check-links.mjs"], "fix the references above"],
+];
+const failed = [];
+for (const [name, [script, ...args], fix] of checks) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(root, script), ...args], { stdio: "inherit", cwd: root });
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  if (r.status === 0) console.log(`${name}: ok (${secs} s)`);
+  else {
+    console.error(`${name} failed (${secs} s): ${fix}`);
+    failed.push(name);
+  }
+}
+
 let files = find(join(root, "test")).sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 console.log(`running ${files.length} test files`);
@@ -34,4 +54,8 @@ const r = spawnSync(
   ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files.map((f) => relative(root, f))],
   { stdio: "inherit", cwd: root },
 );
+if (failed.length) {
+  console.error(`static checks failed: ${failed.join(", ")} (see above)`);
+  process.exit(1);
+}
 process.exit(r.status ?? 1);
