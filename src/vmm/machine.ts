@@ -24,6 +24,7 @@ import { restoreSnapshot, type Snapshot } from "./snapshot";
 import { Watchpoints, type Watchpoint } from "./watchpoints";
 import { NicDmaLog } from "./nic-dma-log";
 import { RDLEN } from "./devices/e1000-regs";
+import { RegisterTrapLog } from "./register-trap-log";
 
 export interface MachineOptions {
   /** The multiboot ELF kernel. */
@@ -53,6 +54,11 @@ export interface MachineOptions {
    * nothing from a recording: the stream server's engine keeps a few thousand.
    */
   dmaLogLimit?: number;
+  /**
+   * Trap and log every e1000 register access (register-trap-log.ts): the evaluation's analogue
+   * of a fully emulated, hosted device path. Default false: only the DMA log's two triggers.
+   */
+  trapDeviceRegisters?: boolean;
 }
 
 export interface RunLimit {
@@ -87,6 +93,8 @@ export class Machine {
   readonly nic: E1000Pci | undefined;
   /** Per-interrupt receive DMA history (always on when there is a NIC). */
   readonly dmaLog: NicDmaLog | undefined;
+  /** Every e1000 register access, when created with trapDeviceRegisters. */
+  readonly registerTrapLog: RegisterTrapLog | undefined;
   readonly breakpoints: Breakpoints;
   /** Data breakpoints on guest memory (see watchpoints.ts). */
   readonly watchpoints: Watchpoints;
@@ -135,11 +143,14 @@ export class Machine {
     bind(this);
     this.makeRtcVirtual();
     if (options.nic !== false) {
+      const trapLog = options.trapDeviceRegisters ? new RegisterTrapLog(vm.cpu, { icount: () => this.exec.icount, ns: () => this.clock.seenNs }) : undefined;
+      this.registerTrapLog = trapLog;
       this.nic = new E1000Pci(vm.cpu, {
         mac: options.nic?.mac ?? DEFAULT_MAC,
         ...E1000_DEFAULTS,
         icount: () => this.exec.icount,
         nowNs: () => this.clock.seenNs,
+        ...(trapLog ? { trap: (w: boolean, width: 1 | 2 | 4, o: number, v: number) => trapLog.record(w, width, o, v) } : {}),
       });
       this.nic.model.onTransmit((frame) => this.wire.emitTransmit(frame, this.clock.seenNs));
       // A wild DMA or a broken ring is the guest's bug: stop so the user sees it, keep running after.
@@ -165,6 +176,7 @@ export class Machine {
       hangWatchdogMs: 2000,
       maxQuantumMs: 10,
       dmaLogLimit: 100_000,
+      trapDeviceRegisters: false,
       ...opts,
       nic: opts.nic,
     };
@@ -270,7 +282,11 @@ export class Machine {
         // next sync point; an arriving frame or a pause wakes it early.
         const targetNs = this.exec.halted ? this.dueNs() : this.nowNs;
         const aheadMs = (targetNs - virtualStart) / 1e6 - (performance.now() - wallStart);
-        await sleep(Math.max(0, Math.min(aheadMs, 50)), () => this.pauseRequested || this.hostStop !== undefined || this.wire.nextNs() === -1 || this.serial.hasPendingInput, (wake) => (this.wire.injected = wake));
+        await sleep(
+          Math.max(0, Math.min(aheadMs, 50)),
+          () => this.pauseRequested || this.hostStop !== undefined || this.wire.nextNs() === -1 || this.serial.hasPendingInput,
+          (wake) => (this.wire.injected = wake),
+        );
         this.wire.injected = undefined;
       } else {
         await new Promise((r) => setImmediate(r));
@@ -717,11 +733,24 @@ export class Machine {
 
 /** IA-32 SDM vol. 3, table 6-1. */
 export const EXCEPTION_NAMES: Record<number, string> = {
-  0: "#DE divide error", 1: "#DB debug", 2: "NMI", 3: "#BP breakpoint", 4: "#OF overflow",
-  5: "#BR bound range", 6: "#UD invalid opcode", 7: "#NM device not available", 8: "#DF double fault",
-  10: "#TS invalid TSS", 11: "#NP segment not present", 12: "#SS stack fault",
-  13: "#GP general protection", 14: "#PF page fault", 16: "#MF x87 error", 17: "#AC alignment check",
-  18: "#MC machine check", 19: "#XM SIMD exception",
+  0: "#DE divide error",
+  1: "#DB debug",
+  2: "NMI",
+  3: "#BP breakpoint",
+  4: "#OF overflow",
+  5: "#BR bound range",
+  6: "#UD invalid opcode",
+  7: "#NM device not available",
+  8: "#DF double fault",
+  10: "#TS invalid TSS",
+  11: "#NP segment not present",
+  12: "#SS stack fault",
+  13: "#GP general protection",
+  14: "#PF page fault",
+  16: "#MF x87 error",
+  17: "#AC alignment check",
+  18: "#MC machine check",
+  19: "#XM SIMD exception",
 };
 
 function describeTrap(message: string, cpu: CpuView): string {

@@ -15,6 +15,11 @@ export interface E1000PciOptions {
   irq: number;
   icount: () => number;
   nowNs: () => number;
+  /**
+   * Trap every register access (the evaluation's fully emulated device path; off by default):
+   * called after each access with what was read or written.
+   */
+  trap?: (write: boolean, width: 1 | 2 | 4, offset: number, value: number) => void;
 }
 
 export const E1000_DEFAULTS = { mmioBase: 0xfe000000, slot: 5, irq: 11 } as const;
@@ -67,14 +72,40 @@ export class E1000Pci implements SyncDevice<E1000PciState> {
 
     const base = opts.mmioBase >>> 0;
     const off = (addr: number): number => (addr >>> 0) - base;
-    cpu.io.mmap_register(
-      base,
-      E1000.BAR0_SIZE,
-      (a) => this.model.mmioRead8(off(a)),
-      (a, v) => this.model.mmioWrite8(off(a), v),
-      (a) => this.model.mmioRead32(off(a)) | 0,
-      (a, v) => this.model.mmioWrite32(off(a), v >>> 0),
-    );
+    const trap = opts.trap;
+    if (!trap) {
+      cpu.io.mmap_register(
+        base,
+        E1000.BAR0_SIZE,
+        (a) => this.model.mmioRead8(off(a)),
+        (a, v) => this.model.mmioWrite8(off(a), v),
+        (a) => this.model.mmioRead32(off(a)) | 0,
+        (a, v) => this.model.mmioWrite32(off(a), v >>> 0),
+      );
+    } else {
+      cpu.io.mmap_register(
+        base,
+        E1000.BAR0_SIZE,
+        (a) => {
+          const v = this.model.mmioRead8(off(a));
+          trap(false, 1, off(a), v);
+          return v;
+        },
+        (a, v) => {
+          trap(true, 1, off(a), v & 0xff);
+          this.model.mmioWrite8(off(a), v);
+        },
+        (a) => {
+          const v = this.model.mmioRead32(off(a));
+          trap(false, 4, off(a), v);
+          return v | 0;
+        },
+        (a, v) => {
+          trap(true, 4, off(a), v >>> 0);
+          this.model.mmioWrite32(off(a), v >>> 0);
+        },
+      );
+    }
     cpu.devices.pci.register_device({
       pci_id: opts.slot << 3,
       pci_space: configSpace(base, opts.irq),
