@@ -19,7 +19,9 @@ const STEPS = 100;
 const SET_ROUNDS = 60;
 
 function lineOf(file: string, text: string): number {
-  const i = readFileSync(file, "utf8").split("\n").findIndex((l) => l.includes(text));
+  const i = readFileSync(file, "utf8")
+    .split("\n")
+    .findIndex((l) => l.includes(text));
   if (i < 0) throw new Error(`"${text}" not in ${file}`);
   return i + 1;
 }

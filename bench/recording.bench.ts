@@ -79,7 +79,7 @@ function chunkBytes(path: string): Map<number, { stored: number; inflated: numbe
   const b = new Uint8Array(readFileSync(path));
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const out = new Map<number, { stored: number; inflated: number }>();
-  for (let pos = 16; pos + 16 <= b.length; ) {
+  for (let pos = 16; pos + 16 <= b.length;) {
     const raw = v.getUint8(pos);
     const n = v.getUint32(pos + 8, true);
     const stored = b.subarray(pos + 16, pos + 16 + n);
@@ -200,7 +200,11 @@ async function main(): Promise<void> {
   const format4 = inflated + last!.txRecordBytes;
   const perSecond = (bytes: number) => fmt(bytes / 1024 / SECONDS, 0);
   const perByte = (bytes: number) => fmt(bytes / last!.rxBytes, 2);
-  row("log size per virtual second, as stored (KiB)", perSecond(stored), `file ${fmt(size / 1024, 0)} KiB incl. the kernel (${fmt(kernelChunk.stored / 1024, 0)} KiB stored); event chunks compressed (brotli, quality 0)`);
+  row(
+    "log size per virtual second, as stored (KiB)",
+    perSecond(stored),
+    `file ${fmt(size / 1024, 0)} KiB incl. the kernel (${fmt(kernelChunk.stored / 1024, 0)} KiB stored); event chunks compressed (brotli, quality 0)`,
+  );
   row("  uncompressed (KiB)", perSecond(inflated), "the same records, inflated");
   row("  as format 4 stored them (KiB)", perSecond(format4), "uncompressed, with a tx-dma record (bytes included) per transmit descriptor");
   row("log bytes per received byte, as stored", perByte(stored), `${last!.rxBytes} bytes received; the echo payloads are a counting pattern: real traffic compresses less`);
@@ -208,7 +212,11 @@ async function main(): Promise<void> {
   row("  as format 4 stored them", perByte(format4));
   row("recorder attach (ms)", fmt(last!.attachMs, 0), "header, kernel, and a first read of the state the checkpoints hash (outside the timed run)");
   row("events recorded", String(s.events));
-  row("checkpoint time on the guest thread (ms each)", fmt(s.checkpointMs / s.checkpoints, 1), `${s.checkpoints} checkpoints; mid-run ones copy the non-zero RAM pages for a worker, the last is digested in place`);
+  row(
+    "checkpoint time on the guest thread (ms each)",
+    fmt(s.checkpointMs / s.checkpoints, 1),
+    `${s.checkpoints} checkpoints; mid-run ones copy the non-zero RAM pages for a worker, the last is digested in place`,
+  );
   const recorded = median(times[1]!);
 
   // Checkpoint snapshot size and time on a booted machine.
@@ -243,11 +251,8 @@ async function main(): Promise<void> {
 
 // Children write into the parent's directory; only the parent removes it.
 const cleanUp = (): void => void (dirArg || rmSync(dir, { recursive: true, force: true }));
-main().then(
-  cleanUp,
-  (e) => {
-    cleanUp();
-    console.error(e);
-    process.exit(1);
-  },
-);
+main().then(cleanUp, (e) => {
+  cleanUp();
+  console.error(e);
+  process.exit(1);
+});

@@ -13,7 +13,9 @@ const root = new URL("..", import.meta.url).pathname;
 // names filter the benchmarks; flags (--quick, ...) go to each benchmark run
 const filter = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const flags = process.argv.slice(2).filter((a) => a.startsWith("--"));
-let files = readdirSync(join(root, "bench")).filter((f) => f.endsWith(".bench.ts")).sort();
+let files = readdirSync(join(root, "bench"))
+  .filter((f) => f.endsWith(".bench.ts"))
+  .sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 // out/bench/ is two levels below the root, like bench/lib/ and test/helpers/: paths made from
 // __dirname (test/helpers/guest.ts ROOT) stay right in the bundles.

@@ -49,11 +49,7 @@ for (const [name, [script, ...args], fix] of checks) {
 let files = find(join(root, "test")).sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 console.log(`running ${files.length} test files`);
-const r = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files.map((f) => relative(root, f))],
-  { stdio: "inherit", cwd: root },
-);
+const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files.map((f) => relative(root, f))], { stdio: "inherit", cwd: root });
 if (failed.length) {
   console.error(`static checks failed: ${failed.join(", ")} (see above)`);
   process.exit(1);

@@ -50,7 +50,14 @@ const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
 /** Undefined if python3 can load GstRtspServer and the elements the anchor's pipeline needs. */
 export function gstAvailable(): string | undefined {
-  const r = spawnSync(PYTHON, ["-c", "import gi; gi.require_version('GstRtspServer','1.0'); gi.require_version('Gst','1.0'); from gi.repository import Gst, GstRtspServer; Gst.init(None); assert Gst.ElementFactory.find('tsparse') and Gst.ElementFactory.find('rtpmp2tpay')"], { encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(
+    PYTHON,
+    [
+      "-c",
+      "import gi; gi.require_version('GstRtspServer','1.0'); gi.require_version('Gst','1.0'); from gi.repository import Gst, GstRtspServer; Gst.init(None); assert Gst.ElementFactory.find('tsparse') and Gst.ElementFactory.find('rtpmp2tpay')",
+    ],
+    { encoding: "utf8", timeout: 30_000 },
+  );
   return r.status === 0 ? undefined : (r.stderr || r.error?.message || "python3 failed").trim().split("\n").pop();
 }
 
@@ -68,7 +75,24 @@ export async function startServerProcess(kind: ServerKind, s: ServerSetup, ready
   const args =
     kind === "gst"
       ? [join(s.root, "bench", "lib", "gst-rtsp-server.py"), String(port), s.clipFile, `/${s.clip}`, String(MAX_LIFETIME_SEC)]
-      : [join(s.root, "bin", "lvmm.js"), "serve", "--arch", kind, "--no-record", "--port", String(port), "--metrics-port", String(metricsPort), "--content", s.contentDir, "--capacity", "10000", "--bench-hooks", "--seconds", String(MAX_LIFETIME_SEC)];
+      : [
+          join(s.root, "bin", "lvmm.js"),
+          "serve",
+          "--arch",
+          kind,
+          "--no-record",
+          "--port",
+          String(port),
+          "--metrics-port",
+          String(metricsPort),
+          "--content",
+          s.contentDir,
+          "--capacity",
+          "10000",
+          "--bench-hooks",
+          "--seconds",
+          String(MAX_LIFETIME_SEC),
+        ];
   // spawned directly (no shell), so child.pid is the server itself for /proc
   const child: ChildProcess = spawn(kind === "gst" ? PYTHON : process.execPath, args, { cwd: s.root, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -79,7 +103,10 @@ export async function startServerProcess(kind: ServerKind, s: ServerSetup, ready
     for (const l of text.split("\n")) {
       if (!TROUBLE.test(l)) continue;
       // one entry per kind of message: numbers, stream ids and addresses blanked
-      const key = l.trim().replace(/\d+(\.\d+)*/g, "#").slice(0, 160);
+      const key = l
+        .trim()
+        .replace(/\d+(\.\d+)*/g, "#")
+        .slice(0, 160);
       if (trouble.size < 100 || trouble.has(key)) trouble.set(key, (trouble.get(key) ?? 0) + 1);
     }
   };

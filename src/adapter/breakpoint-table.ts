@@ -61,13 +61,20 @@ export function parseHitCondition(text: string): { op: string; n: number } | und
 
 function hitMatches(hits: number, cond: { op: string; n: number }): boolean {
   switch (cond.op) {
-    case ">=": return hits >= cond.n;
-    case "<=": return hits <= cond.n;
-    case "==": return hits === cond.n;
-    case ">": return hits > cond.n;
-    case "<": return hits < cond.n;
-    case "%": return cond.n > 0 && hits % cond.n === 0;
-    default: return false;
+    case ">=":
+      return hits >= cond.n;
+    case "<=":
+      return hits <= cond.n;
+    case "==":
+      return hits === cond.n;
+    case ">":
+      return hits > cond.n;
+    case "<":
+      return hits < cond.n;
+    case "%":
+      return cond.n > 0 && hits % cond.n === 0;
+    default:
+      return false;
   }
 }
 

@@ -54,10 +54,12 @@ export function walkStack(di: DebugInfo, names: ProgramIndex, regs: (number | un
     inl.forEach((frame, k) => {
       const seen = new Set<string>();
       const vars: Variable[] = [];
-      for (const s of frame.scopes) for (const v of s.variables) if (!seen.has(v.name)) {
-          seen.add(v.name);
-          vars.push(v);
-        }
+      for (const s of frame.scopes)
+        for (const v of s.variables)
+          if (!seen.has(v.name)) {
+            seen.add(v.name);
+            vars.push(v);
+          }
       out.push({
         index: out.length,
         name: frame.name,

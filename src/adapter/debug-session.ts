@@ -2,19 +2,7 @@
 // guest machine with its debug info) and the Target's stops into DAP events. One protected
 // method per request; the work itself lives in target.ts and the modules it uses.
 import { basename } from "node:path";
-import {
-  Event,
-  InitializedEvent,
-  InvalidatedEvent,
-  Logger,
-  logger,
-  LoggingDebugSession,
-  MemoryEvent,
-  OutputEvent,
-  Source,
-  StoppedEvent,
-  TerminatedEvent,
-} from "@vscode/debugadapter";
+import { Event, InitializedEvent, InvalidatedEvent, Logger, logger, LoggingDebugSession, MemoryEvent, OutputEvent, Source, StoppedEvent, TerminatedEvent } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { LaunchArgumentError, parseLaunchArguments, type LaunchPlan, type LvmmLaunchOptions } from "./launch-arguments";
 import { EXCEPTION_FILTERS, Target } from "./target";
@@ -238,7 +226,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     const t = this.need(response);
     if (!t) return;
-    const path = args.source.path ? this.paths.toBuild(this.convertClientPathToDebugger(args.source.path)) : args.source.name ?? "";
+    const path = args.source.path ? this.paths.toBuild(this.convertClientPathToDebugger(args.source.path)) : (args.source.name ?? "");
     const requests = (args.breakpoints ?? []).map((b) => ({ ...b, line: this.convertClientLineToDebugger(b.line) }));
     this.sendBreakpoints(response, setSourceBreakpoints(t, path, requests));
   }
@@ -270,13 +258,25 @@ export class LvmmDebugSession extends LoggingDebugSession {
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
     const t = this.need(response);
     if (!t) return;
-    this.sendBreakpoints(response, setFunctionBreakpoints(t, args.breakpoints.map(({ name, condition, hitCondition }) => ({ name, condition, hitCondition }))));
+    this.sendBreakpoints(
+      response,
+      setFunctionBreakpoints(
+        t,
+        args.breakpoints.map(({ name, condition, hitCondition }) => ({ name, condition, hitCondition })),
+      ),
+    );
   }
 
   protected override setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
     const t = this.need(response);
     if (!t) return;
-    this.sendBreakpoints(response, setInstructionBreakpoints(t, args.breakpoints.map(({ instructionReference, offset, condition, hitCondition }) => ({ instructionReference, offset, condition, hitCondition }))));
+    this.sendBreakpoints(
+      response,
+      setInstructionBreakpoints(
+        t,
+        args.breakpoints.map(({ instructionReference, offset, condition, hitCondition }) => ({ instructionReference, offset, condition, hitCondition })),
+      ),
+    );
   }
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {

@@ -67,8 +67,14 @@ export class FrameScope implements EvaluationScope, CompletionScope {
     const fn = this.frame?.fn?.name;
     return [
       ...(this.frame?.variables ?? []).map((v): CompletionCandidate => ({ label: v.name, type: "variable", detail: typeName(v.type) })),
-      ...di.globals().filter((g) => g.functionName === undefined || g.functionName === fn).map((g): CompletionCandidate => ({ label: g.name, type: "variable", detail: typeName(g.type) })),
-      ...di.functions().filter((f) => f.name).map((f): CompletionCandidate => ({ label: f.name!, type: "function" })),
+      ...di
+        .globals()
+        .filter((g) => g.functionName === undefined || g.functionName === fn)
+        .map((g): CompletionCandidate => ({ label: g.name, type: "variable", detail: typeName(g.type) })),
+      ...di
+        .functions()
+        .filter((f) => f.name)
+        .map((f): CompletionCandidate => ({ label: f.name!, type: "function" })),
     ];
   }
 
@@ -79,7 +85,9 @@ export class FrameScope implements EvaluationScope, CompletionScope {
   members(expression: string): CompletionCandidate[] {
     // Only the type matters: values that cannot be read (optimized out, unmapped) read as zeros.
     const zeros = (v: TypedValue | undefined): TypedValue | undefined =>
-      v && (v.place.kind === "unavailable" || v.place.kind === "register") && readBytes(v, this.mem) === undefined ? { type: v.type, place: { kind: "value", bytes: new Uint8Array(Math.max(1, sizeOf(v.type) ?? 4)) } } : v;
+      v && (v.place.kind === "unavailable" || v.place.kind === "register") && readBytes(v, this.mem) === undefined
+        ? { type: v.type, place: { kind: "value", bytes: new Uint8Array(Math.max(1, sizeOf(v.type) ?? 4)) } }
+        : v;
     const typing: EvaluationScope = {
       mem: { read: (a, n) => this.mem.read(a, n) ?? new Uint8Array(n), write: () => undefined },
       lookup: (n) => zeros(this.lookup(n)),
@@ -96,7 +104,8 @@ export class FrameScope implements EvaluationScope, CompletionScope {
     const out: CompletionCandidate[] = [];
     const add = (ty: DwarfType) => {
       for (const m of membersOf(ty)) {
-        if (m.name === undefined) add(m.type); // anonymous struct/union: its members are the parent's
+        if (m.name === undefined)
+          add(m.type); // anonymous struct/union: its members are the parent's
         else out.push({ label: m.name, type: "field", detail: typeName(m.type) });
       }
     };

@@ -160,8 +160,7 @@ function typeOfJson(v: unknown): string {
 }
 
 function expect(name: string, v: unknown, type: JsonType): void {
-  const ok =
-    type === "integer" ? typeof v === "number" && Number.isInteger(v) : type === "array" ? Array.isArray(v) : type === "object" ? typeOfJson(v) === "object" : typeof v === type;
+  const ok = type === "integer" ? typeof v === "number" && Number.isInteger(v) : type === "array" ? Array.isArray(v) : type === "object" ? typeOfJson(v) === "object" : typeof v === type;
   if (!ok) throw new LaunchArgumentError(name, `expected ${type === "integer" ? "an integer" : `a ${type}`}, got ${typeOfJson(v)} ${JSON.stringify(v)}`);
 }
 
@@ -187,7 +186,8 @@ function parseSourceMap(o: Record<string, unknown> | undefined): SourceMapRule[]
   return Object.entries(o ?? {}).map(([build, local]) => {
     const name = `sourceMap[${JSON.stringify(build)}]`;
     if (build === "") throw new LaunchArgumentError(name, "the build-time path prefix must not be empty");
-    if (typeof local !== "string" || local === "") throw new LaunchArgumentError(name, `expected the local path prefix as a non-empty string, got ${JSON.stringify(local)}; e.g. "sourceMap": { "/build/guest": "\${workspaceFolder}/guest" }`);
+    if (typeof local !== "string" || local === "")
+      throw new LaunchArgumentError(name, `expected the local path prefix as a non-empty string, got ${JSON.stringify(local)}; e.g. "sourceMap": { "/build/guest": "\${workspaceFolder}/guest" }`);
     return [build, local] as const;
   });
 }
@@ -197,7 +197,7 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
   for (const [name, type] of Object.entries(LAUNCH_PROPERTY_TYPES)) {
     if (raw[name] !== undefined) expect(name, raw[name], type);
   }
-  if (raw.kernel === undefined || raw.kernel === "") throw new LaunchArgumentError("kernel", "missing; set it to the guest's multiboot ELF, e.g. \"${workspaceFolder}/guest/build/ioengine.elf\"");
+  if (raw.kernel === undefined || raw.kernel === "") throw new LaunchArgumentError("kernel", 'missing; set it to the guest\'s multiboot ELF, e.g. "${workspaceFolder}/guest/build/ioengine.elf"');
   const kernelPath = raw.kernel as string;
   let st;
   try {
@@ -233,7 +233,7 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
     hostPorts.add(r.hostPort);
   }
   const nicOn = (raw.nic as boolean | undefined) ?? true;
-  if (!nicOn && udpBridge.length) throw new LaunchArgumentError("udpBridge", "needs the NIC; remove \"nic\": false or the bridge");
+  if (!nicOn && udpBridge.length) throw new LaunchArgumentError("udpBridge", 'needs the NIC; remove "nic": false or the bridge');
   const mac = raw.mac !== undefined ? parseMac(raw.mac as string) : undefined;
   const cmdIp = /(?:^|\s)ip=(\S+)/.exec(cmdline)?.[1];
   const guestIp = (raw.guestIp as string | undefined) ?? cmdIp ?? "10.0.2.15";
@@ -241,8 +241,9 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
 
   const echoLoad = raw.echoLoad as number | undefined;
   if (echoLoad !== undefined) {
-    if (!(echoLoad > 0 && echoLoad <= MAX_ECHO_LOAD)) throw new LaunchArgumentError("echoLoad", `must be a number of UDP echo requests per virtual second, above 0 and at most ${MAX_ECHO_LOAD}, got ${echoLoad}`);
-    if (!nicOn) throw new LaunchArgumentError("echoLoad", "needs the NIC; remove \"nic\": false or echoLoad");
+    if (!(echoLoad > 0 && echoLoad <= MAX_ECHO_LOAD))
+      throw new LaunchArgumentError("echoLoad", `must be a number of UDP echo requests per virtual second, above 0 and at most ${MAX_ECHO_LOAD}, got ${echoLoad}`);
+    if (!nicOn) throw new LaunchArgumentError("echoLoad", 'needs the NIC; remove "nic": false or echoLoad');
     if (raw.replay !== undefined) throw new LaunchArgumentError("echoLoad", "a replay takes its inputs from the recording; remove echoLoad");
   }
 
@@ -268,8 +269,8 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
       expect(`serve.${k}`, v, t);
     }
     const anyPort = (k: string, d: number) => (o[k] === 0 ? 0 : o[k] === undefined ? d : port(`serve.${k}`, o[k]));
-    if (raw.pace === false) throw new LaunchArgumentError("pace", "serving streams needs virtual time paced to the wall clock; remove \"pace\": false");
-    if (!nicOn) throw new LaunchArgumentError("nic", "serving streams needs the NIC; remove \"nic\": false");
+    if (raw.pace === false) throw new LaunchArgumentError("pace", 'serving streams needs virtual time paced to the wall clock; remove "pace": false');
+    if (!nicOn) throw new LaunchArgumentError("nic", 'serving streams needs the NIC; remove "nic": false');
     serve = { port: anyPort("port", STREAM_SERVER_DEFAULTS.port), metricsPort: anyPort("metricsPort", STREAM_SERVER_DEFAULTS.metricsPort), content: o.content as string | undefined };
   }
   return {

@@ -10,9 +10,7 @@ export class ProgramIndex {
   constructor(private readonly di: DebugInfo) {
     const syms = di.elf.symbols.filter((s) => (s.type === "func" || s.type === "object" || s.type === "notype") && s.name && s.section !== undefined && s.value !== 0);
     // Sized symbols first, so a label inside a function does not hide the function.
-    this.symbols = syms
-      .map((s) => ({ start: s.value >>> 0, end: (s.value + Math.max(s.size, 0)) >>> 0, name: s.name }))
-      .sort((a, b) => a.start - b.start || b.end - a.end);
+    this.symbols = syms.map((s) => ({ start: s.value >>> 0, end: (s.value + Math.max(s.size, 0)) >>> 0, name: s.name })).sort((a, b) => a.start - b.start || b.end - a.end);
   }
 
   /** "name" or "name+0x1c" for the symbol covering `address`; a sizeless label covers up to the next symbol. */
@@ -66,7 +64,11 @@ export class ProgramIndex {
 
   /** The first statement row marked prologue_end, else the first of a later line; the entry when neither. */
   private afterPrologue(fn: FunctionInfo): number {
-    const rows = this.di.lineTable().sequences.flat().filter((e) => e.address >= fn.lowPc && e.address < fn.highPc && e.isStmt).sort((a, b) => a.address - b.address);
+    const rows = this.di
+      .lineTable()
+      .sequences.flat()
+      .filter((e) => e.address >= fn.lowPc && e.address < fn.highPc && e.isStmt)
+      .sort((a, b) => a.address - b.address);
     const after = rows.find((e) => e.prologueEnd) ?? rows.find((e) => e.address > fn.lowPc && e.line !== rows[0]?.line);
     return after?.address ?? fn.lowPc;
   }

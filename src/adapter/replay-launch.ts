@@ -53,7 +53,10 @@ export async function prepareReplay(plan: LaunchPlan, path: string, work: Work =
     const h = rec.header;
     checkKernel(h, plan.kernelBytes, plan.kernelPath);
     if (h.launch.disk && !rec.disk) {
-      throw new RecordingError("wrong-disk", `the recording's machine had a ${h.launch.disk.bytes}-byte disk (sha256 ${h.launch.disk.sha256}) the file does not embed: replay it with \`lvmm replay FILE --disk PATH\`, or record with the disk embedded (the default)`);
+      throw new RecordingError(
+        "wrong-disk",
+        `the recording's machine had a ${h.launch.disk.bytes}-byte disk (sha256 ${h.launch.disk.sha256}) the file does not embed: replay it with \`lvmm replay FILE --disk PATH\`, or record with the disk embedded (the default)`,
+      );
     }
     if (plan.udpBridge.length) throw new LaunchArgumentError("udpBridge", "a replay takes its inputs from the recording; remove udpBridge");
     if (plan.serve) throw new LaunchArgumentError("serve", "a replay cannot serve streams; remove serve");

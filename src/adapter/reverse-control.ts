@@ -247,7 +247,11 @@ export class ReverseControl {
     t.forgetFrames();
     this.afterMove();
     if (!found) {
-      return { reason: "pause", description: "Paused at the start of the search", text: `no breakpoint, data write or exception before instruction ${origin} since the first checkpoint (instruction ${this.firstIcount}); stayed where it was` };
+      return {
+        reason: "pause",
+        description: "Paused at the start of the search",
+        text: `no breakpoint, data write or exception before instruction ${origin} since the first checkpoint (instruction ${this.firstIcount}); stayed where it was`,
+      };
     }
     return this.describe(found.stop, decisions.get(found.icount));
   }

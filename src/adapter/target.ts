@@ -38,10 +38,7 @@ export interface Watchpoint {
 /** A temporary debugger breakpoint: stop there when `when` says so. */
 export type TempBreakpoints = Map<number, () => boolean>;
 
-export type RunOutcome =
-  | { kind: "user"; address: number; decision: HitDecision; shows: StopPresentation }
-  | { kind: "temp"; address: number }
-  | { kind: "vm"; stop: StopReason };
+export type RunOutcome = { kind: "user"; address: number; decision: HitDecision; shows: StopPresentation } | { kind: "temp"; address: number } | { kind: "vm"; stop: StopReason };
 
 /** Exception filters offered in the Breakpoints view: id -> CPU vector. */
 export const EXCEPTION_FILTERS: { id: string; label: string; vector: number; description: string }[] = [
@@ -91,7 +88,15 @@ export class Target {
 
   static async launch(plan: LaunchPlan, listener: TargetListener): Promise<Target> {
     const di = DebugInfo.load(plan.kernelBytes);
-    const machine = await Machine.create({ kernel: plan.kernelBytes, cmdline: plan.cmdline, memoryMB: plan.memoryMB, mips: plan.mips, jit: plan.jit, nic: plan.nic, ...(plan.disk ? { disk: plan.disk } : {}) });
+    const machine = await Machine.create({
+      kernel: plan.kernelBytes,
+      cmdline: plan.cmdline,
+      memoryMB: plan.memoryMB,
+      mips: plan.mips,
+      jit: plan.jit,
+      nic: plan.nic,
+      ...(plan.disk ? { disk: plan.disk } : {}),
+    });
     const t = new Target(machine, di, plan, listener);
     for (const w of di.warnings) listener.output(`lvmm: ${w}\n`, "console");
     if (plan.echoLoad !== undefined) t.traffic = new EchoTraffic(machine, plan.echoLoad, { mac: macToString((plan.nic && plan.nic.mac) || DEFAULT_MAC), ip: plan.guestIp });
@@ -243,7 +248,7 @@ export class Target {
       try {
         stop = await action();
       } catch (e) {
-        stop = { reason: "exception", description: "Debugger error", text: `the debugger failed while running the guest: ${e instanceof Error ? e.stack ?? e.message : String(e)}` };
+        stop = { reason: "exception", description: "Debugger error", text: `the debugger failed while running the guest: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` };
       } finally {
         clearInterval(timer);
       }

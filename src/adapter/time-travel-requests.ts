@@ -19,7 +19,19 @@ export function isTimeTravelRequest(command: string): boolean {
 }
 
 /** Commands that move the machine (the timeline marks them as control commands). */
-export const MOVING_COMMANDS = new Set<string>(["continue", "next", "stepIn", "stepOut", "stepBack", "reverseContinue", "pause", TT_REQUEST.reverseStepOver, TT_REQUEST.reverseStepOut, TT_REQUEST.goto, TT_REQUEST.goLive]);
+export const MOVING_COMMANDS = new Set<string>([
+  "continue",
+  "next",
+  "stepIn",
+  "stepOut",
+  "stepBack",
+  "reverseContinue",
+  "pause",
+  TT_REQUEST.reverseStepOver,
+  TT_REQUEST.reverseStepOut,
+  TT_REQUEST.goto,
+  TT_REQUEST.goLive,
+]);
 
 function record(args: unknown): Record<string, unknown> {
   return args && typeof args === "object" ? (args as Record<string, unknown>) : {};

@@ -128,9 +128,12 @@ export class RunHistory {
       // Past the last known point: extrapolate with the machine's own clock when it is there.
       if (icount === this.m.icountNumber) return this.m.nowNs;
       const j = a.length - 1;
-      return this.clockNs[j]! + (icount - a[j]!) * (this.m.nowNs - this.clockNs[j]!) / Math.max(1, this.m.icountNumber - a[j]!);
+      return this.clockNs[j]! + ((icount - a[j]!) * (this.m.nowNs - this.clockNs[j]!)) / Math.max(1, this.m.icountNumber - a[j]!);
     }
-    const x0 = a[i - 1]!, x1 = a[i]!, y0 = this.clockNs[i - 1]!, y1 = this.clockNs[i]!;
+    const x0 = a[i - 1]!,
+      x1 = a[i]!,
+      y0 = this.clockNs[i - 1]!,
+      y1 = this.clockNs[i]!;
     return y0 + ((icount - x0) * (y1 - y0)) / (x1 - x0);
   }
 
@@ -169,8 +172,21 @@ export class RunHistory {
       txTotal: tx.length,
       rx: rx.slice(-n).map((r, i) => ({
         seq: rx.length - Math.min(n, rx.length) + i + 1,
-        icrIcount: r.icrIcount, icrNs: r.icrNs, icr: r.icr, rdt: r.rdt, rdtIcount: r.rdtIcount,
-        descriptors: r.descriptors.map((d) => ({ index: d.index, addr: d.addr, length: d.length, status: d.status, errors: d.errors, dmaIcount: d.dmaIcount, consumedIcount: d.consumedIcount, bytes: b64(d.bytes) })),
+        icrIcount: r.icrIcount,
+        icrNs: r.icrNs,
+        icr: r.icr,
+        rdt: r.rdt,
+        rdtIcount: r.rdtIcount,
+        descriptors: r.descriptors.map((d) => ({
+          index: d.index,
+          addr: d.addr,
+          length: d.length,
+          status: d.status,
+          errors: d.errors,
+          dmaIcount: d.dmaIcount,
+          consumedIcount: d.consumedIcount,
+          bytes: b64(d.bytes),
+        })),
       })),
       tx: tx.slice(-n).map((t) => ({ index: t.index, addr: t.addr, length: t.length, cmd: t.cmd, status: t.status, icount: t.icount, ns: t.ns, bytes: b64(t.bytes) })),
     };

@@ -6,9 +6,7 @@ import { UsageError } from "./errors";
 export function readKernel(path: string | undefined): { path: string; bytes: Uint8Array } {
   const p = path ?? DEFAULT_KERNEL;
   if (!existsSync(p)) {
-    throw new UsageError(
-      path ? `kernel ${p} does not exist` : `the default kernel ${p} has not been built; run npm run build`,
-    );
+    throw new UsageError(path ? `kernel ${p} does not exist` : `the default kernel ${p} has not been built; run npm run build`);
   }
   try {
     return { path: p, bytes: new Uint8Array(readFileSync(p)) };

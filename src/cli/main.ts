@@ -53,7 +53,7 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     const err = e as Error;
     // Errors the user caused carry a name of ours (UsageError, ElfError, ...): one line each.
-    const known = err instanceof UsageError || /Error$/.test(err?.name ?? "") && err.name !== "Error" && err.name !== "TypeError";
+    const known = err instanceof UsageError || (/Error$/.test(err?.name ?? "") && err.name !== "Error" && err.name !== "TypeError");
     console.error(`lvmm: ${err?.message ?? String(e)}`);
     if (!known && process.env.LVMM_DEBUG) console.error(err?.stack);
     process.exit(err instanceof UsageError || err?.name === "ElfError" || err instanceof RangeError ? EXIT.usage : EXIT.failed);

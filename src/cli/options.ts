@@ -7,7 +7,12 @@ export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: s
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message.split("\n").join(" ").replace(/^TypeError \[[A-Z_]+\]: /, ""));
+    throw new UsageError(
+      (e as Error).message
+        .split("\n")
+        .join(" ")
+        .replace(/^TypeError \[[A-Z_]+\]: /, ""),
+    );
   }
 }
 

@@ -52,12 +52,7 @@ export function activate(context: vscode.ExtensionContext): LvmmExtensionApi {
   };
   controller = new StreamServerController({ root: context.extensionPath, storage, recordDir, log: (line) => output.appendLine(line) });
   const view = new IoEnginePanelView(context.extensionUri, controller);
-  context.subscriptions.push(
-    output,
-    view,
-    vscode.window.registerWebviewViewProvider(IO_ENGINE_VIEW_ID, view),
-    ...registerStreamServerCommands(controller),
-  );
+  context.subscriptions.push(output, view, vscode.window.registerWebviewViewProvider(IO_ENGINE_VIEW_ID, view), ...registerStreamServerCommands(controller));
   const timeline = new TimelineView(context.extensionUri, context.workspaceState);
   const dma = new DmaInspector();
   context.subscriptions.push(

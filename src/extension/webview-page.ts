@@ -17,13 +17,7 @@ export function makeNonce(): string {
 }
 
 export function contentSecurityPolicy(o: Pick<WebviewPageOptions, "cspSource" | "nonce">): string {
-  return [
-    "default-src 'none'",
-    `img-src ${o.cspSource} data:`,
-    `style-src ${o.cspSource}`,
-    `font-src ${o.cspSource}`,
-    `script-src 'nonce-${o.nonce}'`,
-  ].join("; ");
+  return ["default-src 'none'", `img-src ${o.cspSource} data:`, `style-src ${o.cspSource}`, `font-src ${o.cspSource}`, `script-src 'nonce-${o.nonce}'`].join("; ");
 }
 
 export const escapeAttr = (s: string): string => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");

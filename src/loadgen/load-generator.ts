@@ -40,10 +40,7 @@ export class LoadGenerator {
   constructor(private readonly o: LoadOptions) {
     if (!Number.isInteger(o.clients) || o.clients < 1) throw new RangeError(`clients must be a positive integer, got ${o.clients}`);
     if (!(o.seconds > 0)) throw new RangeError(`seconds must be positive, got ${o.seconds}`);
-    this.clients = Array.from(
-      { length: o.clients },
-      () => new RtspLoadClient(o.url, { transport: o.transport, ...(o.reportIntervalMs ? { reportIntervalMs: o.reportIntervalMs } : {}) }),
-    );
+    this.clients = Array.from({ length: o.clients }, () => new RtspLoadClient(o.url, { transport: o.transport, ...(o.reportIntervalMs ? { reportIntervalMs: o.reportIntervalMs } : {}) }));
     this.finished = new Promise((resolve) => (this.finish = resolve));
     void this.run();
   }

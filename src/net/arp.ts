@@ -42,11 +42,7 @@ export function parseArp(bytes: Uint8Array): ArpPacket | PacketError {
   const htype = (bytes[0]! << 8) | bytes[1]!;
   const ptype = (bytes[2]! << 8) | bytes[3]!;
   if (htype !== ARP_HARDWARE_ETHERNET || ptype !== ETHERTYPE.ipv4 || bytes[4] !== 6 || bytes[5] !== 4) {
-    return new PacketError(
-      "malformed",
-      "arp",
-      `hardware type ${htype}, protocol 0x${ptype.toString(16)}, address lengths ${bytes[4]}/${bytes[5]}: only Ethernet/IPv4 (1, 0x800, 6/4) is decoded`,
-    );
+    return new PacketError("malformed", "arp", `hardware type ${htype}, protocol 0x${ptype.toString(16)}, address lengths ${bytes[4]}/${bytes[5]}: only Ethernet/IPv4 (1, 0x800, 6/4) is decoded`);
   }
   return {
     op: (bytes[6]! << 8) | bytes[7]!,

@@ -142,7 +142,14 @@ export function parseWebviewMessage(m: unknown): WebviewToHost | Error {
       if (!isInt(m.sessions, 0, 1e6) || !isInt(m.streamSeries, 0, 1e6) || !isInt(m.samples, 0, 1e6)) return new Error("rendered: bad counts");
       if (m.recordings !== undefined && !isInt(m.recordings, 0, 1e6)) return new Error("rendered: bad counts");
       if (!Array.isArray(m.nonEmptyCharts) || !m.nonEmptyCharts.every((c) => isStr(c, 40))) return new Error("rendered: bad chart list");
-      return { type: "rendered", sessions: m.sessions, streamSeries: m.streamSeries, samples: m.samples, nonEmptyCharts: m.nonEmptyCharts as string[], ...(m.recordings !== undefined ? { recordings: m.recordings } : {}) };
+      return {
+        type: "rendered",
+        sessions: m.sessions,
+        streamSeries: m.streamSeries,
+        samples: m.samples,
+        nonEmptyCharts: m.nonEmptyCharts as string[],
+        ...(m.recordings !== undefined ? { recordings: m.recordings } : {}),
+      };
     default:
       return new Error(`unknown panel message type ${JSON.stringify(m.type).slice(0, 40)}`);
   }
@@ -165,7 +172,11 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
     case "notice":
       return (m.level === "info" || m.level === "error") && typeof m.text === "string";
     case "recordings":
-      return typeof m.dir === "string" && Array.isArray(m.recordings) && m.recordings.every((r) => isObj(r) && typeof r.path === "string" && isNum(r.bootId) && isNum(r.virtualSeconds) && isNum(r.events) && isNum(r.at));
+      return (
+        typeof m.dir === "string" &&
+        Array.isArray(m.recordings) &&
+        m.recordings.every((r) => isObj(r) && typeof r.path === "string" && isNum(r.bootId) && isNum(r.virtualSeconds) && isNum(r.events) && isNum(r.at))
+      );
     default:
       return false;
   }

@@ -45,7 +45,14 @@ export function isToServer(m: unknown): m is ToServer {
   if (m.type === "stop") return true;
   if (m.type !== "start" || !isObj(m.options)) return false;
   const o = m.options;
-  return (o.arch === "conventional" || o.arch === "ioengine") && typeof o.port === "number" && typeof o.metricsPort === "number" && typeof o.contentDir === "string" && typeof o.kernelPath === "string" && (o.recordDir === undefined || typeof o.recordDir === "string");
+  return (
+    (o.arch === "conventional" || o.arch === "ioengine") &&
+    typeof o.port === "number" &&
+    typeof o.metricsPort === "number" &&
+    typeof o.contentDir === "string" &&
+    typeof o.kernelPath === "string" &&
+    (o.recordDir === undefined || typeof o.recordDir === "string")
+  );
 }
 
 export function isFromServer(m: unknown): m is FromServer {

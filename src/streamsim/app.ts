@@ -58,9 +58,7 @@ export interface StreamServerConfig {
   announce?: (step: StreamServerStep) => void;
 }
 
-export type StreamServerStep =
-  | { kind: "sample-clip"; contentDir: string }
-  | { kind: "engines"; count: number; record?: { dir: string; windowSec: number } };
+export type StreamServerStep = { kind: "sample-clip"; contentDir: string } | { kind: "engines"; count: number; record?: { dir: string; windowSec: number } };
 
 /** requireContent and nothing to serve. */
 export class NoContentError extends Error {
@@ -172,10 +170,7 @@ async function openBackend(c: StreamServerConfig, contentDir: string, host: stri
 }
 
 /** startServer on the configured ports; with anyPortIfTaken, a port that is taken falls back to any free one. */
-async function listen(
-  c: StreamServerConfig,
-  o: { host: string; contentDir: string; backend: DeliveryBackend; log?: (m: string) => void },
-): Promise<StreamServerHandle> {
+async function listen(c: StreamServerConfig, o: { host: string; contentDir: string; backend: DeliveryBackend; log?: (m: string) => void }): Promise<StreamServerHandle> {
   let port = c.port ?? DEFAULTS.port;
   let metricsPort = c.metricsPort ?? DEFAULTS.metricsPort;
   const say = o.log ?? (() => {});

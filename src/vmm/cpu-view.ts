@@ -9,11 +9,26 @@ export type GprName = (typeof GPR_NAMES)[number];
 export type SregName = (typeof SREG_NAMES)[number];
 
 export interface Registers {
-  eax: number; ecx: number; edx: number; ebx: number;
-  esp: number; ebp: number; esi: number; edi: number;
-  eip: number; eflags: number;
-  cs: number; ds: number; es: number; fs: number; gs: number; ss: number;
-  cr0: number; cr2: number; cr3: number; cr4: number;
+  eax: number;
+  ecx: number;
+  edx: number;
+  ebx: number;
+  esp: number;
+  ebp: number;
+  esi: number;
+  edi: number;
+  eip: number;
+  eflags: number;
+  cs: number;
+  ds: number;
+  es: number;
+  fs: number;
+  gs: number;
+  ss: number;
+  cr0: number;
+  cr2: number;
+  cr3: number;
+  cr4: number;
 }
 
 export type RegisterName = keyof Registers;
@@ -59,12 +74,26 @@ export class CpuView {
     const s = this.sreg();
     const cr = this.cr();
     return {
-      eax: r[0]! >>> 0, ecx: r[1]! >>> 0, edx: r[2]! >>> 0, ebx: r[3]! >>> 0,
-      esp: r[4]! >>> 0, ebp: r[5]! >>> 0, esi: r[6]! >>> 0, edi: r[7]! >>> 0,
+      eax: r[0]! >>> 0,
+      ecx: r[1]! >>> 0,
+      edx: r[2]! >>> 0,
+      ebx: r[3]! >>> 0,
+      esp: r[4]! >>> 0,
+      ebp: r[5]! >>> 0,
+      esi: r[6]! >>> 0,
+      edi: r[7]! >>> 0,
       eip: c.get_real_eip() >>> 0,
       eflags: c.get_eflags() >>> 0,
-      es: s[0]!, cs: s[1]!, ss: s[2]!, ds: s[3]!, fs: s[4]!, gs: s[5]!,
-      cr0: cr[0]! >>> 0, cr2: cr[2]! >>> 0, cr3: cr[3]! >>> 0, cr4: cr[4]! >>> 0,
+      es: s[0]!,
+      cs: s[1]!,
+      ss: s[2]!,
+      ds: s[3]!,
+      fs: s[4]!,
+      gs: s[5]!,
+      cr0: cr[0]! >>> 0,
+      cr2: cr[2]! >>> 0,
+      cr3: cr[3]! >>> 0,
+      cr4: cr[4]! >>> 0,
     };
   }
 

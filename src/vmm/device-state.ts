@@ -26,9 +26,26 @@ export interface DeviceState {
 
 /** The e1000 registers a driver author watches, by datasheet name. */
 export const E1000_VIEW: Record<string, number> = {
-  CTRL: R.CTRL, STATUS: R.STATUS, ICR: R.ICR, IMS: R.IMS, ITR: R.ITR,
-  RCTL: R.RCTL, RDBAL: R.RDBAL, RDBAH: R.RDBAH, RDLEN: R.RDLEN, RDH: R.RDH, RDT: R.RDT, RDTR: R.RDTR, RADV: R.RADV,
-  TCTL: R.TCTL, TDBAL: R.TDBAL, TDBAH: R.TDBAH, TDLEN: R.TDLEN, TDH: R.TDH, TDT: R.TDT, TADV: R.TADV,
+  CTRL: R.CTRL,
+  STATUS: R.STATUS,
+  ICR: R.ICR,
+  IMS: R.IMS,
+  ITR: R.ITR,
+  RCTL: R.RCTL,
+  RDBAL: R.RDBAL,
+  RDBAH: R.RDBAH,
+  RDLEN: R.RDLEN,
+  RDH: R.RDH,
+  RDT: R.RDT,
+  RDTR: R.RDTR,
+  RADV: R.RADV,
+  TCTL: R.TCTL,
+  TDBAL: R.TDBAL,
+  TDBAH: R.TDBAH,
+  TDLEN: R.TDLEN,
+  TDH: R.TDH,
+  TDT: R.TDT,
+  TADV: R.TADV,
 };
 
 // v86's Pic0 is #[repr(C)]: irq_mask (1 = enabled), irq_map, isr, irr, ... (src/rust/cpu/pic.rs).

@@ -202,10 +202,7 @@ export class ElfFile {
     if (size === 0) return;
     if (offset + size > this.bytes.length) {
       const code = offset >= this.bytes.length ? "bad-offset" : "truncated";
-      throw new ElfError(
-        code,
-        `${what} at ${hex(offset)}..${hex(offset + size)} lies past the end of the ${this.bytes.length}-byte file; the file is truncated or corrupt`,
-      );
+      throw new ElfError(code, `${what} at ${hex(offset)}..${hex(offset + size)} lies past the end of the ${this.bytes.length}-byte file; the file is truncated or corrupt`);
     }
   }
 
@@ -361,7 +358,7 @@ export function findMultibootHeader(bytes: Uint8Array): MultibootHeader {
     if (view.getUint32(off, true) !== MULTIBOOT_HEADER_MAGIC) continue;
     const flags = view.getUint32(off + 4, true);
     const checksum = view.getUint32(off + 8, true);
-    if (((MULTIBOOT_HEADER_MAGIC + flags + checksum) >>> 0) !== 0) {
+    if ((MULTIBOOT_HEADER_MAGIC + flags + checksum) >>> 0 !== 0) {
       badChecksumAt ??= off;
       continue;
     }
@@ -381,15 +378,9 @@ export function findMultibootHeader(bytes: Uint8Array): MultibootHeader {
     return header;
   }
   if (badChecksumAt !== undefined) {
-    throw new ElfError(
-      "bad-multiboot",
-      `multiboot magic at file offset ${hex(badChecksumAt)} has a bad checksum (magic + flags + checksum must be 0 mod 2^32)`,
-    );
+    throw new ElfError("bad-multiboot", `multiboot magic at file offset ${hex(badChecksumAt)} has a bad checksum (magic + flags + checksum must be 0 mod 2^32)`);
   }
-  throw new ElfError(
-    "no-multiboot",
-    "no multiboot v1 header (magic 0x1BADB002, 4-byte aligned) in the first 8 KiB; put the header in a section the linker script places first",
-  );
+  throw new ElfError("no-multiboot", "no multiboot v1 header (magic 0x1BADB002, 4-byte aligned) in the first 8 KiB; put the header in a section the linker script places first");
 }
 
 export interface Kernel {

@@ -57,7 +57,10 @@ export class Executor {
   private compiling = true;
   private readonly setJitConfig: (index: number, value: number) => void;
 
-  constructor(private readonly vm: V86Instance, public jit = true) {
+  constructor(
+    private readonly vm: V86Instance,
+    public jit = true,
+  ) {
     this.mainLoop = vm.exports["main_loop"] as () => number;
     this.setJitConfig = vm.exports["set_jit_config"] as (index: number, value: number) => void;
     this.counter = stableView(vm.cpu, vm.cpu.instruction_counter, Uint32Array);

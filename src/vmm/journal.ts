@@ -3,9 +3,7 @@
 // With the journal, any stretch of a run can be executed again from a checkpoint and reach the
 // same states: the basis of data breakpoints, reverse execution and recordings.
 
-export type InputEvent =
-  | { kind: "frame"; icount: number; ns: number; bytes: Uint8Array }
-  | { kind: "serial"; icount: number; ns: number; text: string };
+export type InputEvent = { kind: "frame"; icount: number; ns: number; bytes: Uint8Array } | { kind: "serial"; icount: number; ns: number; text: string };
 
 /** Orders sync points: by instruction count, then virtual time (idle syncs share a count). */
 export function comparePoint(a: { icount: number; ns: number }, b: { icount: number; ns: number }): number {

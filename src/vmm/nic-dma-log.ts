@@ -115,8 +115,15 @@ export class NicDmaLog {
 
   private onRxDma(r: RxDmaRecord): void {
     this.pending.set(r.index, {
-      index: r.index, addr: r.addr, length: r.length, status: r.status, errors: r.errors,
-      bytes: r.bytes, dmaIcount: Number(r.icount), dmaNs: this.clock.ns(), consumedIcount: -1,
+      index: r.index,
+      addr: r.addr,
+      length: r.length,
+      status: r.status,
+      errors: r.errors,
+      bytes: r.bytes,
+      dmaIcount: Number(r.icount),
+      dmaNs: this.clock.ns(),
+      consumedIcount: -1,
     });
   }
 

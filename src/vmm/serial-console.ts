@@ -16,7 +16,10 @@ export class SerialConsole {
   private readonly listeners = new Set<(b: SerialByte) => void>();
   private pendingInput = "";
 
-  constructor(private readonly vm: V86Instance, icount: () => number) {
+  constructor(
+    private readonly vm: V86Instance,
+    icount: () => number,
+  ) {
     vm.emulator.add_listener("serial0-output-byte", (byte: number) => {
       const b = { byte, icount: icount() };
       this.text += String.fromCharCode(byte);

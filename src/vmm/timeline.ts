@@ -44,7 +44,10 @@ export class Timeline {
   /** Where the user last seeked: checkpoints near it are kept longest. */
   private focus: number | undefined;
 
-  constructor(private readonly machine: Machine, opts: TimelineOptions = {}) {
+  constructor(
+    private readonly machine: Machine,
+    opts: TimelineOptions = {},
+  ) {
     this.intervalMs = opts.intervalMs ?? 150;
     this.maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
   }
@@ -140,7 +143,12 @@ export class Timeline {
         .map((p, i) => ({ i, d: Math.abs(p.icount - focus) }))
         .filter((x) => x.i > 0)
         .sort((a, b) => b.d - a.d);
-      const far = new Set(byDistance.slice(0, Math.max(1, byDistance.length >> 1)).filter((_, k) => k % 2 === 0).map((x) => x.i));
+      const far = new Set(
+        byDistance
+          .slice(0, Math.max(1, byDistance.length >> 1))
+          .filter((_, k) => k % 2 === 0)
+          .map((x) => x.i),
+      );
       const kept = this.points.filter((p, i) => {
         if (!far.has(i)) return true;
         this.totalBytes -= p.bytes;

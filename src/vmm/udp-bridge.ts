@@ -3,15 +3,7 @@
 // on forwarded host ports into frames for the guest, and sends the guest's UDP frames for the
 // gateway's address out of real sockets. Only loopback is ever bound or sent to.
 import { createSocket, type Socket } from "node:dgram";
-import {
-  ARP_OP,
-  buildArpReply,
-  buildUdpFrame,
-  macToString,
-  parseFrame,
-  type Ipv4Address,
-  type MacAddress,
-} from "../net";
+import { ARP_OP, buildArpReply, buildUdpFrame, macToString, parseFrame, type Ipv4Address, type MacAddress } from "../net";
 import { DEFAULT_MAC } from "./devices/e1000-pci";
 import type { Machine } from "./machine";
 
@@ -59,7 +51,10 @@ export class UdpBridge {
   private readonly stopTx: () => void;
   private readonly o: Required<Omit<UdpBridgeOptions, "forwards">>;
 
-  private constructor(private readonly machine: Machine, opts: UdpBridgeOptions) {
+  private constructor(
+    private readonly machine: Machine,
+    opts: UdpBridgeOptions,
+  ) {
     this.o = {
       guestIp: opts.guestIp ?? "10.0.2.15",
       guestMac: opts.guestMac ?? macToString(DEFAULT_MAC),
@@ -113,8 +108,13 @@ export class UdpBridge {
     }
     this.flowsByVirtualPort.set(vport, { socket, address, port });
     const frame = buildUdpFrame({
-      srcMac: this.o.hostMac, dstMac: this.o.guestMac, srcIp: this.o.hostIp, dstIp: this.o.guestIp,
-      srcPort: vport, dstPort: guestPort, payload: new Uint8Array(payload),
+      srcMac: this.o.hostMac,
+      dstMac: this.o.guestMac,
+      srcIp: this.o.hostIp,
+      dstIp: this.o.guestIp,
+      srcPort: vport,
+      dstPort: guestPort,
+      payload: new Uint8Array(payload),
     });
     this.stats.toGuest++;
     this.machine.wire.inject(frame);

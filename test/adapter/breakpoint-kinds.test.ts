@@ -101,7 +101,9 @@ describe("breakpoint kinds", () => {
       const fn = di.functionByName("e1000_start")!;
       let set: DebugProtocol.SetInstructionBreakpointsResponse | undefined;
       await launchStopped(dc, launchArgs(), async () => {
-        set = (await dc.customRequest("setInstructionBreakpoints", { breakpoints: [{ instructionReference: `0x${fn.lowPc.toString(16)}` }, { instructionReference: "0xfffff000" }] })) as DebugProtocol.SetInstructionBreakpointsResponse;
+        set = (await dc.customRequest("setInstructionBreakpoints", {
+          breakpoints: [{ instructionReference: `0x${fn.lowPc.toString(16)}` }, { instructionReference: "0xfffff000" }],
+        })) as DebugProtocol.SetInstructionBreakpointsResponse;
       });
       const [bp, bad] = set!.body.breakpoints;
       assert.equal(bp!.verified, true);
@@ -180,7 +182,10 @@ describe("breakpoint kinds", () => {
       assert.equal(top.line, MTA_LINE);
       const pc = top.instructionPointerReference;
       const vars = await dc.scopesRequest({ frameId: top.id }).then((s) => dc.variablesRequest({ variablesReference: s.body.scopes.find((x) => x.name === "Locals")!.variablesReference }));
-      assert.ok(vars.body.variables.some((v) => v.name === "info"), "e1000_init's locals");
+      assert.ok(
+        vars.body.variables.some((v) => v.name === "info"),
+        "e1000_init's locals",
+      );
 
       await resumeAndWait(dc, () => dc.stepInRequest({ threadId: 1 }));
       st = await dc.stackTraceRequest({ threadId: 1 });
@@ -204,7 +209,10 @@ describe("breakpoint kinds", () => {
       await resumeAndWait(dc, () => dc.nextRequest({ threadId: 1 }));
       const next = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
       assert.equal(next.name, "e1000_init");
-      assert.ok(next.line > line && next.line < line + 5, `stepped to line ${next.line} at ${next.instructionPointerReference}: ${(await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.map((f) => `${f.name}:${f.line}`).join(" < ")}`);
+      assert.ok(
+        next.line > line && next.line < line + 5,
+        `stepped to line ${next.line} at ${next.instructionPointerReference}: ${(await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.map((f) => `${f.name}:${f.line}`).join(" < ")}`,
+      );
     });
   });
 
@@ -306,10 +314,16 @@ describe("UDP bridge launch option", () => {
         const line = lineOf("net/echo.c", "if (e1000_copybreak_active())");
         const args = launchArgs({ pace: true, udpBridge: [{ hostPort, guestPort: 7 }], guestIp: "10.0.2.15" });
         await Promise.all([
-          dc.waitForEvent("initialized").then(() => dc.setBreakpointsRequest({ source: { path: ECHO_C }, breakpoints: [{ line }] })).then(() => dc.configurationDoneRequest()),
+          dc
+            .waitForEvent("initialized")
+            .then(() => dc.setBreakpointsRequest({ source: { path: ECHO_C }, breakpoints: [{ line }] }))
+            .then(() => dc.configurationDoneRequest()),
           dc.launch({ ...args, stopOnEntry: false }),
         ]);
-        assert.ok(consoleLines.some((l) => l.includes(`UDP 127.0.0.1:${hostPort} -> guest 10.0.2.15:7`)), consoleLines.join(""));
+        assert.ok(
+          consoleLines.some((l) => l.includes(`UDP 127.0.0.1:${hostPort} -> guest 10.0.2.15:7`)),
+          consoleLines.join(""),
+        );
         await Promise.race([ready, new Promise((_, reject) => setTimeout(() => reject(new Error("the guest did not print ready within 15 s")), 15_000))]);
 
         const replies: string[] = [];
@@ -322,7 +336,10 @@ describe("UDP bridge launch option", () => {
         assert.equal(f.name, "echo");
         assert.equal(f.line, line);
         const st = await dc.stackTraceRequest({ threadId: 1 });
-        assert.ok(st.body.stackFrames.some((x) => x.name.startsWith("udp_input")), `called from udp_input: ${st.body.stackFrames.map((x) => x.name).join(" < ")}`);
+        assert.ok(
+          st.body.stackFrames.some((x) => x.name.startsWith("udp_input")),
+          `called from udp_input: ${st.body.stackFrames.map((x) => x.name).join(" < ")}`,
+        );
         assert.equal(await evaluate(dc, "d->dst_port", f.id), "7");
         assert.equal(await evaluate(dc, "d->len", f.id), String("hello lvmm".length));
         assert.equal(await evaluate(dc, "d->payload[0]", f.id), "104", "'h' (uint8_t shows as a number)");

@@ -111,7 +111,10 @@ describe("Debug Console, Watch and Call Stack features", () => {
       assert.equal(first.stackFrames.length, 1);
       assert.equal(first.totalFrames, all.stackFrames.length, "the client learns there is more to load");
       const rest = (await dc.stackTraceRequest({ threadId: 1, startFrame: 1, levels: 20 })).body;
-      assert.deepEqual(rest.stackFrames.map((f) => [f.id, f.name]), all.stackFrames.slice(1, 21).map((f) => [f.id, f.name]));
+      assert.deepEqual(
+        rest.stackFrames.map((f) => [f.id, f.name]),
+        all.stackFrames.slice(1, 21).map((f) => [f.id, f.name]),
+      );
       const past = (await dc.stackTraceRequest({ threadId: 1, startFrame: all.stackFrames.length, levels: 20 })).body;
       assert.deepEqual(past.stackFrames, []);
     });

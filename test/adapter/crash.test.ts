@@ -9,7 +9,10 @@ import { launchArgs, readMemory, resumeAndWait, topFrame, withAdapter } from "./
 async function crash(dc: DebugClient, fault: string, filters: string[] = [], extra: Record<string, unknown> = {}): Promise<DebugProtocol.StoppedEvent> {
   const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
   await Promise.all([
-    dc.waitForEvent("initialized").then(() => dc.setExceptionBreakpointsRequest({ filters })).then(() => dc.configurationDoneRequest()),
+    dc
+      .waitForEvent("initialized")
+      .then(() => dc.setExceptionBreakpointsRequest({ filters }))
+      .then(() => dc.configurationDoneRequest()),
     dc.launch(launchArgs({ cmdline: `ip=10.0.2.15 hz=1000 fault=${fault}`, ...extra })),
   ]);
   return stopped;

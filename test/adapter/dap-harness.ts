@@ -89,7 +89,10 @@ export function guestPath(file: string): string {
 /** Launches stopped on entry, with breakpoints set during configuration. */
 export async function launchStopped(dc: DebugClient, args = launchArgs(), configure: () => Promise<unknown> = async () => undefined): Promise<void> {
   await Promise.all([
-    dc.waitForEvent("initialized").then(configure).then(() => dc.configurationDoneRequest()),
+    dc
+      .waitForEvent("initialized")
+      .then(configure)
+      .then(() => dc.configurationDoneRequest()),
     dc.launch({ ...args, stopOnEntry: true }),
     dc.waitForEvent("stopped"),
   ]);

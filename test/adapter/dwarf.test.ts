@@ -9,19 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { qemuUserAvailable, startGdbstub } from "../helpers/qemu-gdbstub.js";
 import { ElfError, ElfFile } from "../../src/vmm/elf.js";
-import {
-  DebugInfo,
-  DwarfError,
-  evaluateLocation,
-  I386,
-  membersOf,
-  resolveType,
-  sizeOf,
-  typeName,
-  type DwarfType,
-  type Frame,
-  type MemoryReader,
-} from "../../src/adapter/dwarf/index.js";
+import { DebugInfo, DwarfError, evaluateLocation, I386, membersOf, resolveType, sizeOf, typeName, type DwarfType, type Frame, type MemoryReader } from "../../src/adapter/dwarf/index.js";
 
 const FIXTURES = new URL("../fixtures/dwarf/", import.meta.url).pathname;
 const FLOW = join(FIXTURES, "flow.c");
@@ -81,7 +69,9 @@ function nmSymbols(path: string): Map<string, { addr: number; size: number; kind
 
 /** Line of flow.c containing `text` (1-based), so tests do not hard-code line numbers. */
 function flowLine(text: string): number {
-  const i = readFileSync(FLOW, "utf8").split("\n").findIndex((l) => l.includes(text));
+  const i = readFileSync(FLOW, "utf8")
+    .split("\n")
+    .findIndex((l) => l.includes(text));
   assert.ok(i >= 0, text);
   return i + 1;
 }
@@ -160,7 +150,10 @@ describe("line table", () => {
       const lines = locs.map((l) => l.line);
       assert.ok(lines.includes(flowLine("g_sink = shadow;")), b.name);
       assert.ok(!lines.includes(flowLine("int shadow = sq + 1;") - 1), `${b.name}: "{" line`);
-      assert.deepEqual(lines, [...lines].sort((x, y) => x - y));
+      assert.deepEqual(
+        lines,
+        [...lines].sort((x, y) => x - y),
+      );
     }
   });
 
@@ -193,7 +186,10 @@ describe("functions", () => {
         assert.equal(f.declFile?.endsWith(name === "add" || name === "use_types" ? "types.c" : "flow.c"), true);
       }
       assert.equal(b.di.functionByName("fact")!.declLine, flowLine("int fact(int n)"));
-      assert.deepEqual(b.di.functionByName("add")!.parameters.map((p) => `${typeName(p.type)} ${p.name}`), ["int a", "int b"]);
+      assert.deepEqual(
+        b.di.functionByName("add")!.parameters.map((p) => `${typeName(p.type)} ${p.name}`),
+        ["int a", "int b"],
+      );
       assert.equal(typeName(b.di.functionByName("use_types")!.parameters[0]!.type), "struct device *");
     }
   });
@@ -223,7 +219,10 @@ describe("functions", () => {
       const pc = b.di.lineToAddresses("flow.c", line)!.addresses[0]!;
       const names = b.di.scopeAt(pc).map((v) => v.name);
       assert.deepEqual(names, ["shadow", "sq", "i", "n", "total"], b.name);
-      assert.equal(b.di.scopeAt(b.di.functionByName("sum_squares")!.lowPc).some((v) => v.name === "shadow"), false);
+      assert.equal(
+        b.di.scopeAt(b.di.functionByName("sum_squares")!.lowPc).some((v) => v.name === "shadow"),
+        false,
+      );
     }
   });
 
@@ -241,7 +240,10 @@ describe("functions", () => {
         assert.equal(frames[1]!.name, "sum_squares", b.name);
         assert.equal(frames[1]!.line, flowLine("int sq = square(i);"));
         assert.equal(frames[frames.length - 1]!.inlined, undefined);
-        assert.deepEqual(b.di.scopeAt(pc).map((v) => v.name), ["x"]);
+        assert.deepEqual(
+          b.di.scopeAt(pc).map((v) => v.name),
+          ["x"],
+        );
       }
     }
   });
@@ -311,7 +313,12 @@ describe("globals and types", () => {
       assert.equal(typeName(d.regs!.type), "volatile u32 *");
       assert.equal(typeName(d.op!.type), "binop_fn");
       assert.equal(d.matrix!.offset, 20);
-      assert.equal(membersOf(d.w!.type).map((x) => `${typeName(x.type)} ${x.name}`).join(", "), "u32 value, unsigned char [4] bytes");
+      assert.equal(
+        membersOf(d.w!.type)
+          .map((x) => `${typeName(x.type)} ${x.name}`)
+          .join(", "),
+        "u32 value, unsigned char [4] bytes",
+      );
 
       const color = resolveType(b.di.globalByName("g_color")!.type) as Extract<DwarfType, { kind: "enum" }>;
       assert.deepEqual(color.enumerators, [
@@ -321,7 +328,10 @@ describe("globals and types", () => {
       ]);
       const matrix = resolveType(b.di.globalByName("g_matrix")!.type);
       assert.ok(matrix.kind === "array");
-      assert.deepEqual(matrix.dimensions.map((x) => x.count), [3, 4]);
+      assert.deepEqual(
+        matrix.dimensions.map((x) => x.count),
+        [3, 4],
+      );
     }
   });
 
@@ -440,7 +450,11 @@ describe("against gdb stopped in the running fixture", () => {
         // gdb stops at main ("backtrace past-main" is off); we continue to _start.
         const names = frames.flatMap((f) => b.di.inlineFramesAt(f.lookupPc).map((x) => x.name));
         assert.equal(names.pop(), "_start");
-        assert.deepEqual(names, stop.bt.map((x) => x.name), `${b.name} @${stop.name}`);
+        assert.deepEqual(
+          names,
+          stop.bt.map((x) => x.name),
+          `${b.name} @${stop.name}`,
+        );
         // Each real caller frame's return address is the pc gdb shows on its first (innermost) row.
         let row = 0;
         for (const [i, f] of frames.slice(0, -1).entries()) {
@@ -455,10 +469,17 @@ describe("against gdb stopped in the running fixture", () => {
           const plain = DebugInfo.load(readFileSync(noCfi));
           assert.equal(plain.hasCallFrameInfo, false);
           const fp = plain.unwind(stop.regs, mem);
-          assert.deepEqual(fp.map((f) => f.pc), frames.map((f) => f.pc), `${b.name}: EBP chain`);
+          assert.deepEqual(
+            fp.map((f) => f.pc),
+            frames.map((f) => f.pc),
+            `${b.name}: EBP chain`,
+          );
           assert.ok(fp.slice(1).every((f) => f.method === "frame-pointer" || f.method === "prologue"));
         }
-        assert.ok(frames.slice(1).every((f) => f.method === "cfi"), `${b.name}: CFI used`);
+        assert.ok(
+          frames.slice(1).every((f) => f.method === "cfi"),
+          `${b.name}: CFI used`,
+        );
         const value = (frameIndex: number, name: string) => {
           const f = frames[frameIndex]!;
           const v = b.di.scopeAt(f.lookupPc).find((x) => x.name === name) ?? b.di.globalByName(name);
@@ -522,7 +543,10 @@ describe("malformed input", () => {
     const nameOff = shstr.offset + new TextDecoder("latin1").decode(b.subarray(shstr.offset, shstr.offset + shstr.size)).indexOf(".debug_abbrev");
     b[nameOff + 1] = "x".charCodeAt(0);
     assert.ok(sec);
-    assert.throws(() => DebugInfo.load(b), (e) => e instanceof DwarfError && e.code === "missing-section");
+    assert.throws(
+      () => DebugInfo.load(b),
+      (e) => e instanceof DwarfError && e.code === "missing-section",
+    );
   });
 
   it("gives typed errors, never crashes, on truncation and bit flips in debug sections", () => {

@@ -40,7 +40,10 @@ describe("echoLoad launch option", () => {
       const console: string[] = [];
       dc.on("output", (e: DebugProtocol.OutputEvent) => void (e.body.category === "console" && console.push(e.body.output)));
       await launchStopped(dc, launchArgs({ echoLoad: 200 }), atEcho(dc));
-      assert.ok(console.some((l) => l.includes("UDP echo load: 200 requests per virtual second to guest 10.0.2.15:7")), console.join(""));
+      assert.ok(
+        console.some((l) => l.includes("UDP echo load: 200 requests per virtual second to guest 10.0.2.15:7")),
+        console.join(""),
+      );
       const [first] = await hits(dc, 1);
       // The first request arrives 150 virtual ms after power-on, long before a second of virtual time.
       assert.ok(first!.ns >= 150e6 && first!.ns < 1e9, `the guest echoed its first request at ${first!.ns} ns`);
@@ -84,7 +87,10 @@ describe("echoLoad launch option", () => {
 
   test("the validator refuses a bad rate, no NIC, and a replay", () => {
     const refused = (raw: Record<string, unknown>, pattern: RegExp) =>
-      assert.throws(() => parseLaunchArguments({ kernel: KERNEL, ...raw }), (e: unknown) => e instanceof LaunchArgumentError && e.argument === "echoLoad" && pattern.test(e.message));
+      assert.throws(
+        () => parseLaunchArguments({ kernel: KERNEL, ...raw }),
+        (e: unknown) => e instanceof LaunchArgumentError && e.argument === "echoLoad" && pattern.test(e.message),
+      );
     refused({ echoLoad: 0 }, /above 0/);
     refused({ echoLoad: -5 }, /above 0/);
     refused({ echoLoad: 1e6 }, /at most/);

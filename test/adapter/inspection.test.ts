@@ -26,7 +26,10 @@ describe("inspection", () => {
     await withAdapter(async (dc) => {
       const frameId = await stopInE1000Init(dc);
       const scopes = (await dc.scopesRequest({ frameId })).body.scopes;
-      assert.deepEqual(scopes.map((s) => s.name), ["Locals", "Globals", "Registers", "Devices"]);
+      assert.deepEqual(
+        scopes.map((s) => s.name),
+        ["Locals", "Globals", "Registers", "Devices"],
+      );
       assert.equal(scopes[2]!.presentationHint, "registers");
       // start_network's `struct pci_device dev` lives on kmain's stack (start_network is inlined).
       const stack = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
@@ -51,9 +54,16 @@ describe("inspection", () => {
       assert.ok(regs.find((r) => r.name === "cr0")!.value.includes("PE"));
 
       const devices = (await dc.variablesRequest({ variablesReference: scopes[3]!.variablesReference })).body.variables;
-      assert.deepEqual(devices.map((d) => d.name), ["e1000", "PIC master", "PIC slave", "PIT"]);
+      assert.deepEqual(
+        devices.map((d) => d.name),
+        ["e1000", "PIC master", "PIC slave", "PIT"],
+      );
       const e1000 = (await dc.variablesRequest({ variablesReference: devices[0]!.variablesReference })).body.variables;
-      for (const r of ["ICR", "IMS", "RCTL", "TCTL", "RDH", "RDT", "TDH", "TDT", "RDBAL", "TDBAL"]) assert.ok(e1000.some((v) => v.name === r), r);
+      for (const r of ["ICR", "IMS", "RCTL", "TCTL", "RDH", "RDT", "TDH", "TDT", "RDBAL", "TDBAL"])
+        assert.ok(
+          e1000.some((v) => v.name === r),
+          r,
+        );
       const pit = devices.find((d) => d.name === "PIT")!;
       assert.match(pit.value, /1000\.\d Hz/);
     });
@@ -103,9 +113,15 @@ describe("inspection", () => {
       const here = dis[4]!;
       assert.equal(Number(here.address), Number(pc));
       const loc = di.addressToLine(Number(pc))!;
-      const withLine = dis.slice(0, 5).reverse().find((i) => i.line !== undefined)!;
+      const withLine = dis
+        .slice(0, 5)
+        .reverse()
+        .find((i) => i.line !== undefined)!;
       assert.ok(withLine.location?.path?.endsWith("e1000.c"));
-      assert.ok(dis.every((i, k) => k === 0 || Number(i.address) > Number(dis[k - 1]!.address)), "addresses increase");
+      assert.ok(
+        dis.every((i, k) => k === 0 || Number(i.address) > Number(dis[k - 1]!.address)),
+        "addresses increase",
+      );
       assert.ok(loc.line > 0);
     });
   });

@@ -111,7 +111,10 @@ describe("progress and cancellation of long work", () => {
       const updates = seek.filter((e): e is DebugProtocol.ProgressUpdateEvent => e.event === "progressUpdate");
       assert.ok(updates.length >= 2, `progress updates during a seek of ${end - origin} instructions: ${updates.length}`);
       const percents = updates.map((u) => u.body.percentage!);
-      assert.deepEqual(percents, [...percents].sort((a, b) => a - b));
+      assert.deepEqual(
+        percents,
+        [...percents].sort((a, b) => a - b),
+      );
       assert.match(updates[0]!.body.message!, /^[\d,]+ of [\d,]+ instructions$/);
       assert.equal(seek[seek.length - 1]!.event, "progressEnd");
       assert.equal((seek[seek.length - 1] as DebugProtocol.ProgressEndEvent).body.message, undefined);
@@ -123,7 +126,7 @@ describe("progress and cancellation of long work", () => {
       const events = await start(dc, { cmdline: COMPUTE }, true);
       // A line the computation passes once, at its start.
       const once = { path: guestPath("kernel/compute.c") };
-      await dc.setBreakpointsRequest({ source: once, breakpoints: [{ line: lineOf("kernel/compute.c", "kprintf(\"compute start") }] });
+      await dc.setBreakpointsRequest({ source: once, breakpoints: [{ line: lineOf("kernel/compute.c", 'kprintf("compute start') }] });
       await resumeAndWait(dc, () => dc.continueRequest({ threadId: 1 }));
       const hit = (await position(dc)).icount;
       await dc.continueRequest({ threadId: 1 });
@@ -145,7 +148,10 @@ describe("progress and cancellation of long work", () => {
       assert.equal(back.body.reason, "breakpoint");
       assert.equal((await position(dc)).icount, hit);
       const search = item(events, /^Reverse continue$/, from);
-      assert.ok(search.some((e) => e.event === "progressUpdate"), JSON.stringify(search));
+      assert.ok(
+        search.some((e) => e.event === "progressUpdate"),
+        JSON.stringify(search),
+      );
       assert.equal(search.at(-1)!.event, "progressEnd");
     });
   });

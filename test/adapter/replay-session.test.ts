@@ -43,7 +43,10 @@ describe("replay debug sessions", () => {
       dc.on("output", (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
       // The launch's own cmdline is ignored: the recorded configuration is used.
       await launchStopped(dc, launchArgs({ replay: r.path, cmdline: "ip=10.9.9.9" }), () => dc.setBreakpointsRequest({ source: { path: E1000_C }, breakpoints: [{ line: RX_LINE }] }));
-      assert.ok(output.some((o) => /replaying .*recorded inputs up to instruction count/.test(o)), output.join(""));
+      assert.ok(
+        output.some((o) => /replaying .*recorded inputs up to instruction count/.test(o)),
+        output.join(""),
+      );
 
       const at: number[] = [];
       for (let i = 0; i < 4; i++) {
@@ -93,7 +96,10 @@ describe("replay debug sessions", () => {
       const output: string[] = [];
       dc.on("output", (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
       await launchStopped(dc, launchArgs({ replay: r.path }), () => dc.setBreakpointsRequest({ source: { path: E1000_C }, breakpoints: [{ line: RX_LINE }] }));
-      assert.ok(output.some((o) => o.includes(`from its start snapshot at instruction count ${start}`)), output.join(""));
+      assert.ok(
+        output.some((o) => o.includes(`from its start snapshot at instruction count ${start}`)),
+        output.join(""),
+      );
       const entry = await position(dc);
       assert.equal(entry.icount, start, "stopped on entry at the start snapshot");
       assert.equal(entry.first, start);

@@ -96,9 +96,19 @@ describe("reverse debugging", () => {
     await withAdapter(async (dc) => {
       await launchStopped(dc);
       const kinds: [string, () => Promise<unknown>, () => Promise<unknown>, string][] = [
-        ["source", () => dc.setBreakpointsRequest({ source: { path: PIT_C }, breakpoints: [{ line: TICK_LINE }] }), () => dc.setBreakpointsRequest({ source: { path: PIT_C }, breakpoints: [] }), "breakpoint"],
+        [
+          "source",
+          () => dc.setBreakpointsRequest({ source: { path: PIT_C }, breakpoints: [{ line: TICK_LINE }] }),
+          () => dc.setBreakpointsRequest({ source: { path: PIT_C }, breakpoints: [] }),
+          "breakpoint",
+        ],
         ["function", () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "pit_irq" }] }), () => dc.setFunctionBreakpointsRequest({ breakpoints: [] }), "function breakpoint"],
-        ["instruction", () => dc.customRequest("setInstructionBreakpoints", { breakpoints: [{ instructionReference: `0x${pitIrq.value.toString(16)}` }] }), () => dc.customRequest("setInstructionBreakpoints", { breakpoints: [] }), "instruction breakpoint"],
+        [
+          "instruction",
+          () => dc.customRequest("setInstructionBreakpoints", { breakpoints: [{ instructionReference: `0x${pitIrq.value.toString(16)}` }] }),
+          () => dc.customRequest("setInstructionBreakpoints", { breakpoints: [] }),
+          "instruction breakpoint",
+        ],
       ];
       for (const [kind, set, clear, reason] of kinds) {
         await set();

@@ -85,7 +85,10 @@ test("serve: a breakpoint in the delivery engine hits while a real RTSP client p
       const top = st.body.stackFrames[0]!;
       assert.equal(top.name, "stream_send_next");
       assert.match(top.source?.path ?? "", /guest\/delivery\/stream\.c$/);
-      assert.ok(st.body.stackFrames.some((f) => /guest\/delivery\/sched\.c$/.test(f.source?.path ?? "")), `a caller in sched.c: ${st.body.stackFrames.map((f) => f.name).join(" <- ")}`);
+      assert.ok(
+        st.body.stackFrames.some((f) => /guest\/delivery\/sched\.c$/.test(f.source?.path ?? "")),
+        `a caller in sched.c: ${st.body.stackFrames.map((f) => f.name).join(" <- ")}`,
+      );
 
       // stopped at the breakpoint: RTP stands still (after what was in flight), RTSP answers
       await sleep(300);

@@ -43,7 +43,10 @@ describe("source path remapping (sourceMap)", () => {
       assert.ok(located.length > 0 && located.every((i) => i.location!.path!.startsWith(copy + "/")), JSON.stringify(located));
 
       const locs = await dc.customRequest("breakpointLocations", { source: { path: pit }, line: TICK_LINE });
-      assert.ok(locs.body.breakpoints.some((b: { line: number }) => b.line === TICK_LINE), "breakpoint locations are found by the local path");
+      assert.ok(
+        locs.body.breakpoints.some((b: { line: number }) => b.line === TICK_LINE),
+        "breakpoint locations are found by the local path",
+      );
     });
   });
 
@@ -61,7 +64,10 @@ describe("source path remapping (sourceMap)", () => {
 
   test("a bad sourceMap is refused with a message naming it", () => {
     const refused = (sourceMap: unknown, argument: string, pattern: RegExp) =>
-      assert.throws(() => parseLaunchArguments({ kernel: KERNEL, sourceMap }), (e: unknown) => e instanceof LaunchArgumentError && e.argument === argument && pattern.test(e.message));
+      assert.throws(
+        () => parseLaunchArguments({ kernel: KERNEL, sourceMap }),
+        (e: unknown) => e instanceof LaunchArgumentError && e.argument === argument && pattern.test(e.message),
+      );
     refused("/build=/src", "sourceMap", /expected a object/);
     refused(["/build", "/src"], "sourceMap", /expected a object/);
     refused({ "/build": 3 }, 'sourceMap["/build"]', /local path prefix as a non-empty string/);

@@ -48,7 +48,10 @@ describe("stepping", () => {
       // the call's line in kmain (the inlined frames stay hidden until a step into).
       const overPc = Number(f.instructionPointerReference);
       const loc = di.addressToLine(overPc)!;
-      const callLines = di.inlineFramesAt(overPc).filter((x) => x.name === "kmain").map((x) => x.line);
+      const callLines = di
+        .inlineFramesAt(overPc)
+        .filter((x) => x.name === "kmain")
+        .map((x) => x.line);
       assert.ok(loc.line === f.line || callLines.includes(f.line), `stop line ${f.line}: pc line ${loc.line}, kmain's line there ${callLines.join(",")}`);
     });
   });

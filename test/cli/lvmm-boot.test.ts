@@ -48,7 +48,15 @@ describe("lvmm boot", () => {
 
   const bad: [string, () => string[], RegExp][] = [
     ["a missing kernel", () => ["boot", "--kernel", join(dir, "nope.elf")], /kernel .*nope\.elf does not exist/],
-    ["a text file", () => { const p = join(dir, "notes.txt"); writeFileSync(p, "hello"); return ["boot", "--kernel", p]; }, /not an ELF file/],
+    [
+      "a text file",
+      () => {
+        const p = join(dir, "notes.txt");
+        writeFileSync(p, "hello");
+        return ["boot", "--kernel", p];
+      },
+      /not an ELF file/,
+    ],
     ["a 64-bit ELF", () => ["boot", "--kernel", process.execPath], /64-bit|ELFCLASS64|elf64/i],
     ["an ELF without a multiboot header", () => ["boot", "--kernel", plainElf()], /multiboot/],
     ["an unknown option", () => ["boot", "--frobnicate"], /Unknown option '--frobnicate'/],

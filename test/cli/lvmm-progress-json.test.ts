@@ -80,7 +80,10 @@ describe("lvmm on a terminal and as JSON", () => {
   });
 
   it("events --json and dma --json: the text's facts, bytes in base64", () => {
-    const textLines = lvmm("events", rec).stdout.trim().split("\n").filter((l) => !l.startsWith("#"));
+    const textLines = lvmm("events", rec)
+      .stdout.trim()
+      .split("\n")
+      .filter((l) => !l.startsWith("#"));
     const ev = JSON.parse(lvmm("events", rec, "--json").stdout);
     assert.equal(typeof ev.header.kernel.sha256, "string");
     assert.equal(ev.events.length, textLines.length);
@@ -102,7 +105,10 @@ describe("lvmm on a terminal and as JSON", () => {
     const d = first.descriptors[0];
     assert.equal(d.statusBits, "DD|EOP");
     assert.equal(Buffer.from(d.bytes, "base64").length, d.length);
-    assert.ok(d.packet.some((l: string) => /^UDP 40007 > 7 len \d+/.test(l)), JSON.stringify(d.packet));
+    assert.ok(
+      d.packet.some((l: string) => /^UDP 40007 > 7 len \d+/.test(l)),
+      JSON.stringify(d.packet),
+    );
     assert.ok("overlap" in d);
     const tx = JSON.parse(lvmm("dma", rec, "--tx", "--json").stdout);
     assert.ok(tx.transmits.length > 0 && typeof tx.transmits[0].icount === "number" && typeof tx.transmits[0].bytes === "string");

@@ -52,10 +52,26 @@ describe("lvmm serve (npm start)", { skip: haveClients ? false : "ffprobe/ffmpeg
         }, 50);
       });
       assert.match(out, /recorded: the last 60 s go to .*engine-<boot id>\.lvmmrec when it stops/);
-      const probe = spawnSync("ffprobe", [
-        "-v", "warning", "-rtsp_transport", "tcp", "-read_intervals", "%+2", "-count_packets",
-        "-select_streams", "v:0", "-show_entries", "stream=codec_name,nb_read_packets", "-of", "default=nw=1", `${url}clip`,
-      ], { encoding: "utf8", timeout: 30_000 });
+      const probe = spawnSync(
+        "ffprobe",
+        [
+          "-v",
+          "warning",
+          "-rtsp_transport",
+          "tcp",
+          "-read_intervals",
+          "%+2",
+          "-count_packets",
+          "-select_streams",
+          "v:0",
+          "-show_entries",
+          "stream=codec_name,nb_read_packets",
+          "-of",
+          "default=nw=1",
+          `${url}clip`,
+        ],
+        { encoding: "utf8", timeout: 30_000 },
+      );
       assert.equal(probe.status, 0, probe.stderr);
       assert.match(probe.stdout, /codec_name=h264/);
       assert.ok(Number(/nb_read_packets=(\d+)/.exec(probe.stdout)?.[1] ?? 0) >= 25, probe.stdout);

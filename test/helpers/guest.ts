@@ -48,7 +48,13 @@ export async function bootGuest(opts: Partial<MachineOptions> = {}): Promise<Mac
 
 export function udpToGuest(payload: Uint8Array, srcPort = 40000, dstPort = 7): Uint8Array {
   return buildUdpFrame({
-    srcMac: HOST.mac, dstMac: GUEST.mac, srcIp: HOST.ip, dstIp: GUEST.ip, srcPort, dstPort, payload,
+    srcMac: HOST.mac,
+    dstMac: GUEST.mac,
+    srcIp: HOST.ip,
+    dstIp: GUEST.ip,
+    srcPort,
+    dstPort,
+    payload,
   });
 }
 

@@ -16,7 +16,14 @@ const s = (t: number, streams: [string, number, number | null][], extra: Partial
 });
 
 test("one column per stream, in order of first appearance, null where the stream is absent", () => {
-  const c = shapeCharts([s(10, [["a", 1e6, 0.5]]), s(11, [["a", 2e6, 0.25], ["b", 5e5, null]]), s(12, [["b", 1e6, 1]])]);
+  const c = shapeCharts([
+    s(10, [["a", 1e6, 0.5]]),
+    s(11, [
+      ["a", 2e6, 0.25],
+      ["b", 5e5, null],
+    ]),
+    s(12, [["b", 1e6, 1]]),
+  ]);
   assert.deepEqual(c.xs, [10, 11, 12]);
   assert.deepEqual(c.streams, ["a", "b"]);
   assert.deepEqual(c.bitrateMbps, [
@@ -50,7 +57,17 @@ test("no samples: no points and nothing non-empty", () => {
 });
 
 test("only the most recently seen streams get series when there are too many", () => {
-  const samples = [s(1, [["old", 1, 0], ["x", 1, 0]]), s(2, [["y", 1, 0], ["x", 1, 0]]), s(3, [["z", 1, 0]])];
+  const samples = [
+    s(1, [
+      ["old", 1, 0],
+      ["x", 1, 0],
+    ]),
+    s(2, [
+      ["y", 1, 0],
+      ["x", 1, 0],
+    ]),
+    s(3, [["z", 1, 0]]),
+  ];
   const c = shapeCharts(samples, 3);
   assert.deepEqual(c.streams, ["x", "y", "z"], "the stream gone longest is dropped; order of first appearance kept");
   assert.equal(c.bitrateMbps.length, 3);

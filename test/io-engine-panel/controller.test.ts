@@ -46,8 +46,14 @@ async function exercise(arch: "conventional" | "ioengine", clients: number, seco
     const totals = await run;
     assert.deepEqual(totals.errors, [], `the server's log:\n${log.join("\n")}`);
     for (const pc of totals.perClient) assert.ok(pc.packets > 0, `every client received packets: ${JSON.stringify(totals.perClient)}`);
-    assert.ok(messages.some((m) => m.type === "sessions" && m.rows.length === clients), "the session table had every client");
-    assert.ok(messages.some((m) => m.type === "load" && !m.load.running && m.load.packets === totals.packets), "the final load totals were posted");
+    assert.ok(
+      messages.some((m) => m.type === "sessions" && m.rows.length === clients),
+      "the session table had every client",
+    );
+    assert.ok(
+      messages.some((m) => m.type === "load" && !m.load.running && m.load.packets === totals.packets),
+      "the final load totals were posted",
+    );
     const stopped = await c.stop();
     assert.equal(stopped.state, "stopped");
     assert.equal(c.serverPid, undefined);
@@ -66,15 +72,25 @@ test("conventional: start, 3 clients until their streams show in the samples, se
   assert.notEqual(last.deadlineMissesPerSec, null);
 });
 
-test("ioengine: the engine boots on the LVMM, 2 clients until their streams show, guest busy ratio and queue depth, stop", { skip: skip || (!existsSync(kernel) && "the guest kernel is not built"), timeout: 50_000 }, async () => {
-  const { history, status } = await exercise("ioengine", 2, 15);
-  assert.ok(status.engine?.up, "the engine is up");
-  assert.ok((status.engine?.maxStreams ?? 0) > 0);
-  const busy = history.map((s) => s.guestBusy).filter((b): b is number => b !== null);
-  assert.ok(busy.length > 0 && busy.every((b) => b >= 0 && b <= 1), `guest busy ratios: ${busy}`);
-  assert.ok(busy.some((b) => b > 0), "the guest did some work");
-  assert.ok(history.every((s) => s.queueDepth !== null), "the engine reports its queue depth");
-});
+test(
+  "ioengine: the engine boots on the LVMM, 2 clients until their streams show, guest busy ratio and queue depth, stop",
+  { skip: skip || (!existsSync(kernel) && "the guest kernel is not built"), timeout: 50_000 },
+  async () => {
+    const { history, status } = await exercise("ioengine", 2, 15);
+    assert.ok(status.engine?.up, "the engine is up");
+    assert.ok((status.engine?.maxStreams ?? 0) > 0);
+    const busy = history.map((s) => s.guestBusy).filter((b): b is number => b !== null);
+    assert.ok(busy.length > 0 && busy.every((b) => b >= 0 && b <= 1), `guest busy ratios: ${busy}`);
+    assert.ok(
+      busy.some((b) => b > 0),
+      "the guest did some work",
+    );
+    assert.ok(
+      history.every((s) => s.queueDepth !== null),
+      "the engine reports its queue depth",
+    );
+  },
+);
 
 test("a second start while running is refused; stop when stopped is a no-op", { skip, timeout: 20_000 }, async () => {
   const c = new StreamServerController({ root, log: () => {} });
@@ -101,7 +117,10 @@ test("a taken RTSP port falls back to a free one, and a server process that dies
     const status = await c.start("conventional", { port: taken, metricsPort: 0 });
     assert.equal(status.state, "running");
     assert.doesNotMatch(status.url!, new RegExp(`:${taken}/`));
-    assert.ok(log.some((l) => l.includes(`port ${taken} is in use`)), log.join("\n"));
+    assert.ok(
+      log.some((l) => l.includes(`port ${taken} is in use`)),
+      log.join("\n"),
+    );
     const pid = c.serverPid!;
     process.kill(pid, "SIGKILL");
     await until(() => c.status.state === "failed", 5000, "the failed state");

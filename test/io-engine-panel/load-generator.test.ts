@@ -39,7 +39,10 @@ test("3 UDP clients play, receive without loss, report over RTCP, and TEARDOWN",
     assert.ok(c.packets > 50, `each client received packets (${c.packets})`);
     assert.equal(c.lost, 0);
   }
-  assert.equal(totals.packets, totals.perClient.reduce((n, c) => n + c.packets, 0));
+  assert.equal(
+    totals.packets,
+    totals.perClient.reduce((n, c) => n + c.packets, 0),
+  );
   await until(() => server.sessions.size === 0, 3000, "TEARDOWN to remove every session");
 });
 

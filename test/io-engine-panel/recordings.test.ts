@@ -23,7 +23,8 @@ test("recordings go to the setting's folder, else <first workspace folder>/recor
 
 test("the server's log line for a written recording becomes the panel's entry; a failure too", () => {
   // As the engine's thread logs it (src/streamsim/ioengine/engine-worker.ts).
-  const line = "recorded the I/O engine (boot 41234001): /w/proj/recordings/engine-41234001.lvmmrec, 3.4 virtual s, 1875 events, 2 checkpoints; check it with: lvmm replay /w/proj/recordings/engine-41234001.lvmmrec --verify";
+  const line =
+    "recorded the I/O engine (boot 41234001): /w/proj/recordings/engine-41234001.lvmmrec, 3.4 virtual s, 1875 events, 2 checkpoints; check it with: lvmm replay /w/proj/recordings/engine-41234001.lvmmrec --verify";
   assert.deepEqual(parseRecordingLog(line), { kind: "saved", recording: { path: "/w/proj/recordings/engine-41234001.lvmmrec", bootId: 41234001, virtualSeconds: 3.4, events: 1875 } });
   assert.deepEqual(parseRecordingLog(`[engine 2] ${line}`)?.kind, "saved", "a label in front is allowed");
   assert.deepEqual(parseRecordingLog("recording the I/O engine (boot 7) failed: ENOSPC: no space left (segments already written stay in x.ring); it runs on unrecorded"), {
@@ -54,7 +55,12 @@ test("messages: the recordings list to the webview, openRecording and the render
   assert.ok(parseWebviewMessage({ type: "openRecording", path: "/etc/passwd" }) instanceof Error);
   assert.ok(parseWebviewMessage({ type: "openRecording" }) instanceof Error);
   assert.deepEqual(parseWebviewMessage({ type: "rendered", sessions: 0, streamSeries: 0, samples: 0, nonEmptyCharts: [], recordings: 2 }), {
-    type: "rendered", sessions: 0, streamSeries: 0, samples: 0, nonEmptyCharts: [], recordings: 2,
+    type: "rendered",
+    sessions: 0,
+    streamSeries: 0,
+    samples: 0,
+    nonEmptyCharts: [],
+    recordings: 2,
   });
   assert.ok(parseWebviewMessage({ type: "rendered", sessions: 0, streamSeries: 0, samples: 0, nonEmptyCharts: [], recordings: -1 }) instanceof Error);
 });

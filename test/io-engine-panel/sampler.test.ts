@@ -78,7 +78,10 @@ test("streams not yet playing get no series; new streams count from zero", () =>
   const sampler = new StatsSampler();
   sampler.sample(reading(0, [session("ready", 0, [], { started: false })]));
   const x = sampler.sample(reading(1000, [session("ready", 0, [], { started: false }), session("new", 125_000, [0.001])]))!;
-  assert.deepEqual(x.streams.map((s) => s.id), ["new"]);
+  assert.deepEqual(
+    x.streams.map((s) => s.id),
+    ["new"],
+  );
   assert.equal(x.streams[0]!.bitrateBps, 1_000_000);
 });
 

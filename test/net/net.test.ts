@@ -77,11 +77,31 @@ describe("addresses", () => {
 
   it("reject malformed addresses with a PacketError naming the input", () => {
     for (const bad of ["52:54:00:12:34", "zz:54:00:12:34:56", ""]) {
-      const e = expectError(((): unknown => { try { return macToBytes(bad); } catch (err) { return err; } })(), "invalid-argument", "address");
+      const e = expectError(
+        ((): unknown => {
+          try {
+            return macToBytes(bad);
+          } catch (err) {
+            return err;
+          }
+        })(),
+        "invalid-argument",
+        "address",
+      );
       assert.match(e.message, /is not a MAC address/);
     }
     for (const bad of ["10.0.2", "10.0.2.256", "a.b.c.d", "10.0.2.15.1"]) {
-      expectError(((): unknown => { try { return ipv4ToBytes(bad); } catch (err) { return err; } })(), "invalid-argument", "address");
+      expectError(
+        ((): unknown => {
+          try {
+            return ipv4ToBytes(bad);
+          } catch (err) {
+            return err;
+          }
+        })(),
+        "invalid-argument",
+        "address",
+      );
     }
   });
 });
@@ -111,7 +131,13 @@ describe("building and parsing frames", () => {
     const frame = udpFrame(new Uint8Array(UDP_MAX_PAYLOAD_UNFRAGMENTED).fill(0xa5));
     assert.equal(frame.length, 1514);
     assert.equal(parseFrame(frame).udp?.payload.length, 1472);
-    const e = ((): unknown => { try { return udpFrame(new Uint8Array(1473)); } catch (err) { return err; } })();
+    const e = ((): unknown => {
+      try {
+        return udpFrame(new Uint8Array(1473));
+      } catch (err) {
+        return err;
+      }
+    })();
     expectError(e, "invalid-argument", "ethernet");
   });
 
@@ -138,7 +164,12 @@ describe("building and parsing frames", () => {
   it("stops quietly at EtherTypes and protocols it does not decode", () => {
     const ipv6 = buildEthernetFrame({ dstMac: GUEST.mac, srcMac: HOST.mac, etherType: ETHERTYPE.ipv6, payload: new Uint8Array(40) });
     assert.deepEqual(Object.keys(parseFrame(ipv6)), ["ethernet"]);
-    const icmp = buildEthernetFrame({ dstMac: GUEST.mac, srcMac: HOST.mac, etherType: ETHERTYPE.ipv4, payload: buildIpv4Packet({ srcIp: HOST.ip, dstIp: GUEST.ip, protocol: 1, payload: new Uint8Array(8) }) });
+    const icmp = buildEthernetFrame({
+      dstMac: GUEST.mac,
+      srcMac: HOST.mac,
+      etherType: ETHERTYPE.ipv4,
+      payload: buildIpv4Packet({ srcIp: HOST.ip, dstIp: GUEST.ip, protocol: 1, payload: new Uint8Array(8) }),
+    });
     const d = parseFrame(icmp);
     assert.equal(d.error, undefined);
     assert.equal(d.ipv4?.protocol, 1);
@@ -227,10 +258,28 @@ describe("malformed input", () => {
   });
 
   it("rejects builder arguments it cannot encode", () => {
-    const attempt = (f: () => unknown): unknown => { try { return f(); } catch (err) { return err; } };
-    expectError(attempt(() => buildUdpDatagram({ srcIp: HOST.ip, dstIp: GUEST.ip, srcPort: 70000, dstPort: 7, payload: new Uint8Array() })), "invalid-argument", "udp");
-    expectError(attempt(() => buildIpv4Packet({ srcIp: HOST.ip, dstIp: GUEST.ip, protocol: 17, ttl: 300, payload: new Uint8Array() })), "invalid-argument", "ipv4");
-    expectError(attempt(() => buildEthernetFrame({ dstMac: GUEST.mac, srcMac: HOST.mac, etherType: 0x05dc, payload: new Uint8Array() })), "invalid-argument", "ethernet");
+    const attempt = (f: () => unknown): unknown => {
+      try {
+        return f();
+      } catch (err) {
+        return err;
+      }
+    };
+    expectError(
+      attempt(() => buildUdpDatagram({ srcIp: HOST.ip, dstIp: GUEST.ip, srcPort: 70000, dstPort: 7, payload: new Uint8Array() })),
+      "invalid-argument",
+      "udp",
+    );
+    expectError(
+      attempt(() => buildIpv4Packet({ srcIp: HOST.ip, dstIp: GUEST.ip, protocol: 17, ttl: 300, payload: new Uint8Array() })),
+      "invalid-argument",
+      "ipv4",
+    );
+    expectError(
+      attempt(() => buildEthernetFrame({ dstMac: GUEST.mac, srcMac: HOST.mac, etherType: 0x05dc, payload: new Uint8Array() })),
+      "invalid-argument",
+      "ethernet",
+    );
   });
 
   it("never throws on arbitrary bytes", () => {

@@ -184,7 +184,13 @@ describe("RTSP conformance", { skip: haveFfmpeg ? false : "ffmpeg not installed:
   it("refuses what it does not support with the right codes", async () => {
     const c = await client();
     const u = await udp();
-    for (const t of ["RTP/AVP;multicast", "RTP/SAVP;unicast;client_port=5000-5001", "RAW/RAW/UDP;unicast;client_port=5000-5001", "RTP/AVP;unicast", "RTP/AVP;unicast;client_port=5000-5001;mode=record"])
+    for (const t of [
+      "RTP/AVP;multicast",
+      "RTP/SAVP;unicast;client_port=5000-5001",
+      "RAW/RAW/UDP;unicast;client_port=5000-5001",
+      "RTP/AVP;unicast",
+      "RTP/AVP;unicast;client_port=5000-5001;mode=record",
+    ])
       assert.equal((await c.request("SETUP", track, { Transport: t })).status, 461, t);
     assert.equal((await c.request("SETUP", track, { Transport: "RTP/AVP;unicast;client_port=x" })).status, 400);
     assert.equal((await c.request("SETUP", track)).status, 400, "no Transport");
@@ -232,7 +238,15 @@ describe("RTSP conformance", { skip: haveFfmpeg ? false : "ffmpeg not installed:
         `SET_PARAMETER ${url} RTSP/1.0\r\nCSeq: 3\r\nContent-Length: 0\r\n\r\nOPTIONS ${url} RTSP/1.0\r\nCSeq: 4\r\n\r\n`,
     );
     const got = [await c.next(), await c.next(), await c.next(), await c.next()];
-    assert.deepEqual(got.map((r) => [r.headers.get("cseq"), r.status]), [["1", 200], ["2", 200], ["3", 200], ["4", 200]]);
+    assert.deepEqual(
+      got.map((r) => [r.headers.get("cseq"), r.status]),
+      [
+        ["1", 200],
+        ["2", 200],
+        ["3", 200],
+        ["4", 200],
+      ],
+    );
     assert.match(got[1]!.body, /m=video 0 RTP\/AVP 33/);
 
     const req = Buffer.from(`DESCRIBE ${url} RTSP/1.0\r\nCSeq: 9\r\nAccept: application/sdp\r\n\r\n`);

@@ -31,11 +31,7 @@ describe("hint index of an ingested clip", { skip: haveFfmpeg ? false : "ffmpeg/
   });
 
   it("takes its duration from the PCR clock, matching ffprobe", () => {
-    const probed = Number(
-      execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", content.clip.mediaPath], { timeout: 10_000 })
-        .toString()
-        .trim(),
-    );
+    const probed = Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", content.clip.mediaPath], { timeout: 10_000 }).toString().trim());
     assert.ok(Math.abs(content.clip.durationSec - probed) < 0.1, `${content.clip.durationSec} vs ffprobe ${probed}`);
     assert.ok(Math.abs(content.clip.durationSec - CLIP_SECONDS) < 0.1);
   });

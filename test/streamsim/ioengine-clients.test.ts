@@ -19,10 +19,26 @@ describe("I/O engine: real clients", { skip: haveClients ? false : "ffprobe/ffmp
 
   const ffprobe = (transport: "udp" | "tcp", url: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
-      const child = spawn("ffprobe", [
-        "-v", "warning", "-rtsp_transport", transport, "-read_intervals", `%+${READ_SECONDS}`, "-count_packets",
-        "-select_streams", "v:0", "-show_entries", "stream=codec_name,nb_read_packets", "-of", "default=nw=1", url,
-      ], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(
+        "ffprobe",
+        [
+          "-v",
+          "warning",
+          "-rtsp_transport",
+          transport,
+          "-read_intervals",
+          `%+${READ_SECONDS}`,
+          "-count_packets",
+          "-select_streams",
+          "v:0",
+          "-show_entries",
+          "stream=codec_name,nb_read_packets",
+          "-of",
+          "default=nw=1",
+          url,
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
       children.add(child);
       let stdout = "";
       let stderr = "";

@@ -8,10 +8,7 @@ export async function openEngine(contentDir: string, opts: Partial<IoEngineDeliv
   return IoEngineDelivery.open({ kernel: kernel(), contentDir, log: () => {}, bootTimeoutMs: 20_000, ...opts });
 }
 
-export async function serveWithEngine(
-  contentDir: string,
-  opts: Partial<IoEngineDeliveryOptions> = {},
-): Promise<{ server: StreamServerHandle; engine: IoEngineDelivery }> {
+export async function serveWithEngine(contentDir: string, opts: Partial<IoEngineDeliveryOptions> = {}): Promise<{ server: StreamServerHandle; engine: IoEngineDelivery }> {
   const engine = await openEngine(contentDir, opts);
   try {
     const server = await startServer({ port: 0, metrics: { port: 0 }, contentDir, backend: engine, log: () => {} });

@@ -31,7 +31,13 @@ describe("I/O engine: linkage under loss", { skip: haveFfmpeg ? false : "ffmpeg 
       const u = await UdpClient.open();
       udps.push(u);
       const p: DeliveryStart = {
-        streamId: `s${n}`, content: content.clip, ssrc: 0x1000 + n, seqBase: 1000 * n, rtpTimeBase: 0, cname: `loss-test-${n}`, fromSec: 0,
+        streamId: `s${n}`,
+        content: content.clip,
+        ssrc: 0x1000 + n,
+        seqBase: 1000 * n,
+        rtpTimeBase: 0,
+        cname: `loss-test-${n}`,
+        fromSec: 0,
         target: { kind: "udp", address: "127.0.0.1", rtpPort: u.ports[0], rtcpPort: u.ports[1] },
       };
       const pos = await engine.start(p);
@@ -52,8 +58,11 @@ describe("I/O engine: linkage under loss", { skip: haveFfmpeg ? false : "ffmpeg 
     assert.equal(node.commands, 10, "3 START, 2 PAUSE, RESUME, SEEK, 3 STOP");
     assert.ok(node.retransmits > 0, "loss made the node retransmit");
     // the engine's own count of commands carried out, from its STATS reports
-    await until(() => engine.status().stats?.commandsExecuted === node.commands && engine.status().stats?.streams === 0, 5000,
-      `the engine to report ${node.commands} commands carried out (reports ${engine.status().stats?.commandsExecuted})`);
+    await until(
+      () => engine.status().stats?.commandsExecuted === node.commands && engine.status().stats?.streams === 0,
+      5000,
+      `the engine to report ${node.commands} commands carried out (reports ${engine.status().stats?.commandsExecuted})`,
+    );
     const st = engine.status();
     assert.equal(st.stats!.commandsExecuted, node.commands, "each command carried out exactly once");
     assert.ok(st.stats!.duplicatesSuppressed + node.retransmits > 0);
@@ -75,10 +84,20 @@ describe("I/O engine: linkage under loss", { skip: haveFfmpeg ? false : "ffmpeg 
     udps.push(u);
     const before = engine.status().link!.commands;
     const ids = Array.from({ length: 150 }, (_, i) => `burst${i}`);
-    await Promise.all(ids.map((id, i) => engine.start({
-      streamId: id, content: content.clip, ssrc: 0x2000 + i, seqBase: 0, rtpTimeBase: 0, cname: "burst", fromSec: 0,
-      target: { kind: "udp", address: "127.0.0.1", rtpPort: u.ports[0], rtcpPort: u.ports[1] },
-    })));
+    await Promise.all(
+      ids.map((id, i) =>
+        engine.start({
+          streamId: id,
+          content: content.clip,
+          ssrc: 0x2000 + i,
+          seqBase: 0,
+          rtpTimeBase: 0,
+          cname: "burst",
+          fromSec: 0,
+          target: { kind: "udp", address: "127.0.0.1", rtpPort: u.ports[0], rtcpPort: u.ports[1] },
+        }),
+      ),
+    );
     assert.equal(engine.activeStreams, 150);
     await Promise.all(ids.map((id) => engine.stop(id)));
     assert.equal(engine.status().link!.commands - before, 300);

@@ -34,7 +34,10 @@ describe("I/O engine pool: two engines", { skip: haveFfmpeg ? false : "ffmpeg no
   async function play(): Promise<{ c: RtspTestClient; u: UdpClient }> {
     const u = await UdpClient.open();
     const c = await RtspTestClient.connect(server.port);
-    closers.push(() => c.close(), () => u.close());
+    closers.push(
+      () => c.close(),
+      () => u.close(),
+    );
     const url = server.url("clip");
     assert.equal((await c.request("SETUP", `${url}/trackID=0`, { Transport: u.transport })).status, 200);
     assert.equal((await c.request("PLAY", url)).status, 200);

@@ -115,7 +115,10 @@ describe("I/O engine: crash and vanished clients", { skip: haveFfmpeg ? false : 
     const rec = readRecording(new Uint8Array(readFileSync(file)), { strict: true });
     const end = rec.events[rec.events.length - 1]!;
     assert.ok(end.kind === EventKind.End && !["limit", "stopped"].includes(end.end.reason), `the recording ends with the crash: ${JSON.stringify(end)}`);
-    assert.ok(rec.events.some((e) => e.kind === EventKind.ControlCommand && (e.command as { linkage?: string }).linkage === "FAULT"), "the FAULT command is on its timeline");
+    assert.ok(
+      rec.events.some((e) => e.kind === EventKind.ControlCommand && (e.command as { linkage?: string }).linkage === "FAULT"),
+      "the FAULT command is on its timeline",
+    );
     const replayer = await Replayer.create(rec);
     try {
       const r = replayer.run({ verify: true });

@@ -7,8 +7,18 @@ import { MeasuredCapacity } from "../../src/streamsim/ioengine/measured-capacity
 function load(packetsPerSec: number, threadBusy: number, lateOver5ms = 0): EngineLoad {
   const packets = packetsPerSec / 2;
   return {
-    intervalMs: 500, busyRatio: 0.01, packets, bytes: packets * 1328, lateOver5ms, instructionsPerPacket: 1700, hostUsPerPacket: 0,
-    threadBusyRatio: threadBusy, wakeJitterUs: { p50: 0, p99: 0, max: 0 }, breakdownUs: { guest: 0, send: 0, gc: 0, step: 0 }, totalPackets: 0, totalInstructions: 0,
+    intervalMs: 500,
+    busyRatio: 0.01,
+    packets,
+    bytes: packets * 1328,
+    lateOver5ms,
+    instructionsPerPacket: 1700,
+    hostUsPerPacket: 0,
+    threadBusyRatio: threadBusy,
+    wakeJitterUs: { p50: 0, p99: 0, max: 0 },
+    breakdownUs: { guest: 0, send: 0, gc: 0, step: 0 },
+    totalPackets: 0,
+    totalInstructions: 0,
   };
 }
 

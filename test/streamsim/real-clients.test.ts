@@ -38,8 +38,20 @@ describe("real clients", { skip: haveClients ? false : "ffprobe/ffmpeg not insta
 
   const ffprobe = (transport: "udp" | "tcp", url: string) =>
     run("ffprobe", [
-      "-v", "warning", "-rtsp_transport", transport, "-read_intervals", `%+${READ_SECONDS}`, "-count_packets",
-      "-select_streams", "v:0", "-show_entries", "stream=codec_name,nb_read_packets", "-of", "default=nw=1", url,
+      "-v",
+      "warning",
+      "-rtsp_transport",
+      transport,
+      "-read_intervals",
+      `%+${READ_SECONDS}`,
+      "-count_packets",
+      "-select_streams",
+      "v:0",
+      "-show_entries",
+      "stream=codec_name,nb_read_packets",
+      "-of",
+      "default=nw=1",
+      url,
     ]);
 
   before(async () => {
@@ -73,8 +85,22 @@ describe("real clients", { skip: haveClients ? false : "ffprobe/ffmpeg not insta
         for (const s of server.sessions.all()) reports = Math.max(reports, s.stats.receiverReports);
       }, 50);
       const r = await run("ffmpeg", [
-        "-nostdin", "-v", "warning", "-rtsp_transport", transport, "-timeout", "5000000",
-        "-i", server.url("clip"), "-t", "10", "-f", "null", "-", "-progress", "pipe:1",
+        "-nostdin",
+        "-v",
+        "warning",
+        "-rtsp_transport",
+        transport,
+        "-timeout",
+        "5000000",
+        "-i",
+        server.url("clip"),
+        "-t",
+        "10",
+        "-f",
+        "null",
+        "-",
+        "-progress",
+        "pipe:1",
       ]).finally(() => clearInterval(watch));
       assert.equal(r.code, 0, r.stderr);
       const frames = Number([...r.stdout.matchAll(/^frame=(\d+)$/gm)].pop()?.[1] ?? 0);

@@ -48,7 +48,10 @@ describe("RtspRequestParser", () => {
       ),
     );
     assert.deepEqual(kinds(items), ["error:400", "error:505", "error:414", "error:400", "error:400", "request", "error:413!"]);
-    assert.deepEqual(items.slice(0, 5).map((i) => (i.kind === "error" ? i.cseq : "")), ["1", "2", "3", "4", "5"]);
+    assert.deepEqual(
+      items.slice(0, 5).map((i) => (i.kind === "error" ? i.cseq : "")),
+      ["1", "2", "3", "4", "5"],
+    );
     assert.deepEqual(p.push(Buffer.from(OPTIONS)), [], "nothing after a fatal error");
   });
 

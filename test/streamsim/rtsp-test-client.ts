@@ -124,10 +124,13 @@ export class RtspTestClient {
 
   private wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== done);
-        resolve();
-      }, Math.max(1, ms));
+      const t = setTimeout(
+        () => {
+          this.waiters = this.waiters.filter((w) => w !== done);
+          resolve();
+        },
+        Math.max(1, ms),
+      );
       const done = () => {
         clearTimeout(t);
         resolve();

@@ -50,7 +50,6 @@ export class UdpClient {
   }
 }
 
-
 /** An RTCP RR (RFC 3550 §6.4.2) with one report block. */
 export function receiverReport(reporter: number, source: number, cumulativeLost: number, jitter: number): Buffer {
   const b = Buffer.alloc(32);

@@ -318,8 +318,14 @@ describe("e1000 receive", () => {
     d.init({ rctl: 3 << R.RCTL_BSIZE_SHIFT }); // 256-byte buffers
     const f = frameTo(MAC, 600);
     assert.equal(d.dev.receive(f), "delivered");
-    assert.deepEqual([0, 1, 2].map((i) => d.rxDesc(i).length), [256, 256, 88]);
-    assert.deepEqual([0, 1, 2].map((i) => d.rxDesc(i).status), [R.RXD_STAT_DD, R.RXD_STAT_DD, R.RXD_STAT_DD | R.RXD_STAT_EOP]);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => d.rxDesc(i).length),
+      [256, 256, 88],
+    );
+    assert.deepEqual(
+      [0, 1, 2].map((i) => d.rxDesc(i).status),
+      [R.RXD_STAT_DD, R.RXD_STAT_DD, R.RXD_STAT_DD | R.RXD_STAT_EOP],
+    );
     assert.equal(d.r(R.RDH), 3);
     assert.deepEqual(d.drainRx(), [f]);
   });
@@ -452,7 +458,10 @@ describe("e1000 transmit", () => {
     d.send([f.subarray(0, 100), f.subarray(100, 250), f.subarray(250)]);
     assert.deepEqual(sent, [f]);
     assert.equal(d.r(R.TDH), 3);
-    assert.deepEqual([0, 1, 2].map((i) => d.host.mem[TX_RING + 16 * i + 12]), [0, 0, R.TXD_STAT_DD]);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => d.host.mem[TX_RING + 16 * i + 12]),
+      [0, 0, R.TXD_STAT_DD],
+    );
     assert.equal(d.host.level, true);
     assert.equal(d.r(R.ICR), R.ICR_TXDW | R.ICR_TXQE);
     d.send([frameTo(MAC, 20)], { rs: "none" });
@@ -502,15 +511,18 @@ describe("e1000 log hooks", () => {
     assert.deepEqual(icr, [R.ICR_RXT0, 0]);
     assert.deepEqual(rdt, [[7, 0]]);
     assert.equal(rx.length, 1);
-    assert.deepEqual({ ...rx[0]!, bytes: [...rx[0]!.bytes] }, {
-      index: 0,
-      addr: RX_BUFS,
-      length: 80,
-      status: R.RXD_STAT_DD | R.RXD_STAT_EOP,
-      errors: 0,
-      bytes: [...f],
-      icount: 123_456n,
-    });
+    assert.deepEqual(
+      { ...rx[0]!, bytes: [...rx[0]!.bytes] },
+      {
+        index: 0,
+        addr: RX_BUFS,
+        length: 80,
+        status: R.RXD_STAT_DD | R.RXD_STAT_EOP,
+        errors: 0,
+        bytes: [...f],
+        icount: 123_456n,
+      },
+    );
   });
 
   it("fires onTxDma per consumed descriptor", () => {
@@ -520,10 +532,13 @@ describe("e1000 log hooks", () => {
     d.dev.onTxDma((r) => tx.push(r));
     const f = frameTo(BCAST, 100);
     d.send([f.subarray(0, 40), f.subarray(40)], { rs: "all" });
-    assert.deepEqual(tx.map((r) => [r.index, r.addr, r.length, r.status, r.bytes.length]), [
-      [0, TX_BUFS, 40, R.TXD_STAT_DD, 40],
-      [1, TX_BUFS + BUF, 60, R.TXD_STAT_DD, 60],
-    ]);
+    assert.deepEqual(
+      tx.map((r) => [r.index, r.addr, r.length, r.status, r.bytes.length]),
+      [
+        [0, TX_BUFS, 40, R.TXD_STAT_DD, 40],
+        [1, TX_BUFS + BUF, 60, R.TXD_STAT_DD, 60],
+      ],
+    );
     assert.deepEqual(tx[1]!.bytes, f.subarray(40));
   });
 });
@@ -722,9 +737,35 @@ describe("e1000 fuzz", () => {
     const d = new Driver();
     d.init({ ims: 0xffff });
     const interesting = [
-      R.CTRL, R.STATUS, R.EERD, R.MDIC, R.ICR, R.ITR, R.ICS, R.IMS, R.IMC, R.RCTL, R.TCTL,
-      R.RDBAL, R.RDBAH, R.RDLEN, R.RDH, R.RDT, R.RDTR, R.RADV, R.TDBAL, R.TDBAH, R.TDLEN,
-      R.TDH, R.TDT, R.TADV, R.MPC, R.GORCH, R.RAL0, R.RAH0, R.MTA,
+      R.CTRL,
+      R.STATUS,
+      R.EERD,
+      R.MDIC,
+      R.ICR,
+      R.ITR,
+      R.ICS,
+      R.IMS,
+      R.IMC,
+      R.RCTL,
+      R.TCTL,
+      R.RDBAL,
+      R.RDBAH,
+      R.RDLEN,
+      R.RDH,
+      R.RDT,
+      R.RDTR,
+      R.RADV,
+      R.TDBAL,
+      R.TDBAH,
+      R.TDLEN,
+      R.TDH,
+      R.TDT,
+      R.TADV,
+      R.MPC,
+      R.GORCH,
+      R.RAL0,
+      R.RAH0,
+      R.MTA,
     ];
     const value = (): number => {
       const k = rand();

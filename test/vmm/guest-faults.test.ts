@@ -40,7 +40,12 @@ describe("guest faults", () => {
     });
   }
 
-  for (const [fault, vector, name] of [["pagefault", 14, "#PF"], ["ud", 6, "#UD"], ["gp", 13, "#GP"], ["divide", 0, "#DE"]] as const) {
+  for (const [fault, vector, name] of [
+    ["pagefault", 14, "#PF"],
+    ["ud", 6, "#UD"],
+    ["gp", 13, "#GP"],
+    ["divide", 0, "#DE"],
+  ] as const) {
     it(`fault=${fault}: the guest's handler reports it, and an exception stop lands on that handler`, async () => {
       const m = await bootGuest({ cmdline: `fault=${fault}` });
       try {

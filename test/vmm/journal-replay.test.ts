@@ -18,8 +18,14 @@ test("a fresh machine fed the journal reaches the recorded state, then goes live
   const hash = stateHash(live);
   live.destroy();
   assert.ok(events.length >= 40);
-  assert.ok(irqs.some((s) => s.endsWith("/11")), "NIC interrupts were delivered");
-  assert.ok(irqs.some((s) => s.endsWith("/0")), "timer interrupts were delivered");
+  assert.ok(
+    irqs.some((s) => s.endsWith("/11")),
+    "NIC interrupts were delivered",
+  );
+  assert.ok(
+    irqs.some((s) => s.endsWith("/0")),
+    "timer interrupts were delivered",
+  );
 
   const again = await createGuest();
   try {

@@ -22,9 +22,12 @@ test("each receive interrupt lists the descriptors the driver consumed, with the
     m.wire.inject(single, t);
     for (const f of burst) m.wire.inject(f, t + 2e6); // same instant: one interrupt, five descriptors
     m.run({ untilNs: t + 10e6 });
-    const irqs = log.interrupts().slice(before).filter((r) => r.descriptors.length > 0);
+    const irqs = log
+      .interrupts()
+      .slice(before)
+      .filter((r) => r.descriptors.length > 0);
     assert.equal(irqs.length, 2, JSON.stringify(irqs.map((r) => r.descriptors.length)));
-    const [a, b] = irqs as [typeof irqs[0], typeof irqs[0]];
+    const [a, b] = irqs as [(typeof irqs)[0], (typeof irqs)[0]];
     assert.ok(a.icr & RXT0, "the driver read RXT0");
     assert.equal(a.descriptors.length, 1);
     assert.equal(b.descriptors.length, 5);
@@ -56,7 +59,10 @@ test("re-executing a stretch does not duplicate its log entries", async () => {
     const present = m.icountNumber;
     restoreSnapshot(m, snap, "replay");
     m.run({ untilIcount: present });
-    assert.deepEqual(m.dmaLog!.interrupts().map((r) => [r.icrIcount, r.descriptors.length]), first);
+    assert.deepEqual(
+      m.dmaLog!.interrupts().map((r) => [r.icrIcount, r.descriptors.length]),
+      first,
+    );
   } finally {
     m.destroy();
   }

@@ -37,7 +37,10 @@ test("reverse continue with a data breakpoint finds the DMA that corrupted the f
     assert.equal(found.stop.by, "dma", "the NIC wrote it, not the CPU");
     // The DMA log shows the overlap: that buffer had been handed back before this DMA filled
     // it again, and the driver was still to copy the earlier frame out of it.
-    const uses = m.dmaLog!.interrupts().flatMap((r) => r.descriptors).filter((d) => d.addr === buffer);
+    const uses = m
+      .dmaLog!.interrupts()
+      .flatMap((r) => r.descriptors)
+      .filter((d) => d.addr === buffer);
     const before = uses.filter((d) => d.consumedIcount >= 0 && d.consumedIcount <= found.icount);
     assert.ok(before.length > 0, "the buffer was handed back (RDT) before the corrupting DMA");
   } finally {

@@ -29,7 +29,10 @@ test("a build whose main loop differs is refused with the name of the patch", ()
   body[hit[0]! + 1] ^= 1; // a different LOOP_COUNTER
   m.setBody(idx, body);
   const changed = m.encode();
-  assert.throws(() => patchV86Wasm(changed), (e: unknown) => e instanceof WasmFormatError && /LOOP_COUNTER/.test(e.message));
+  assert.throws(
+    () => patchV86Wasm(changed),
+    (e: unknown) => e instanceof WasmFormatError && /LOOP_COUNTER/.test(e.message),
+  );
 });
 
 test("a different wasm file or package version is refused before anything runs", () => {
@@ -68,7 +71,10 @@ test("generated JIT modules read their loop budget from a cell; far from a targe
     const odd = generated[0]!.slice();
     const zeroing = findAll(odd, [0x41, 0, 0x21, 9]);
     odd[zeroing[0]! + 1] = 1;
-    assert.throws(() => rewriteJitModule(odd, addr), (e: unknown) => e instanceof WasmFormatError && /pinned v86 build has changed/.test(e.message));
+    assert.throws(
+      () => rewriteJitModule(odd, addr),
+      (e: unknown) => e instanceof WasmFormatError && /pinned v86 build has changed/.test(e.message),
+    );
 
     // The compute loop ran with the far budget (slices overshot by more than the near one
     // allows, never past the margin), and an exact stop is still exact.

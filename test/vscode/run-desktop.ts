@@ -33,7 +33,15 @@ async function main(): Promise<number> {
       extensionDevelopmentPath: root,
       extensionTestsPath: join(root, "dist/test/vscode-suite.js"),
       extensionTestsEnv: { LVMM_HOST_TEST_RESULTS: resultsPath },
-      launchArgs: [join(root, "examples/ioengine"), "--disable-extensions", "--disable-workspace-trust", "--user-data-dir", join(scratch, "user-data"), "--extensions-dir", join(scratch, "extensions")],
+      launchArgs: [
+        join(root, "examples/ioengine"),
+        "--disable-extensions",
+        "--disable-workspace-trust",
+        "--user-data-dir",
+        join(scratch, "user-data"),
+        "--extensions-dir",
+        join(scratch, "extensions"),
+      ],
     });
     console.log(`test:desktop: passed (results in ${resultsPath})`);
     return 0;

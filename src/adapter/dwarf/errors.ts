@@ -21,10 +21,6 @@ export class DwarfError extends Error {
     readonly section?: string,
     readonly offset?: number,
   ) {
-    super(
-      section !== undefined
-        ? `${message} (in ${section}${offset !== undefined ? ` at offset 0x${offset.toString(16)}` : ""})`
-        : message,
-    );
+    super(section !== undefined ? `${message} (in ${section}${offset !== undefined ? ` at offset 0x${offset.toString(16)}` : ""})` : message);
   }
 }

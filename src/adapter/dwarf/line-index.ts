@@ -67,7 +67,10 @@ export class LineIndex {
     // Sequences at address 0 in a linked image are functions the linker discarded.
     const hasNonZero = this.sequences.some((s) => s[0]!.address !== 0);
     const live = this.sequences.filter((s) => !hasNonZero || s[0]!.address !== 0);
-    this.byAddress = live.flat().filter((e) => e.end > e.address).sort((a, b) => a.address - b.address);
+    this.byAddress = live
+      .flat()
+      .filter((e) => e.end > e.address)
+      .sort((a, b) => a.address - b.address);
     for (const seq of live) {
       for (const e of seq) {
         let list = this.byFile.get(e.file);

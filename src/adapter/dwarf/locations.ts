@@ -134,4 +134,3 @@ function readLoc(unit: Unit, s: Uint8Array, offset: number): LocationListEntry[]
     out.push({ low: base + a, high: base + b, expr: e });
   }
 }
-

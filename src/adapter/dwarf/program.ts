@@ -258,10 +258,7 @@ export class UnitModelBuilder {
     const constValue = die.attr(DW_AT.const_value);
     if (die.has(DW_AT.location)) location = readLocation(u, die.attr(DW_AT.location));
     else if (constValue) {
-      location =
-        constValue.kind === "block"
-          ? { kind: "const", value: constValue.bytes }
-          : { kind: "const", value: u.signedNum(die, DW_AT.const_value) ?? 0 };
+      location = constValue.kind === "block" ? { kind: "const", value: constValue.bytes } : { kind: "const", value: u.signedNum(die, DW_AT.const_value) ?? 0 };
     } else location = { kind: "none" };
     return {
       name,

@@ -95,8 +95,7 @@ export class TypeTable {
       case DW_TAG.volatile_type:
       case DW_TAG.restrict_type:
       case DW_TAG.atomic_type: {
-        const kind =
-          die.tag === DW_TAG.const_type ? "const" : die.tag === DW_TAG.volatile_type ? "volatile" : die.tag === DW_TAG.restrict_type ? "restrict" : "atomic";
+        const kind = die.tag === DW_TAG.const_type ? "const" : die.tag === DW_TAG.volatile_type ? "volatile" : die.tag === DW_TAG.restrict_type ? "restrict" : "atomic";
         const t = { kind, target: VOID } as { kind: "const"; target: DwarfType };
         this.cache.set(die, t);
         t.target = this.typeOf(u, die);

@@ -39,7 +39,10 @@ export function complete(text: string, cursor: number, scope: CompletionScope): 
   if (start > 0 && IDENT_CHAR.test(before[start - 1]!)) return none;
   const matching = (all: CompletionCandidate[]) => unique(all.filter((c) => c.label.startsWith(word)));
   if (m[1]) {
-    const items = scope.registerNames().filter((r) => r.startsWith(word)).map((r): CompletionCandidate => ({ label: `$${r}`, type: "property", detail: "register" }));
+    const items = scope
+      .registerNames()
+      .filter((r) => r.startsWith(word))
+      .map((r): CompletionCandidate => ({ label: `$${r}`, type: "property", detail: "register" }));
     return { items, start, length: m[0].length };
   }
   const left = before.slice(0, start).trimEnd();

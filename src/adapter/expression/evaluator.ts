@@ -216,7 +216,12 @@ class Evaluator {
       return valueOf(p.type, (this.num(p) + (op === "+" ? delta : -delta)) >>> 0);
     }
     const cmp: Record<string, (x: number, y: number) => boolean> = {
-      "==": (x, y) => x === y, "!=": (x, y) => x !== y, "<": (x, y) => x < y, ">": (x, y) => x > y, "<=": (x, y) => x <= y, ">=": (x, y) => x >= y,
+      "==": (x, y) => x === y,
+      "!=": (x, y) => x !== y,
+      "<": (x, y) => x < y,
+      ">": (x, y) => x > y,
+      "<=": (x, y) => x <= y,
+      ">=": (x, y) => x >= y,
     };
     if (cmp[op]) {
       if (isFloat(a.type) || isFloat(b.type)) return valueOf(INT, cmp[op]!(this.num(a), this.num(b)) ? 1 : 0);

@@ -75,7 +75,24 @@ function charValue(text: string): bigint {
 }
 
 const BINARY_PRECEDENCE: Record<string, number> = {
-  "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7, "<=": 7, ">=": 7, "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
+  "||": 1,
+  "&&": 2,
+  "|": 3,
+  "^": 4,
+  "&": 5,
+  "==": 6,
+  "!=": 6,
+  "<": 7,
+  ">": 7,
+  "<=": 7,
+  ">=": 7,
+  "<<": 8,
+  ">>": 8,
+  "+": 9,
+  "-": 9,
+  "*": 10,
+  "/": 10,
+  "%": 10,
 };
 
 const TYPE_KEYWORDS = new Set(["struct", "union", "enum", "unsigned", "signed", "int", "char", "short", "long", "void", "_Bool", "float", "double", "const", "volatile"]);
@@ -115,7 +132,8 @@ export class Parser {
 
   private expect(text: string): void {
     const t = this.next();
-    if (t.kind !== "op" || t.text !== text) throw new ExpressionSyntaxError(t.kind === "eof" ? `expected "${text}" at the end of "${this.src}"` : `expected "${text}" at column ${t.pos + 1}, found "${t.text}"`);
+    if (t.kind !== "op" || t.text !== text)
+      throw new ExpressionSyntaxError(t.kind === "eof" ? `expected "${text}" at the end of "${this.src}"` : `expected "${text}" at column ${t.pos + 1}, found "${t.text}"`);
   }
 
   private expression(minPrec: number): Expr {

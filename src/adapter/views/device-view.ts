@@ -7,36 +7,77 @@ type Field = [name: string, bit: number, width?: number, meaning?: string];
 
 /** Interrupt causes, SDM 13.4.17 (ICR) — the same layout for IMS (13.4.20). */
 const INTERRUPT_CAUSES: Field[] = [
-  ["TXDW", 0, 1, "transmit descriptor written back"], ["TXQE", 1, 1, "transmit queue empty"], ["LSC", 2, 1, "link status change"],
-  ["RXSEQ", 3, 1, "receive sequence error"], ["RXDMT0", 4, 1, "receive descriptor minimum threshold"], ["RXO", 6, 1, "receiver overrun"],
-  ["RXT0", 7, 1, "receiver timer"], ["MDAC", 9, 1, "MDI/O access complete"], ["RXCFG", 10, 1], ["PHYINT", 12, 1], ["GPI_SDP6", 13, 1],
-  ["GPI_SDP7", 14, 1], ["TXD_LOW", 15, 1], ["SRPD", 16, 1, "small receive packet detected"],
+  ["TXDW", 0, 1, "transmit descriptor written back"],
+  ["TXQE", 1, 1, "transmit queue empty"],
+  ["LSC", 2, 1, "link status change"],
+  ["RXSEQ", 3, 1, "receive sequence error"],
+  ["RXDMT0", 4, 1, "receive descriptor minimum threshold"],
+  ["RXO", 6, 1, "receiver overrun"],
+  ["RXT0", 7, 1, "receiver timer"],
+  ["MDAC", 9, 1, "MDI/O access complete"],
+  ["RXCFG", 10, 1],
+  ["PHYINT", 12, 1],
+  ["GPI_SDP6", 13, 1],
+  ["GPI_SDP7", 14, 1],
+  ["TXD_LOW", 15, 1],
+  ["SRPD", 16, 1, "small receive packet detected"],
 ];
 
 /** SDM 13.4.22. */
 const RCTL_FIELDS: Field[] = [
-  ["EN", 1, 1, "receiver enable"], ["SBP", 2, 1, "store bad packets"], ["UPE", 3, 1, "unicast promiscuous"], ["MPE", 4, 1, "multicast promiscuous"],
-  ["LPE", 5, 1, "long packet enable"], ["LBM", 6, 2, "loopback mode"], ["RDMTS", 8, 2, "descriptor minimum threshold (0=1/2, 1=1/4, 2=1/8)"],
-  ["MO", 12, 2, "multicast offset"], ["BAM", 15, 1, "broadcast accept"], ["BSIZE", 16, 2, "buffer size (0=2048, 1=1024, 2=512, 3=256)"],
-  ["VFE", 18, 1], ["CFIEN", 19, 1], ["CFI", 20, 1], ["DPF", 22, 1, "discard pause frames"], ["PMCF", 23, 1], ["BSEX", 25, 1, "buffer size extension"],
+  ["EN", 1, 1, "receiver enable"],
+  ["SBP", 2, 1, "store bad packets"],
+  ["UPE", 3, 1, "unicast promiscuous"],
+  ["MPE", 4, 1, "multicast promiscuous"],
+  ["LPE", 5, 1, "long packet enable"],
+  ["LBM", 6, 2, "loopback mode"],
+  ["RDMTS", 8, 2, "descriptor minimum threshold (0=1/2, 1=1/4, 2=1/8)"],
+  ["MO", 12, 2, "multicast offset"],
+  ["BAM", 15, 1, "broadcast accept"],
+  ["BSIZE", 16, 2, "buffer size (0=2048, 1=1024, 2=512, 3=256)"],
+  ["VFE", 18, 1],
+  ["CFIEN", 19, 1],
+  ["CFI", 20, 1],
+  ["DPF", 22, 1, "discard pause frames"],
+  ["PMCF", 23, 1],
+  ["BSEX", 25, 1, "buffer size extension"],
   ["SECRC", 26, 1, "strip Ethernet CRC"],
 ];
 
 /** SDM 13.4.33. */
 const TCTL_FIELDS: Field[] = [
-  ["EN", 1, 1, "transmitter enable"], ["PSP", 3, 1, "pad short packets"], ["CT", 4, 8, "collision threshold"], ["COLD", 12, 10, "collision distance"],
-  ["SWXOFF", 22, 1], ["RTLC", 24, 1],
+  ["EN", 1, 1, "transmitter enable"],
+  ["PSP", 3, 1, "pad short packets"],
+  ["CT", 4, 8, "collision threshold"],
+  ["COLD", 12, 10, "collision distance"],
+  ["SWXOFF", 22, 1],
+  ["RTLC", 24, 1],
 ];
 
 /** SDM 13.4.1. */
 const CTRL_FIELDS: Field[] = [
-  ["FD", 0, 1, "full duplex"], ["LRST", 3, 1, "link reset"], ["ASDE", 5, 1, "auto-speed detection"], ["SLU", 6, 1, "set link up"],
-  ["ILOS", 7, 1], ["SPEED", 8, 2, "0=10, 1=100, 2=1000 Mb/s"], ["FRCSPD", 11, 1], ["FRCDPLX", 12, 1], ["RST", 26, 1, "device reset"],
-  ["RFCE", 27, 1], ["TFCE", 28, 1], ["VME", 30, 1], ["PHY_RST", 31, 1],
+  ["FD", 0, 1, "full duplex"],
+  ["LRST", 3, 1, "link reset"],
+  ["ASDE", 5, 1, "auto-speed detection"],
+  ["SLU", 6, 1, "set link up"],
+  ["ILOS", 7, 1],
+  ["SPEED", 8, 2, "0=10, 1=100, 2=1000 Mb/s"],
+  ["FRCSPD", 11, 1],
+  ["FRCDPLX", 12, 1],
+  ["RST", 26, 1, "device reset"],
+  ["RFCE", 27, 1],
+  ["TFCE", 28, 1],
+  ["VME", 30, 1],
+  ["PHY_RST", 31, 1],
 ];
 
 /** SDM 13.4.2. */
-const STATUS_FIELDS: Field[] = [["FD", 0, 1, "full duplex"], ["LU", 1, 1, "link up"], ["TXOFF", 4, 1], ["SPEED", 6, 2, "0=10, 1=100, 2/3=1000 Mb/s"]];
+const STATUS_FIELDS: Field[] = [
+  ["FD", 0, 1, "full duplex"],
+  ["LU", 1, 1, "link up"],
+  ["TXOFF", 4, 1],
+  ["SPEED", 6, 2, "0=10, 1=100, 2/3=1000 Mb/s"],
+];
 
 const DECODED: Record<string, Field[]> = { ICR: INTERRUPT_CAUSES, IMS: INTERRUPT_CAUSES, RCTL: RCTL_FIELDS, TCTL: TCTL_FIELDS, CTRL: CTRL_FIELDS, STATUS: STATUS_FIELDS };
 const RING_BASES = new Set(["RDBAL", "TDBAL"]);
@@ -69,7 +110,13 @@ function e1000Nodes(regs: Record<string, number>): ViewNode[] {
 }
 
 function picNodes(p: DeviceState["pic"]["master"]): ViewNode[] {
-  const bits = (v: number) => `0x${v.toString(16).padStart(2, "0")} (${[0, 1, 2, 3, 4, 5, 6, 7].filter((i) => (v >> i) & 1).map((i) => `IR${i}`).join(" ") || "none"})`;
+  const bits = (v: number) =>
+    `0x${v.toString(16).padStart(2, "0")} (${
+      [0, 1, 2, 3, 4, 5, 6, 7]
+        .filter((i) => (v >> i) & 1)
+        .map((i) => `IR${i}`)
+        .join(" ") || "none"
+    })`;
   return [
     { name: "IMR", value: bits(p.imr), type: "masked lines" },
     { name: "IRR", value: bits(p.irr), type: "requests pending" },

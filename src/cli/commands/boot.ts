@@ -54,15 +54,25 @@ export function summary(stop: StopReason, m: Machine, wallMs: number): string {
 
 export function describeStop(s: StopReason): string {
   switch (s.kind) {
-    case "limit": return "limit reached";
-    case "breakpoint": return `breakpoint at 0x${s.address.toString(16)}`;
-    case "watchpoint": return `watchpoint ${s.id} at 0x${s.address.toString(16)} written by ${s.by}`;
-    case "paused": return "paused";
-    case "host-request": return s.detail;
-    case "halted": return `guest halted (${s.detail})`;
-    case "hang": return `guest hung (${s.detail})`;
-    case "triple-fault": return `guest crashed (${s.detail})`;
-    case "exception": return `guest exception ${s.name} (vector ${s.vector})`;
-    case "device-fault": return `device fault in ${s.device} (${s.detail})`;
+    case "limit":
+      return "limit reached";
+    case "breakpoint":
+      return `breakpoint at 0x${s.address.toString(16)}`;
+    case "watchpoint":
+      return `watchpoint ${s.id} at 0x${s.address.toString(16)} written by ${s.by}`;
+    case "paused":
+      return "paused";
+    case "host-request":
+      return s.detail;
+    case "halted":
+      return `guest halted (${s.detail})`;
+    case "hang":
+      return `guest hung (${s.detail})`;
+    case "triple-fault":
+      return `guest crashed (${s.detail})`;
+    case "exception":
+      return `guest exception ${s.name} (vector ${s.vector})`;
+    case "device-fault":
+      return `device fault in ${s.device} (${s.detail})`;
   }
 }

@@ -45,17 +45,30 @@ export async function dma(args: string[]): Promise<number> {
     const rx = rec.events.filter((e): e is Extract<RecordedEvent, { kind: EventKind.RxDmaInterrupt }> => e.kind === EventKind.RxDmaInterrupt).map((e) => e.rx);
     const overlaps = findOverlaps(rx);
     const shown = only === undefined ? rx : rx.filter((r) => r.seq === only);
-    if (only !== undefined && shown.length === 0) throw new UsageError(`no receive interrupt #${only} in the recording (it has ${rx.length}, numbered ${rx[0]?.seq ?? "-"}..${rx[rx.length - 1]?.seq ?? "-"})`);
+    if (only !== undefined && shown.length === 0)
+      throw new UsageError(`no receive interrupt #${only} in the recording (it has ${rx.length}, numbered ${rx[0]?.seq ?? "-"}..${rx[rx.length - 1]?.seq ?? "-"})`);
     if (values.json) {
-      await writeJson({ interrupts: shown.map((r) => ({ ...r, descriptors: r.descriptors.map((d) => ({ ...d, statusBits: rxStatusBits(d.status), overlap: overlaps.get(d) ?? null, packet: describeFrame(d.bytes, "") })) })) });
+      await writeJson({
+        interrupts: shown.map((r) => ({
+          ...r,
+          descriptors: r.descriptors.map((d) => ({ ...d, statusBits: rxStatusBits(d.status), overlap: overlaps.get(d) ?? null, packet: describeFrame(d.bytes, "") })),
+        })),
+      });
       return EXIT.ok;
     }
     for (const r of shown) {
-      out.push(`interrupt #${r.seq}: ICR ${hex32(r.icr)} read at icount ${r.icrIcount} (t=${(r.icrNs / 1e9).toFixed(9)} s)${r.rdt !== undefined ? `, RDT=${r.rdt} written at icount ${r.rdtIcount}` : ""}, ${r.descriptors.length} descriptor(s)`);
+      out.push(
+        `interrupt #${r.seq}: ICR ${hex32(r.icr)} read at icount ${r.icrIcount} (t=${(r.icrNs / 1e9).toFixed(9)} s)${r.rdt !== undefined ? `, RDT=${r.rdt} written at icount ${r.rdtIcount}` : ""}, ${r.descriptors.length} descriptor(s)`,
+      );
       for (const d of r.descriptors) {
-        out.push(`  desc [${d.index}] addr ${hex32(d.addr)} len ${d.length} status ${rxStatusBits(d.status)} errors 0x${d.errors.toString(16).padStart(2, "0")}, DMA at icount ${d.dmaIcount} (t=${(d.dmaNs / 1e9).toFixed(9)} s), handed back at icount ${d.consumedIcount}`);
+        out.push(
+          `  desc [${d.index}] addr ${hex32(d.addr)} len ${d.length} status ${rxStatusBits(d.status)} errors 0x${d.errors.toString(16).padStart(2, "0")}, DMA at icount ${d.dmaIcount} (t=${(d.dmaNs / 1e9).toFixed(9)} s), handed back at icount ${d.consumedIcount}`,
+        );
         const o = overlaps.get(d);
-        if (o) out.push(`  ! possible overlap: buffer ${hex32(d.addr)} DMA'd again at icount ${o.dmaIcount} (desc [${o.index}], interrupt #${o.seq}), ${o.dmaIcount - d.consumedIcount} instructions after it was handed back and before the driver's next RDT write (icount ${o.nextRdtIcount})`);
+        if (o)
+          out.push(
+            `  ! possible overlap: buffer ${hex32(d.addr)} DMA'd again at icount ${o.dmaIcount} (desc [${o.index}], interrupt #${o.seq}), ${o.dmaIcount - d.consumedIcount} instructions after it was handed back and before the driver's next RDT write (icount ${o.nextRdtIcount})`,
+          );
         out.push(...describeFrame(d.bytes), ...hexDump(d.bytes, "    ", limit));
       }
     }

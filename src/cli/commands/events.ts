@@ -32,7 +32,11 @@ export async function events(args: string[]): Promise<number> {
       const tx = await loadTransmits(rec, positionals[0]!, values, false);
       all = [...all, ...tx.events];
       // Above the column titles, with the other notes.
-      out.splice(out.length - 1, 0, `# tx-dma: recomputed by replaying the recording (format ${rec.header.formatVersion} stores only what a replay needs)${tx.incomplete ? `, incomplete: ${tx.incomplete}` : ""}`);
+      out.splice(
+        out.length - 1,
+        0,
+        `# tx-dma: recomputed by replaying the recording (format ${rec.header.formatVersion} stores only what a replay needs)${tx.incomplete ? `, incomplete: ${tx.incomplete}` : ""}`,
+      );
     }
     for (const e of sortedEvents(all)) if (!kinds || kinds.has(EVENT_KIND_NAMES[e.kind])) shown.push(e);
     if (values.json) {

@@ -40,7 +40,9 @@ export async function pcap(args: string[]): Promise<number> {
     packets.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : a.icount - b.icount));
     writeFileSync(values.out!, writePcapng(packets));
     const how = stored ? "" : transmits.incomplete ? "; transmits left out or incomplete" : "; transmits recomputed by replaying the recording";
-    console.log(`lvmm: wrote ${packets.length} packets (${packets.filter((p) => p.direction === "inbound").length} in, ${packets.filter((p) => p.direction === "outbound").length} out) to ${values.out}${how}`);
+    console.log(
+      `lvmm: wrote ${packets.length} packets (${packets.filter((p) => p.direction === "inbound").length} in, ${packets.filter((p) => p.direction === "outbound").length} out) to ${values.out}${how}`,
+    );
     return EXIT.ok;
   });
 }

@@ -37,11 +37,25 @@ export const RECORD_HELP = `usage: lvmm record --out FILE [--seconds N] [--ring 
 
 export async function record(args: string[]): Promise<number> {
   const { values } = parse(args, {
-    out: { type: "string" }, seconds: { type: "string" }, kernel: { type: "string" }, cmdline: { type: "string" },
-    memory: { type: "string" }, mips: { type: "string" }, "no-jit": { type: "boolean" },
-    "echo-load": { type: "string" }, "jitter-us": { type: "string" }, payload: { type: "string" }, burst: { type: "string" },
-    seed: { type: "string" }, race: { type: "boolean" }, "checkpoint-ms": { type: "string" }, snapshots: { type: "boolean" }, "event-hashes": { type: "boolean" },
-    "no-embed-kernel": { type: "boolean" }, quiet: { type: "boolean" }, ring: { type: "string" },
+    out: { type: "string" },
+    seconds: { type: "string" },
+    kernel: { type: "string" },
+    cmdline: { type: "string" },
+    memory: { type: "string" },
+    mips: { type: "string" },
+    "no-jit": { type: "boolean" },
+    "echo-load": { type: "string" },
+    "jitter-us": { type: "string" },
+    payload: { type: "string" },
+    burst: { type: "string" },
+    seed: { type: "string" },
+    race: { type: "boolean" },
+    "checkpoint-ms": { type: "string" },
+    snapshots: { type: "boolean" },
+    "event-hashes": { type: "boolean" },
+    "no-embed-kernel": { type: "boolean" },
+    quiet: { type: "boolean" },
+    ring: { type: "string" },
   });
   if (!values.out) throw new UsageError("--out FILE is required (the recording to write)");
   const seconds = positiveNumber("seconds", values.seconds) ?? 2;
@@ -60,8 +74,12 @@ export async function record(args: string[]): Promise<number> {
 
   return withRecordingErrors(async () => {
     const machine = await Machine.create({
-      kernel: kernel.bytes, cmdline, memoryMB: positiveInteger("memory", values.memory) ?? 32,
-      mips: positiveNumber("mips", values.mips) ?? 500, jit: !values["no-jit"], seed,
+      kernel: kernel.bytes,
+      cmdline,
+      memoryMB: positiveInteger("memory", values.memory) ?? 32,
+      mips: positiveNumber("mips", values.mips) ?? 500,
+      jit: !values["no-jit"],
+      seed,
     });
     const endNs = seconds * 1e9;
     const loads: EchoLoad[] = [];
@@ -86,14 +104,20 @@ export async function record(args: string[]): Promise<number> {
       if (/^race: corrupted/.test(line)) corruption ??= line;
     });
     const recorderOptions = {
-      kernel: kernel.bytes, kernelName: basename(kernel.path), embedKernel: !values["no-embed-kernel"],
-      ...(checkpointMsGiven !== undefined ? { checkpointIntervalNs: checkpointMsGiven * 1e6 } : {}), snapshots: values.snapshots ?? false, eventHashes: values["event-hashes"] ?? false,
+      kernel: kernel.bytes,
+      kernelName: basename(kernel.path),
+      embedKernel: !values["no-embed-kernel"],
+      ...(checkpointMsGiven !== undefined ? { checkpointIntervalNs: checkpointMsGiven * 1e6 } : {}),
+      snapshots: values.snapshots ?? false,
+      eventHashes: values["event-hashes"] ?? false,
       scenario: { seconds, frames, loads, race: values.race ?? false },
     };
     const ring = ringSeconds !== undefined ? RingRecorder.attach(machine, { ...recorderOptions, path: values.out!, windowNs: ringSeconds * 1e9 }) : undefined;
     const rec = ring ?? Recorder.attach(machine, { ...recorderOptions, path: values.out! });
     if (ring) {
-      console.log(`lvmm: ring recording: keeping the last ${ringSeconds} s in segments of ${ring.segmentNs / 1e9} s under ${ring.segmentDir}; merged into ${values.out} when the run ends (if lvmm is killed, each segment there replays on its own)`);
+      console.log(
+        `lvmm: ring recording: keeping the last ${ringSeconds} s in segments of ${ring.segmentNs / 1e9} s under ${ring.segmentDir}; merged into ${values.out} when the run ends (if lvmm is killed, each segment there replays on its own)`,
+      );
     }
     // Ctrl-C or SIGTERM ends the run at the next checkpoint, with a complete recording; a second one quits at once.
     let signal: string | undefined;
@@ -121,8 +145,12 @@ export async function record(args: string[]): Promise<number> {
     if (ring) {
       const merged = ring.merge();
       const span = (merged.end.ns - merged.start.ns) / 1e9;
-      console.log(`lvmm: recorded ${merged.events} events, ${merged.checkpoints} checkpoints, ${merged.bytes} bytes to ${values.out} (the last ${span.toFixed(6)} s: icount ${merged.start.icount} to ${merged.end.icount}, from ${merged.segments} segments) (${run})`);
-      console.log(`lvmm: ring: ${ring.stats.segmentsWritten} segments written, ${s.events} events, ${s.bytes} bytes in all; ${ring.stats.segmentsDeleted} deleted as the window moved on, the rest merged and removed`);
+      console.log(
+        `lvmm: recorded ${merged.events} events, ${merged.checkpoints} checkpoints, ${merged.bytes} bytes to ${values.out} (the last ${span.toFixed(6)} s: icount ${merged.start.icount} to ${merged.end.icount}, from ${merged.segments} segments) (${run})`,
+      );
+      console.log(
+        `lvmm: ring: ${ring.stats.segmentsWritten} segments written, ${s.events} events, ${s.bytes} bytes in all; ${ring.stats.segmentsDeleted} deleted as the window moved on, the rest merged and removed`,
+      );
     } else {
       console.log(`lvmm: recorded ${s.events} events, ${s.checkpoints} checkpoints, ${s.bytes} bytes to ${values.out} (${run})`);
     }

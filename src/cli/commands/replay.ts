@@ -27,9 +27,19 @@ export const REPLAY_HELP = `usage: lvmm replay FILE [--verify] [--json] [--kerne
   --times N     replay N times (default 1)`;
 
 export async function replay(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, {
-    verify: { type: "boolean" }, json: { type: "boolean" }, kernel: { type: "string" }, disk: { type: "string" }, strict: { type: "boolean" }, console: { type: "boolean" }, times: { type: "string" },
-  }, true);
+  const { values, positionals } = parse(
+    args,
+    {
+      verify: { type: "boolean" },
+      json: { type: "boolean" },
+      kernel: { type: "string" },
+      disk: { type: "string" },
+      strict: { type: "boolean" },
+      console: { type: "boolean" },
+      times: { type: "string" },
+    },
+    true,
+  );
   const times = positiveInteger("times", values.times) ?? 1;
   return withRecordingErrors(async () => {
     const rec = loadRecording(positionals[0], { strict: values.strict ?? false });
@@ -63,7 +73,11 @@ export async function replay(args: string[]): Promise<number> {
       }
       const what = result.prefixOnly ? " (the complete prefix of a truncated recording)" : "";
       console.log(`lvmm: replayed to icount ${result.endIcount}${what} in ${(result.wallMs / 1000).toFixed(2)} s`);
-      console.log(values.verify ? `verified ${result.verifiedEvents} events, ${result.verifiedCheckpoints} checkpoints` : `replayed ${result.verifiedEvents} events (run with --verify to check the state hashes)`);
+      console.log(
+        values.verify
+          ? `verified ${result.verifiedEvents} events, ${result.verifiedCheckpoints} checkpoints`
+          : `replayed ${result.verifiedEvents} events (run with --verify to check the state hashes)`,
+      );
     }
     if (values.json) {
       await writeOut(JSON.stringify(times === 1 ? runs[0] : runs, null, 2) + "\n");

@@ -54,7 +54,8 @@ export async function serve(args: string[]): Promise<number> {
   const recordWindowSec = positiveNumber("record-window", values["record-window"]) ?? DEFAULTS.recordWindowSec;
   const record = !values["no-record"];
   if (!record && (values["record-dir"] !== undefined || values["record-window"] !== undefined)) throw new UsageError("--no-record turns recording off: drop --record-dir and --record-window");
-  if (arch === "conventional" && (values["record-dir"] !== undefined || values["record-window"] !== undefined)) throw new UsageError("--arch conventional has no I/O engine to record: drop --record-dir and --record-window");
+  if (arch === "conventional" && (values["record-dir"] !== undefined || values["record-window"] !== undefined))
+    throw new UsageError("--arch conventional has no I/O engine to record: drop --record-dir and --record-window");
   const note = (s: string): void => console.log(cyan(`[lvmm] ${s}`));
   const log = (s: string): void => console.log(`[streamsim] ${s}`);
 
@@ -80,7 +81,10 @@ export async function serve(args: string[]): Promise<number> {
     ...(values.console ? { console: (line: string) => console.log(`[engine] ${line}`) } : {}),
     announce: (step) => {
       if (step.kind === "sample-clip") note("making the sample clip (once; cached in .cache/content)");
-      else note(`booting ${step.count === 1 ? "the I/O engine" : `${step.count} I/O engines`} on the LVMM, each on its own thread (delivery runs there)${step.record ? `, recorded: the last ${step.record.windowSec} s go to ${step.record.dir}/engine-<boot id>.lvmmrec when it stops` : ""}`);
+      else
+        note(
+          `booting ${step.count === 1 ? "the I/O engine" : `${step.count} I/O engines`} on the LVMM, each on its own thread (delivery runs there)${step.record ? `, recorded: the last ${step.record.windowSec} s go to ${step.record.dir}/engine-<boot id>.lvmmrec when it stops` : ""}`,
+        );
     },
   });
   const { server } = app;

@@ -42,10 +42,7 @@ export function registerStreamServerCommands(controller: StreamServerController)
       if (!arch) return undefined;
       if (!ARCHES.includes(arch)) return void report(new Error(`unknown architecture ${JSON.stringify(arch)}`));
       try {
-        return await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Window, title: `Starting the stream server (${arch})` },
-          () => controller.start(arch, args ?? {}),
-        );
+        return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting the stream server (${arch})` }, () => controller.start(arch, args ?? {}));
       } catch (err) {
         report(err);
         return controller.status;

@@ -8,7 +8,10 @@ export { contentSecurityPolicy, makeNonce } from "../webview-page";
 export type PanelHtmlOptions = WebviewPageOptions;
 
 export function panelHtml(o: PanelHtmlOptions): string {
-  return webviewPage({ ...o, title: "I/O Engine", body: `<section id="server" aria-label="Stream server">
+  return webviewPage({
+    ...o,
+    title: "I/O Engine",
+    body: `<section id="server" aria-label="Stream server">
   <div class="row">
     <select id="arch" aria-label="Architecture">
       <option value="conventional">Conventional (Node delivers)</option>
@@ -70,5 +73,6 @@ export function panelHtml(o: PanelHtmlOptions): string {
   <div class="chart" id="chart-misses"><h4>Deadline misses (packets &gt; 5 ms late, per s)</h4></div>
   <div class="chart" id="chart-queue"><h4>Engine queue depth (packets due but unsent; I/O engine only)</h4></div>
   <div class="chart" id="chart-cpu"><h4>CPU (%): guest busy ratio (I/O engine) and server process</h4></div>
-</section>` });
+</section>`,
+  });
 }

@@ -36,9 +36,16 @@ export class IoEnginePanelView implements vscode.WebviewViewProvider, vscode.Dis
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     this.disposables.push(
-      ...hostWebview(view, this.extensionUri, "io-engine-panel", panelHtml, (m) => void this.handleMessage(m), () => {
-        if (this.view === view) this.view = undefined;
-      }),
+      ...hostWebview(
+        view,
+        this.extensionUri,
+        "io-engine-panel",
+        panelHtml,
+        (m) => void this.handleMessage(m),
+        () => {
+          if (this.view === view) this.view = undefined;
+        },
+      ),
     );
   }
 

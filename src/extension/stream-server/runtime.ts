@@ -110,9 +110,7 @@ export class ServerRuntime {
       wallMs: Date.now(),
       sessions,
       totalLateness: server.sessions.totalLateness(),
-      ...(engine
-        ? { engine: { deadlineMisses: engine.stats?.deadlineMisses ?? 0, backlogMax: engine.stats?.backlogMax ?? 0, busyRatio: engine.busyRatio } }
-        : {}),
+      ...(engine ? { engine: { deadlineMisses: engine.stats?.deadlineMisses ?? 0, backlogMax: engine.stats?.backlogMax ?? 0, busyRatio: engine.busyRatio } } : {}),
       cpuUs: cpu.user + cpu.system,
     });
     const info = this.engineInfo();

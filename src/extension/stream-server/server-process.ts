@@ -26,7 +26,10 @@ export class ServerProcess {
   private ending = false;
   readonly done: Promise<void>;
 
-  constructor(bundle: string, private readonly on: ServerProcessEvents) {
+  constructor(
+    bundle: string,
+    private readonly on: ServerProcessEvents,
+  ) {
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`);
     // process.execPath is the extension host's own Node (Electron's, hence ELECTRON_RUN_AS_NODE).
     this.child = fork(bundle, [], {

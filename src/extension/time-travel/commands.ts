@@ -37,17 +37,25 @@ function report(e: unknown): void {
 }
 
 export function registerTimeTravelCommands(timeline: TimelineView, dma: DmaInspector): vscode.Disposable[] {
-  const run = (fn: (...args: never[]) => Promise<unknown>) => async (...args: never[]) => {
-    try {
-      return await fn(...args);
-    } catch (e) {
-      report(e);
-      return undefined;
-    }
-  };
+  const run =
+    (fn: (...args: never[]) => Promise<unknown>) =>
+    async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        report(e);
+        return undefined;
+      }
+    };
   return [
-    vscode.commands.registerCommand(TT_COMMAND.reverseStepOver, run(() => lvmmRequest(TT_REQUEST.reverseStepOver))),
-    vscode.commands.registerCommand(TT_COMMAND.reverseStepOut, run(() => lvmmRequest(TT_REQUEST.reverseStepOut))),
+    vscode.commands.registerCommand(
+      TT_COMMAND.reverseStepOver,
+      run(() => lvmmRequest(TT_REQUEST.reverseStepOver)),
+    ),
+    vscode.commands.registerCommand(
+      TT_COMMAND.reverseStepOut,
+      run(() => lvmmRequest(TT_REQUEST.reverseStepOut)),
+    ),
     vscode.commands.registerCommand(
       TT_COMMAND.gotoInstruction,
       run(async (given?: number | string) => {
@@ -108,6 +116,9 @@ export function registerTimeTravelCommands(timeline: TimelineView, dma: DmaInspe
         await lvmmRequest(TT_REQUEST.goto, { icount: n });
       }),
     ),
-    vscode.commands.registerCommand(TT_COMMAND.refreshDma, run(() => dma.refresh())),
+    vscode.commands.registerCommand(
+      TT_COMMAND.refreshDma,
+      run(() => dma.refresh()),
+    ),
   ];
 }

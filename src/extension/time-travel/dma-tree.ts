@@ -11,12 +11,41 @@ import { activeLvmmSession, lvmmRequest } from "./session";
 export const DMA_VIEW_ID = "lvmm.dmaInspector";
 
 /** RX descriptor status bits (Intel 8254x SDM 3.2.3.1, table 3-2). */
-const RX_STATUS: [number, string][] = [[0x01, "DD"], [0x02, "EOP"], [0x04, "IXSM"], [0x08, "VP"], [0x20, "TCPCS"], [0x40, "IPCS"], [0x80, "PIF"]];
+const RX_STATUS: [number, string][] = [
+  [0x01, "DD"],
+  [0x02, "EOP"],
+  [0x04, "IXSM"],
+  [0x08, "VP"],
+  [0x20, "TCPCS"],
+  [0x40, "IPCS"],
+  [0x80, "PIF"],
+];
 /** RX descriptor error bits (table 3-3). */
-const RX_ERRORS: [number, string][] = [[0x01, "CE"], [0x02, "SE"], [0x04, "SEQ"], [0x20, "TCPE"], [0x40, "IPE"], [0x80, "RXE"]];
+const RX_ERRORS: [number, string][] = [
+  [0x01, "CE"],
+  [0x02, "SE"],
+  [0x04, "SEQ"],
+  [0x20, "TCPE"],
+  [0x40, "IPE"],
+  [0x80, "RXE"],
+];
 /** TX legacy descriptor command bits (3.3.3.1, table 3-11) and status (table 3-12). */
-const TX_CMD: [number, string][] = [[0x01, "EOP"], [0x02, "IFCS"], [0x04, "IC"], [0x08, "RS"], [0x10, "RPS"], [0x20, "DEXT"], [0x40, "VLE"], [0x80, "IDE"]];
-const TX_STATUS: [number, string][] = [[0x01, "DD"], [0x02, "EC"], [0x04, "LC"], [0x08, "TU"]];
+const TX_CMD: [number, string][] = [
+  [0x01, "EOP"],
+  [0x02, "IFCS"],
+  [0x04, "IC"],
+  [0x08, "RS"],
+  [0x10, "RPS"],
+  [0x20, "DEXT"],
+  [0x40, "VLE"],
+  [0x80, "IDE"],
+];
+const TX_STATUS: [number, string][] = [
+  [0x01, "DD"],
+  [0x02, "EC"],
+  [0x04, "LC"],
+  [0x08, "TU"],
+];
 
 export function bits(value: number, names: [number, string][]): string {
   const set = names.filter(([b]) => value & b).map(([, n]) => n);
@@ -76,7 +105,13 @@ export class DmaInspector implements vscode.TreeDataProvider<DmaNode>, vscode.Di
       case "interrupt": {
         const r = n.rx;
         const item = new vscode.TreeItem(`Interrupt ${r.seq}: ${r.descriptors.length} descriptor(s)`, r.descriptors.length ? C.Collapsed : C.None);
-        item.description = `ICR ${bits(r.icr, [[0x80, "RXT0"], [0x10, "RXDMT0"], [0x40, "RXO"], [0x01, "TXDW"], [0x04, "LSC"]])} @ ${r.icrIcount} · ${(r.icrNs / 1e6).toFixed(3)} ms`;
+        item.description = `ICR ${bits(r.icr, [
+          [0x80, "RXT0"],
+          [0x10, "RXDMT0"],
+          [0x40, "RXO"],
+          [0x01, "TXDW"],
+          [0x04, "LSC"],
+        ])} @ ${r.icrIcount} · ${(r.icrNs / 1e6).toFixed(3)} ms`;
         item.tooltip = `ICR read at instruction ${r.icrIcount}${r.rdtIcount !== undefined ? `; RDT=${r.rdt} written at ${r.rdtIcount}` : ""}`;
         item.contextValue = "dmaEvent";
         item.iconPath = new vscode.ThemeIcon("arrow-down");
@@ -158,8 +193,5 @@ export function dmaWriteOf(n: DmaNode): number | undefined {
 }
 
 function packetLines(bytes: Uint8Array, icount: number): DmaNode[] {
-  return [
-    ...describeFrame(bytes, "").map((text): DmaNode => ({ kind: "line", text, icount })),
-    ...hexDump(bytes, "", 4096).map((text): DmaNode => ({ kind: "line", text, icount, hexDump: true })),
-  ];
+  return [...describeFrame(bytes, "").map((text): DmaNode => ({ kind: "line", text, icount })), ...hexDump(bytes, "", 4096).map((text): DmaNode => ({ kind: "line", text, icount, hexDump: true }))];
 }

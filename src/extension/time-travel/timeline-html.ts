@@ -8,7 +8,10 @@ export { makeNonce } from "../webview-page";
 export type TimelineHtmlOptions = WebviewPageOptions;
 
 export function timelineHtml(o: TimelineHtmlOptions): string {
-  return webviewPage({ ...o, title: "Timeline", body: `<div class="row">
+  return webviewPage({
+    ...o,
+    title: "Timeline",
+    body: `<div class="row">
   <button id="zoomIn" title="Zoom in around the current position">+</button>
   <button id="zoomOut" title="Zoom out">&minus;</button>
   <button id="fit" title="Show the whole run">Fit</button>
@@ -19,5 +22,6 @@ export function timelineHtml(o: TimelineHtmlOptions): string {
 <div id="hover" class="muted">&nbsp;</div>
 <div id="legend" class="legend"></div>
 <ul id="bookmarks" aria-label="Bookmarks"></ul>
-<div id="empty" class="muted">Start an LVMM debug session to see its timeline.</div>` });
+<div id="empty" class="muted">Start an LVMM debug session to see its timeline.</div>`,
+  });
 }

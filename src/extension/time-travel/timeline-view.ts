@@ -58,9 +58,16 @@ export class TimelineView implements vscode.WebviewViewProvider, vscode.Disposab
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     this.disposables.push(
-      ...hostWebview(view, this.extensionUri, "timeline", timelineHtml, (m) => void this.handleMessage(m), () => {
-        if (this.view === view) this.view = undefined;
-      }),
+      ...hostWebview(
+        view,
+        this.extensionUri,
+        "timeline",
+        timelineHtml,
+        (m) => void this.handleMessage(m),
+        () => {
+          if (this.view === view) this.view = undefined;
+        },
+      ),
     );
   }
 

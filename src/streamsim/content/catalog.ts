@@ -46,8 +46,7 @@ export class ContentCatalog {
     } catch {
       throw new HintIndexError(indexPath, `its media ${mediaPath} is missing`);
     }
-    if (media.length !== index.header.mediaBytes || crc32(media) !== index.header.mediaCrc32)
-      throw new HintIndexError(indexPath, `${mediaPath} changed since it was ingested (size or CRC-32 differ)`);
+    if (media.length !== index.header.mediaBytes || crc32(media) !== index.header.mediaCrc32) throw new HintIndexError(indexPath, `${mediaPath} changed since it was ingested (size or CRC-32 differ)`);
     const item: ContentItem = {
       name,
       mediaPath,

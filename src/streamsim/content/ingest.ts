@@ -5,17 +5,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, extname, resolve } from "node:path";
 import { crc32 } from "node:zlib";
-import {
-  allocRecords,
-  encodeHintIndex,
-  HintFlag,
-  RTP_CLOCK_HZ,
-  RTP_HEADER_BYTES,
-  RTP_PT_MP2T,
-  TS_PACKETS_PER_RTP,
-  type HintHeader,
-  type HintRecords,
-} from "./hint-index";
+import { allocRecords, encodeHintIndex, HintFlag, RTP_CLOCK_HZ, RTP_HEADER_BYTES, RTP_PT_MP2T, TS_PACKETS_PER_RTP, type HintHeader, type HintRecords } from "./hint-index";
 import { PCR_WRAP, readTsPacket, SYSTEM_CLOCK_HZ, TS_PACKET_SIZE } from "./mpegts";
 import { CONTENT_NAME, indexPathFor, mediaPathFor } from "./catalog";
 
@@ -84,8 +74,7 @@ export interface HintBuild {
 
 /** Builds the hint records for a whole MPEG-TS file held in memory. */
 export function buildHints(media: Buffer, file: string, mediaName: string): HintBuild {
-  if (media.length === 0 || media.length % TS_PACKET_SIZE !== 0)
-    throw new IngestError(file, `size ${media.length} is not a positive multiple of ${TS_PACKET_SIZE}`);
+  if (media.length === 0 || media.length % TS_PACKET_SIZE !== 0) throw new IngestError(file, `size ${media.length} is not a positive multiple of ${TS_PACKET_SIZE}`);
   const { points, pid } = collectPcr(media, file);
   const packets = media.length / TS_PACKET_SIZE;
   const n = Math.ceil(packets / TS_PACKETS_PER_RTP);
@@ -174,4 +163,3 @@ export async function ingest(mediaFile: string, contentDir: string, opts: Ingest
   await writeAtomically(indexPath, encodeHintIndex(build.header, build.records));
   return { name, mediaPath, indexPath, header: { ...build.header, recordCount: build.records.ticks.length } };
 }
-

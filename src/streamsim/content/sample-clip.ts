@@ -38,14 +38,39 @@ export async function makeSampleClip(opts: SampleClipOptions = {}): Promise<Samp
   await mkdir(contentDir, { recursive: true });
   const tmp = join(contentDir, `.${name}.${process.pid}.tmp.ts`);
   try {
-    await run(opts.ffmpeg ?? "ffmpeg", [
-      "-nostdin", "-v", "error", "-y",
-      "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25",
-      "-t", String(durationSec),
-      "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "25",
-      "-b:v", "800k", "-maxrate", "1M", "-bufsize", "1M",
-      "-f", "mpegts", tmp,
-    ], { timeout: 120_000 });
+    await run(
+      opts.ffmpeg ?? "ffmpeg",
+      [
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=640x360:rate=25",
+        "-t",
+        String(durationSec),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        "25",
+        "-b:v",
+        "800k",
+        "-maxrate",
+        "1M",
+        "-bufsize",
+        "1M",
+        "-f",
+        "mpegts",
+        tmp,
+      ],
+      { timeout: 120_000 },
+    );
     // link() publishes atomically and fails if another process got there first: then its
     // media is the one, and indexing the final file below keeps media and index consistent
     try {

@@ -1,12 +1,7 @@
 // ConventionalDelivery: the single-OS baseline (what Darwin does on one machine). Node itself
 // reads the media, paces RTP by the hint index on one shared scheduler, and sends it over UDP
 // from one server socket pair or as interleaved frames in the RTSP connection.
-import type {
-  DeliveryBackend,
-  DeliveryEvent,
-  DeliveryStart,
-  PlayPosition,
-} from "./backend";
+import type { DeliveryBackend, DeliveryEvent, DeliveryStart, PlayPosition } from "./backend";
 import { ConventionalStream } from "./conventional-stream";
 import { MediaReader } from "./media-reader";
 import { makePacketSink } from "./packet-sink";

@@ -132,10 +132,7 @@ interface Incarnation {
  * may be scheduled), closed. Only an incarnation that is `booting` or `up` gets commands.
  */
 type EngineState =
-  | { kind: "booting"; inc: Incarnation }
-  | { kind: "up"; inc: Incarnation }
-  | { kind: "down"; inc: Incarnation | undefined; why: string; reboot: NodeJS.Timeout | undefined }
-  | { kind: "closed" };
+  { kind: "booting"; inc: Incarnation } | { kind: "up"; inc: Incarnation } | { kind: "down"; inc: Incarnation | undefined; why: string; reboot: NodeJS.Timeout | undefined } | { kind: "closed" };
 
 interface EngineStream {
   id: string;
@@ -264,7 +261,9 @@ export class IoEngineDelivery implements DeliveryBackend {
       `# HELP lvmm_engine_packet_us Wall microseconds per packet on the engine's thread, by part (last interval): guest (the guest and its devices), send (UDP), gc, step (the rest of each pacing step).`,
       `# TYPE lvmm_engine_packet_us gauge`,
       ...Object.entries(l.breakdownUs).map(([part, us]) => `lvmm_engine_packet_us{part="${part}"} ${us}`),
-      ...(this.current?.rt instanceof WorkerEngine ? g("lvmm_engine_thread_nice", "The nice value the engine's thread runs at (negative: ahead of ordinary work; 0 where raising it is not permitted).", this.current.rt.nice) : []),
+      ...(this.current?.rt instanceof WorkerEngine
+        ? g("lvmm_engine_thread_nice", "The nice value the engine's thread runs at (negative: ahead of ordinary work; 0 where raising it is not permitted).", this.current.rt.nice)
+        : []),
       ...g("lvmm_engine_pacer_wake_late_p99_us", "How late the engine's pacer woke, p99 over the last interval (microseconds).", l.wakeJitterUs.p99),
       ...(a
         ? [
@@ -298,19 +297,31 @@ export class IoEngineDelivery implements DeliveryBackend {
       return AttachedEngine.attach(s.o.machine, bootId, { host: s.o.host ?? "127.0.0.1", rtpPort: s.o.rtpPort ?? 0, mips: s.o.mips ?? 500 }, events);
     }
     const o = s.o;
-    return WorkerEngine.start(bootId, {
-      kernel: o.kernel,
-      disk: this.disk.image,
+    return WorkerEngine.start(
       bootId,
-      host: o.host ?? "127.0.0.1",
-      rtpPort: this.ports?.[0] ?? o.rtpPort ?? 0,
-      ...(o.capacityMbps !== undefined ? { capacityMbps: o.capacityMbps } : {}),
-      ...(o.testControl ? { testControl: true } : {}),
-      ...(o.hz !== undefined ? { hz: o.hz } : {}),
-      ...(o.mips !== undefined ? { mips: o.mips } : {}),
-      ...(o.record ? { record: { path: join(o.record.dir, `engine-${bootId}.lvmmrec`), windowNs: o.record.windowNs, ...(o.record.checkpointIntervalNs !== undefined ? { checkpointIntervalNs: o.record.checkpointIntervalNs } : {}) } } : {}),
-      ...(o.linkLoss ? { linkLoss: o.linkLoss } : {}),
-    }, events);
+      {
+        kernel: o.kernel,
+        disk: this.disk.image,
+        bootId,
+        host: o.host ?? "127.0.0.1",
+        rtpPort: this.ports?.[0] ?? o.rtpPort ?? 0,
+        ...(o.capacityMbps !== undefined ? { capacityMbps: o.capacityMbps } : {}),
+        ...(o.testControl ? { testControl: true } : {}),
+        ...(o.hz !== undefined ? { hz: o.hz } : {}),
+        ...(o.mips !== undefined ? { mips: o.mips } : {}),
+        ...(o.record
+          ? {
+              record: {
+                path: join(o.record.dir, `engine-${bootId}.lvmmrec`),
+                windowNs: o.record.windowNs,
+                ...(o.record.checkpointIntervalNs !== undefined ? { checkpointIntervalNs: o.record.checkpointIntervalNs } : {}),
+              },
+            }
+          : {}),
+        ...(o.linkLoss ? { linkLoss: o.linkLoss } : {}),
+      },
+      events,
+    );
   }
 
   private async boot(): Promise<void> {
@@ -379,7 +390,9 @@ export class IoEngineDelivery implements DeliveryBackend {
     this.capacity = h.capacityBps;
     if (this.source.kind === "owned" && this.source.o.measuredAdmission !== false) inc.capacity = new MeasuredCapacity(h.capacityBps);
     this.state = { kind: "up", inc };
-    this.log(`I/O engine up (boot ${bootId}${rt instanceof WorkerEngine ? `, on its own thread${rt.nice < 0 ? ` at nice ${rt.nice}` : ""}` : ""}): ${h.contentItems} content items, ${h.maxStreams} stream slots, ${h.capacityBps / 1e6} Mbit/s, disk ${h.dma ? "bus-master DMA" : "PIO"}, ${h.hz} Hz`);
+    this.log(
+      `I/O engine up (boot ${bootId}${rt instanceof WorkerEngine ? `, on its own thread${rt.nice < 0 ? ` at nice ${rt.nice}` : ""}` : ""}): ${h.contentItems} content items, ${h.maxStreams} stream slots, ${h.capacityBps / 1e6} Mbit/s, disk ${h.dma ? "bus-master DMA" : "PIO"}, ${h.hz} Hz`,
+    );
     this.emit({ type: "availability", up: true });
   }
 
@@ -575,23 +588,25 @@ export class IoEngineDelivery implements DeliveryBackend {
     this.byNum.set(s.num, s);
     inc.rt.route(s.num, [routeKey(ip, rtpPort), routeKey(ip, rtcpPort)], p.target);
     try {
-      const ack = await this.gated(inc, s, () => inc.link.command(
-        LinkType.START,
-        encodeStart({
-          streamId: s.num,
-          contentId: entry.id,
-          clientIp: ip,
-          rtpPort,
-          rtcpPort,
-          ssrc: p.ssrc,
-          seq: p.seqBase,
-          scaleX100: 100,
-          rtpTimeBase: p.rtpTimeBase,
-          fromTicks: Math.round(p.fromSec * CLOCK_HZ),
-          untilTicks: p.untilSec === undefined ? LINK_NO_UNTIL : Math.round(p.untilSec * CLOCK_HZ),
-          cname: p.cname,
-        }),
-      ));
+      const ack = await this.gated(inc, s, () =>
+        inc.link.command(
+          LinkType.START,
+          encodeStart({
+            streamId: s.num,
+            contentId: entry.id,
+            clientIp: ip,
+            rtpPort,
+            rtcpPort,
+            ssrc: p.ssrc,
+            seq: p.seqBase,
+            scaleX100: 100,
+            rtpTimeBase: p.rtpTimeBase,
+            fromTicks: Math.round(p.fromSec * CLOCK_HZ),
+            untilTicks: p.untilSec === undefined ? LINK_NO_UNTIL : Math.round(p.untilSec * CLOCK_HZ),
+            cname: p.cname,
+          }),
+        ),
+      );
       return this.position(ack);
     } catch (err) {
       this.forget(s);

@@ -13,7 +13,6 @@ export interface IoEnginePoolOptions extends IoEngineDeliveryOptions {
   engines?: number;
 }
 
-
 export class IoEnginePool implements DeliveryBackend {
   readonly kind = "ioengine";
   private readonly placed = new Map<string, IoEngineDelivery>();

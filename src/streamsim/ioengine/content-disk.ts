@@ -36,7 +36,10 @@ export async function buildContentDisk(contentDir: string, log: (m: string) => v
   const catalog = new ContentCatalog(contentDir);
   let names: string[] = [];
   try {
-    names = (await readdir(contentDir)).filter((f) => f.endsWith(".hint")).map((f) => f.slice(0, -5)).sort();
+    names = (await readdir(contentDir))
+      .filter((f) => f.endsWith(".hint"))
+      .map((f) => f.slice(0, -5))
+      .sort();
   } catch {
     log(`content directory ${contentDir} is missing: the engine's disk is empty`);
   }

@@ -40,7 +40,10 @@ export class EngineGateway {
   private readonly off: () => void;
   private rng: number;
 
-  constructor(private readonly machine: Machine, opts: EngineGatewayOptions) {
+  constructor(
+    private readonly machine: Machine,
+    opts: EngineGatewayOptions,
+  ) {
     this.o = { guestIp: "10.0.2.15", guestMac: macToString(DEFAULT_MAC), hostIp: "10.0.2.2", hostMac: "52:54:00:aa:bb:cc", ...opts };
     this.rng = (opts.loss?.seed ?? 0x2545f491) >>> 0 || 1;
     this.off = machine.wire.onTransmit((frame) => this.fromEngine(frame));
@@ -65,8 +68,13 @@ export class EngineGateway {
     this.stats.controlOut++;
     this.machine.wire.inject(
       buildUdpFrame({
-        srcMac: this.o.hostMac, dstMac: this.o.guestMac, srcIp: this.o.hostIp, dstIp: this.o.guestIp,
-        srcPort: LINK_PORT, dstPort: LINK_PORT, payload,
+        srcMac: this.o.hostMac,
+        dstMac: this.o.guestMac,
+        srcIp: this.o.hostIp,
+        dstIp: this.o.guestIp,
+        srcPort: LINK_PORT,
+        dstPort: LINK_PORT,
+        payload,
       }),
     );
   }

@@ -55,12 +55,7 @@ const ENGINE_DMA_LOG_LIMIT = 4096;
 
 /** The guest command line that starts the delivery engine (what boot() uses; a debugger boots with it too). */
 export function engineCmdline(o: { bootId: number; hz?: number; capacityMbps?: number; testControl?: boolean }): string {
-  return [
-    `link=${o.bootId}`,
-    `hz=${o.hz ?? 1000}`,
-    ...(o.capacityMbps ? [`capacity=${Math.round(o.capacityMbps)}`] : []),
-    ...(o.testControl ? ["testctl"] : []),
-  ].join(" ");
+  return [`link=${o.bootId}`, `hz=${o.hz ?? 1000}`, ...(o.capacityMbps ? [`capacity=${Math.round(o.capacityMbps)}`] : []), ...(o.testControl ? ["testctl"] : [])].join(" ");
 }
 
 /** A linkage boot id, distinct per incarnation and per server (the guest's cmdline parser takes up to 10^8). */

@@ -130,7 +130,18 @@ class EngineThread {
       totalPackets: packets,
       totalInstructions: icount,
     };
-    this.last = { at: now, awakeMs: this.host.awakeMs, cpuMs, packets, bytes: this.router.sentBytes, late: this.router.lateOver5ms, icount, runMs: this.host.runMs, sendMs: this.router.sendMs, gcMs: this.gcMs };
+    this.last = {
+      at: now,
+      awakeMs: this.host.awakeMs,
+      cpuMs,
+      packets,
+      bytes: this.router.sentBytes,
+      late: this.router.lateOver5ms,
+      icount,
+      runMs: this.host.runMs,
+      sendMs: this.router.sendMs,
+      gcMs: this.gcMs,
+    };
     this.post({ t: "load", load, lateness: this.router.lateness() });
   }
 
@@ -187,7 +198,10 @@ async function main(): Promise<void> {
       ? {
           record: {
             ...init.record,
-            onSaved: (r) => log(`recorded the I/O engine (boot ${init.bootId}): ${r.path}, ${((r.end.ns - r.start.ns) / 1e9).toFixed(1)} virtual s, ${r.events} events, ${r.checkpoints} checkpoints; check it with: lvmm replay ${r.path} --verify`),
+            onSaved: (r) =>
+              log(
+                `recorded the I/O engine (boot ${init.bootId}): ${r.path}, ${((r.end.ns - r.start.ns) / 1e9).toFixed(1)} virtual s, ${r.events} events, ${r.checkpoints} checkpoints; check it with: lvmm replay ${r.path} --verify`,
+              ),
             onError: (e) => log(`recording the I/O engine (boot ${init.bootId}) failed: ${e.message} (segments already written stay in ${init.record!.path}.ring); it runs on unrecorded`),
           },
         }

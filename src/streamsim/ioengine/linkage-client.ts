@@ -3,21 +3,13 @@
 // repeats from its reply cache), acknowledges the engine's notices (HELLO, ENDED, FAILED)
 // and suppresses their repeats, and hands STATS reports on. Transport-agnostic: datagrams in
 // through receive(), out through send().
-import {
-  decodeHello,
-  decodeMessage,
-  decodeNack,
-  decodeStats,
-  encodeMessage,
-  linkErrorText,
-  LinkageDecodeError,
-  LinkType,
-  type EngineStats,
-  type Hello,
-} from "./linkage-codec";
+import { decodeHello, decodeMessage, decodeNack, decodeStats, encodeMessage, linkErrorText, LinkageDecodeError, LinkType, type EngineStats, type Hello } from "./linkage-codec";
 
 export class LinkageCommandError extends Error {
-  constructor(readonly code: number, command: string) {
+  constructor(
+    readonly code: number,
+    command: string,
+  ) {
     super(`I/O engine refused ${command}: ${linkErrorText(code)}`);
     this.name = "LinkageCommandError";
   }
@@ -95,7 +87,16 @@ const NOTICE_MEMORY = 256;
 
 export class LinkageClient {
   readonly stats: LinkageClientStats = {
-    commands: 0, retransmits: 0, acks: 0, nacks: 0, timeouts: 0, notices: 0, duplicateNotices: 0, statsReports: 0, staleBoot: 0, malformed: 0,
+    commands: 0,
+    retransmits: 0,
+    acks: 0,
+    nacks: 0,
+    timeouts: 0,
+    notices: 0,
+    duplicateNotices: 0,
+    statsReports: 0,
+    staleBoot: 0,
+    malformed: 0,
   };
   /** when anything last arrived from the engine (on the client's clock, see LinkageClientOptions.clock) */
   lastHeardMs: number;

@@ -45,7 +45,12 @@ export class WorkerEngine implements EngineRuntime {
   private readonly worker: Worker;
   private ended: (s: StopReason) => void = () => {};
 
-  private constructor(readonly bootId: number, o: WorkerEngineOptions, private readonly events: EngineEvents, ready: (err?: Error) => void) {
+  private constructor(
+    readonly bootId: number,
+    o: WorkerEngineOptions,
+    private readonly events: EngineEvents,
+    ready: (err?: Error) => void,
+  ) {
     const channel = new MessageChannel();
     this.port = channel.port1;
     const init: EngineWorkerInit = { ...o, wake: this.wake, console: events.console !== undefined };

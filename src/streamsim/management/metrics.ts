@@ -28,8 +28,7 @@ export function renderMetrics(src: MetricsSources): string {
 
   family("rtsp_sessions", "gauge", "RTSP sessions, one line per session (1), or 0 when there are none.");
   if (sessions.length === 0) out.push("rtsp_sessions 0");
-  for (const s of sessions)
-    out.push(`rtsp_sessions${labels({ id: s.id, remoteAddr: s.remoteAddr, content: s.content, transport: s.transport.lower, state: s.state })} 1`);
+  for (const s of sessions) out.push(`rtsp_sessions${labels({ id: s.id, remoteAddr: s.remoteAddr, content: s.content, transport: s.transport.lower, state: s.state })} 1`);
 
   const perSession = (name: string, type: "gauge" | "counter", help: string, value: (s: (typeof sessions)[number]) => number) => {
     family(name, type, help);

@@ -66,11 +66,7 @@ export class RtspAuthenticator {
   }
 
   private challenges(stale = false): string[] {
-    return this.schemes.map((s) =>
-      s === "basic"
-        ? `Basic realm="${this.realm}"`
-        : `Digest realm="${this.realm}", nonce="${this.makeNonce()}", algorithm=MD5${stale ? ", stale=TRUE" : ""}`,
-    );
+    return this.schemes.map((s) => (s === "basic" ? `Basic realm="${this.realm}"` : `Digest realm="${this.realm}", nonce="${this.makeNonce()}", algorithm=MD5${stale ? ", stale=TRUE" : ""}`));
   }
 
   check(method: string, uri: string, authorization: string | undefined): AuthResult {
@@ -107,8 +103,7 @@ export class RtspAuthenticator {
       const ha1 = md5(`${user}:${this.realm}:${pass}`);
       const ha2 = md5(`${method}:${dUri}`);
       const qop = p.get("qop");
-      const expected =
-        qop === undefined ? md5(`${ha1}:${nonce}:${ha2}`) : md5(`${ha1}:${nonce}:${p.get("nc") ?? ""}:${p.get("cnonce") ?? ""}:${qop}:${ha2}`);
+      const expected = qop === undefined ? md5(`${ha1}:${nonce}:${ha2}`) : md5(`${ha1}:${nonce}:${p.get("nc") ?? ""}:${p.get("cnonce") ?? ""}:${qop}:${ha2}`);
       if (!safeEqual(expected, response.toLowerCase())) return deny("bad user or password");
       if (nonceState === "stale") return deny("nonce expired", true);
       return { ok: true, user };

@@ -34,5 +34,4 @@ export class HeaderSyntaxError extends RtspError {
 
 export const notFound = (what: string) => new RtspError(RtspStatus.NotFound, `no content named ${JSON.stringify(what)}`);
 export const sessionNotFound = (id: string) => new RtspError(RtspStatus.SessionNotFound, `no session ${JSON.stringify(id)}`);
-export const badState = (method: string, state: string) =>
-  new RtspError(RtspStatus.MethodNotValidInThisState, `${method} is not valid in state ${state}`);
+export const badState = (method: string, state: string) => new RtspError(RtspStatus.MethodNotValidInThisState, `${method} is not valid in state ${state}`);

@@ -113,7 +113,10 @@ export function parseTransportSpec(spec: string, whole = spec): TransportSpec {
 }
 
 export function parseTransport(value: string): TransportSpec[] {
-  const specs = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const specs = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (specs.length === 0) throw new HeaderSyntaxError("Transport", value, "empty");
   return specs.map((s) => parseTransportSpec(s, value));
 }

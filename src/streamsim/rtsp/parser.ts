@@ -132,8 +132,7 @@ export class RtspRequestParser {
 
     const headerEnd = this.findHeaderEnd();
     if (headerEnd < 0) {
-      if (b.length > this.limits.maxHeaderBytes)
-        return this.fatal(new MalformedRequestError(`header section exceeds ${this.limits.maxHeaderBytes} bytes`, true));
+      if (b.length > this.limits.maxHeaderBytes) return this.fatal(new MalformedRequestError(`header section exceeds ${this.limits.maxHeaderBytes} bytes`, true));
       return undefined;
     }
     const head = b.subarray(0, headerEnd).toString("latin1");
@@ -141,8 +140,7 @@ export class RtspRequestParser {
     while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
     const { headers, problem, cseq } = this.parseHeaderLines(lines.slice(1));
 
-    if (headerEnd > this.limits.maxHeaderBytes)
-      return this.fatal(new MalformedRequestError(`header section exceeds ${this.limits.maxHeaderBytes} bytes`, true), cseq);
+    if (headerEnd > this.limits.maxHeaderBytes) return this.fatal(new MalformedRequestError(`header section exceeds ${this.limits.maxHeaderBytes} bytes`, true), cseq);
 
     // Framing: Content-Length decides where the next request starts.
     let bodyLen = 0;
@@ -153,10 +151,7 @@ export class RtspRequestParser {
         return this.fatal(new MalformedRequestError(`unreadable Content-Length ${JSON.stringify(cl.slice(0, 40))}`, true), cseq);
       bodyLen = Number(values[0]);
       if (bodyLen > this.limits.maxBodyBytes)
-        return this.fatal(
-          new MalformedRequestError(`body of ${bodyLen} bytes exceeds ${this.limits.maxBodyBytes}`, true, RtspStatus.RequestEntityTooLarge),
-          cseq,
-        );
+        return this.fatal(new MalformedRequestError(`body of ${bodyLen} bytes exceeds ${this.limits.maxBodyBytes}`, true, RtspStatus.RequestEntityTooLarge), cseq);
     }
     if (b.length < headerEnd + bodyLen) return undefined;
     const body = Buffer.from(b.subarray(headerEnd, headerEnd + bodyLen));
@@ -169,11 +164,9 @@ export class RtspRequestParser {
     const [method, uri, version] = parts as [string, string, string];
     if (!TOKEN.test(method)) return withCseq(new MalformedRequestError(`bad method ${JSON.stringify(method.slice(0, 40))}`, false));
     if (CTL.test(uri)) return withCseq(new MalformedRequestError("control characters in Request-URI", false));
-    if (uri.length > this.limits.maxUriLength)
-      return withCseq(new MalformedRequestError(`Request-URI longer than ${this.limits.maxUriLength}`, false, RtspStatus.RequestUriTooLarge));
+    if (uri.length > this.limits.maxUriLength) return withCseq(new MalformedRequestError(`Request-URI longer than ${this.limits.maxUriLength}`, false, RtspStatus.RequestUriTooLarge));
     if (version !== "RTSP/1.0") {
-      if (/^[A-Z]{1,8}\/\d{1,3}\.\d{1,3}$/.test(version))
-        return withCseq(new RtspError(RtspStatus.RtspVersionNotSupported, `${version} is not supported; this server speaks RTSP/1.0`));
+      if (/^[A-Z]{1,8}\/\d{1,3}\.\d{1,3}$/.test(version)) return withCseq(new RtspError(RtspStatus.RtspVersionNotSupported, `${version} is not supported; this server speaks RTSP/1.0`));
       return withCseq(new MalformedRequestError(`bad protocol version ${JSON.stringify(version.slice(0, 40))}`, false));
     }
     if (problem) return withCseq(problem);

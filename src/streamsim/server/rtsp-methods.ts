@@ -8,17 +8,7 @@ import type { AdmissionControl } from "../management/admission";
 import { emptyCounters, type SessionRecord, type SessionTable } from "../management/session-table";
 import { RtspAuthenticator } from "../rtsp/auth";
 import { badState, notFound, RtspError, sessionNotFound } from "../rtsp/errors";
-import {
-  formatRange,
-  formatSession,
-  formatTransport,
-  parseCSeq,
-  parseRange,
-  parseRate,
-  parseSession,
-  parseTransport,
-  type TransportSpec,
-} from "../rtsp/headers";
+import { formatRange, formatSession, formatTransport, parseCSeq, parseRange, parseRate, parseSession, parseTransport, type TransportSpec } from "../rtsp/headers";
 import type { RtspRequest } from "../rtsp/parser";
 import type { RtspResponse } from "../rtsp/response";
 import { RtspStatus } from "../rtsp/status";
@@ -76,8 +66,7 @@ export class RtspMethods {
       cseq = String(parseCSeq(req.headers.get("cseq")));
       const handler = (this.handlers as Record<string, Handler | undefined>)[req.method];
       if (!handler) {
-        if (KNOWN_UNSUPPORTED.has(req.method))
-          throw new RtspError(RtspStatus.MethodNotAllowed, `${req.method} is not offered by this server (play-only)`, { Allow: SUPPORTED.join(", ") });
+        if (KNOWN_UNSUPPORTED.has(req.method)) throw new RtspError(RtspStatus.MethodNotAllowed, `${req.method} is not offered by this server (play-only)`, { Allow: SUPPORTED.join(", ") });
         throw new RtspError(RtspStatus.NotImplemented, `unknown method ${req.method}`, { Public: SUPPORTED.join(", ") });
       }
       const require = req.headers.get("require") ?? req.headers.get("proxy-require");
@@ -100,8 +89,7 @@ export class RtspMethods {
   // ---- helpers ----
 
   private requireBackend(): void {
-    if (!this.backend.isUp())
-      throw new RtspError(RtspStatus.ServiceUnavailable, `delivery backend ${this.backend.kind} is down`, { "Retry-After": String(this.cfg.retryAfterSec) });
+    if (!this.backend.isUp()) throw new RtspError(RtspStatus.ServiceUnavailable, `delivery backend ${this.backend.kind} is down`, { "Retry-After": String(this.cfg.retryAfterSec) });
   }
 
   private async content(target: RequestTarget): Promise<ContentItem> {
@@ -196,15 +184,13 @@ export class RtspMethods {
 
   protected async setup(req: RtspRequest, o: RequestOrigin): Promise<RtspResponse> {
     const target = parseRequestTarget(req.uri);
-    if (!target.track)
-      throw new RtspError(RtspStatus.AggregateOperationNotAllowed, `SETUP must name a stream (${target.presentationUrl}/${TRACK_CONTROL}), not the presentation`);
+    if (!target.track) throw new RtspError(RtspStatus.AggregateOperationNotAllowed, `SETUP must name a stream (${target.presentationUrl}/${TRACK_CONTROL}), not the presentation`);
     this.requireBackend();
     const item = await this.content(target);
     const t = this.chooseTransport(req.headers.get("transport"));
     const existing = this.session(req, "SETUP", false);
     if (existing) {
-      if (existing.content !== item.name)
-        throw new RtspError(RtspStatus.AggregateOperationNotAllowed, `session ${existing.id} already holds ${existing.content}; one presentation per session`);
+      if (existing.content !== item.name) throw new RtspError(RtspStatus.AggregateOperationNotAllowed, `session ${existing.id} already holds ${existing.content}; one presentation per session`);
       if (existing.started) throw badState("SETUP", "Playing (changing transport after PLAY is not supported)");
     }
     const s: SessionRecord = existing ?? {
@@ -228,10 +214,7 @@ export class RtspMethods {
     };
     if (!existing) {
       if (!this.admission.reserve(item.reserveBps))
-        throw new RtspError(
-          RtspStatus.NotEnoughBandwidth,
-          `admitting ${item.reserveBps} bit/s would exceed the backend's ${this.admission.capacityBps} bit/s (${this.admission.reserved} reserved)`,
-        );
+        throw new RtspError(RtspStatus.NotEnoughBandwidth, `admitting ${item.reserveBps} bit/s would exceed the backend's ${this.admission.capacityBps} bit/s (${this.admission.reserved} reserved)`);
       s.reservedBps = item.reserveBps;
     }
     this.freeChannels(s);
@@ -271,15 +254,13 @@ export class RtspMethods {
     this.requireBackend();
     for (const h of ["scale", "speed"]) {
       const v = req.headers.get(h);
-      if (v !== undefined && parseRate(h, v) !== 1)
-        throw new RtspError(RtspStatus.HeaderFieldNotValidForResource, `${h} ${v}: only normal-rate playback (1) is supported`);
+      if (v !== undefined && parseRate(h, v) !== 1) throw new RtspError(RtspStatus.HeaderFieldNotValidForResource, `${h} ${v}: only normal-rate playback (1) is supported`);
     }
     const item = await this.content({ ...target, content: s.content });
     const rangeRaw = req.headers.get("range");
     const range = rangeRaw === undefined ? undefined : parseRange(rangeRaw);
     const from = range && range.start !== "now" ? range.start : undefined;
-    if (from !== undefined && from >= item.durationSec)
-      throw new RtspError(RtspStatus.InvalidRange, `start ${from} s is at or past the end (${item.durationSec.toFixed(3)} s)`);
+    if (from !== undefined && from >= item.durationSec) throw new RtspError(RtspStatus.InvalidRange, `start ${from} s is at or past the end (${item.durationSec.toFixed(3)} s)`);
     const until = range?.end !== undefined && range.end < item.durationSec ? range.end : undefined;
 
     let pos;
@@ -342,7 +323,11 @@ export class RtspMethods {
 
   protected async getParameter(req: RtspRequest, _o: RequestOrigin): Promise<RtspResponse> {
     const s = this.session(req, "GET_PARAMETER", false);
-    const names = req.body.toString("utf8").split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+    const names = req.body
+      .toString("utf8")
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== "");
     const headers = s ? { Session: this.sessionHeader(s) } : {};
     if (names.length === 0) return { status: RtspStatus.OK, headers };
     const lines: string[] = [];

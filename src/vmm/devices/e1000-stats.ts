@@ -1,21 +1,5 @@
 // Statistics: the 8254x counters the guest reads (SDM 13.7) and the VMM-side counters.
-import {
-  BPRC,
-  BPTC,
-  ETH_FCS_LEN,
-  GORCL,
-  GOTCL,
-  GPRC,
-  GPTC,
-  MPRC,
-  MPTC,
-  PRC64,
-  PTC64,
-  TORL,
-  TOTL,
-  TPR,
-  TPT,
-} from "./e1000-regs.js";
+import { BPRC, BPTC, ETH_FCS_LEN, GORCL, GOTCL, GPRC, GPTC, MPRC, MPTC, PRC64, PTC64, TORL, TOTL, TPR, TPT } from "./e1000-regs.js";
 
 /** VMM-side counters (never cleared by the guest; kept across device resets). */
 export interface E1000Stats {

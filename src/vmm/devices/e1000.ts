@@ -33,12 +33,7 @@ export interface E1000Options {
 }
 
 /** What receive() did with a frame. "dropped-filtered": not addressed to us (RCTL filters) or too long. */
-export type ReceiveResult =
-  | "delivered"
-  | "dropped-disabled"
-  | "dropped-filtered"
-  | "dropped-ring-full"
-  | "dropped-fault";
+export type ReceiveResult = "delivered" | "dropped-disabled" | "dropped-filtered" | "dropped-ring-full" | "dropped-fault";
 
 export type E1000FaultKind =
   | "dma-out-of-range" // a descriptor or buffer address the host says is not RAM
@@ -140,11 +135,36 @@ function isStorageRegister(off: number): boolean {
   return STORAGE.has(off);
 }
 const STORAGE = new Set<number>([
-  R.CTRL, R.EECD, R.RCTL, R.TCTL, R.RDBAH, R.TDBAH, R.RDTR, R.RADV, R.TIDV, R.TADV, R.ITR,
-  0x0018 /* CTRL_EXT */, 0x0028 /* FCAL */, 0x002c /* FCAH */, 0x0030 /* FCT */, 0x0038 /* VET */,
-  0x0170 /* FCTTV */, 0x0178 /* TXCW */, 0x0e00 /* LEDCTL */, 0x1000 /* PBA */, 0x0410 /* TIPG */,
-  0x0458 /* AIFS */, 0x2160 /* FCRTL */, 0x2168 /* FCRTH */, 0x2828 /* RXDCTL */, 0x3828 /* TXDCTL */,
-  0x5000 /* RXCSUM */, 0x5800 /* WUC */, 0x5808 /* WUFC */, 0x5820 /* MANC */,
+  R.CTRL,
+  R.EECD,
+  R.RCTL,
+  R.TCTL,
+  R.RDBAH,
+  R.TDBAH,
+  R.RDTR,
+  R.RADV,
+  R.TIDV,
+  R.TADV,
+  R.ITR,
+  0x0018 /* CTRL_EXT */,
+  0x0028 /* FCAL */,
+  0x002c /* FCAH */,
+  0x0030 /* FCT */,
+  0x0038 /* VET */,
+  0x0170 /* FCTTV */,
+  0x0178 /* TXCW */,
+  0x0e00 /* LEDCTL */,
+  0x1000 /* PBA */,
+  0x0410 /* TIPG */,
+  0x0458 /* AIFS */,
+  0x2160 /* FCRTL */,
+  0x2168 /* FCRTH */,
+  0x2828 /* RXDCTL */,
+  0x3828 /* TXDCTL */,
+  0x5000 /* RXCSUM */,
+  0x5800 /* WUC */,
+  0x5808 /* WUFC */,
+  0x5820 /* MANC */,
 ]);
 
 const PHY_RESET: readonly number[] = (() => {
@@ -379,7 +399,8 @@ export class E1000 {
         return;
       case R.RDLEN:
       case R.TDLEN:
-        if (v & ~R.RING_LEN_MASK) this.recordFault({ kind: "bad-ring", register: off === R.RDLEN ? "RDLEN" : "TDLEN", address: v, detail: "ring length not a multiple of 128 (or past 20 bits); extra bits ignored" });
+        if (v & ~R.RING_LEN_MASK)
+          this.recordFault({ kind: "bad-ring", register: off === R.RDLEN ? "RDLEN" : "TDLEN", address: v, detail: "ring length not a multiple of 128 (or past 20 bits); extra bits ignored" });
         regs[i] = v & R.RING_LEN_MASK;
         return;
       case R.RDH:
@@ -596,4 +617,3 @@ export class E1000 {
     this.faultListeners.emit(fault);
   }
 }
-

@@ -5,14 +5,7 @@ import { V86_STATIC } from "./wasm-patches";
 export interface V86Io {
   register_read(port: number, dev: object, r8?: () => number, r16?: () => number, r32?: () => number): void;
   register_write(port: number, dev: object, w8?: (v: number) => void, w16?: (v: number) => void, w32?: (v: number) => void): void;
-  mmap_register(
-    base: number,
-    size: number,
-    r8: (addr: number) => number,
-    w8: (addr: number, v: number) => void,
-    r32?: (addr: number) => number,
-    w32?: (addr: number, v: number) => void,
-  ): void;
+  mmap_register(base: number, size: number, r8: (addr: number) => number, w8: (addr: number, v: number) => void, r32?: (addr: number) => number, w32?: (addr: number, v: number) => void): void;
 }
 
 export interface V86PciDevice {
@@ -105,8 +98,24 @@ export function stableView<T extends ArrayBufferView & { readonly length: number
 export function checkInternals(inner: V86Inner): void {
   const cpu = inner.cpu;
   const need: (keyof V86Cpu)[] = [
-    "reg32", "sreg", "cr", "in_hlt", "flags", "flags_changed", "instruction_pointer", "instruction_counter",
-    "mem8", "memory_size", "wasm_memory", "io", "devices", "wm", "get_eflags", "codegen_finalize", "codegen_finalize_finished", "run_hardware_timers",
+    "reg32",
+    "sreg",
+    "cr",
+    "in_hlt",
+    "flags",
+    "flags_changed",
+    "instruction_pointer",
+    "instruction_counter",
+    "mem8",
+    "memory_size",
+    "wasm_memory",
+    "io",
+    "devices",
+    "wm",
+    "get_eflags",
+    "codegen_finalize",
+    "codegen_finalize_finished",
+    "run_hardware_timers",
   ];
   for (const k of need) if (cpu[k] === undefined) throw new V86InternalsError(`cpu.${k} is missing`);
   const at = (view: ArrayBufferView, addr: number, name: string): void => {

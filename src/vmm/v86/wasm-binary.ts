@@ -280,19 +280,10 @@ export function findAll(hay: Uint8Array, pattern: readonly number[]): number[] {
 }
 
 /** Replaces the occurrences of `pattern` in a body; `expect` is the exact count that must match. */
-export function replaceInBody(
-  body: Uint8Array,
-  pattern: readonly number[],
-  replacement: readonly number[],
-  expect: number,
-  what: string,
-): Uint8Array {
+export function replaceInBody(body: Uint8Array, pattern: readonly number[], replacement: readonly number[], expect: number, what: string): Uint8Array {
   const hits = findAll(body, pattern);
   if (hits.length !== expect) {
-    throw new WasmFormatError(
-      `patch "${what}": expected ${expect} match(es) of its byte pattern, found ${hits.length}; ` +
-        `the pinned v86 build has changed`,
-    );
+    throw new WasmFormatError(`patch "${what}": expected ${expect} match(es) of its byte pattern, found ${hits.length}; ` + `the pinned v86 build has changed`);
   }
   const out = new ByteSink();
   let last = 0;

@@ -154,8 +154,7 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
   body = replaceInBody(
     body,
     [OP.localGet, 11, ...i32const(INTERPRETER_ITERATION_LIMIT), OP.i32ltU, OP.brIf, 0, OP.localGet, 9, OP.localGet, 3, OP.i32geU],
-    [OP.localGet, 11, OP.globalGet, ...uleb(g.interpLimit), OP.i32ltU, OP.brIf, 0, OP.localGet, 9, OP.localGet, 3, OP.i32geU,
-      OP.globalGet, ...uleb(g.exact), OP.i32or],
+    [OP.localGet, 11, OP.globalGet, ...uleb(g.interpLimit), OP.i32ltU, OP.brIf, 0, OP.localGet, 9, OP.localGet, 3, OP.i32geU, OP.globalGet, ...uleb(g.exact), OP.i32or],
     1,
     "INTERPRETER_ITERATION_LIMIT",
   );
@@ -166,13 +165,7 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
   const tlbLoad = [OP.i32load, 2, ...leb5(TLB_CODE)];
   body = replaceInBody(body, tlbLoad, [...tlbLoad, OP.globalGet, ...uleb(g.jitOn), OP.i32mul], 1, "tlb_code entry");
   const tlbRecheck = [OP.i32const, ...leb5(TLB_CODE), 0x6a /* i32.add */, ...mem(OP.i32load, 2, 0)];
-  body = replaceInBody(
-    body,
-    tlbRecheck,
-    [...tlbRecheck, OP.globalGet, ...uleb(g.jitOn), OP.i32mul],
-    1,
-    "tlb_code re-check",
-  );
+  body = replaceInBody(body, tlbRecheck, [...tlbRecheck, OP.globalGet, ...uleb(g.jitOn), OP.i32mul], 1, "tlb_code re-check");
   m.setBody(mainLoop, body);
 
   // Compiled modules check a baked-in loop budget at loop heads (i64 in the code generator): the
@@ -185,14 +178,31 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
   const cc = m.funcIndex("instr_CC");
   const [locals, expr] = splitBody(m.body(cc));
   const hit = [
-    OP.globalGet, ...uleb(g.bpArmed), OP.if, OP.void,
-    ...i32const(0), ...i32const(0), ...mem(OP.i32load, 2, V86_STATIC.instructionPointer), ...i32const(1), OP.i32sub,
+    OP.globalGet,
+    ...uleb(g.bpArmed),
+    OP.if,
+    OP.void,
+    ...i32const(0),
+    ...i32const(0),
+    ...mem(OP.i32load, 2, V86_STATIC.instructionPointer),
+    ...i32const(1),
+    OP.i32sub,
     ...mem(OP.i32store, 2, V86_STATIC.instructionPointer),
-    ...i32const(0), ...i32const(0), ...mem(OP.i32load, 2, V86_STATIC.instructionCounter), ...i32const(1), OP.i32sub,
+    ...i32const(0),
+    ...i32const(0),
+    ...mem(OP.i32load, 2, V86_STATIC.instructionCounter),
+    ...i32const(1),
+    OP.i32sub,
     ...mem(OP.i32store, 2, V86_STATIC.instructionCounter),
-    ...i32const(0), ...i32const(1), ...mem(OP.i32store8, 0, V86_STATIC.inHlt),
-    ...i32const(0), ...i32const(1), ...mem(OP.i32store8, 0, V86_STATIC.jitBlockBoundary),
-    ...i32const(1), OP.globalSet, ...uleb(g.bpHit),
+    ...i32const(0),
+    ...i32const(1),
+    ...mem(OP.i32store8, 0, V86_STATIC.inHlt),
+    ...i32const(0),
+    ...i32const(1),
+    ...mem(OP.i32store8, 0, V86_STATIC.jitBlockBoundary),
+    ...i32const(1),
+    OP.globalSet,
+    ...uleb(g.bpHit),
     OP.else,
   ];
   const ccBody = new Uint8Array(locals.length + hit.length + expr.length + 1);
@@ -205,16 +215,7 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
   // The interpreter inlines INT3 as call_interrupt_vector(3, true, None): route it to instr_CC.
   const interp = m.funcIndexEndingWith("3gen11interpreter3run");
   const civ = m.funcIndexEndingWith("3cpu21call_interrupt_vector");
-  m.setBody(
-    interp,
-    replaceInBody(
-      m.body(interp),
-      [...i32const(3), ...i32const(1), ...i32const(0), OP.localGet, 1, OP.call, ...leb5(civ)],
-      [OP.call, ...uleb(cc)],
-      1,
-      "interpreter INT3",
-    ),
-  );
+  m.setBody(interp, replaceInBody(m.body(interp), [...i32const(3), ...i32const(1), ...i32const(0), OP.localGet, 1, OP.call, ...leb5(civ)], [OP.call, ...uleb(cc)], 1, "interpreter INT3"));
 
   // CPU exceptions: call_interrupt_vector(nr, is_software, has_error, error) notes the first
   // masked exception and halts the loop, then delivers it as usual. The stop lands on the
@@ -222,16 +223,43 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
   const [civLocals, civExpr] = splitBody(m.body(civ));
   const lget = (n: number): number[] => [OP.localGet, n];
   const note = [
-    OP.globalGet, ...uleb(g.excMask), ...lget(0), 0x76 /* i32.shr_u */, ...i32const(1), 0x71 /* i32.and */,
-    ...lget(1), 0x45 /* i32.eqz */, 0x71,
-    ...lget(0), ...i32const(32), OP.i32ltU, 0x71,
-    OP.globalGet, ...uleb(g.excHit), 0x45, 0x71,
-    OP.if, OP.void,
-    ...lget(0), OP.globalSet, ...uleb(g.excVector),
-    ...lget(3), ...i32const(-1), ...lget(2), 0x1b /* select */, OP.globalSet, ...uleb(g.excError),
-    ...i32const(0), ...i32const(1), ...mem(OP.i32store8, 0, V86_STATIC.inHlt),
-    ...i32const(0), ...i32const(1), ...mem(OP.i32store8, 0, V86_STATIC.jitBlockBoundary),
-    ...i32const(1), OP.globalSet, ...uleb(g.excHit),
+    OP.globalGet,
+    ...uleb(g.excMask),
+    ...lget(0),
+    0x76 /* i32.shr_u */,
+    ...i32const(1),
+    0x71 /* i32.and */,
+    ...lget(1),
+    0x45 /* i32.eqz */,
+    0x71,
+    ...lget(0),
+    ...i32const(32),
+    OP.i32ltU,
+    0x71,
+    OP.globalGet,
+    ...uleb(g.excHit),
+    0x45,
+    0x71,
+    OP.if,
+    OP.void,
+    ...lget(0),
+    OP.globalSet,
+    ...uleb(g.excVector),
+    ...lget(3),
+    ...i32const(-1),
+    ...lget(2),
+    0x1b /* select */,
+    OP.globalSet,
+    ...uleb(g.excError),
+    ...i32const(0),
+    ...i32const(1),
+    ...mem(OP.i32store8, 0, V86_STATIC.inHlt),
+    ...i32const(0),
+    ...i32const(1),
+    ...mem(OP.i32store8, 0, V86_STATIC.jitBlockBoundary),
+    ...i32const(1),
+    OP.globalSet,
+    ...uleb(g.excHit),
     OP.end,
   ];
   const civBody = new Uint8Array(civLocals.length + note.length + civExpr.length);
@@ -308,7 +336,9 @@ export function rewriteJitModule(code: Uint8Array<ArrayBuffer>, budgetAddr: numb
       // Every module checks at its top, after the prologue zeroed the counter; a marker
       // elsewhere (a guest constant that happens to equal it) is left alone.
       if (findAll(body, [OP.localGet, COUNTER_LOCAL, ...marker]).length !== checks.length || !findAll(body.subarray(0, checks[0]), [OP.i32const, 0, 0x21 /* local.set */, COUNTER_LOCAL]).length) {
-        throw new WasmFormatError("a generated JIT module's loop-safety checks are not the expected local.get 9 / i32.const budget / i32.ge_u / br_if after the counter's zeroing: the pinned v86 build has changed");
+        throw new WasmFormatError(
+          "a generated JIT module's loop-safety checks are not the expected local.get 9 / i32.const budget / i32.ge_u / br_if after the counter's zeroing: the pinned v86 build has changed",
+        );
       }
       const pieces: Uint8Array[] = [];
       let last = 0;

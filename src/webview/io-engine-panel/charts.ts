@@ -84,7 +84,10 @@ class Chart {
         legend: { show: spec.labels.length > 0 },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: spec.yRange ? { range: spec.yRange } : { range: (_u, _min, max) => [0, Math.max(1e-9, max) * 1.1] } },
-        axes: [{ ...axis, values: (_u, ticks) => ticks.map(clock) }, { ...axis, size: 44 }],
+        axes: [
+          { ...axis, values: (_u, ticks) => ticks.map(clock) },
+          { ...axis, size: 44 },
+        ],
         series: [
           {},
           ...spec.labels.map((label, i) => {

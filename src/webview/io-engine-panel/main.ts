@@ -4,7 +4,19 @@
 // the extension posts and answers each update with a "rendered" summary (used by tests).
 import "uplot/dist/uPlot.min.css";
 import "./panel.css";
-import { ARCHES, isHostToWebview, LOAD_LIMITS, type Arch, type HostToWebview, type LoadStatus, type RecordingInfo, type ServerStatus, type SessionRow, type StatsSample, type WebviewToHost } from "../../protocols/io-engine-panel-messages";
+import {
+  ARCHES,
+  isHostToWebview,
+  LOAD_LIMITS,
+  type Arch,
+  type HostToWebview,
+  type LoadStatus,
+  type RecordingInfo,
+  type ServerStatus,
+  type SessionRow,
+  type StatsSample,
+  type WebviewToHost,
+} from "../../protocols/io-engine-panel-messages";
 import { nonEmptyCharts, shapeCharts } from "./chart-data";
 import { $, vscodeApi } from "../vscode-api";
 import { PanelCharts } from "./charts";

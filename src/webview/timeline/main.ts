@@ -186,12 +186,16 @@ canvas.addEventListener("mousemove", (e) => {
   $("hover").textContent = `icount ${icountAt(x, data, w).toLocaleString("en-US")} · ${formatNs(data.ns[b] ?? 0)}${counts.length ? " · " + counts.join(", ") : ""}`;
 });
 
-canvas.addEventListener("wheel", (e) => {
-  if (!data) return;
-  e.preventDefault();
-  const x = e.clientX - canvas.getBoundingClientRect().left;
-  zoom(e.deltaY < 0 ? 0.5 : 2, icountAt(x, data, canvas.clientWidth));
-}, { passive: false });
+canvas.addEventListener(
+  "wheel",
+  (e) => {
+    if (!data) return;
+    e.preventDefault();
+    const x = e.clientX - canvas.getBoundingClientRect().left;
+    zoom(e.deltaY < 0 ? 0.5 : 2, icountAt(x, data, canvas.clientWidth));
+  },
+  { passive: false },
+);
 
 $("zoomIn").addEventListener("click", () => zoom(0.25));
 $("zoomOut").addEventListener("click", () => zoom(4));

@@ -25,7 +25,8 @@ export interface ServerOptions {
 const serverDataArgs = (o: { dataDir: string; extensionsDir?: string }) => [
   "--accept-server-license-terms",
   "--disable-telemetry",
-  "--server-data-dir", join(o.dataDir, "server-data"),
+  "--server-data-dir",
+  join(o.dataDir, "server-data"),
   ...(o.extensionsDir ? ["--extensions-dir", o.extensionsDir] : []),
 ];
 
@@ -83,15 +84,7 @@ function installedFolder(extensionsDir: string, id: string): string | undefined 
 const LISTENING = /Extension host agent listening on (\d+)/;
 
 export function startVscodeServer(opts: ServerOptions): Promise<VscodeServer> {
-  const args = [
-    opts.serverMain,
-    "--host", "127.0.0.1",
-    "--port", "0",
-    "--without-connection-token",
-    "--enable-smoke-test-driver",
-    "--disable-workspace-trust",
-    ...serverDataArgs(opts),
-  ];
+  const args = [opts.serverMain, "--host", "127.0.0.1", "--port", "0", "--without-connection-token", "--enable-smoke-test-driver", "--disable-workspace-trust", ...serverDataArgs(opts)];
   const child = spawn(opts.node24, args, {
     cwd: opts.dataDir,
     detached: true,

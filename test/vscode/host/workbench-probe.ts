@@ -87,9 +87,10 @@ export async function startWorkbenchProbe(): Promise<WorkbenchProbe> {
   return {
     url: `http://127.0.0.1:${address.port}`,
     setPage: (p) => void (page = p),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -37,15 +37,51 @@ const BUTTONS = [
  * 1.139). An id it does not know is ignored with only a log warning, as `debug/toolbar` was.
  */
 const KNOWN_MENU_IDS = new Set([
-  "commandPalette", "comments/comment/context", "comments/comment/title", "comments/commentThread/context",
-  "comments/commentThread/title", "debug/callstack/context", "debug/createConfiguration", "debug/toolBar",
-  "debug/variables/context", "debug/watch/context", "editor/context", "editor/context/copy", "editor/lineNumber/context",
-  "editor/title", "editor/title/context", "editor/title/run", "explorer/context", "extension/context", "file/newFile",
-  "interactive/cell/title", "interactive/toolbar", "menuBar/edit/copy", "notebook/cell/execute", "notebook/cell/title",
-  "notebook/toolbar", "ports/item/context", "scm/change/title", "scm/inputBox", "scm/resourceFolder/context",
-  "scm/resourceGroup/context", "scm/resourceState/context", "scm/sourceControl", "scm/title", "statusBar/remoteIndicator",
-  "terminal/context", "terminal/title/context", "testing/item/context", "testing/item/gutter", "timeline/item/context",
-  "timeline/title", "touchBar", "view/item/context", "view/title", "viewContainer/title", "webview/context",
+  "commandPalette",
+  "comments/comment/context",
+  "comments/comment/title",
+  "comments/commentThread/context",
+  "comments/commentThread/title",
+  "debug/callstack/context",
+  "debug/createConfiguration",
+  "debug/toolBar",
+  "debug/variables/context",
+  "debug/watch/context",
+  "editor/context",
+  "editor/context/copy",
+  "editor/lineNumber/context",
+  "editor/title",
+  "editor/title/context",
+  "editor/title/run",
+  "explorer/context",
+  "extension/context",
+  "file/newFile",
+  "interactive/cell/title",
+  "interactive/toolbar",
+  "menuBar/edit/copy",
+  "notebook/cell/execute",
+  "notebook/cell/title",
+  "notebook/toolbar",
+  "ports/item/context",
+  "scm/change/title",
+  "scm/inputBox",
+  "scm/resourceFolder/context",
+  "scm/resourceGroup/context",
+  "scm/resourceState/context",
+  "scm/sourceControl",
+  "scm/title",
+  "statusBar/remoteIndicator",
+  "terminal/context",
+  "terminal/title/context",
+  "testing/item/context",
+  "testing/item/gutter",
+  "timeline/item/context",
+  "timeline/title",
+  "touchBar",
+  "view/item/context",
+  "view/title",
+  "viewContainer/title",
+  "webview/context",
 ]);
 
 /** Polls an asynchronous `probe` until it returns a value other than undefined, or fails after `ms`. */
@@ -111,7 +147,11 @@ suite("debug toolbar: Reverse Step Over and Reverse Step Out", () => {
         });
       });
       const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
-        type: "lvmm", request: "launch", name: "debug toolbar", kernel: "${workspaceFolder}/../../guest/build/ioengine.elf", stopOnEntry: true,
+        type: "lvmm",
+        request: "launch",
+        name: "debug toolbar",
+        kernel: "${workspaceFolder}/../../guest/build/ioengine.elf",
+        stopOnEntry: true,
       });
       assert.equal(ok, true, "startDebugging accepted the lvmm configuration");
       session = await started;

@@ -66,7 +66,10 @@ suite("LVMM extension", () => {
       assert.equal(d.command, "node");
       assert.deepEqual(d.args, [bundle]);
     } else {
-      assert.throws(() => api.adapterFactory.createDebugAdapterDescriptor(session), (e: unknown) => e instanceof Error && e.name === "AdapterUnavailableError" && e.message.includes(bundle) && e.message.includes("npm run build"));
+      assert.throws(
+        () => api.adapterFactory.createDebugAdapterDescriptor(session),
+        (e: unknown) => e instanceof Error && e.name === "AdapterUnavailableError" && e.message.includes(bundle) && e.message.includes("npm run build"),
+      );
     }
   });
 });

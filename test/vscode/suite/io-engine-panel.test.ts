@@ -37,7 +37,10 @@ function fromWebview<T extends WebviewToHost>(api: LvmmExtensionApi, what: strin
   });
 }
 
-const rendered = (pred: (r: Rendered) => boolean) => (m: WebviewToHost): m is Rendered => m.type === "rendered" && pred(m);
+const rendered =
+  (pred: (r: Rendered) => boolean) =>
+  (m: WebviewToHost): m is Rendered =>
+    m.type === "rendered" && pred(m);
 
 /** What the recording's "Open in the replay debugger" link sends: a replay session of it starts and stops at its start. */
 async function openAsReplay(api: LvmmExtensionApi, file: string): Promise<void> {
@@ -92,7 +95,10 @@ suite("I/O Engine panel", () => {
     const { ext } = await activateLvmm();
     const c = ext.packageJSON.contributes;
     assert.ok(c.viewsContainers.activitybar.some((v: { id: string }) => v.id === "lvmm-io-engine"));
-    assert.deepEqual(c.views["lvmm-io-engine"].map((v: { id: string; type: string }) => [v.id, v.type]), [["lvmm.ioEngine", "webview"]]);
+    assert.deepEqual(
+      c.views["lvmm-io-engine"].map((v: { id: string; type: string }) => [v.id, v.type]),
+      [["lvmm.ioEngine", "webview"]],
+    );
     const all = await vscode.commands.getCommands(true);
     for (const cmd of COMMANDS) assert.ok(all.includes(cmd), `${cmd} is registered`);
   });
@@ -103,7 +109,12 @@ suite("I/O Engine panel", () => {
     await vscode.commands.executeCommand("lvmm.streamServer.openPanel");
     await ready;
     assert.equal(api.ioEngine.view.isResolved, true);
-    await fromWebview(api, "its first render", rendered(() => true), 5000);
+    await fromWebview(
+      api,
+      "its first render",
+      rendered(() => true),
+      5000,
+    );
   });
 
   test("recordings go to <first workspace folder>/recordings, or where lvmm.recordingsDirectory says", async () => {
@@ -137,7 +148,12 @@ suite("I/O Engine panel", () => {
       assert.match(status.url ?? "", /^rtsp:\/\/127\.0\.0\.1:\d+\/testsrc-640x360-20s$/);
       const pid = controller.serverPid!;
       assert.ok(pid && pid !== process.pid, "the server runs in its own process");
-      await fromWebview(api, "no sessions yet", rendered((r) => r.sessions === 0), 5000);
+      await fromWebview(
+        api,
+        "no sessions yet",
+        rendered((r) => r.sessions === 0),
+        5000,
+      );
 
       // the load runs until the webview shows it (at most 20 s), so a busy machine only makes it longer
       const load = vscode.commands.executeCommand("lvmm.streamServer.loadTest", { clients: 3, seconds: 20 }) as Thenable<LoadTotals>;
@@ -160,7 +176,12 @@ suite("I/O Engine panel", () => {
       assert.equal(await vscode.env.clipboard.readText(), status.url);
       const stopped = (await vscode.commands.executeCommand("lvmm.streamServer.stop")) as ServerStatus;
       assert.equal(stopped.state, "stopped");
-      await fromWebview(api, "the empty session table after stop", rendered((r) => r.sessions === 0), 5000);
+      await fromWebview(
+        api,
+        "the empty session table after stop",
+        rendered((r) => r.sessions === 0),
+        5000,
+      );
       await waitFor("the server process to exit", () => (alive(pid) ? undefined : true), 5000);
       if (arch === "ioengine") {
         // As npm start does, the engine ran under a flight recorder, written out when it stopped:
@@ -175,7 +196,12 @@ suite("I/O Engine panel", () => {
           // The panel lists where it went...
           const listed = await waitFor("the panel to list the recording", () => controller.recordings.find((r) => r.path === file), 5000);
           assert.ok(listed.virtualSeconds > 0 && listed.events > 0, JSON.stringify(listed));
-          await fromWebview(api, "the recording in the webview's list", rendered((r) => (r.recordings ?? 0) >= 1), 5000);
+          await fromWebview(
+            api,
+            "the recording in the webview's list",
+            rendered((r) => (r.recordings ?? 0) >= 1),
+            5000,
+          );
           // ...and its link opens it in a replay debug session, stopped at the recording's start.
           await openAsReplay(api, file);
         } finally {

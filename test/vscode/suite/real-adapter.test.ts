@@ -53,10 +53,14 @@ class EventLog {
     if (seen) return Promise.resolve(seen.msg);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}; events so far: ${this.events.map((e) => e.msg.event).join(", ")}`)), ms);
-      this.waiters.push({ session, pred, resolve: (m) => {
-        clearTimeout(timer);
-        resolve(m);
-      } });
+      this.waiters.push({
+        session,
+        pred,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
     });
   }
 }
@@ -64,17 +68,16 @@ class EventLog {
 const stoppedWith = (reason: string) => (m: DapMessage) => m.event === "stopped" && m.body?.reason === reason;
 
 function lineOf(file: string, text: string): number {
-  const i = readFileSync(file, "utf8").split("\n").findIndex((l) => l.includes(text));
+  const i = readFileSync(file, "utf8")
+    .split("\n")
+    .findIndex((l) => l.includes(text));
   if (i < 0) throw new Error(`"${text}" not in ${file}`);
   return i + 1;
 }
 
 function withTimeout<T>(p: Thenable<T>, what: string, ms = WAIT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    Promise.resolve(p).finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms))),
-  ]);
+  return Promise.race([Promise.resolve(p).finally(() => clearTimeout(timer)), new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))]);
 }
 
 suite("lvmm debug session (real adapter, sample launch.json)", () => {
@@ -131,7 +134,10 @@ suite("lvmm debug session (real adapter, sample launch.json)", () => {
         assert.equal(top.name, "e1000_init");
         assert.equal(top.line, line, "stopped on the breakpoint's line (a DWARF row of e1000.c)");
         assert.ok(top.source?.path?.endsWith("drivers/e1000.c"), top.source?.path);
-        assert.ok(st.stackFrames.some((f) => f.name === "kmain" || f.name === "start_network"), `callers: ${st.stackFrames.map((f) => f.name).join(" < ")}`);
+        assert.ok(
+          st.stackFrames.some((f) => f.name === "kmain" || f.name === "start_network"),
+          `callers: ${st.stackFrames.map((f) => f.name).join(" < ")}`,
+        );
 
         const { scopes } = (await session.customRequest("scopes", { frameId: top.id })) as { scopes: { name: string; variablesReference: number }[] };
         const locals = scopes.find((s) => s.name === "Locals");
