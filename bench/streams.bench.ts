@@ -14,8 +14,10 @@
 //     cycles per second (each a START and a STOP on the engine), in alternating windows.
 // Then the ratios next to the targets of "The I/O engine as a dedicated processor".
 // --quick: a smoke run (few points, short windows). Figures only; nothing asserts on time.
+// --json=FILE: also writes every measured point to FILE (npm run eval reads it); the printed
+// output stays the same.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { ContentCatalog, type ContentItem } from "../src/streamsim/content/catalog";
@@ -25,11 +27,12 @@ import type { ChurnResult } from "./lib/load-run";
 import { peakRssMiB } from "./lib/proc-stats";
 import { fmt, median, row } from "./lib/report";
 import { gstAvailable, httpGet, startServerProcess, type RunningServer, type ServerKind } from "./lib/servers";
-import { capacityLadder, churnPoint, cpuUsPerPacket, P99_LIMIT_MS, playPoint, showPoint, type Point, type Timing } from "./lib/stream-points";
+import { capacityLadder, churnPoint, cpuUsPerPacket, mainUsPerPacket, P99_LIMIT_MS, playPoint, showPoint, type Point, type Timing } from "./lib/stream-points";
 
 const CONTENT = join(ROOT, ".cache", "bench-content");
 const CLIP = "noise-1mbps-30s";
 const quick = process.argv.includes("--quick");
+const jsonOut = process.argv.find((a) => a.startsWith("--json="))?.slice("--json=".length);
 
 /** Sizes of the run: the full one stays within ~8 minutes on 2 cores. */
 const CFG = quick
@@ -60,7 +63,27 @@ interface Figures {
   tcp?: Point;
   churn?: { play: Point; churn: ChurnResult | undefined; error?: string };
   stall?: Point;
+  linkage?: Linkage;
+  /** (I/O engine) the engine_* gauges of /metrics, by name (labels other than engine= kept in the name) */
+  engineMetrics?: Record<string, number>;
   rssMiB: number;
+}
+
+/** Section 4's windows: the same n streams without and with the churn. */
+interface Linkage {
+  n: number;
+  off: Point[];
+  on: { p: Point; cycles: number; errors: number }[];
+  /** the engine's guest instructions per packet sent (its last 500 ms load report), read near the end of each window without churn */
+  instrPerPacket: number[];
+}
+
+/** The engine's lvmm_engine_guest_instructions_per_packet gauge now (NaN if the scrape fails). */
+async function instructionsPerPacket(s: RunningServer): Promise<number> {
+  if (s.metricsPort === undefined) return NaN;
+  const text = await httpGet(s.metricsPort, "/metrics").catch(() => "");
+  const m = /^lvmm_engine_guest_instructions_per_packet(?:\{[^}]*\})? (\S+)$/m.exec(text);
+  return m ? Number(m[1]) : NaN;
 }
 
 const NAMES: Record<ServerKind, string> = { ioengine: "I/O engine", conventional: "conventional", gst: "gst-rtsp-server" };
@@ -108,9 +131,16 @@ async function measureServer(kind: ServerKind, clip: ContentItem): Promise<Figur
     if (kind === "ioengine" && s.metricsPort !== undefined) {
       const text = await httpGet(s.metricsPort, "/metrics").catch((e: Error) => `# scrape failed: ${e.message}`);
       const lines = text.split("\n").filter((l) => !l.startsWith("#") && /^[^{ ]*engine_/.test(l));
+      f.engineMetrics = Object.fromEntries(
+        lines.flatMap((l) => {
+          const m = /^([^{ ]+)(?:\{([^}]*)\})? (\S+)$/.exec(l);
+          const labels = (m?.[2] ?? "").split(",").filter((x) => x && !x.startsWith("engine="));
+          return m ? [[`${m[1]}${labels.length ? `{${labels.join(",")}}` : ""}`, Number(m[3])]] : [];
+        }),
+      );
       console.log(`  engine metrics (lines of /metrics naming engine_): ${lines.length ? "" : "none yet"}`);
       for (const l of lines.slice(0, 40)) console.log(`    ${l}`);
-      await linkageOverhead(s, Math.min(16, Math.max(4, f.capacity)));
+      f.linkage = await linkageOverhead(s, Math.min(16, Math.max(4, f.capacity)));
     }
   } finally {
     f.rssMiB = peakRssMiB(s.pid);
@@ -124,20 +154,24 @@ async function measureServer(kind: ServerKind, clip: ContentItem): Promise<Figur
 }
 
 /** Section 4: the same n streams without and with a paced RTSP churn, windows alternating (order flipped each round). */
-async function linkageOverhead(s: RunningServer, n: number): Promise<void> {
+async function linkageOverhead(s: RunningServer, n: number): Promise<Linkage> {
   const t: Timing = { ...CFG.t, windowMs: CFG.linkWindowMs };
   console.log(`  4. linkage overhead: ${n} streams without / with a churn of 10 DESCRIBE/SETUP/PLAY/TEARDOWN cycles per second (alternating windows)`);
   const off: Point[] = [];
-  const on: { p: Point; cycles: number }[] = [];
+  const on: Linkage["on"] = [];
+  const instr: number[] = [];
   for (let round = 0; round < CFG.linkRounds; round++) {
     for (const churn of round % 2 ? [true, false] : [false, true]) {
       if (!churn) {
-        const p = await playPoint(ROOT, s, n, t);
+        // near the window's end the engine's last load report covers only this window's delivery
+        const p = await playPoint(ROOT, s, n, t, {
+          alongside: () => new Promise((r) => setTimeout(r, Math.max(0, t.windowMs - 300))).then(async () => void instr.push(await instructionsPerPacket(s))),
+        });
         off.push(p);
         showPoint(`    without churn`, p);
       } else {
         const r = await churnPoint(ROOT, s, n, 1, 10, t);
-        on.push({ p: r.play, cycles: r.churn?.cycles ?? 0 });
+        on.push({ p: r.play, cycles: r.churn?.cycles ?? 0, errors: r.churn?.errorCount ?? (r.error ? 1 : 0) });
         const errs = r.churn?.errorCount ? `, ${r.churn.errorCount} failed: ${r.churn.errors[0]}` : r.error ? `, churn client: ${r.error}` : "";
         showPoint(`    with churn (${r.churn?.cycles ?? 0} cycles${errs})`, r.play);
       }
@@ -150,6 +184,7 @@ async function linkageOverhead(s: RunningServer, n: number): Promise<void> {
   row("    ratio with / without churn (medians)", fmt(median(onP.map(pps)) / median(off.map(pps)), 4), "target: overhead < 1%");
   row("    p99 lateness without / with churn, ms", "median (min–max)", `${range(off.map((p) => p.r?.lateness.p99 ?? NaN), 2)} / ${range(onP.map((p) => p.r?.lateness.p99 ?? NaN), 2)}`);
   row("    server CPU µs/packet without / with churn", "median (min–max)", `${range(off.map(cpuUsPerPacket))} / ${range(onP.map(cpuUsPerPacket))}`);
+  return { n, off, on, instrPerPacket: instr };
 }
 
 /** One line, a column per server. */
@@ -188,6 +223,72 @@ function summary(all: Figures[]): void {
   );
 }
 
+/** One point as JSON: what the load client saw, the server's CPU over the window, pass/fail. */
+function pointJson(p: Point | undefined): unknown {
+  if (!p) return null;
+  const r = p.r;
+  return {
+    n: p.n,
+    transport: p.transport,
+    pass: p.pass,
+    error: p.error ?? null,
+    cpuSec: p.cpuSec,
+    cpuUsPerPacket: cpuUsPerPacket(p),
+    mainCpuSec: p.mainCpuSec,
+    mainUsPerPacket: mainUsPerPacket(p),
+    ...(r
+      ? {
+          windowMs: r.windowMs,
+          failed: r.failed,
+          refused: r.refused,
+          starved: r.starved,
+          packets: r.packets,
+          lost: r.lost,
+          packetsPerSec: r.packets / (r.windowMs / 1000),
+          lateness: r.lateness,
+          cdf: r.cdf ?? null,
+        }
+      : {}),
+  };
+}
+
+/** --json=FILE: every server's figures and points (NaN becomes null). */
+function writeJson(file: string, all: Figures[], clip: ContentItem, minutes: number, load: number[]): void {
+  const h = clip.index.header;
+  const servers = all.map((f) => ({
+    kind: f.kind,
+    name: NAMES[f.kind],
+    error: f.error ?? null,
+    capacity: f.capacity ?? null,
+    rssMiB: f.rssMiB,
+    points: [...f.points.values()].sort((a, b) => a.n - b.n).map(pointJson),
+    tcp: pointJson(f.tcp),
+    churn: f.churn ? { play: pointJson(f.churn.play), rtt: f.churn.churn?.rtt ?? null, cycles: f.churn.churn?.cycles ?? null, error: f.churn.error ?? null } : null,
+    stall: pointJson(f.stall),
+    engineMetrics: f.engineMetrics ?? null,
+    linkage: f.linkage
+      ? {
+          n: f.linkage.n,
+          instrPerPacket: f.linkage.instrPerPacket,
+          off: f.linkage.off.map(pointJson),
+          on: f.linkage.on.map((x) => ({ ...(pointJson(x.p) as object), cycles: x.cycles, churnErrors: x.errors })),
+        }
+      : null,
+  }));
+  const out = {
+    quick,
+    clip: { name: CLIP, meanBps: h.meanBps, peakBps: h.peakBps, packetsPerSec: h.meanBps / 8 / 1316 },
+    timing: CFG.t,
+    fixed: CFG.fixed,
+    p99LimitMs: P99_LIMIT_MS,
+    linkWindowMs: CFG.linkWindowMs,
+    minutes,
+    load,
+    servers,
+  };
+  writeFileSync(file, JSON.stringify(out, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v)) + "\n");
+}
+
 async function main(): Promise<void> {
   const began = performance.now();
   const load0 = loadavg()[0]!.toFixed(1);
@@ -206,6 +307,7 @@ async function main(): Promise<void> {
     all.push(await measureServer(kind, clip));
   }
   summary(all);
+  if (jsonOut) writeJson(jsonOut, all, clip, (performance.now() - began) / 60_000, [Number(load0), loadavg()[0]!]);
   console.log(`\n(the bench took ${fmt((performance.now() - began) / 60_000, 1)} min; machine load average ${load0} at the start, ${loadavg()[0]!.toFixed(1)} at the end: above ~2, other work on the 2 cores skews every figure)`);
   console.log(`
 Reading it: every server shares this machine's 2 cores with the load client (and with whatever

@@ -4,7 +4,7 @@
 // because delivery moved to another machine: the protocol, its transport on both ends, the
 // node-side backend that speaks it and the engine-side command dispatcher and STATS reporter.
 // Delivery itself (scheduler, streams, RTP, disk driver) is not linkage and is listed apart.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -48,6 +48,33 @@ function loc(file) {
     n++;
   }
   return n;
+}
+
+// --json: the same counts as one JSON object on stdout (npm run eval's linkage-size section), and
+// beside them the rest of the server, counted the same way: the general-purpose side's other
+// TypeScript (src/streamsim/) and the guest OS's other C and assembly (guest/, delivery apart).
+if (process.argv.includes("--json")) {
+  const linked = new Set(Object.values(sides).flat());
+  const count = (files) => files.map((file) => ({ file, lines: loc(file) }));
+  const walk = (dir, keep) => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${dir}/${e.name}`, keep) : keep(e.name) ? [`${dir}/${e.name}`] : []));
+  const rest = {
+    "node (general-purpose side)": walk("src/streamsim", (n) => n.endsWith(".ts")).filter((f) => !linked.has(f)),
+    "engine (guest)": walk("guest", (n) => /\.(c|h|S)$/.test(n)).filter((f) => !linked.has(f) && !delivery.includes(f) && !f.startsWith("guest/build/")),
+  };
+  const sideCounts = Object.fromEntries(Object.entries(sides).map(([k, files]) => [k, count(files.sort())]));
+  const restCounts = Object.fromEntries(Object.entries(rest).map(([k, files]) => [k, count(files.sort())]));
+  const sum = (xs) => xs.reduce((a, x) => a + x.lines, 0);
+  console.log(
+    JSON.stringify({
+      linkage: sideCounts,
+      linkageTotal: Object.values(sideCounts).reduce((a, xs) => a + sum(xs), 0),
+      delivery: count(delivery),
+      deliveryTotal: sum(count(delivery)),
+      rest: restCounts,
+      restTotal: Object.values(restCounts).reduce((a, xs) => a + sum(xs), 0),
+    }),
+  );
+  process.exit(0);
 }
 
 let total = 0;

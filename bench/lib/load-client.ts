@@ -11,6 +11,7 @@
 //
 // stdout: {"event":"window-start"} and {"event":"window-end"} as they happen (so the parent can
 // read the server's CPU time and inject stalls over the same window), then one {"result":...}.
+// A play result holds the lateness of all packets as a spread and as a compact CDF (percentiles).
 import { parseArgs } from "node:util";
 import { RtspLoadClient, type LoadTransport } from "../../src/loadgen/rtsp-load-client";
 import { bindUdpPortPair, closeUdpPortPair } from "../../src/streamsim/delivery/udp-port-pair";
@@ -21,6 +22,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const emit = (o: unknown) => process.stdout.write(JSON.stringify(o) + "\n");
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const rounded = (s: ReturnType<typeof spread>) => ({ p50: round(s.p50), p95: round(s.p95), p99: round(s.p99), max: round(s.max) });
+
+/** The lateness CDF of all packets, compact: [percent, ms] at every 1% and at 99.5, 99.9 (npm run eval plots it). */
+const CDF_AT = [...Array.from({ length: 100 }, (_, i) => i), 99.5, 99.9, 100];
+function cdf(xs: number[]): [number, number][] {
+  if (!xs.length) return [];
+  const s = Float64Array.from(xs).sort();
+  return CDF_AT.map((p) => [p, round(s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!)]);
+}
 
 /** A stream that delivered less than this share of the clip's ~90 packets/s did not really play. */
 const MIN_PACKETS_PER_SEC = 20;
@@ -54,6 +63,7 @@ async function play(url: string, n: number, transport: LoadTransport, staggerMs:
     await Promise.race([Promise.all(clients.map((c) => c.stop())), sleep(3000)]);
   }
   const figures = records.map((r) => r.figures());
+  const all = figures.flatMap((f) => f.lateness);
   const failed = clients.filter((c) => c.state === "failed");
   const starved = figures.filter((f, i) => clients[i]!.state !== "failed" && f.packets < (MIN_PACKETS_PER_SEC * windowMs) / 1000).length;
   const errors = [...new Set(failed.map((c) => c.error ?? "?"))].slice(0, 5);
@@ -68,7 +78,8 @@ async function play(url: string, n: number, transport: LoadTransport, staggerMs:
     errors,
     packets: figures.reduce((a, f) => a + f.packets, 0),
     lost: figures.reduce((a, f) => a + f.lost, 0),
-    lateness: rounded(spread(figures.flatMap((f) => f.lateness))),
+    lateness: rounded(spread(all)),
+    cdf: cdf(all),
     perStream: figures.map((f) => ({ packets: f.packets, lost: f.lost, ...rounded(spread(f.lateness)) })),
   };
 }

@@ -25,6 +25,8 @@ export interface PlayResult {
   packets: number;
   lost: number;
   lateness: Spread;
+  /** lateness of all packets at percentiles: [percent, ms] (0..99 by 1, 99.5, 99.9, 100) */
+  cdf?: [number, number][];
   perStream: ({ packets: number; lost: number } & Spread)[];
 }
 

@@ -17,8 +17,17 @@ function clockTicks(): number {
 
 /** utime + stime of the process (all threads), seconds; NaN once it is gone. */
 export function cpuSeconds(pid: number): number {
+  return statCpu(`/proc/${pid}/stat`);
+}
+
+/** utime + stime of one thread of the process (its main thread by default), seconds; NaN once it is gone. */
+export function threadCpuSeconds(pid: number, tid = pid): number {
+  return statCpu(`/proc/${pid}/task/${tid}/stat`);
+}
+
+function statCpu(path: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(path, "utf8");
     // fields after "(comm)", which may itself hold spaces: state is field 3, utime 14, stime 15
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(f[11]) + Number(f[12])) / clockTicks();

@@ -2,7 +2,7 @@
 // out-of-process load client, with the server's CPU time over the same window, optionally with
 // a churn of RTSP clients or main-thread stalls alongside; and the capacity ladder built on it.
 import { type ChurnResult, type PlayResult, runLoadClient } from "./load-run";
-import { cpuSeconds } from "./proc-stats";
+import { cpuSeconds, threadCpuSeconds } from "./proc-stats";
 import { httpGet, type RunningServer } from "./servers";
 import { fmt, row } from "./report";
 
@@ -20,6 +20,8 @@ export interface Point {
   error?: string;
   /** server CPU seconds (all threads) over the window */
   cpuSec: number;
+  /** of which the server's main thread (for lvmm: the RTSP front, management, the linkage's client) */
+  mainCpuSec: number;
   pass: boolean;
 }
 
@@ -38,6 +40,8 @@ export async function playPoint(root: string, s: RunningServer, n: number, t: Ti
   const transport = o.transport ?? "udp";
   let cpu0 = NaN;
   let cpu1 = NaN;
+  let main0 = NaN;
+  let main1 = NaN;
   let stall: NodeJS.Timeout | undefined;
   let along: Promise<unknown> | undefined;
   const args = ["--url", s.url, "--clients", String(n), "--transport", transport, "--stagger", String(t.staggerMs), "--warmup", String(t.warmupMs), "--window", String(t.windowMs)];
@@ -45,6 +49,7 @@ export async function playPoint(root: string, s: RunningServer, n: number, t: Ti
     const r = await runLoadClient(root, args, {
       start: () => {
         cpu0 = cpuSeconds(s.pid);
+        main0 = threadCpuSeconds(s.pid);
         if (o.stallMs && s.metricsPort !== undefined) {
           const port = s.metricsPort;
           stall = setInterval(() => void httpGet(port, `/bench/stall?ms=${o.stallMs}`).catch(() => {}), 1000);
@@ -53,13 +58,14 @@ export async function playPoint(root: string, s: RunningServer, n: number, t: Ti
       },
       end: () => {
         cpu1 = cpuSeconds(s.pid);
+        main1 = threadCpuSeconds(s.pid);
         clearInterval(stall);
       },
     });
     const pass = r.failed === 0 && r.starved === 0 && r.lost === 0 && r.lateness.p99 <= P99_LIMIT_MS;
-    return { n, transport, r, cpuSec: cpu1 - cpu0, pass };
+    return { n, transport, r, cpuSec: cpu1 - cpu0, mainCpuSec: main1 - main0, pass };
   } catch (e) {
-    return { n, transport, r: undefined, error: (e as Error).message.split("\n")[0], cpuSec: NaN, pass: false };
+    return { n, transport, r: undefined, error: (e as Error).message.split("\n")[0], cpuSec: NaN, mainCpuSec: NaN, pass: false };
   } finally {
     clearInterval(stall);
     await along?.catch(() => undefined);
@@ -69,6 +75,9 @@ export async function playPoint(root: string, s: RunningServer, n: number, t: Ti
 
 /** Server CPU microseconds per packet the clients received. */
 export const cpuUsPerPacket = (p: Point | undefined): number => (p?.r && p.r.packets > 0 ? (p.cpuSec * 1e6) / p.r.packets : NaN);
+
+/** Of that, the server's main thread's microseconds per packet. */
+export const mainUsPerPacket = (p: Point | undefined): number => (p?.r && p.r.packets > 0 ? (p.mainCpuSec * 1e6) / p.r.packets : NaN);
 
 export function showPoint(label: string, p: Point): void {
   if (!p.r) return row(label, "FAIL", p.error ?? "no result");

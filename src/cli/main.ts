@@ -7,6 +7,7 @@ import { replay, REPLAY_HELP } from "./commands/replay";
 import { events, EVENTS_HELP } from "./commands/events";
 import { dma, DMA_HELP } from "./commands/dma";
 import { pcap, PCAP_HELP } from "./commands/pcap";
+import { evaluate, EVAL_HELP } from "./commands/eval";
 import { EXIT, UsageError } from "./errors";
 
 const HELP = `usage: lvmm <command> [options]
@@ -19,6 +20,7 @@ commands:
   events   a recording's event log, one line per event
   dma      a recording's NIC DMA log per receive interrupt, packets decoded
   pcap     a recording's NIC traffic as pcapng
+  eval     the thesis's evaluation from a checkout: npm run eval (--quick, --out DIR)
   help     this text
 Run "lvmm <command> --help" for a command's options.`;
 
@@ -31,6 +33,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; help:
   dma: { run: dma, help: DMA_HELP },
   pcap: { run: pcap, help: PCAP_HELP },
   serve: { run: serve, help: SERVE_HELP },
+  eval: { run: evaluate, help: EVAL_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {
