@@ -31,7 +31,7 @@ if (tsc.status !== 0) {
 // Each check: [name, the command (a script under node_modules or the repository), how to fix it].
 const checks = [
   ["lint", ["node_modules/eslint/bin/eslint.js", "--cache", "--cache-location", "node_modules/.cache/eslint", "."], "fix the findings above (npm run lint)"],
-  ["format", ["node_modules/prettier/bin/prettier.cjs", "--check", "--cache", "--cache-location", "node_modules/.cache/prettier", "--log-level", "warn", "."], "npm run format rewrites the files listed above"],
+  ["format", ["node_modules/prettier/bin/prettier.cjs", "--check", "--cache", "--log-level", "warn", "."], "npm run format rewrites the files listed above"],
   ["links", ["scripts/check-links.mjs"], "fix the references above"],
 ];
 const failed = [];
