@@ -698,7 +698,7 @@ export class Machine {
   private internalsView: ReturnType<Machine["makeInternals"]> | undefined;
 
   private makeInternals() {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a getter below reads the live field
     const self = this;
     return {
       vm: this.vm,
