@@ -43,6 +43,20 @@ describe("measured admission capacity", () => {
     assert.ok(Math.abs(e.bps - 6000 * 1328 * 8) < 1, String(e.bps));
   });
 
+  it("takes the cost per packet from the most loaded reports, not from light load where a packet costs more", () => {
+    const c = new MeasuredCapacity(1e9);
+    c.update(load(0, 0.15), 0.5, 0);
+    for (let i = 0; i < 4; i++) c.update(load(800, 0.23), 0.5, 0); // 100 µs a packet at 8 streams
+    const light = c.estimate().bps;
+    for (let i = 0; i < 4; i++) c.update(load(6000, 0.3), 0.5, 0); // 25 µs a packet at 64 streams
+    assert.equal(c.estimate().usPerPacket, 25);
+    // (70% of a core − 150 ms/s) / 25 µs = 22,000 packets/s, four times what light load said
+    assert.ok(Math.abs(c.estimate().bps - 22000 * 1328 * 8) < 1, String(c.estimate().bps));
+    assert.ok(c.estimate().bps > 3.5 * light);
+    for (let i = 0; i < 4; i++) c.update(load(800, 0.23), 0.5, 0); // back to light load: the loaded measurement still stands
+    assert.equal(c.estimate().usPerPacket, 25);
+  });
+
   it("never admits more than the engine declares", () => {
     const c = new MeasuredCapacity(10e6);
     c.update(load(0, 0.01), 0.5, 0);

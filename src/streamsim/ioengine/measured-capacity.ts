@@ -3,7 +3,10 @@
 //
 // The engine's thread spends a fixed cost per second (its 1 kHz timer ticks, pacing) and a
 // marginal cost per packet. Reports with no packets measure the fixed part; loaded reports the
-// marginal part. The limit is the packet rate that keeps the thread below TARGET_BUSY of a core,
+// marginal part, taken from the most loaded reports of the last seconds: a packet costs several
+// times more at light load (~100 µs at 800 packets/s against ~25 µs at 6,000: per-tick work
+// shared by fewer packets, and guest code the emulator's JIT has not compiled yet), so a cost
+// measured at light load would refuse streams the engine has room for. The limit is the packet rate that keeps the thread below TARGET_BUSY of a core,
 // in bits/s at the mean packet size. A deadline miss (the guest saw a packet go out late, or
 // packets left the host late), repeated over a second and a half while the engine is near its
 // budget, caps the limit just below the load it happened at; clean reports let it grow back
@@ -18,7 +21,9 @@ const TARGET_BUSY = 0.7;
  * thread's fixed cost and CPU-time granularity dominate): below it the declared limit stands.
  */
 const MIN_PPS = 500;
-const SMOOTH = 0.3;
+/** Loaded reports kept for the marginal cost (20 s), and the band of them that counts: within this share of the most loaded. */
+const RECENT_REPORTS = 40;
+const TOP_BAND = 0.7;
 /** After a miss, the limit grows back this much per clean report. */
 const RECOVERY = 1.02;
 /** A miss counts against capacity only while the engine's thread (or its guest CPU) is this near its budget. */
@@ -40,6 +45,8 @@ export interface CapacityEstimate {
 export class MeasuredCapacity {
   private fixed: number | undefined;
   private marginal: number | undefined;
+  /** Loaded reports' packet rate and marginal cost (µs per packet), oldest first. */
+  private readonly recent: { pps: number; us: number }[] = [];
   private bitsPerPacket = 1316 * 8;
   private missCap: number | undefined;
   private lastMisses: number | undefined;
@@ -55,7 +62,9 @@ export class MeasuredCapacity {
     // the fixed cost is a floor: an idle report costs more only by noise (start-up, JIT warm-up)
     if (load.packets === 0) this.fixed = Math.min(this.fixed ?? Infinity, busyMs);
     else if (pps >= MIN_PPS && this.fixed !== undefined) {
-      this.marginal = smooth(this.marginal, Math.max(1, ((busyMs - this.fixed) * 1000) / pps));
+      this.recent.push({ pps, us: Math.max(1, ((busyMs - this.fixed) * 1000) / pps) });
+      if (this.recent.length > RECENT_REPORTS) this.recent.shift();
+      this.marginal = topBandCost(this.recent);
       if (load.bytes > 0) this.bitsPerPacket = (load.bytes * 8) / load.packets;
     }
     const bps = pps * this.bitsPerPacket;
@@ -87,6 +96,10 @@ export class MeasuredCapacity {
   }
 }
 
-function smooth(prev: number | undefined, v: number): number {
-  return prev === undefined ? v : prev + SMOOTH * (v - prev);
+/** The median marginal cost of the reports within TOP_BAND of the most loaded one. */
+function topBandCost(reports: readonly { pps: number; us: number }[]): number {
+  const top = Math.max(...reports.map((r) => r.pps));
+  const us = reports.filter((r) => r.pps >= TOP_BAND * top).map((r) => r.us).sort((a, b) => a - b);
+  const m = us.length >> 1;
+  return us.length % 2 ? us[m]! : (us[m - 1]! + us[m]!) / 2;
 }
