@@ -400,7 +400,7 @@ async function gdbStops(b: Build): Promise<GdbStop[]> {
     // gdb never runs the fixture itself (no `run`, and no native target to run it on): it attaches
     // to qemu-i386's gdbstub, which holds the fixture at _start.
     const script = ["set pagination off", "set confirm off", "set print frame-arguments scalars", "set auto-connect-native-target off"];
-    script.push(`target remote 127.0.0.1:${stub.port}`);
+    script.push(`target remote ${stub.target}`);
     for (const s of stops) {
       script.push(s === "fact" ? "break fact if n == 1" : `break ${s}`, "commands", "silent", `echo @@STOP ${s}\\n`);
       script.push("info registers eax ecx edx ebx esp ebp esi edi eip eflags", "echo @@BT\\n", "bt", "echo @@ENDBT\\n", `dump binary memory ${join(dir, b.name)}-${s}.stack $esp $esp+768`);
