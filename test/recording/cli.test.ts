@@ -49,7 +49,10 @@ describe("lvmm record / replay / events / dma / pcap", () => {
     assert.ok(ev.some((l) => /rx-dma +#\d+ icr 0x000000[89]0 rdt \d+@\d+ 1 desc: \[\d+\] 0x[0-9a-f]{8} len 298 DD\|EOP dma@\d+/.test(l)));
     assert.match(ev[ev.length - 1]!, /end +limit$/);
     const icounts = ev.map((l) => Number(l.trim().split(/\s+/)[0]));
-    assert.deepEqual(icounts, [...icounts].sort((a, b) => a - b));
+    assert.deepEqual(
+      icounts,
+      [...icounts].sort((a, b) => a - b),
+    );
   });
 
   it("dma: per interrupt, descriptors decoded down to UDP, and a hex dump; --interrupt K", () => {
@@ -61,7 +64,10 @@ describe("lvmm record / replay / events / dma / pcap", () => {
     assert.equal(one.code, 0, one.stderr);
     assert.match(one.stdout, new RegExp(`^interrupt #${k[1]}: `));
     assert.match(one.stdout, /\n {2}desc \[\d+\] addr 0x[0-9a-f]{8} len 298 status DD\|EOP errors 0x00, DMA at icount \d+ .*handed back at icount \d+\n/);
-    assert.match(one.stdout, /\n {4}Ethernet 52:54:00:aa:bb:cc > 52:54:00:12:34:56 type 0x0800\n {4}IPv4 10\.0\.2\.2 > 10\.0\.2\.15 proto 17 ttl 64 id 0 len 284 checksum 0x[0-9a-f]{4}\n {4}UDP 40007 > 7 len 264 checksum none\n/);
+    assert.match(
+      one.stdout,
+      /\n {4}Ethernet 52:54:00:aa:bb:cc > 52:54:00:12:34:56 type 0x0800\n {4}IPv4 10\.0\.2\.2 > 10\.0\.2\.15 proto 17 ttl 64 id 0 len 284 checksum 0x[0-9a-f]{4}\n {4}UDP 40007 > 7 len 264 checksum none\n/,
+    );
     assert.match(one.stdout, /\n {4}0020  [0-9a-f ]{47}  .{16}\n/);
     const missing = lvmm("dma", rec, "--interrupt", "999999");
     assert.equal(missing.code, 2);
@@ -80,7 +86,10 @@ describe("lvmm record / replay / events / dma / pcap", () => {
     assert.deepEqual(p.linkTypes, [1]);
     for (const pk of p.packets) assert.ok(parseFrame(pk.data).ethernet, "every packet is Ethernet");
     const ts = p.packets.map((x) => x.timestampNs);
-    assert.ok(ts.every((t, i) => i === 0 || t >= ts[i - 1]!), "in time order");
+    assert.ok(
+      ts.every((t, i) => i === 0 || t >= ts[i - 1]!),
+      "in time order",
+    );
     assert.ok(ts[0]! >= BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n, "virtual time from the RTC epoch");
     const tshark = spawnSync("tshark", ["-v"], { encoding: "utf8" });
     if (tshark.status === 0) {
@@ -183,14 +192,22 @@ describe("lvmm record --ring", () => {
 
   /** Starts a long ring recording and waits until it has written `segments` segments. */
   async function recording(out: string, segments: number) {
-    const child = spawn(process.execPath, [CLI, "record", "--out", out, "--ring", "0.5", "--seconds", "60", "--echo-load", "1000", "--checkpoint-ms", "100", "--quiet"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "record", "--out", out, "--ring", "0.5", "--seconds", "60", "--echo-load", "1000", "--checkpoint-ms", "100", "--quiet"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     const segDir = `${out}.ring`;
-    const newest = () => (existsSync(segDir) ? readdirSync(segDir).filter((f) => /^segment-\d+\.lvmmrec$/.test(f)).sort().pop() : undefined);
+    const newest = () =>
+      existsSync(segDir)
+        ? readdirSync(segDir)
+            .filter((f) => /^segment-\d+\.lvmmrec$/.test(f))
+            .sort()
+            .pop()
+        : undefined;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && Number(/\d+/.exec(newest() ?? "")?.[0] ?? -1) < segments - 1) await new Promise((r) => setTimeout(r, 50));
     return { child, exited, segDir, out: () => stdout, err: () => stderr };

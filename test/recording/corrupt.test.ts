@@ -22,7 +22,7 @@ before(async () => {
 function chunks(bytes: Uint8Array): { at: number; data: number; end: number; type: number }[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = [];
-  for (let pos = 16; pos + 16 <= bytes.length; ) {
+  for (let pos = 16; pos + 16 <= bytes.length;) {
     const end = pos + 16 + v.getUint32(pos + 8, true);
     out.push({ at: pos, data: pos + 16, end, type: v.getUint8(pos) });
     pos = end;
@@ -61,7 +61,10 @@ function code(bytes: Uint8Array, strict = true): string {
 
 describe("corrupt recordings", () => {
   it("the version pins the event kinds (a change to the enum needs a new version)", () => {
-    const kinds = Object.entries(EventKind).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k}=${v}`).join(",");
+    const kinds = Object.entries(EventKind)
+      .filter(([, v]) => typeof v === "number")
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
     assert.equal(`${FORMAT_VERSION}:${kinds}`, "5:FrameIn=1,SerialIn=2,ControlCommand=3,Interrupt=16,SerialOut=17,CheckpointHash=32,InputDigest=33,RxDmaInterrupt=48,TxDma=49,End=127");
   });
 
@@ -115,9 +118,15 @@ describe("corrupt recordings", () => {
   it("a wrong version says which versions are involved", () => {
     const bad = file.slice();
     new DataView(bad.buffer).setUint32(8, 1, true);
-    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 1.*reads versions 2, 3, 4 and 5/.test(e.message));
+    assert.throws(
+      () => readRecording(bad),
+      (e: RecordingError) => e.code === "wrong-version" && /version 1.*reads versions 2, 3, 4 and 5/.test(e.message),
+    );
     new DataView(bad.buffer).setUint32(8, 6, true);
-    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "wrong-version" && /version 6/.test(e.message));
+    assert.throws(
+      () => readRecording(bad),
+      (e: RecordingError) => e.code === "wrong-version" && /version 6/.test(e.message),
+    );
   });
 
   it("a version 2 file (power-on, before start points existed) still reads", () => {
@@ -126,7 +135,10 @@ describe("corrupt recordings", () => {
     const r = readRecording(v2, { strict: true });
     assert.equal(r.header.formatVersion, 2);
     assert.equal(r.start, undefined);
-    assert.deepEqual(r.events.map((e) => [e.kind, e.icount]), readRecording(file).events.map((e) => [e.kind, e.icount]));
+    assert.deepEqual(
+      r.events.map((e) => [e.kind, e.icount]),
+      readRecording(file).events.map((e) => [e.kind, e.icount]),
+    );
     // Version 3 (start points, no embedded disk) and version 4 read too.
     assert.equal(readRecording(asFormat(started, 3), { strict: true }).header.formatVersion, 3);
     assert.equal(readRecording(asFormat(started, 4), { strict: true }).header.formatVersion, 4);
@@ -139,8 +151,11 @@ describe("corrupt recordings", () => {
   it("a wrong kernel names both hashes and what to do", () => {
     const r = readRecording(file);
     const other = new TextEncoder().encode("not the kernel");
-    assert.throws(() => checkKernel(r.header, other, "/tmp/other.elf"), (e: RecordingError) =>
-      e.code === "wrong-kernel" && e.message.includes(r.header.kernel.sha256) && /[0-9a-f]{64}/.test(e.message.replace(r.header.kernel.sha256, "")) && /--kernel/.test(e.message));
+    assert.throws(
+      () => checkKernel(r.header, other, "/tmp/other.elf"),
+      (e: RecordingError) =>
+        e.code === "wrong-kernel" && e.message.includes(r.header.kernel.sha256) && /[0-9a-f]{64}/.test(e.message.replace(r.header.kernel.sha256, "")) && /--kernel/.test(e.message),
+    );
   });
 });
 
@@ -160,8 +175,11 @@ describe("a recording that starts at a snapshot", () => {
     const c = chunks(started)[1]!;
     for (const n of [c.at, c.at + 10, c.data + 100, c.end - 1]) {
       for (const strict of [false, true]) {
-        assert.throws(() => readRecording(started.subarray(0, n), { strict }), (e: RecordingError) =>
-          e instanceof RecordingError && e.code === "truncated" && (strict || /starts at a snapshot .*nothing in it can be replayed/.test(e.message)), `cut at ${n}`);
+        assert.throws(
+          () => readRecording(started.subarray(0, n), { strict }),
+          (e: RecordingError) => e instanceof RecordingError && e.code === "truncated" && (strict || /starts at a snapshot .*nothing in it can be replayed/.test(e.message)),
+          `cut at ${n}`,
+        );
       }
     }
     const r = readRecording(started.subarray(0, c.end + 20)); // the snapshot whole: a (short) prefix
@@ -170,7 +188,11 @@ describe("a recording that starts at a snapshot", () => {
 
   it("a start snapshot chunk that is missing, unreadable or elsewhere: 'bad-start'", () => {
     const badStart = (bytes: Uint8Array, pattern: RegExp) =>
-      assert.throws(() => readRecording(bytes), (e: RecordingError) => e instanceof RecordingError && e.code === "bad-start" && pattern.test(e.message), pattern.source);
+      assert.throws(
+        () => readRecording(bytes),
+        (e: RecordingError) => e instanceof RecordingError && e.code === "bad-start" && pattern.test(e.message),
+        pattern.source,
+      );
     const events = chunks(started)[2]!;
     // An events chunk where the snapshot belongs (chunks renumbered so the sequence is valid).
     const missing = new Uint8Array([...started.subarray(0, chunks(started)[1]!.at), ...encodeChunk(ChunkType.Events, 1, started.subarray(events.data, events.end))]);
@@ -184,7 +206,10 @@ describe("a recording that starts at a snapshot", () => {
     const c = chunks(started)[1]!;
     const bad = started.slice();
     bad[c.data + 5000]! ^= 4;
-    assert.throws(() => readRecording(bad), (e: RecordingError) => e.code === "checksum" && /chunk 1 \(the recording's start snapshot\)/.test(e.message));
+    assert.throws(
+      () => readRecording(bad),
+      (e: RecordingError) => e.code === "checksum" && /chunk 1 \(the recording's start snapshot\)/.test(e.message),
+    );
   });
 });
 
@@ -197,6 +222,9 @@ describe("pcapng", () => {
     const back = readPcapng(writePcapng(pk));
     assert.deepEqual(back.linkTypes, [1]);
     assert.deepEqual(back.tsresol, [9]);
-    assert.deepEqual(back.packets.map((p) => [p.timestampNs, [...p.data], p.direction]), pk.map((p) => [p.timestampNs, [...p.data], p.direction]));
+    assert.deepEqual(
+      back.packets.map((p) => [p.timestampNs, [...p.data], p.direction]),
+      pk.map((p) => [p.timestampNs, [...p.data], p.direction]),
+    );
   });
 });

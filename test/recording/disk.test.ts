@@ -69,7 +69,10 @@ describe("recordings of a machine with a disk", { skip: haveFfmpeg ? false : "ff
     assert.equal(rec.header.formatVersion, FORMAT_VERSION);
     assert.deepEqual(rec.header.launch.disk && { bytes: rec.header.launch.disk.bytes, embedded: rec.header.launch.disk.embedded }, { bytes: disk.length, embedded: true });
     assert.deepEqual(rec.disk, disk);
-    assert.ok(rec.events.some((e) => "text" in e && /^content: #1 clip /.test(e.text)), "the engine listed the disk's content");
+    assert.ok(
+      rec.events.some((e) => "text" in e && /^content: #1 clip /.test(e.text)),
+      "the engine listed the disk's content",
+    );
     const v = await replayVerified(rec);
     assert.ok(v.checkpoints >= 4 && v.events > 100, JSON.stringify(v));
   });
@@ -82,7 +85,10 @@ describe("recordings of a machine with a disk", { skip: haveFfmpeg ? false : "ff
     await assert.rejects(Replayer.create(rec), (e: RecordingError) => e.code === "wrong-disk" && /does not embed its \d+-byte disk image .*--disk PATH/.test(e.message));
     const other = disk.slice();
     other[700] = other[700]! ^ 1;
-    await assert.rejects(Replayer.create(rec, { disk: { bytes: other, path: "/tmp/other.img" } }), (e: RecordingError) => e.code === "wrong-disk" && /\/tmp\/other\.img .*has sha256 [0-9a-f]{64}: pass the recorded image/.test(e.message));
+    await assert.rejects(
+      Replayer.create(rec, { disk: { bytes: other, path: "/tmp/other.img" } }),
+      (e: RecordingError) => e.code === "wrong-disk" && /\/tmp\/other\.img .*has sha256 [0-9a-f]{64}: pass the recorded image/.test(e.message),
+    );
     await replayVerified(rec, { disk: { bytes: disk, path: "content.img" } });
 
     // The same through the CLI: exit code 2 and one line, then --disk.
@@ -110,13 +116,19 @@ describe("recordings of a machine with a disk", { skip: haveFfmpeg ? false : "ff
     }
     assert.equal(bytes[starts[2]!]! & ~CHUNK_COMPRESSED, ChunkType.Disk);
     const cut = bytes.subarray(0, starts[2]! + 1000);
-    assert.throws(() => readRecording(cut), (e: RecordingError) => e.code === "truncated" && /embeds its disk image, but the file ends inside that image's chunk/.test(e.message));
+    assert.throws(
+      () => readRecording(cut),
+      (e: RecordingError) => e.code === "truncated" && /embeds its disk image, but the file ends inside that image's chunk/.test(e.message),
+    );
     assert.ok(rec.complete);
     // The header says the disk is not embedded, yet a disk chunk follows the kernel.
     const h = JSON.parse(new TextDecoder().decode(bytes.subarray(starts[0]! + 16, starts[1]!))) as { launch: { disk: { embedded: boolean } } };
     h.launch.disk.embedded = false;
     const unannounced = new Uint8Array([...bytes.subarray(0, 16), ...encodeChunk(ChunkType.Header, 0, new TextEncoder().encode(JSON.stringify(h))), ...bytes.subarray(starts[1]!)]);
-    assert.throws(() => readRecording(unannounced), (e: RecordingError) => e.code === "bad-chunk" && /a disk image chunk at byte \d+ the header does not announce there/.test(e.message));
+    assert.throws(
+      () => readRecording(unannounced),
+      (e: RecordingError) => e.code === "bad-chunk" && /a disk image chunk at byte \d+ the header does not announce there/.test(e.message),
+    );
   });
 
   it("a ring recording of the engine paced as the server paces it starts at a snapshot and replays verified", async () => {

@@ -42,15 +42,29 @@ describe("RX DMA records refer to frame-in events", () => {
   it("a reference to a frame that does not precede it is refused as a bad event", () => {
     const sink = new ByteSink();
     const e: RecordedEvent = {
-      kind: EventKind.RxDmaInterrupt, icount: 10, ns: 20,
-      rx: { seq: 1, icrIcount: 10, icrNs: 20, icr: 0x80, descriptors: [{ index: 0, addr: 0x1000, length: 4, status: 3, errors: 0, dmaIcount: 5, dmaNs: 6, consumedIcount: 9, bytes: Uint8Array.of(1, 2, 3, 4) }] },
+      kind: EventKind.RxDmaInterrupt,
+      icount: 10,
+      ns: 20,
+      rx: {
+        seq: 1,
+        icrIcount: 10,
+        icrNs: 20,
+        icr: 0x80,
+        descriptors: [{ index: 0, addr: 0x1000, length: 4, status: 3, errors: 0, dmaIcount: 5, dmaNs: 6, consumedIcount: 9, bytes: Uint8Array.of(1, 2, 3, 4) }],
+      },
       refs: [{ frame: 3, offset: 0 }],
     };
     encodeEvent(sink, e);
     const bytes = sink.take();
-    assert.throws(() => decodeEvent(new ByteSource(bytes, 0, bytes.length, "bad-event")), (x: RecordingError) => x.code === "bad-event" && /frame-in #3/.test(x.message));
+    assert.throws(
+      () => decodeEvent(new ByteSource(bytes, 0, bytes.length, "bad-event")),
+      (x: RecordingError) => x.code === "bad-event" && /frame-in #3/.test(x.message),
+    );
     const frames = [Uint8Array.of(9), Uint8Array.of(9), Uint8Array.of(9), Uint8Array.of(1, 2)];
-    assert.throws(() => decodeEvent(new ByteSource(bytes, 0, bytes.length, "bad-event"), { frames }), (x: RecordingError) => x.code === "bad-event" && /which has 2/.test(x.message));
+    assert.throws(
+      () => decodeEvent(new ByteSource(bytes, 0, bytes.length, "bad-event"), { frames }),
+      (x: RecordingError) => x.code === "bad-event" && /which has 2/.test(x.message),
+    );
     const ok = decodeEvent(new ByteSource(bytes, 0, bytes.length, "bad-event"), { frames: [...frames.slice(0, 3), Uint8Array.of(1, 2, 3, 4, 5)] });
     assert.ok(ok.kind === EventKind.RxDmaInterrupt && ok.rx.descriptors[0]!.bytes.join() === "1,2,3,4");
   });
@@ -129,7 +143,12 @@ describe("the recorder's checkpoint hash", () => {
       for (const e of rec.events) encodeEvent(sink, e.kind === EventKind.CheckpointHash ? { ...e, hash: fullHashes[n++]! } : e);
       assert.equal(n, fullHashes.length);
       const header = new TextEncoder().encode(JSON.stringify({ ...rec.header, formatVersion: version }));
-      return new Uint8Array([...encodePreamble(version), ...encodeChunk(ChunkType.Header, 0, header), ...encodeChunk(ChunkType.Kernel, 1, rec.kernel!), ...encodeChunk(ChunkType.Events, 2, sink.contents())]);
+      return new Uint8Array([
+        ...encodePreamble(version),
+        ...encodeChunk(ChunkType.Header, 0, header),
+        ...encodeChunk(ChunkType.Kernel, 1, rec.kernel!),
+        ...encodeChunk(ChunkType.Events, 2, sink.contents()),
+      ]);
     };
     const replay = async (bytes: Uint8Array) => {
       const r = await Replayer.create(readRecording(bytes, { strict: true }));

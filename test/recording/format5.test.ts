@@ -34,7 +34,7 @@ function lvmm(...args: string[]) {
 function chunks(bytes: Uint8Array): { at: number; type: number; stored: Uint8Array }[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = [];
-  for (let pos = 16; pos + 16 <= bytes.length; ) {
+  for (let pos = 16; pos + 16 <= bytes.length;) {
     const n = v.getUint32(pos + 8, true);
     out.push({ at: pos, type: v.getUint8(pos), stored: bytes.subarray(pos + 16, pos + 16 + n) });
     pos += 16 + n;
@@ -113,7 +113,10 @@ describe("format 5: only what a replay needs, compressed", () => {
     const frames = sent.filter((x) => x.tx.cmd & 1);
     assert.equal(Number(m[3]), frames.length);
     const outbound = readPcapng(new Uint8Array(readFileSync(out))).packets.filter((p) => p.direction === "outbound");
-    assert.deepEqual(outbound.map((p) => Buffer.from(p.data).toString("hex")), frames.map((f) => Buffer.from(f.tx.bytes).toString("hex")));
+    assert.deepEqual(
+      outbound.map((p) => Buffer.from(p.data).toString("hex")),
+      frames.map((f) => Buffer.from(f.tx.bytes).toString("hex")),
+    );
 
     const ev = lvmm("events", path);
     assert.equal(ev.code, 0, ev.stderr);
@@ -206,7 +209,11 @@ describe("corrupt compressed chunks", () => {
     ];
     for (const [what, payload, pattern] of cases) {
       const bad = replaceChunk(file, i, ChunkType.Events | CHUNK_COMPRESSED, payload);
-      assert.throws(() => readRecording(bad), (e: RecordingError) => e instanceof RecordingError && e.code === "bad-chunk" && pattern.test(e.message) && /compressed chunk \d+ at byte \d+/.test(e.message), what);
+      assert.throws(
+        () => readRecording(bad),
+        (e: RecordingError) => e instanceof RecordingError && e.code === "bad-chunk" && pattern.test(e.message) && /compressed chunk \d+ at byte \d+/.test(e.message),
+        what,
+      );
     }
     // Bit flips inside the compressed stream (with a CRC that matches them): a typed error or,
     // rarely, a stream that still inflates to valid events; nothing else escapes.
@@ -216,7 +223,10 @@ describe("corrupt compressed chunks", () => {
       flipped[k]! ^= 1 << (k % 8);
       seen.add(code(replaceChunk(file, i, ChunkType.Events | CHUNK_COMPRESSED, flipped)));
     }
-    assert.ok([...seen].every((c) => ["ok", "bad-chunk", "bad-event", "truncated"].includes(c)), [...seen].join());
+    assert.ok(
+      [...seen].every((c) => ["ok", "bad-chunk", "bad-event", "truncated"].includes(c)),
+      [...seen].join(),
+    );
     assert.ok(seen.has("bad-chunk") || seen.has("bad-event"));
   });
 
@@ -225,7 +235,10 @@ describe("corrupt compressed chunks", () => {
     assert.equal(stored[0], 2, "brotli");
     const deflated = new Uint8Array(Buffer.concat([compressedPrefix(inflated.length, 1), deflateRawSync(inflated, { level: 1 })]));
     const other = replaceChunk(file, i, ChunkType.Events | CHUNK_COMPRESSED, deflated);
-    assert.deepEqual(readRecording(other, { strict: true }).events.map((e) => [e.kind, e.icount]), readRecording(file, { strict: true }).events.map((e) => [e.kind, e.icount]));
+    assert.deepEqual(
+      readRecording(other, { strict: true }).events.map((e) => [e.kind, e.icount]),
+      readRecording(file, { strict: true }).events.map((e) => [e.kind, e.icount]),
+    );
   });
 
   it("without a matching CRC a flipped bit is a checksum error, as in any chunk", () => {

@@ -112,7 +112,10 @@ describe("ring recording: the last N virtual seconds", () => {
     assert.equal(rec.events.filter((e) => e.kind === EventKind.End).length, 1, "one end record");
     assert.ok(rec.events.every((e) => e.icount >= start.icount));
     const cps = rec.events.filter((e) => e.kind === EventKind.CheckpointHash);
-    assert.deepEqual(cps.map((e) => Math.round(e.ns / 1e6)), Array.from({ length: cps.length }, (_, i) => Math.round(start.ns / 1e6) + 100 * (i + 1)));
+    assert.deepEqual(
+      cps.map((e) => Math.round(e.ns / 1e6)),
+      Array.from({ length: cps.length }, (_, i) => Math.round(start.ns / 1e6) + 100 * (i + 1)),
+    );
   });
 
   it("RX DMA records are whole and refer to the right frame-in events across segments", () => {

@@ -52,8 +52,14 @@ describe("record then replay --verify", () => {
     assert.ok(at.length >= 3 && at.length < 20, `checkpoints at ${at.join(", ")} s`);
     assert.equal(at[0], 2);
     assert.equal(at[at.length - 1], 40);
-    assert.ok(at.every((s) => s % 2 === 0), "on the grid");
-    assert.ok(at.every((s, i) => i === 0 || s - at[i - 1]! <= 32), "at most 15 grid points skipped in a row");
+    assert.ok(
+      at.every((s) => s % 2 === 0),
+      "on the grid",
+    );
+    assert.ok(
+      at.every((s, i) => i === 0 || s - at[i - 1]! <= 32),
+      "at most 15 grid points skipped in a row",
+    );
     const rp = await Replayer.create(rec);
     try {
       const res = rp.run({ verify: true });
@@ -167,7 +173,11 @@ describe("a recording that starts at a snapshot", () => {
     const start = rec.header.start!;
     assert.ok(start && start.ns === 0.2e9 && start.icount > 0);
     const cps = rec.events.filter((e) => e.kind === EventKind.CheckpointHash);
-    assert.deepEqual(cps.map((e) => e.ns), [0.3e9, 0.4e9, 0.45e9], "checkpoints stay on the run's 100 ms grid");
+    assert.deepEqual(
+      cps.map((e) => e.ns),
+      [0.3e9, 0.4e9, 0.45e9],
+      "checkpoints stay on the run's 100 ms grid",
+    );
     assert.ok(rec.events.filter((e) => e.kind === EventKind.FrameIn).length > 500);
     assert.ok(rec.events.every((e) => e.icount >= start.icount));
     const rp = await Replayer.create(rec);
@@ -229,8 +239,10 @@ describe("the demonstration race (race=rdt-early)", () => {
     const victim = uses.filter((d) => d.consumedIcount < r.corruption!.icount).pop()!;
     const intruder = uses.find((d) => d.dmaIcount > victim.consumedIcount)!;
     assert.ok(victim && intruder, "two uses of the buffer");
-    assert.ok(victim.consumedIcount < intruder.dmaIcount && intruder.dmaIcount < r.corruption.icount,
-      `handed back at ${victim.consumedIcount}, re-DMA'd at ${intruder.dmaIcount}, corruption seen at ${r.corruption.icount}`);
+    assert.ok(
+      victim.consumedIcount < intruder.dmaIcount && intruder.dmaIcount < r.corruption.icount,
+      `handed back at ${victim.consumedIcount}, re-DMA'd at ${intruder.dmaIcount}, corruption seen at ${r.corruption.icount}`,
+    );
     assert.ok(intruder.dmaIcount - victim.consumedIcount < 2000, "within a few instructions of the early RDT write");
     const seqOf = (b: Uint8Array): number => Number(new TextDecoder().decode(b.subarray(42 + 4, 42 + 14)));
     assert.equal(seqOf(victim.bytes), Number(m[1]), "the frame being read is the one reported");

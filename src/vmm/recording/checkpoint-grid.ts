@@ -21,7 +21,11 @@ export class CheckpointGrid {
    * `fromNs`: where the run is now (the first grid point is after it). `costCapped`: the
    * interval is the default, so grid points may go without a checkpoint (see COST_FACTOR).
    */
-  constructor(readonly intervalNs: number, fromNs: number, private readonly costCapped: boolean) {
+  constructor(
+    readonly intervalNs: number,
+    fromNs: number,
+    private readonly costCapped: boolean,
+  ) {
     if (!(intervalNs > 0)) throw new RangeError(`checkpointIntervalNs must be positive, got ${intervalNs}`);
     this.next = (Math.floor(fromNs / intervalNs) + 1) * intervalNs;
   }

@@ -275,7 +275,8 @@ export class ChunkIo {
     if (done >= this.published) return; // the last one finished just now
     Atomics.notify(this.ctl, PUBLISHED);
     if (Atomics.wait(this.ctl, DONE, done, STALL_MS) !== "timed-out" || Atomics.load(this.ctl, DONE) !== done) return;
-    if (Atomics.load(this.ctl, BUSY) === 0) this.exited = `the chunk I/O thread stopped: nothing written for ${STALL_MS / 1000} s (${Atomics.load(this.ctl, DONE)} of ${this.published} chunks written, ready ${Atomics.load(this.ctl, READY)})`;
+    if (Atomics.load(this.ctl, BUSY) === 0)
+      this.exited = `the chunk I/O thread stopped: nothing written for ${STALL_MS / 1000} s (${Atomics.load(this.ctl, DONE)} of ${this.published} chunks written, ready ${Atomics.load(this.ctl, READY)})`;
   }
 
   /** Why a write to `fd` failed, if one did; that file's later chunks are dropped, not written. */

@@ -39,8 +39,14 @@ export function sequencePayload(seq: number, length: number): Uint8Array {
 
 export function echoFrame(seq: number, payloadBytes: number, guest: { mac: string; ip: string } = GUEST_ADDR): Uint8Array {
   const f = buildUdpFrame({
-    srcMac: PEER_ADDR.mac, dstMac: guest.mac, srcIp: PEER_ADDR.ip, dstIp: guest.ip,
-    srcPort: ECHO_SRC_PORT, dstPort: 7, payload: sequencePayload(seq, payloadBytes), identification: 0,
+    srcMac: PEER_ADDR.mac,
+    dstMac: guest.mac,
+    srcIp: PEER_ADDR.ip,
+    dstIp: guest.ip,
+    srcPort: ECHO_SRC_PORT,
+    dstPort: 7,
+    payload: sequencePayload(seq, payloadBytes),
+    identification: 0,
   });
   f[14 + 20 + 6] = 0; // UDP checksum 0: "not computed" (RFC 768)
   f[14 + 20 + 7] = 0;

@@ -4,8 +4,25 @@ import type { RecordedEvent } from "./codec";
 import { EVENT_KIND_NAMES, EventKind, type RecordingHeader } from "./format";
 import { summarizeFrame } from "./packet-view";
 
-const RXD_STATUS = [[0x01, "DD"], [0x02, "EOP"], [0x04, "IXSM"], [0x08, "VP"], [0x20, "TCPCS"], [0x40, "IPCS"], [0x80, "PIF"]] as const;
-const TXD_CMD = [[0x01, "EOP"], [0x02, "IFCS"], [0x04, "IC"], [0x08, "RS"], [0x10, "RPS"], [0x20, "DEXT"], [0x40, "VLE"], [0x80, "IDE"]] as const;
+const RXD_STATUS = [
+  [0x01, "DD"],
+  [0x02, "EOP"],
+  [0x04, "IXSM"],
+  [0x08, "VP"],
+  [0x20, "TCPCS"],
+  [0x40, "IPCS"],
+  [0x80, "PIF"],
+] as const;
+const TXD_CMD = [
+  [0x01, "EOP"],
+  [0x02, "IFCS"],
+  [0x04, "IC"],
+  [0x08, "RS"],
+  [0x10, "RPS"],
+  [0x20, "DEXT"],
+  [0x40, "VLE"],
+  [0x80, "IDE"],
+] as const;
 
 export function bits(value: number, names: readonly (readonly [number, string])[]): string {
   const set = names.filter(([b]) => value & b).map(([, n]) => n);
@@ -26,7 +43,11 @@ export function headerLines(h: RecordingHeader): string[] {
     ...(l.disk ? [`# disk ${l.disk.bytes} bytes sha256 ${l.disk.sha256}${l.disk.embedded ? " (embedded)" : ""}`] : []),
     `# launch cmdline ${JSON.stringify(l.cmdline)} memory ${l.memoryMB} MiB, ${l.mips} MIPS, jit ${l.jit ? "on" : "off"}, mac ${l.mac ?? "none"}, seed ${l.seed}`,
     ...(Object.keys(h.scenario).length ? [`# scenario ${JSON.stringify(h.scenario)}`] : []),
-    ...(h.start ? [`# starts at a snapshot at icount ${h.start.icount}, t=${(h.start.ns / 1e9).toFixed(9)} s, not at power-on${h.start.consoleLine ? ` (console line begun: ${JSON.stringify(h.start.consoleLine)})` : ""}`] : []),
+    ...(h.start
+      ? [
+          `# starts at a snapshot at icount ${h.start.icount}, t=${(h.start.ns / 1e9).toFixed(9)} s, not at power-on${h.start.consoleLine ? ` (console line begun: ${JSON.stringify(h.start.consoleLine)})` : ""}`,
+        ]
+      : []),
     `#         icount           time  kind        details`,
   ];
 }
@@ -69,5 +90,8 @@ export function eventJson(e: RecordedEvent): Record<string, unknown> {
 
 /** Events sorted by instruction count (stable: same-count events keep their recorded order). */
 export function sortedEvents(events: readonly RecordedEvent[]): RecordedEvent[] {
-  return events.map((e, i) => [e, i] as const).sort((a, b) => a[0].icount - b[0].icount || a[1] - b[1]).map(([e]) => e);
+  return events
+    .map((e, i) => [e, i] as const)
+    .sort((a, b) => a[0].icount - b[0].icount || a[1] - b[1])
+    .map(([e]) => e);
 }

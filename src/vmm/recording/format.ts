@@ -146,19 +146,7 @@ export interface RecordingHeader {
   start?: StartPoint;
 }
 
-export type RecordingErrorCode =
-  | "truncated"
-  | "bad-magic"
-  | "wrong-version"
-  | "checksum"
-  | "bad-chunk"
-  | "bad-header"
-  | "bad-event"
-  | "wrong-kernel"
-  | "wrong-disk"
-  | "wrong-vmm"
-  | "bad-start"
-  | "io";
+export type RecordingErrorCode = "truncated" | "bad-magic" | "wrong-version" | "checksum" | "bad-chunk" | "bad-header" | "bad-event" | "wrong-kernel" | "wrong-disk" | "wrong-vmm" | "bad-start" | "io";
 
 /** Everything wrong with a recording a user can hand us; `code` says which. */
 export class RecordingError extends Error {

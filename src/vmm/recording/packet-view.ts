@@ -30,8 +30,15 @@ export function parseRtp(p: Uint8Array): RtpHeader | undefined {
   if (p.length < 12 || p[0]! >> 6 !== 2) return undefined;
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const h = {
-    version: 2, padding: (p[0]! & 0x20) !== 0, extension: (p[0]! & 0x10) !== 0, csrcCount: p[0]! & 0x0f,
-    marker: (p[1]! & 0x80) !== 0, payloadType: p[1]! & 0x7f, sequence: v.getUint16(2), timestamp: v.getUint32(4), ssrc: v.getUint32(8),
+    version: 2,
+    padding: (p[0]! & 0x20) !== 0,
+    extension: (p[0]! & 0x10) !== 0,
+    csrcCount: p[0]! & 0x0f,
+    marker: (p[1]! & 0x80) !== 0,
+    payloadType: p[1]! & 0x7f,
+    sequence: v.getUint16(2),
+    timestamp: v.getUint32(4),
+    ssrc: v.getUint32(8),
   };
   return 12 + 4 * h.csrcCount <= p.length ? h : undefined;
 }
@@ -44,13 +51,18 @@ export function describeFrame(bytes: Uint8Array, indent = "    "): string[] {
   if (f.arp) out.push(`${indent}ARP op ${f.arp.op} sender ${f.arp.senderMac} ${f.arp.senderIp} target ${f.arp.targetMac} ${f.arp.targetIp}`);
   if (f.ipv4) {
     const ip = f.ipv4;
-    out.push(`${indent}IPv4 ${ip.srcIp} > ${ip.dstIp} proto ${ip.protocol} ttl ${ip.ttl} id ${ip.identification} len ${ip.totalLength} checksum 0x${ip.headerChecksum.toString(16).padStart(4, "0")}${ip.checksumValid ? "" : " (bad)"}`);
+    out.push(
+      `${indent}IPv4 ${ip.srcIp} > ${ip.dstIp} proto ${ip.protocol} ttl ${ip.ttl} id ${ip.identification} len ${ip.totalLength} checksum 0x${ip.headerChecksum.toString(16).padStart(4, "0")}${ip.checksumValid ? "" : " (bad)"}`,
+    );
   }
   if (f.udp) {
     const u = f.udp;
     out.push(`${indent}UDP ${u.srcPort} > ${u.dstPort} len ${u.length} checksum ${u.checksumPresent ? `0x${u.checksum.toString(16).padStart(4, "0")}${u.checksumValid ? "" : " (bad)"}` : "none"}`);
     const rtp = parseRtp(u.payload);
-    if (rtp) out.push(`${indent}RTP v2 pt ${rtp.payloadType}${rtp.marker ? " marker" : ""} seq ${rtp.sequence} ts ${rtp.timestamp} ssrc 0x${rtp.ssrc.toString(16).padStart(8, "0")}${rtp.csrcCount ? ` csrc ${rtp.csrcCount}` : ""}`);
+    if (rtp)
+      out.push(
+        `${indent}RTP v2 pt ${rtp.payloadType}${rtp.marker ? " marker" : ""} seq ${rtp.sequence} ts ${rtp.timestamp} ssrc 0x${rtp.ssrc.toString(16).padStart(8, "0")}${rtp.csrcCount ? ` csrc ${rtp.csrcCount}` : ""}`,
+      );
   }
   if (f.error) out.push(`${indent}(decode stopped: ${f.error.message})`);
   return out;

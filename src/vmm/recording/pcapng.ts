@@ -112,7 +112,7 @@ export function readPcapng(bytes: Uint8Array): PcapngFile {
     const bodyEnd = pos + total - 4;
     const options = (from: number): Map<number, Uint8Array> => {
       const m = new Map<number, Uint8Array>();
-      for (let o = from; o + 4 <= bodyEnd; ) {
+      for (let o = from; o + 4 <= bodyEnd;) {
         const code = v.getUint16(o, true);
         const len = v.getUint16(o + 2, true);
         if (code === OPT_ENDOFOPT) break;

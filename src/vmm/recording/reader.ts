@@ -5,7 +5,19 @@ import { decodeEvent, sha256Hex, type DecodeContext, type RecordedEvent } from "
 import { ByteSource } from "./bytes";
 import { crc32 } from "./crc32";
 import { inflateChunk } from "./chunk-codec";
-import { CHUNK_COMPRESSED, CHUNK_HEADER_BYTES, ChunkType, EventKind, FIRST_VERSION_COMPRESSED, MAGIC, MAX_CHUNK_BYTES, PREAMBLE_BYTES, READABLE_VERSIONS, RecordingError, type RecordingHeader } from "./format";
+import {
+  CHUNK_COMPRESSED,
+  CHUNK_HEADER_BYTES,
+  ChunkType,
+  EventKind,
+  FIRST_VERSION_COMPRESSED,
+  MAGIC,
+  MAX_CHUNK_BYTES,
+  PREAMBLE_BYTES,
+  READABLE_VERSIONS,
+  RecordingError,
+  type RecordingHeader,
+} from "./format";
 import { PINNED_V86_VERSION } from "../v86/pinned";
 import { SNAPSHOT_VERSION, type Snapshot } from "../snapshot";
 import { finish, type LongWork } from "../long-work";
@@ -66,7 +78,11 @@ function* parse(bytes: Uint8Array, opts: ReadOptions): LongWork<Recording> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (!READABLE_VERSIONS.includes(version)) {
-    throw new RecordingError("wrong-version", `the recording has format version ${version}; this lvmm reads versions ${READABLE_VERSIONS.slice(0, -1).join(", ")} and ${READABLE_VERSIONS[READABLE_VERSIONS.length - 1]} (use the lvmm release that made it, or record again)`, 8);
+    throw new RecordingError(
+      "wrong-version",
+      `the recording has format version ${version}; this lvmm reads versions ${READABLE_VERSIONS.slice(0, -1).join(", ")} and ${READABLE_VERSIONS[READABLE_VERSIONS.length - 1]} (use the lvmm release that made it, or record again)`,
+      8,
+    );
   }
 
   const rec: Recording = { header: undefined as unknown as RecordingHeader, events: [], snapshots: new Map(), chunks: 0, complete: false };
@@ -106,7 +122,8 @@ function* parse(bytes: Uint8Array, opts: ReadOptions): LongWork<Recording> {
     if (seq === 0 && storedType !== ChunkType.Header) throw new RecordingError("bad-chunk", "the first chunk is not the header", at);
     let payload = stored;
     if (storedType & CHUNK_COMPRESSED) {
-      if (version < FIRST_VERSION_COMPRESSED) throw new RecordingError("bad-chunk", `chunk ${seq} at byte ${at} is compressed, which format version ${version} does not allow: the file is corrupt`, at);
+      if (version < FIRST_VERSION_COMPRESSED)
+        throw new RecordingError("bad-chunk", `chunk ${seq} at byte ${at} is compressed, which format version ${version} does not allow: the file is corrupt`, at);
       payload = inflateChunk(stored, seq, at);
     }
     const dataAt = pos + CHUNK_HEADER_BYTES;
@@ -115,7 +132,11 @@ function* parse(bytes: Uint8Array, opts: ReadOptions): LongWork<Recording> {
     if (start && !rec.start && !IMAGES.has(type) && seq > 0) {
       // A recording that starts at a snapshot: that snapshot comes right after the header (and images).
       if (type !== ChunkType.Snapshot) {
-        throw new RecordingError("bad-start", `the recording starts at a snapshot (icount ${start.icount}), but chunk ${seq} at byte ${at}, where that snapshot belongs, is not a snapshot chunk: the file is corrupt`, at);
+        throw new RecordingError(
+          "bad-start",
+          `the recording starts at a snapshot (icount ${start.icount}), but chunk ${seq} at byte ${at}, where that snapshot belongs, is not a snapshot chunk: the file is corrupt`,
+          at,
+        );
       }
       rec.start = decodeStartSnapshot(payload, dataAt, start, seq);
       rec.startChunk = seq;
@@ -212,10 +233,15 @@ function parseHeader(payload: Uint8Array, at: number, version: number): Recordin
   if (h.start !== undefined) {
     const s = h.start;
     if (version < 3) bad("format version for a start point (3 or later)");
-    if (!s || typeof s !== "object" || !Number.isSafeInteger(s.icount) || s.icount < 0 || !(typeof s.ns === "number" && s.ns >= 0 && Number.isFinite(s.ns)) || typeof s.consoleLine !== "string") bad("start point");
+    if (!s || typeof s !== "object" || !Number.isSafeInteger(s.icount) || s.icount < 0 || !(typeof s.ns === "number" && s.ns >= 0 && Number.isFinite(s.ns)) || typeof s.consoleLine !== "string")
+      bad("start point");
   }
   if (h.v86.version !== PINNED_V86_VERSION) {
-    throw new RecordingError("wrong-vmm", `the recording was made on v86 ${h.v86.version}; this lvmm runs v86 ${PINNED_V86_VERSION} and cannot replay it exactly (use the lvmm release that made it)`, at);
+    throw new RecordingError(
+      "wrong-vmm",
+      `the recording was made on v86 ${h.v86.version}; this lvmm runs v86 ${PINNED_V86_VERSION} and cannot replay it exactly (use the lvmm release that made it)`,
+      at,
+    );
   }
   return h;
 }
@@ -230,7 +256,11 @@ function decodeStartSnapshot(payload: Uint8Array, at: number, start: NonNullable
     throw new RecordingError("bad-start", `the recording's start snapshot (chunk ${seq}) is unreadable: ${e.message}`, e.offset ?? at);
   }
   if (s.icount !== start.icount || s.clock?.syncNs !== start.ns) {
-    throw new RecordingError("bad-start", `the recording's start snapshot (chunk ${seq}) is at icount ${s.icount}, t=${s.clock?.syncNs} ns, not at the header's start point (icount ${start.icount}, t=${start.ns} ns)`, at);
+    throw new RecordingError(
+      "bad-start",
+      `the recording's start snapshot (chunk ${seq}) is at icount ${s.icount}, t=${s.clock?.syncNs} ns, not at the header's start point (icount ${start.icount}, t=${start.ns} ns)`,
+      at,
+    );
   }
   return s;
 }
@@ -268,7 +298,10 @@ export function checkDisk(header: RecordingHeader, disk: Uint8Array, path: strin
   if (!want) throw new RecordingError("wrong-disk", `the recording's machine had no disk, but ${path} was given as one`);
   const got = sha256Hex(disk);
   if (got !== want.sha256) {
-    throw new RecordingError("wrong-disk", `the recording was made with a ${want.bytes}-byte disk image sha256 ${want.sha256}, but ${path} (${disk.length} bytes) has sha256 ${got}: pass the recorded image with --disk PATH`);
+    throw new RecordingError(
+      "wrong-disk",
+      `the recording was made with a ${want.bytes}-byte disk image sha256 ${want.sha256}, but ${path} (${disk.length} bytes) has sha256 ${got}: pass the recorded image with --disk PATH`,
+    );
   }
 }
 

@@ -62,7 +62,8 @@ export async function recordLoop(host: LoopHost, target: { untilNs: number; pace
   };
   for (;;) {
     const s = await host.step({
-      untilNs: end, endsAt,
+      untilNs: end,
+      endsAt,
       ...(target.paceNs !== undefined ? { paceNs: target.paceNs } : { pace: opts.pace ?? false }),
       ...(host.mustCheckpoint ? { mustCheckpoint: host.mustCheckpoint } : {}),
     });

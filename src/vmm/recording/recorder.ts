@@ -106,7 +106,10 @@ export class Recorder {
   readonly grid: CheckpointGrid;
   readonly stats: RecorderStats = { events: 0, bytes: 0, checkpoints: 0, checkpointMs: 0, snapshotBytes: 0 };
 
-  private constructor(private readonly m: Machine, private readonly opts: RecorderOptions) {
+  private constructor(
+    private readonly m: Machine,
+    private readonly opts: RecorderOptions,
+  ) {
     const start = opts.start;
     if (m.internals.replayPresent !== undefined) throw new RangeError("the machine is re-executing its past: record only from its present");
     if (start) {
@@ -120,8 +123,15 @@ export class Recorder {
     const o = m.options;
     const mac = o.nic === false ? null : macString(o.nic?.mac ?? Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56));
     const launch: LaunchConfig = {
-      cmdline: o.cmdline, memoryMB: o.memoryMB, mips: o.mips, jit: o.jit, mac, seed: o.seed, epochMs: o.epochMs,
-      hangWatchdogMs: o.hangWatchdogMs, maxQuantumMs: o.maxQuantumMs,
+      cmdline: o.cmdline,
+      memoryMB: o.memoryMB,
+      mips: o.mips,
+      jit: o.jit,
+      mac,
+      seed: o.seed,
+      epochMs: o.epochMs,
+      hangWatchdogMs: o.hangWatchdogMs,
+      maxQuantumMs: o.maxQuantumMs,
       disk: opts.disk ? { sha256: sha256Hex(opts.disk), bytes: opts.disk.length, embedded: opts.embedDisk ?? true } : null,
     };
     const embed = opts.embedKernel ?? true;

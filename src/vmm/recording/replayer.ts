@@ -53,7 +53,10 @@ export interface ReplayOptions {
 }
 
 export class Replayer {
-  private constructor(readonly machine: Machine, readonly recording: Recording) {}
+  private constructor(
+    readonly machine: Machine,
+    readonly recording: Recording,
+  ) {}
 
   static async create(rec: Recording, opts: ReplayOptions = {}): Promise<Replayer> {
     let kernel = rec.kernel;
@@ -74,8 +77,15 @@ export class Replayer {
       throw new RecordingError("wrong-disk", `the recording does not embed its ${l.disk.bytes}-byte disk image (sha256 ${l.disk.sha256}): pass it with --disk PATH`);
     }
     const machine = await Machine.create({
-      kernel, cmdline: l.cmdline, memoryMB: l.memoryMB, mips: l.mips, jit: l.jit, seed: l.seed, epochMs: l.epochMs,
-      hangWatchdogMs: l.hangWatchdogMs, maxQuantumMs: l.maxQuantumMs,
+      kernel,
+      cmdline: l.cmdline,
+      memoryMB: l.memoryMB,
+      mips: l.mips,
+      jit: l.jit,
+      seed: l.seed,
+      epochMs: l.epochMs,
+      hangWatchdogMs: l.hangWatchdogMs,
+      maxQuantumMs: l.maxQuantumMs,
       nic: l.mac === null ? false : { mac: Uint8Array.from(l.mac.split(":").map((h) => parseInt(h, 16))) },
       ...(disk ? { disk } : {}),
     });
@@ -126,7 +136,10 @@ export class Replayer {
         return;
       }
       diverge({
-        eventIndex: w?.index ?? -1, kind: EVENT_KIND_NAMES[kind], icount, ns,
+        eventIndex: w?.index ?? -1,
+        kind: EVENT_KIND_NAMES[kind],
+        icount,
+        ns,
         expected: w ? describe(w.e) : "nothing more before the recorded end",
         actual: `${EVENT_KIND_NAMES[kind]} ${what} at icount ${icount}`,
       });
@@ -134,23 +147,30 @@ export class Replayer {
     const offIrq = m.onInterrupt((e) => observe(EventKind.Interrupt, e.icount, e.ns, `irq ${e.irq}`, (r) => r.icount === e.icount && (r as { irq: number }).irq === e.irq));
     // Recorded with --event-hashes: the light state where each input reaches the guest.
     let nextDigest = 0;
-    const offInput = opts.verify && digests.length ? m.onInputApplied((input) => {
-      if (divergence) return;
-      const d = digests[nextDigest];
-      if (!d) return; // a truncated file's digests end before its inputs do
-      nextDigest++;
-      const actual = inputDigest(m);
-      if (d.e.icount === input.icount && d.e.digest === actual) {
-        matched++;
-        return;
-      }
-      diverge({
-        eventIndex: d.index, kind: EVENT_KIND_NAMES[EventKind.InputDigest], icount: input.icount, ns: input.ns,
-        expected: `state digest ${d.e.digest} where the input at icount ${d.e.icount} reached the guest`,
-        actual: `state digest ${actual} where the ${input.kind === "frame" ? "frame" : "serial input"} at icount ${input.icount} reached it`,
-        expectedHash: d.e.digest, actualHash: actual,
-      });
-    }) : undefined;
+    const offInput =
+      opts.verify && digests.length
+        ? m.onInputApplied((input) => {
+            if (divergence) return;
+            const d = digests[nextDigest];
+            if (!d) return; // a truncated file's digests end before its inputs do
+            nextDigest++;
+            const actual = inputDigest(m);
+            if (d.e.icount === input.icount && d.e.digest === actual) {
+              matched++;
+              return;
+            }
+            diverge({
+              eventIndex: d.index,
+              kind: EVENT_KIND_NAMES[EventKind.InputDigest],
+              icount: input.icount,
+              ns: input.ns,
+              expected: `state digest ${d.e.digest} where the input at icount ${d.e.icount} reached the guest`,
+              actual: `state digest ${actual} where the ${input.kind === "frame" ? "frame" : "serial input"} at icount ${input.icount} reached it`,
+              expectedHash: d.e.digest,
+              actualHash: actual,
+            });
+          })
+        : undefined;
     const lines = new ConsoleLineAssembler(start?.consoleLine ?? "");
     const offSerial = m.serial.onByte(({ byte, icount }) => {
       const text = lines.byte(byte);
@@ -166,9 +186,13 @@ export class Replayer {
       offSerial();
       offInput?.();
       return {
-        verifiedEvents: inputs.length + matched, verifiedCheckpoints,
-        ...(divergence ? { divergence } : {}), ...(stop ? { stop } : {}),
-        prefixOnly: !endEvent, endIcount: m.icountNumber, wallMs: performance.now() - t0,
+        verifiedEvents: inputs.length + matched,
+        verifiedCheckpoints,
+        ...(divergence ? { divergence } : {}),
+        ...(stop ? { stop } : {}),
+        prefixOnly: !endEvent,
+        endIcount: m.icountNumber,
+        wallMs: performance.now() - t0,
       };
     };
     const runTo = (limit: { untilNs?: number; untilIcount?: number; paceNs?: number }): boolean => {
@@ -183,8 +207,12 @@ export class Replayer {
         if ((e as Error).name !== "VmmInvariantError") throw e;
         const w = watched[next];
         diverge({
-          eventIndex: w?.index ?? -1, kind: "frame-in", icount: m.icountNumber, ns: m.nowNs,
-          expected: w ? `${describe(w.e)} first` : "the recorded input at its instruction count", actual: (e as Error).message,
+          eventIndex: w?.index ?? -1,
+          kind: "frame-in",
+          icount: m.icountNumber,
+          ns: m.nowNs,
+          expected: w ? `${describe(w.e)} first` : "the recorded input at its instruction count",
+          actual: (e as Error).message,
         });
         return false;
       }
@@ -196,7 +224,16 @@ export class Replayer {
       if (!runTo({ untilNs: cp.untilNs })) return finish();
       const index = events.indexOf(cp);
       if (m.icountNumber !== cp.icount) {
-        diverge({ eventIndex: index, kind: "checkpoint", icount: m.icountNumber, ns: m.nowNs, expected: `checkpoint at icount ${cp.icount}`, actual: `reached icount ${m.icountNumber} at the same virtual time`, expectedHash: cp.hash, actualHash: stateHash(m, hashOpts) });
+        diverge({
+          eventIndex: index,
+          kind: "checkpoint",
+          icount: m.icountNumber,
+          ns: m.nowNs,
+          expected: `checkpoint at icount ${cp.icount}`,
+          actual: `reached icount ${m.icountNumber} at the same virtual time`,
+          expectedHash: cp.hash,
+          actualHash: stateHash(m, hashOpts),
+        });
         return finish();
       }
       if (opts.verify) {
@@ -217,7 +254,14 @@ export class Replayer {
         if (!divergence && stop && stop.kind === e.reason && m.icountNumber === endEvent.icount) stop = undefined;
         if (divergence || stop) return finish();
       } else if (m.icountNumber !== endEvent.icount) {
-        diverge({ eventIndex: events.indexOf(endEvent), kind: "end", icount: m.icountNumber, ns: m.nowNs, expected: `the recorded end (${e.reason}) at icount ${endEvent.icount}`, actual: `the run's limit reached at icount ${m.icountNumber}` });
+        diverge({
+          eventIndex: events.indexOf(endEvent),
+          kind: "end",
+          icount: m.icountNumber,
+          ns: m.nowNs,
+          expected: `the recorded end (${e.reason}) at icount ${endEvent.icount}`,
+          actual: `the run's limit reached at icount ${m.icountNumber}`,
+        });
         return finish();
       }
     }
@@ -264,18 +308,17 @@ function guardUnreachableInputs(m: Machine): void {
 export function describe(e: RecordedEvent): string {
   const at = `at icount ${e.icount}`;
   switch (e.kind) {
-    case EventKind.Interrupt: return `interrupt irq ${e.irq} ${at}`;
-    case EventKind.SerialOut: return `console line ${JSON.stringify(e.text)} ${at}`;
-    default: return `${EVENT_KIND_NAMES[e.kind]} ${at}`;
+    case EventKind.Interrupt:
+      return `interrupt irq ${e.irq} ${at}`;
+    case EventKind.SerialOut:
+      return `console line ${JSON.stringify(e.text)} ${at}`;
+    default:
+      return `${EVENT_KIND_NAMES[e.kind]} ${at}`;
   }
 }
 
 export function formatDivergence(d: Divergence): string {
-  const lines = [
-    `replay diverged at event #${d.eventIndex} (${d.kind}), icount ${d.icount}, t=${(d.ns / 1e9).toFixed(9)} s`,
-    `  expected: ${d.expected}`,
-    `  actual:   ${d.actual}`,
-  ];
+  const lines = [`replay diverged at event #${d.eventIndex} (${d.kind}), icount ${d.icount}, t=${(d.ns / 1e9).toFixed(9)} s`, `  expected: ${d.expected}`, `  actual:   ${d.actual}`];
   if (d.expectedHash) lines.push(`  recorded state hash: ${d.expectedHash}`, `  replayed state hash: ${d.actualHash}`);
   return lines.join("\n");
 }

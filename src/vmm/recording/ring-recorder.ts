@@ -85,7 +85,10 @@ export class RingRecorder {
     },
   };
 
-  private constructor(private readonly m: Machine, private readonly opts: RingRecorderOptions) {
+  private constructor(
+    private readonly m: Machine,
+    private readonly opts: RingRecorderOptions,
+  ) {
     this.intervalNs = opts.checkpointIntervalNs ?? DEFAULT_CHECKPOINT_INTERVAL_NS;
     this.grid = new CheckpointGrid(this.intervalNs, m.internals.point().ns, opts.checkpointIntervalNs === undefined);
     if (!(opts.windowNs > 0) || !Number.isFinite(opts.windowNs)) throw new RangeError(`the ring window must be a positive number of ns, got ${opts.windowNs}`);
@@ -172,7 +175,11 @@ export class RingRecorder {
   merge(): MergeResult {
     if (!this.ended) throw new Error("merge() needs the ring recording to have ended (run() or stop())");
     this.prune(this.kept[this.kept.length - 1]!.end!.ns);
-    const result = mergeSegments(this.kept.map((s) => s.path), this.opts.path, { windowNs: this.windowNs, segmentNs: this.segmentNs });
+    const result = mergeSegments(
+      this.kept.map((s) => s.path),
+      this.opts.path,
+      { windowNs: this.windowNs, segmentNs: this.segmentNs },
+    );
     for (const s of this.kept) rmSync(s.path, { force: true });
     this.kept.length = 0;
     try {
@@ -281,7 +288,14 @@ export function mergeSegments(paths: readonly string[], out: string, ring: { win
       if (segEnd) endPoint = { icount: segEnd.icount, ns: segEnd.ns };
       if (next) {
         const s = next.header.start;
-        if (!segEnd || !s || s.icount !== segEnd.icount || s.ns !== segEnd.ns || next.header.kernel.sha256 !== first.header.kernel.sha256 || next.header.launch.disk?.sha256 !== first.header.launch.disk?.sha256) {
+        if (
+          !segEnd ||
+          !s ||
+          s.icount !== segEnd.icount ||
+          s.ns !== segEnd.ns ||
+          next.header.kernel.sha256 !== first.header.kernel.sha256 ||
+          next.header.launch.disk?.sha256 !== first.header.launch.disk?.sha256
+        ) {
           throw new RecordingError("bad-start", `segment ${paths[k + 1]} does not continue ${paths[k]} (it starts at icount ${s?.icount}, the other ends at ${segEnd?.icount})`);
         }
       }
@@ -327,7 +341,11 @@ export function mergeSegments(paths: readonly string[], out: string, ring: { win
   }
   renameSync(tmp, out);
   return {
-    path: out, segments: paths.length, events, checkpoints, bytes: w.bytesWritten,
+    path: out,
+    segments: paths.length,
+    events,
+    checkpoints,
+    bytes: w.bytesWritten,
     start: first.header.start ? { icount: first.header.start.icount, ns: first.header.start.ns } : { icount: 0, ns: 0 },
     end: endPoint,
   };

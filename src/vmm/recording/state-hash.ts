@@ -186,7 +186,9 @@ export class StateHasher {
   }
 
   private digestHere(length: number): string {
-    return createHash("sha256").update(new Uint8Array(this.sab!, DATA_AT, length)).digest("hex");
+    return createHash("sha256")
+      .update(new Uint8Array(this.sab!, DATA_AT, length))
+      .digest("hex");
   }
 
   /** Starts the worker now (a recorder does at attach, so its first checkpoint does not wait). */

@@ -51,7 +51,11 @@ export async function transmitsOf(rec: Recording, opts: Pick<ReplayOptions, "ker
     off?.();
     const d = res.divergence;
     const s = res.stop;
-    const incomplete = d ? `the replay diverged at icount ${d.icount} (${d.kind}; lvmm replay FILE --verify says more)` : s ? `the replay stopped at icount ${res.endIcount} before the recorded end (${s.kind}${"detail" in s ? `: ${s.detail}` : ""})` : undefined;
+    const incomplete = d
+      ? `the replay diverged at icount ${d.icount} (${d.kind}; lvmm replay FILE --verify says more)`
+      : s
+        ? `the replay stopped at icount ${res.endIcount} before the recorded end (${s.kind}${"detail" in s ? `: ${s.detail}` : ""})`
+        : undefined;
     return { events, source: "replayed", wallMs: res.wallMs, ...(incomplete ? { incomplete } : {}) };
   } finally {
     rp.destroy();

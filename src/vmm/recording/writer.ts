@@ -25,7 +25,11 @@ export function chunkHeader(type: number, seq: number, payload: Uint8Array | rea
   const v = new DataView(out.buffer);
   v.setUint8(0, type);
   v.setUint32(4, seq, true);
-  v.setUint32(8, parts.reduce((n, p) => n + p.length, 0), true);
+  v.setUint32(
+    8,
+    parts.reduce((n, p) => n + p.length, 0),
+    true,
+  );
   let crc = crc32(out.subarray(0, 12));
   for (const p of parts) crc = crc32(p, crc);
   v.setUint32(12, crc, true);
