@@ -1,4 +1,4 @@
-// docs/evaluation.md of `npm run eval`: a header with the run's date, machine and duration, a
+// evaluation.md of `npm run eval` (in docs/, or --out DIR): the run's date, machine and duration, a
 // summary table (figure / thesis / ours), then one section per figure of the thesis.
 import type { SectionResult, Table } from "./section";
 

@@ -4,8 +4,6 @@
 import type { Section, SectionResult, Table } from "../section";
 import { num, server, streamsBench, type PointJson, type ServerJson, type StreamsJson } from "../streams-run";
 
-const KINDS = ["ioengine", "conventional", "gst"] as const;
-
 /** The load the CDF is drawn at: the largest stream count every server was measured at, up to 32. */
 export function cdfLoad(j: StreamsJson): number | undefined {
   const measured = j.servers.filter((s) => !s.error);
