@@ -79,13 +79,13 @@ describe("format 5: only what a replay needs, compressed", () => {
     assert.equal(rec.header.formatVersion, 5);
     assert.ok(sent.length > 500, `${sent.length} frames transmitted`);
     assert.equal(rec.events.filter((e) => e.kind === EventKind.TxDma).length, 0);
-    const events = chunks(file).filter((c) => (c.type & ~CHUNK_COMPRESSED) === ChunkType.Events);
+    const events = chunks(file).filter((c) => ((c.type & ~CHUNK_COMPRESSED) as ChunkType) === ChunkType.Events);
     // Compressed where that is smaller: all but tiny ones (the end record's, say).
     assert.ok(events.length > 1 && events.every((c) => c.type & CHUNK_COMPRESSED || c.stored.length < 256), "event chunks are stored compressed");
     const inflated = Buffer.concat(events.map((c) => (c.type & CHUNK_COMPRESSED ? inflateChunk(c.stored, 0, c.at) : c.stored)));
     // A transmitted frame starts with the peer's MAC then the guest's: no received frame does.
     for (const t of sent.filter((x) => x.tx.bytes.length >= 64)) assert.equal(inflated.indexOf(Buffer.from(t.tx.bytes.subarray(0, 64))), -1, `the frame sent at icount ${t.icount} is not in the file`);
-    const kernelBytes = chunks(file).find((c) => (c.type & ~CHUNK_COMPRESSED) === ChunkType.Kernel)!.stored.length;
+    const kernelBytes = chunks(file).find((c) => ((c.type & ~CHUNK_COMPRESSED) as ChunkType) === ChunkType.Kernel)!.stored.length;
     const logBytes = statSync(path).size - kernelBytes;
     assert.ok(logBytes / received < 1, `${logBytes} bytes of log for ${received} bytes received`);
   });

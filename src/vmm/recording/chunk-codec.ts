@@ -39,7 +39,7 @@ export function compressPayload(payload: Uint8Array, quality = BROTLI_QUALITY): 
  */
 export function compressChunk(type: number, payload: Uint8Array): { type: number; parts: Uint8Array[]; length: number } {
   if (payload.length < 64) return { type, parts: [payload], length: payload.length };
-  const z = compressPayload(payload, type === ChunkType.Events ? EVENTS_BROTLI_QUALITY : BROTLI_QUALITY);
+  const z = compressPayload(payload, (type as ChunkType) === ChunkType.Events ? EVENTS_BROTLI_QUALITY : BROTLI_QUALITY);
   if (z.length + COMPRESSED_PREFIX_BYTES >= payload.length) return { type, parts: [payload], length: payload.length };
   const prefix = compressedPrefix(payload.length);
   return { type: type | CHUNK_COMPRESSED, parts: [prefix, z], length: prefix.length + z.length };

@@ -146,6 +146,13 @@ export function encodeEvent(sink: ByteSink, e: RecordedEvent): void {
       return encodeRxDma(sink, e.icount, e.ns, e.rx, e.refs);
     case EventKind.TxDma:
       return encodeTxDma(sink, e.icount, e.ns, e.tx);
+    case EventKind.SerialIn:
+    case EventKind.SerialOut:
+    case EventKind.ControlCommand:
+    case EventKind.End:
+    case EventKind.InputDigest:
+    case EventKind.CheckpointHash:
+      break; // the rare kinds, below
   }
   const at = beginRecord(sink, e.kind, e.icount, e.ns);
   switch (e.kind) {

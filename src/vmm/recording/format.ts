@@ -1,7 +1,7 @@
 // The .lvmmrec recording format: constants, the versioned enum of event kinds, the header and
 // the typed errors. Modelled on QEMU's replay/replay-internal.h: every event is keyed to the
 // instruction count, and any change to the set of event kinds or their encoding bumps
-// FORMAT_VERSION (test/recording/format.test.ts pins the enum to the version).
+// FORMAT_VERSION (test/recording/corrupt.test.ts pins the enum to the version).
 //
 // Layout (all integers little-endian):
 //   preamble   8 bytes MAGIC "LVMMREC\0", u32 format version, u32 flags (0)

@@ -119,7 +119,7 @@ function* parse(bytes: Uint8Array, opts: ReadOptions): LongWork<Recording> {
     }
     if (seq !== rec.chunks) throw new RecordingError("bad-chunk", `chunk at byte ${at} has sequence number ${seq}, expected ${rec.chunks}`, at);
     if (view.getUint8(pos + 1) | view.getUint8(pos + 2) | view.getUint8(pos + 3)) throw new RecordingError("bad-chunk", `chunk ${seq} at byte ${at} has non-zero reserved bytes`, at);
-    if (seq === 0 && storedType !== ChunkType.Header) throw new RecordingError("bad-chunk", "the first chunk is not the header", at);
+    if (seq === 0 && (storedType as ChunkType) !== ChunkType.Header) throw new RecordingError("bad-chunk", "the first chunk is not the header", at);
     let payload = stored;
     if (storedType & CHUNK_COMPRESSED) {
       if (version < FIRST_VERSION_COMPRESSED)
@@ -131,7 +131,7 @@ function* parse(bytes: Uint8Array, opts: ReadOptions): LongWork<Recording> {
     const start = rec.header?.start;
     if (start && !rec.start && !IMAGES.has(type) && seq > 0) {
       // A recording that starts at a snapshot: that snapshot comes right after the header (and images).
-      if (type !== ChunkType.Snapshot) {
+      if ((type as ChunkType) !== ChunkType.Snapshot) {
         throw new RecordingError(
           "bad-start",
           `the recording starts at a snapshot (icount ${start.icount}), but chunk ${seq} at byte ${at}, where that snapshot belongs, is not a snapshot chunk: the file is corrupt`,
@@ -270,12 +270,14 @@ function decodeSnapshot(payload: Uint8Array, at: number): Snapshot {
   const n = src.u32("snapshot JSON length");
   let rest: Omit<Snapshot, "v86">;
   try {
-    rest = JSON.parse(new TextDecoder().decode(src.bytes(n, "snapshot JSON")));
+    rest = JSON.parse(new TextDecoder().decode(src.bytes(n, "snapshot JSON"))) as Omit<Snapshot, "v86">;
   } catch (e) {
     if (e instanceof RecordingError) throw e;
     return src.fail("a snapshot whose JSON does not parse");
   }
-  if (rest.version !== SNAPSHOT_VERSION) src.fail(`snapshot version ${rest.version}, expected ${SNAPSHOT_VERSION}`);
+  const version: number = rest.version;
+  const expected: number = SNAPSHOT_VERSION;
+  if (version !== expected) src.fail(`snapshot version ${version}, expected ${expected}`);
   const v86 = src.bytes(src.remaining, "v86 state");
   return { ...rest, v86: v86.buffer.slice(v86.byteOffset, v86.byteOffset + v86.byteLength) as ArrayBuffer };
 }

@@ -305,6 +305,13 @@ export function mergeSegments(paths: readonly string[], out: string, ring: { win
       for (const e of seg.events) {
         let out: RecordedEvent = e;
         switch (e.kind) {
+          case EventKind.ControlCommand:
+          case EventKind.InputDigest:
+          case EventKind.Interrupt:
+          case EventKind.SerialIn:
+          case EventKind.SerialOut:
+          case EventKind.TxDma:
+            break; // copied as they are
           case EventKind.End:
             if (next) continue;
             break;

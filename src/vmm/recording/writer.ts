@@ -299,7 +299,7 @@ export class RecordingWriter {
   private writeImage(type: ChunkType, image: Uint8Array): number {
     if (!this.compress) return this.writeChunk(type, image, false);
     let byType = storedImages.get(image);
-    if (!byType) storedImages.set(image, (byType = new Map()));
+    if (!byType) storedImages.set(image, (byType = new Map<number, ReturnType<typeof compressChunk>>()));
     let stored = byType.get(type);
     if (!stored) byType.set(type, (stored = compressChunk(type, image)));
     return this.writeStored(stored);
