@@ -1,5 +1,5 @@
 // The contract between `npm run eval` (bench/eval/run.ts) and its sections, one per figure of the
-// thesis (docs/thesis.md's evaluation). Each section measures on the machine it runs on and
+// thesis (its evaluation chapter). Each section measures on the machine it runs on and
 // returns what the report prints: the thesis's number, ours, how it was measured, how our set-up
 // differs, tables, and plots as vega-lite specs (rendered to SVG by bench/eval/plot.ts).
 
