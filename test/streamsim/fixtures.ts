@@ -37,8 +37,9 @@ export async function makeTestContent(): Promise<TestContent> {
   return { dir, clip, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A /metrics scrape. Generous timeout: with two engines' threads busy on a loaded 2-core machine one took over 3 s. */
 export async function metricsText(port: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) });
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(15_000) });
   return res.text();
 }
 
