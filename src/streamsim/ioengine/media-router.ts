@@ -104,15 +104,17 @@ export class MediaRouter {
     if (r.failed) return;
     this.sent++;
     this.sentBytes += payload.length;
-    const t0 = performance.now();
+    const t0 = this.nowMs();
     const ok = rtcp ? r.sink.sendRtcp(payload) : r.sink.sendRtp(payload.subarray(0, 12), payload.subarray(12));
-    this.sendMs += performance.now() - t0;
+    // One clock read after the send serves both the send time and the packet's departure time.
+    const sentAt = this.nowMs();
+    this.sendMs += sentAt - t0;
     if (!ok) {
       r.failed = true;
       this.onFailed(r.num, r.sink.why);
       return;
     }
-    if (!rtcp && payload.length >= 12) this.measure(r, payload.readUInt32BE(4));
+    if (!rtcp && payload.length >= 12) this.measure(r, payload.readUInt32BE(4), sentAt);
   }
 
   /**
@@ -120,8 +122,7 @@ export class MediaRouter {
    * (send time − media time) of this packet minus the smallest offset seen since the stream
    * (re)started.
    */
-  private measure(r: Route, ts: number): void {
-    const now = this.nowMs();
+  private measure(r: Route, ts: number, now: number): void {
     r.ts0 ??= ts;
     const offsetMs = now - (((ts - r.ts0) >>> 0) / CLOCK_HZ) * 1000;
     if (offsetMs < r.minOffsetMs) r.minOffsetMs = offsetMs;
