@@ -9,8 +9,8 @@ import type { Plot } from "./section";
 /** One look for every plot of the report. */
 const CONFIG = {
   font: "Helvetica, Arial, sans-serif",
-  axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridOpacity: 0.4 },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridOpacity: 0.4, labelLimit: 320 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
   view: { stroke: "#ccc" },
 };
 

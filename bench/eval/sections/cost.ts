@@ -150,7 +150,7 @@ const cost: Section = async (ctx) => {
     ratios.map((r) => {
       const io = r * gpCost; // the I/O core's life cost; price only (power folded in)
       const s = costModel(x, { ioCoreMips: mips, ioCorePrice: io / P("platform"), ioCoreWatts: 0 });
-      return { ratio: r, saving: s.savingPct, speed: `I/O core ${mips.toLocaleString("en-US")} MIPS${mips === P("ioCoreMips") ? " (the table's)" : ""}` };
+      return { ratio: r, saving: s.savingPct, speed: `${mips.toLocaleString("en-US")} MIPS${mips === P("ioCoreMips") ? " (the table's)" : ""}` };
     }),
   );
   const lo = Math.min(...curve.map((d) => d.saving), -20);
@@ -183,7 +183,8 @@ const cost: Section = async (ctx) => {
   const plots: SectionResult["plots"] = [
     {
       file: "cost-sensitivity.svg",
-      caption: "The split server's saving per 1,000 streams against the cost of an I/O processor core relative to a general-purpose core (life cost, log scale); the band is the thesis's 34–59%",
+      caption:
+        "The split server's saving per 1,000 streams against the cost of an I/O processor core relative to a general-purpose core (life cost, log scale); the band is the thesis's 34–59%, the dashed line the table's parts",
       spec: {
         layer: [
           { data: { values: [{ lo: 34, hi: 59 }] }, mark: { type: "rect", color: "#2ca02c", opacity: 0.15 }, encoding: { y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
@@ -193,7 +194,7 @@ const cost: Section = async (ctx) => {
             encoding: {
               x: { field: "ratio", type: "quantitative", scale: { type: "log" }, title: "I/O core cost / general-purpose core cost" },
               y: { field: "saving", type: "quantitative", title: "saving against the conventional server, %", scale: { domainMin: Math.max(lo, -200), domainMax: 100, clamp: true } },
-              color: { field: "speed", type: "nominal", title: null },
+              color: { field: "speed", type: "nominal", title: "I/O core speed", sort: null },
             },
           },
           { data: { values: [{ ratio: ratioNow }] }, mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { x: { field: "ratio", type: "quantitative" } } },

@@ -87,7 +87,7 @@ const delivery: Section = async (ctx) => {
   const plots: SectionResult["plots"] = [
     {
       file: "delivery-lateness.svg",
-      caption: `p99 lateness against streams (log scale; hollow points failed); the limit of a passing point is ${j.p99LimitMs} ms`,
+      caption: `p99 lateness against streams (log scale; squares passed, circles failed); the limit of a passing point is ${j.p99LimitMs} ms`,
       spec: {
         layer: [
           {

@@ -29,7 +29,7 @@ const linkageOverhead: Section = async (ctx) => {
   const windowSec = j.linkWindowMs / 1000;
   const cyclesPerSec = cycles / (l.on.length * Math.max(0.5, windowSec - 1));
   const cap = eng.capacity ?? 0;
-  const windows = [...l.off.map((p, i) => ({ p, churn: "without churn", round: i + 1 })), ...l.on.map((p, i) => ({ p, churn: "with START/STOP churn", round: i + 1 }))];
+  const windows = [...l.off.map((p, i) => ({ p, churn: "without churn", round: i + 1 })), ...l.on.map((p, i) => ({ p, churn: "with churn", round: i + 1 }))];
   const data = windows.flatMap(({ p, churn, round }) => [
     ...(num(p.packetsPerSec) !== undefined ? [{ churn, round, measure: "delivered packets/s", value: p.packetsPerSec! }] : []),
     ...(num(p.lateness?.p99) !== undefined ? [{ churn, round, measure: "p99 lateness, ms", value: p.lateness!.p99 }] : []),
@@ -88,9 +88,9 @@ const linkageOverhead: Section = async (ctx) => {
           mark: { type: "point", filled: true, size: 80 },
           encoding: {
             column: { field: "measure", type: "nominal", title: null },
-            x: { field: "churn", type: "nominal", title: null, axis: { labelAngle: 0 } },
+            x: { field: "churn", type: "nominal", title: null, axis: { labelAngle: 0 }, sort: ["without churn", "with churn"] },
             y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
-            color: { field: "churn", type: "nominal", legend: null },
+            color: { field: "churn", type: "nominal", legend: null, sort: ["without churn", "with churn"] },
           },
           resolve: { scale: { y: "independent" } },
         },
