@@ -18,6 +18,7 @@ export function cpuLoad(j: StreamsJson): number | undefined {
   return common.length ? Math.max(...common) : undefined;
 }
 
+const ladderText = (j: StreamsJson) => (j.quick ? "a quick run's few short points" : "the full ladder");
 const at = (s: ServerJson | undefined, n: number): PointJson | undefined => s?.points.find((p) => p.n === n);
 const f1 = (x: number | null | undefined, d = 1) => (num(x) === undefined ? "–" : x!.toFixed(d));
 
@@ -50,7 +51,12 @@ const delivery: Section = async (ctx) => {
   const cpuRatio = num(cpuE) !== undefined && num(cpuC) !== undefined ? cpuC! / cpuE! : undefined;
   if (cpuRatio !== undefined) figures["cpuEfficiencyRatio.ioengine/conventional"] = cpuRatio;
 
-  const capText = capRatio !== undefined ? `${capRatio.toFixed(2)}x` : `no ratio (the conventional path passed no rung of this run's ladder; the I/O engine reached ${capE})`;
+  const capText =
+    capRatio !== undefined
+      ? `${capRatio.toFixed(2)}x`
+      : capE > 0
+        ? `no ratio (the conventional path passed no rung of this run's ladder, the I/O engine ${capE})`
+        : `no ratio (neither passed a rung of this run's ladder, ${ladderText(j)})`;
   const ours =
     `capacity (zero loss, p99 ≤ ${j.p99LimitMs} ms) I/O engine ${capE} streams, conventional ${capC}${haveGst ? `, gst-rtsp-server ${capG}` : ""}: I/O engine / conventional = ${capText}` +
     (cpuRatio !== undefined ? `; server CPU per packet at ${nCpu} streams, conventional / I/O engine = ${cpuRatio.toFixed(2)}x (below 1: the engine costs more host CPU)` : "");
