@@ -38,7 +38,9 @@ async function loadSection(id: string): Promise<Section | string> {
     return typeof mod.default === "function" ? mod.default : `its module exports no default Section`;
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
-    return /Could not resolve|Cannot find module|Module not found|ERR_MODULE_NOT_FOUND/.test(msg) ? `its module (bench/eval/sections/${id}) is not in this build` : `its module failed to load: ${msg.split("\n")[0]}`;
+    return /Could not resolve|Cannot find module|Module not found|ERR_MODULE_NOT_FOUND/.test(msg)
+      ? `its module (bench/eval/sections/${id}) is not in this build`
+      : `its module failed to load: ${msg.split("\n")[0]}`;
   }
 }
 
