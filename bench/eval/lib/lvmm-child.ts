@@ -198,7 +198,12 @@ async function load(): Promise<void> {
     const events = chunks.get(ChunkType.Events) ?? { stored: 0, inflated: 0 };
     log = { fileBytes: size, logStored: size - kernelStored, logInflated: inflated, eventsStored: events.stored, eventsInflated: events.inflated };
   }
-  console.log(JSON.stringify({ wallMs, cpuMs, ...(t0c !== undefined && t1c !== undefined ? { threadCpuMs: t1c - t0c } : {}), frames: frames.length, replies, rxBytes, interrupts, ...log }));
+  // Checkpoints (state hashes on the guest thread) are the Recorder's, not the log's: their time is
+  // reported so the log's own cost can be told apart.
+  const checkpoint = rec ? { checkpoints: rec.stats.checkpoints, checkpointMs: rec.stats.checkpointMs } : {};
+  console.log(
+    JSON.stringify({ wallMs, cpuMs, ...(t0c !== undefined && t1c !== undefined ? { threadCpuMs: t1c - t0c } : {}), frames: frames.length, replies, rxBytes, interrupts, ...log, ...checkpoint }),
+  );
 }
 
 const cmd = process.argv[2];
