@@ -8,6 +8,7 @@ import { events, EVENTS_HELP } from "./commands/events";
 import { dma, DMA_HELP } from "./commands/dma";
 import { pcap, PCAP_HELP } from "./commands/pcap";
 import { evaluate, EVAL_HELP } from "./commands/eval";
+import { gdbserver, GDBSERVER_HELP } from "./commands/gdbserver";
 import { EXIT, UsageError } from "./errors";
 
 const HELP = `usage: lvmm <command> [options]
@@ -20,6 +21,7 @@ commands:
   events   a recording's event log, one line per event
   dma      a recording's NIC DMA log per receive interrupt, packets decoded
   pcap     a recording's NIC traffic as pcapng
+  gdbserver  a GDB remote stub on the LVMM (--kernel ELF | --recording FILE), with reverse execution
   eval     the thesis's evaluation from a checkout: npm run eval (--quick, --out DIR)
   help     this text
 Run "lvmm <command> --help" for a command's options.`;
@@ -34,6 +36,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; help:
   pcap: { run: pcap, help: PCAP_HELP },
   serve: { run: serve, help: SERVE_HELP },
   eval: { run: evaluate, help: EVAL_HELP },
+  gdbserver: { run: gdbserver, help: GDBSERVER_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

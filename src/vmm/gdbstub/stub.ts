@@ -1,0 +1,497 @@
+// The GDB stub's packet handlers over one Machine: registers, memory, breakpoints (planted by
+// the VMM), watchpoints (the VMM's exact data breakpoints, watchpoints.ts: the stop is right
+// after the store or the DMA), run control and reverse execution on the machine's timeline
+// (reverse.ts). Framing, acknowledgements and the socket are server.ts's; this class sees
+// payloads and returns replies. gdb addresses are linear; the VMM's breakpoints and
+// watchpoints are physical (CpuView.translate maps them when gdb sets them).
+import type { Machine } from "../machine";
+import type { RegisterName } from "../cpu-view";
+import type { StopReason } from "../stop-reason";
+import { reverseContinueWork, seekTo, stepBack, type ReverseSearch } from "../reverse";
+import { Chunks, runWatched, WorkCancelled } from "../long-work";
+import { REGISTERS, readFeature } from "./target-xml";
+import { fromHex, hexNumber, le32, MAX_PACKET, toHex, unescapeBinary } from "./rsp";
+import { DmaHistory, runMonitor } from "./monitor";
+
+export interface GdbStubOptions {
+  /** Called before each slice of a continue with the virtual time it may reach (echo traffic). */
+  beforeRun?: (untilNs: number) => void;
+  /** Called when gdb kills the target (vKill, k). */
+  onKill?: () => void;
+}
+
+/** A reply: the packet, with console output gdb prints first (O packets, only before a stop reply). */
+export interface Reply {
+  packet: string;
+  console?: string[];
+  /** Close the connection after sending (kill, detach). */
+  close?: boolean;
+}
+
+type WatchType = 2 | 3 | 4;
+interface GdbWatch {
+  id: number;
+  type: WatchType;
+  linear: number;
+  length: number;
+}
+
+/** Virtual time one slice of a continue covers; pause requests and traffic are seen between. */
+const SLICE_NS = 20e6;
+const THREAD = "thread:1;";
+
+/** Unix signal numbers gdb knows, for the stops that are not a trap. */
+const SIGINT = 2;
+const SIGTRAP = 5;
+const SIGNAL_OF_VECTOR: Record<number, number> = { 0: 8, 6: 4, 13: 11, 14: 11, 12: 11, 11: 11, 16: 8, 19: 8 };
+
+export class GdbStub {
+  private readonly swBreaks = new Set<number>();
+  private readonly hwBreaks = new Set<number>();
+  private readonly watches = new Map<string, GdbWatch>();
+  private nextWatchId = 1;
+  private lastStop = `T05${THREAD}`;
+  private interruptRequested = false;
+  private busy: Promise<unknown> | undefined;
+  /** The NIC's receive interrupts, kept across seeks (monitor dma). */
+  readonly history: DmaHistory;
+
+  constructor(
+    readonly machine: Machine,
+    private readonly opts: GdbStubOptions = {},
+  ) {
+    // Reverse execution needs a checkpoint to go back to: here, where the stub starts.
+    if (!machine.timeline.checkpoints.length) machine.timeline.checkpoint();
+    this.history = new DmaHistory(machine);
+  }
+
+  /** True while a continue, step or reverse search runs (only an interrupt is expected then). */
+  get running(): boolean {
+    return this.busy !== undefined;
+  }
+
+  /** Ctrl-C: a running continue or reverse search stops at its next slice. */
+  interrupt(): void {
+    if (!this.busy) return;
+    this.interruptRequested = true;
+    this.machine.pause();
+  }
+
+  /** The client went away: stop what runs, forget its breakpoints and watchpoints. */
+  async detach(): Promise<void> {
+    this.interrupt();
+    await this.idle();
+    this.swBreaks.clear();
+    this.hwBreaks.clear();
+    this.watches.clear();
+    this.machine.breakpoints.set([]);
+    this.machine.setWatchpoints([]);
+  }
+
+  async idle(): Promise<void> {
+    while (this.busy) await this.busy.catch(() => undefined);
+  }
+
+  /** Handles one packet's payload. Never throws: a failure is an E reply. */
+  async handle(data: Buffer): Promise<Reply> {
+    const run = this.dispatch(data);
+    this.busy = run;
+    try {
+      return await run;
+    } catch (e) {
+      return { packet: "E01", console: [`lvmm: ${e instanceof Error ? e.message : String(e)}\n`] };
+    } finally {
+      this.busy = undefined;
+    }
+  }
+
+  private async dispatch(data: Buffer): Promise<Reply> {
+    const text = data.toString("latin1");
+    const r = (packet: string): Reply => ({ packet });
+    switch (text[0]) {
+      case "?":
+        return r(this.lastStop);
+      case "g":
+        return r(this.readAllRegisters());
+      case "G":
+        return r(this.writeAllRegisters(text.slice(1)));
+      case "p":
+        return r(this.readRegister(text.slice(1)));
+      case "P":
+        return r(this.writeRegister(text.slice(1)));
+      case "m":
+        return r(this.readMemory(text.slice(1)));
+      case "M":
+        return r(this.writeMemoryHex(text.slice(1)));
+      case "X":
+        return r(this.writeMemoryBinary(data.subarray(1)));
+      case "Z":
+      case "z":
+        return r(this.breakpoint(text[0] === "Z", text.slice(1)));
+      case "c":
+      case "s":
+        return this.resume(text[0] === "c" ? "continue" : "step", text.slice(1));
+      case "C":
+      case "S":
+        // A signal to deliver (ignored: the guest has no signals), then maybe `;ADDR`.
+        return this.resume(text[0] === "C" ? "continue" : "step", text.split(";")[1] ?? "");
+      case "b":
+        if (text === "bs") return this.reverseStep();
+        if (text === "bc") return this.reverseContinue();
+        return r("");
+      case "H":
+        return r("OK");
+      case "T":
+        return r(text === "T1" || text === "Tp1.1" ? "OK" : "E01");
+      case "D":
+        await this.detach();
+        return { packet: "OK", close: true };
+      case "k":
+        await this.detach();
+        this.opts.onKill?.();
+        return { packet: "", close: true };
+      case "q":
+      case "Q":
+        return r(this.query(text));
+      case "v":
+        return this.vPacket(text);
+      default:
+        return r("");
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  private query(text: string): string {
+    if (text.startsWith("qSupported")) {
+      return `PacketSize=${MAX_PACKET.toString(16)};qXfer:features:read+;swbreak+;hwbreak+;ReverseStep+;ReverseContinue+;QStartNoAckMode+;vContSupported+`;
+    }
+    if (text.startsWith("qXfer:features:read:")) {
+      const m = /^qXfer:features:read:([^:]*):([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(text);
+      if (!m) return "E00";
+      return readFeature(m[1]!, parseInt(m[2]!, 16), parseInt(m[3]!, 16)) ?? "E00";
+    }
+    if (text === "qAttached" || text.startsWith("qAttached:")) return "1";
+    if (text === "qC") return "QC1";
+    if (text === "qfThreadInfo") return "m1";
+    if (text === "qsThreadInfo") return "l";
+    if (text.startsWith("qSymbol")) return "OK";
+    if (text === "QStartNoAckMode") return "OK"; // the server switches after sending this
+    if (text.startsWith("qRcmd,")) {
+      const cmd = fromHex(text.slice(6));
+      if (!cmd) return "E01";
+      return toHex(Buffer.from(runMonitor({ machine: this.machine, history: this.history, moved: () => this.afterMove() }, cmd.toString("latin1")), "latin1"));
+    }
+    return "";
+  }
+
+  private async vPacket(text: string): Promise<Reply> {
+    if (text === "vCont?") return { packet: "vCont;c;C;s;S" };
+    if (text.startsWith("vCont;")) {
+      // One thread: the first action that names it (or all threads) is the one.
+      for (const a of text.slice(6).split(";")) {
+        const [action, thread] = a.split(":");
+        if (thread !== undefined && thread !== "1" && thread !== "-1" && thread !== "p1.1" && thread !== "p1.-1") continue;
+        if (action === "c" || action?.startsWith("C")) return this.resume("continue", "");
+        if (action === "s" || action?.startsWith("S")) return this.resume("step", "");
+        if (action === "t") return { packet: "OK" };
+        return { packet: "E01" };
+      }
+      return { packet: "E01" };
+    }
+    if (text.startsWith("vKill")) {
+      await this.detach();
+      this.opts.onKill?.();
+      return { packet: "OK", close: true };
+    }
+    return { packet: "" };
+  }
+
+  // ---- registers -----------------------------------------------------------------------------
+
+  private registerValue(n: number, regs = this.machine.cpu.registers()): string {
+    const slot = REGISTERS[n]!;
+    if (slot.machine) return le32(regs[slot.machine]);
+    return "00".repeat(slot.size);
+  }
+
+  private readAllRegisters(): string {
+    const regs = this.machine.cpu.registers();
+    // The g packet carries gdb's core registers (the first 41); the rest go by p.
+    return REGISTERS.slice(0, 41)
+      .map((_, i) => this.registerValue(i, regs))
+      .join("");
+  }
+
+  private readRegister(arg: string): string {
+    const n = hexNumber(arg);
+    if (n === undefined || n >= REGISTERS.length) return "E00";
+    return this.registerValue(n);
+  }
+
+  private setRegister(n: number, bytes: Buffer): boolean {
+    const slot = REGISTERS[n]!;
+    if (bytes.length !== slot.size) return false;
+    if (!slot.machine) return bytes.every((b) => b === 0); // the FPU/SSE state reads as zeros
+    const value = bytes.readUInt32LE(0);
+    const regs = this.machine.cpu.registers();
+    if (regs[slot.machine] === value) return true;
+    try {
+      this.machine.cpu.setRegister(slot.machine as RegisterName, value);
+      return true;
+    } catch {
+      return false; // segment and control registers are read-only
+    }
+  }
+
+  private writeRegister(arg: string): string {
+    const m = /^([0-9a-fA-F]+)=([0-9a-fA-F]*)$/.exec(arg);
+    const n = hexNumber(m?.[1]);
+    const bytes = fromHex(m?.[2] ?? "x");
+    if (n === undefined || n >= REGISTERS.length || !bytes) return "E00";
+    return this.setRegister(n, bytes) ? "OK" : "E01";
+  }
+
+  private writeAllRegisters(hex: string): string {
+    const bytes = fromHex(hex);
+    if (!bytes) return "E00";
+    let at = 0;
+    for (let n = 0; n < REGISTERS.length && at < bytes.length; n++) {
+      const size = REGISTERS[n]!.size;
+      if (at + size > bytes.length) return "E00";
+      if (!this.setRegister(n, bytes.subarray(at, at + size))) return "E01";
+      at += size;
+    }
+    return "OK";
+  }
+
+  // ---- memory --------------------------------------------------------------------------------
+
+  private readMemory(arg: string): string {
+    const [a, l] = arg.split(",");
+    const addr = hexNumber(a);
+    const length = hexNumber(l);
+    if (addr === undefined || length === undefined || addr > 0xffffffff) return "E00";
+    const cpu = this.machine.cpu;
+    const out: Uint8Array[] = [];
+    let done = 0;
+    const want = Math.min(length, MAX_PACKET / 2);
+    // Page by page: an unmapped page ends the read (gdb takes the readable prefix).
+    while (done < want) {
+      const at = (addr + done) >>> 0;
+      const n = Math.min(want - done, 0x1000 - (at & 0xfff));
+      try {
+        out.push(cpu.readLinear(at, n));
+      } catch {
+        break;
+      }
+      done += n;
+    }
+    if (done === 0 && want > 0) return "E14";
+    return out.map(toHex).join("");
+  }
+
+  private writeMemory(addr: number | undefined, bytes: Uint8Array | undefined, length: number | undefined): string {
+    if (addr === undefined || !bytes || length !== bytes.length) return "E00";
+    try {
+      if (bytes.length) this.machine.cpu.writeLinear(addr, bytes);
+      return "OK";
+    } catch {
+      return "E14";
+    }
+  }
+
+  private writeMemoryHex(arg: string): string {
+    const m = /^([0-9a-fA-F]+),([0-9a-fA-F]+):([0-9a-fA-F]*)$/.exec(arg);
+    return this.writeMemory(hexNumber(m?.[1]), fromHex(m?.[3] ?? "x"), hexNumber(m?.[2]));
+  }
+
+  private writeMemoryBinary(arg: Buffer): string {
+    const colon = arg.indexOf(0x3a);
+    if (colon < 0) return "E00";
+    const m = /^([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(arg.subarray(0, colon).toString("latin1"));
+    return this.writeMemory(hexNumber(m?.[1]), unescapeBinary(arg.subarray(colon + 1)), hexNumber(m?.[2]));
+  }
+
+  // ---- breakpoints and watchpoints -------------------------------------------------------------
+
+  private breakpoint(insert: boolean, arg: string): string {
+    const m = /^([0-4]),([0-9a-fA-F]+),([0-9a-fA-F]+)(;.*)?$/.exec(arg);
+    if (!m) return "E00";
+    const type = Number(m[1]);
+    const addr = hexNumber(m[2]);
+    const length = hexNumber(m[3]);
+    if (addr === undefined || length === undefined || addr > 0xffffffff) return "E00";
+    if (type === 0 || type === 1) {
+      const set = type === 0 ? this.swBreaks : this.hwBreaks;
+      if (insert) {
+        if (this.machine.cpu.translate(addr) === undefined) return "E14";
+        set.add(addr);
+      } else set.delete(addr);
+      return "OK";
+    }
+    // Reads leave no trace the VMM can find exactly: only writes (Z2) and accesses (Z4, taken
+    // as writes) are watched.
+    if (type === 3) return "";
+    const key = `${type}:${addr}:${length}`;
+    if (!insert) {
+      this.watches.delete(key);
+      this.applyWatchpoints();
+      return "OK";
+    }
+    if (length < 1 || length > 4096) return "E22";
+    if (this.machine.cpu.translate(addr) === undefined) return "E14";
+    this.watches.set(key, { id: this.nextWatchId++, type: type as WatchType, linear: addr, length });
+    try {
+      this.applyWatchpoints();
+    } catch {
+      this.watches.delete(key);
+      this.applyWatchpoints();
+      return "E14";
+    }
+    return "OK";
+  }
+
+  private applyWatchpoints(): void {
+    const list = [...this.watches.values()].map((w) => ({ id: w.id, address: this.machine.cpu.translate(w.linear) ?? w.linear, length: w.length }));
+    this.machine.setWatchpoints(list);
+  }
+
+  /** Physical address to the linear addresses gdb set breakpoints at. */
+  private plantBreakpoints(): Map<number, number> {
+    const phys = new Map<number, number>();
+    for (const a of [...this.swBreaks, ...this.hwBreaks]) {
+      const p = this.machine.cpu.translate(a);
+      if (p !== undefined) phys.set(p, a);
+    }
+    this.machine.breakpoints.set(phys.keys());
+    return phys;
+  }
+
+  // ---- stop replies ----------------------------------------------------------------------------
+
+  private stopReply(stop: StopReason, linearOf: Map<number, number>): Reply {
+    let packet: string;
+    const console: string[] = [];
+    switch (stop.kind) {
+      case "limit":
+        packet = `T05${THREAD}`;
+        break;
+      case "paused":
+        packet = `T${SIGINT.toString(16).padStart(2, "0")}${THREAD}`;
+        break;
+      case "breakpoint": {
+        const linear = linearOf.get(stop.address) ?? stop.address;
+        const kind = this.swBreaks.has(linear) ? "swbreak" : this.hwBreaks.has(linear) ? "hwbreak" : undefined;
+        packet = `T05${THREAD}${kind ? `${kind}:;` : ""}`;
+        break;
+      }
+      case "watchpoint": {
+        const w = [...this.watches.values()].find((x) => x.id === stop.id);
+        const what = w?.type === 4 ? "awatch" : "watch";
+        packet = `T05${THREAD}${w ? `${what}:${w.linear.toString(16)};` : ""}`;
+        if (stop.by === "dma") console.push(`lvmm: the NIC's DMA wrote the watched range at instruction ${this.machine.icountNumber}\n`);
+        break;
+      }
+      case "exception":
+        packet = `T${(SIGNAL_OF_VECTOR[stop.vector] ?? SIGTRAP).toString(16).padStart(2, "0")}${THREAD}`;
+        console.push(`lvmm: guest exception ${stop.name}\n`);
+        break;
+      default:
+        packet = `T05${THREAD}`;
+        console.push(`lvmm: ${stop.kind}: ${"detail" in stop ? stop.detail : ""}\n`);
+    }
+    this.lastStop = packet;
+    return { packet, console };
+  }
+
+  private afterMove(): void {
+    this.lastStop = `T05${THREAD}`;
+  }
+
+  // ---- forward -------------------------------------------------------------------------------
+
+  private async resume(how: "continue" | "step", addrArg: string): Promise<Reply> {
+    const m = this.machine;
+    // `c ADDR` / `s ADDR` resume at ADDR.
+    if (addrArg) {
+      const addr = hexNumber(addrArg);
+      if (addr === undefined) return { packet: "E00" };
+      m.cpu.setRegister("eip", addr);
+    }
+    this.interruptRequested = false;
+    const linearOf = this.plantBreakpoints();
+    this.applyWatchpoints();
+    if (how === "step") {
+      this.opts.beforeRun?.(m.nowNs);
+      return this.stopReply(m.step(), linearOf);
+    }
+    for (;;) {
+      if (this.interruptRequested) return this.stopReply({ kind: "paused" }, linearOf);
+      const untilNs = m.nowNs + SLICE_NS;
+      this.opts.beforeRun?.(untilNs);
+      const stop = await m.runAsync({ untilNs });
+      if (!m.isDead) m.timeline.maybeCheckpoint();
+      if (stop.kind === "limit" || (stop.kind === "paused" && !this.interruptRequested)) {
+        await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      this.history.absorb();
+      return this.stopReply(stop, linearOf);
+    }
+  }
+
+  // ---- reverse -------------------------------------------------------------------------------
+
+  private get firstIcount(): number {
+    return this.machine.timeline.checkpoints[0]?.icount ?? 0;
+  }
+
+  private historyBegin(): Reply {
+    this.lastStop = `T05${THREAD}`;
+    return { packet: `T05${THREAD}replaylog:begin;` };
+  }
+
+  private reverseStep(): Reply {
+    const m = this.machine;
+    if (m.icountNumber <= this.firstIcount) return this.historyBegin();
+    this.history.absorb();
+    this.plantBreakpoints();
+    const stop = stepBack(m, 1);
+    if (stop.kind !== "limit") return this.stopReply(stop, new Map());
+    return this.stopReply({ kind: "limit" }, new Map());
+  }
+
+  private async reverseContinue(): Promise<Reply> {
+    const m = this.machine;
+    const origin = m.icountNumber;
+    if (origin <= this.firstIcount) return this.historyBegin();
+    this.interruptRequested = false;
+    this.history.absorb();
+    const linearOf = this.plantBreakpoints();
+    this.applyWatchpoints();
+    const search: ReverseSearch = { arm: (mm) => mm.breakpoints.set(linearOf.keys()) };
+    let found;
+    try {
+      found = await runWatched(reverseContinueWork(m, search, new Chunks()), { cancelled: () => this.interruptRequested });
+    } catch (e) {
+      if (!(e instanceof WorkCancelled)) throw e;
+      seekTo(m, origin);
+      return this.stopReply({ kind: "paused" }, linearOf);
+    }
+    if (!found) {
+      seekTo(m, this.firstIcount);
+      return this.historyBegin();
+    }
+    const stop = found.stop;
+    if (stop.kind === "watchpoint") {
+      // Backwards, gdb expects the state before the write: one instruction before a CPU store,
+      // before the sync point's DMA for the NIC (a seek to its count stops before that sync).
+      const now = m.cpu.readPhysical(stop.address, stop.length);
+      const stillNew = Buffer.compare(Buffer.from(now), Buffer.from(stop.newBytes)) === 0;
+      if ((stop.by === "cpu" || stillNew) && m.icountNumber > this.firstIcount) seekTo(m, m.icountNumber - 1);
+      m.watchpoints.resync();
+    }
+    return this.stopReply(stop, linearOf);
+  }
+}
