@@ -54,6 +54,8 @@ export interface MachineOptions {
    * nothing from a recording: the stream server's engine keeps a few thousand.
    */
   dmaLogLimit?: number;
+  /** Transmit descriptors the DMA log keeps (default: dmaLogLimit; 0: none, see NicDmaLogOptions.txLimit). */
+  txLogLimit?: number;
   /**
    * Trap and log every e1000 register access (register-trap-log.ts): the evaluation's analogue
    * of a fully emulated, hosted device path. Default false: only the DMA log's two triggers.
@@ -157,7 +159,10 @@ export class Machine {
       this.nic.model.onFault((f) => this.requestStop(`e1000: ${f.kind} at 0x${f.address.toString(16)}: ${f.detail}`, "device-fault"));
       this.devices.push(this.nic);
       const model = this.nic.model;
-      this.dmaLog = new NicDmaLog(model, { icount: () => this.exec.icount, ns: () => this.clock.seenNs }, () => model.peekRegister(RDLEN) >>> 4, { limit: options.dmaLogLimit });
+      this.dmaLog = new NicDmaLog(model, { icount: () => this.exec.icount, ns: () => this.clock.seenNs }, () => model.peekRegister(RDLEN) >>> 4, {
+        limit: options.dmaLogLimit,
+        txLimit: options.txLogLimit,
+      });
     }
     // Power-on is the first sync point.
     this.sync(0);
@@ -178,6 +183,7 @@ export class Machine {
       dmaLogLimit: 100_000,
       trapDeviceRegisters: false,
       ...opts,
+      txLogLimit: opts.txLogLimit ?? opts.dmaLogLimit ?? 100_000,
       nic: opts.nic,
     };
     if (opts.disk && opts.disk.length % 512 !== 0) throw new RangeError(`disk image size must be a multiple of 512 bytes, got ${opts.disk.length}`);

@@ -53,6 +53,13 @@ export interface NicDmaLogOptions {
    * quarter goes at once: dropping one per event would shift the whole list every time.
    */
   limit?: number;
+  /**
+   * Transmit descriptors kept (default: `limit`). 0 keeps none: a stream server's engine sends
+   * thousands of frames a second that nobody inspects, and keeping ~0.5 s of them (their bytes
+   * included) made each one live long enough to reach V8's old space, so the engine's thread
+   * paid for full mark-compacts. Received frames, which a replay needs, are always kept.
+   */
+  txLimit?: number;
 }
 
 export class NicDmaLog {
@@ -64,6 +71,7 @@ export class NicDmaLog {
   /** TX records logged so far, trimmed ones included: tx[0] is number txTotal - tx.length. */
   private txTotal = 0;
   private readonly limit: number;
+  private readonly txLimit: number;
   private readonly trimListeners = new Set<() => void>();
 
   constructor(
@@ -73,10 +81,11 @@ export class NicDmaLog {
     opts: NicDmaLogOptions = {},
   ) {
     this.limit = opts.limit ?? 100_000;
+    this.txLimit = opts.txLimit ?? this.limit;
     nic.onRxDma((r) => this.onRxDma(r));
     nic.onIcrRead((icr) => this.onIcrRead(icr));
     nic.onRdtWrite((oldRdt, newRdt) => this.onRdtWrite(oldRdt, newRdt));
-    nic.onTxDma((r) => this.onTxDma(r));
+    if (this.txLimit > 0) nic.onTxDma((r) => this.onTxDma(r));
   }
 
   /** Receive interrupts, oldest first. */
@@ -160,13 +169,13 @@ export class NicDmaLog {
   private onTxDma(r: TxDmaRecord): void {
     this.tx.push({ index: r.index, addr: r.addr, length: r.length, cmd: r.cmd, status: r.status, bytes: r.bytes, icount: Number(r.icount), ns: this.clock.ns() });
     this.txTotal++;
-    this.trim(this.tx);
+    this.trim(this.tx, this.txLimit);
   }
 
-  /** Drops the oldest entries once a list is a quarter over the limit (readers drain first). */
-  private trim(list: unknown[]): void {
-    if (list.length <= this.limit + (this.limit >> 2)) return;
+  /** Drops the oldest entries once a list is a quarter over its limit (readers drain first). */
+  private trim(list: unknown[], limit = this.limit): void {
+    if (list.length <= limit + (limit >> 2)) return;
     for (const fn of this.trimListeners) fn();
-    list.splice(0, list.length - this.limit);
+    list.splice(0, list.length - limit);
   }
 }

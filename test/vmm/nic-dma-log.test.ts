@@ -67,3 +67,19 @@ test("re-executing a stretch does not duplicate its log entries", async () => {
     m.destroy();
   }
 });
+
+test("with txLogLimit 0 the log keeps receive interrupts but no transmit records (the stream server's engine)", async () => {
+  const m = await bootGuest({ txLogLimit: 0 });
+  try {
+    const sent: Uint8Array[] = [];
+    m.wire.onTransmit((f) => sent.push(f));
+    const t = m.nowNs + 1e6;
+    for (let i = 0; i < 3; i++) m.wire.inject(udpToGuest(bytes(`echo ${i}`)), t + i * 1e6);
+    m.run({ untilNs: t + 10e6 });
+    assert.ok(sent.length >= 3, `${sent.length} frames echoed`);
+    assert.equal(m.dmaLog!.transmits().length, 0);
+    assert.ok(m.dmaLog!.interrupts().some((r) => r.descriptors.length > 0), "receive interrupts are logged");
+  } finally {
+    m.destroy();
+  }
+});

@@ -51,6 +51,7 @@ export interface EngineRecording {
   onError?: (e: Error) => void;
 }
 
+/** Receive interrupts kept on the engine (what its flight recording drains); transmits are not kept there (txLogLimit 0): nobody inspects them on the server's thread, and a debugged engine has its own machine. */
 const ENGINE_DMA_LOG_LIMIT = 4096;
 
 /** The guest command line that starts the delivery engine (what boot() uses; a debugger boots with it too). */
@@ -146,7 +147,7 @@ export class EngineHost {
     const cmdline = engineCmdline(o);
     // no debugger reads this engine's DMA history: keep a few thousand records, not 100,000
     // (each transmit record holds its frame: at 3,000 packets/s that was ~175 MB)
-    const machine = await Machine.create({ kernel: o.kernel, disk: o.disk, cmdline, mips, memoryMB: o.memoryMB ?? 32, dmaLogLimit: ENGINE_DMA_LOG_LIMIT });
+    const machine = await Machine.create({ kernel: o.kernel, disk: o.disk, cmdline, mips, memoryMB: o.memoryMB ?? 32, dmaLogLimit: ENGINE_DMA_LOG_LIMIT, txLogLimit: 0 });
     if (o.console) machine.serial.onLine(o.console);
     return new EngineHost(machine, mips, o, startRecording(machine, o));
   }
