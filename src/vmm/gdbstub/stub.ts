@@ -140,7 +140,7 @@ export class GdbStub {
         if (text === "bc") return this.reverseContinue();
         return r("");
       case "H":
-        return r("OK");
+        return r(/^H[gcm](-?[0-9a-fA-F]+|p-?[0-9a-fA-F]+\.-?[0-9a-fA-F]+)$/.test(text) ? "OK" : "E01");
       case "T":
         return r(text === "T1" || text === "Tp1.1" ? "OK" : "E01");
       case "D":
