@@ -97,7 +97,7 @@ const logging: Section = async (ctx) => {
   // 1. The LVMM, plain and recording, fresh processes. Each round runs both twice, mirrored
   // (plain, rec, rec, plain; the next round the other way round), so a slow spell of the shared
   // host hits both alike, and takes the ratio of their means.
-  const lvRounds = quick ? 1 : 4;
+  const lvRounds = quick ? 1 : 3;
   const vs = quick ? 3 : 4;
   const child = await bundleChild(ctx.root, "bench/eval/lib/lvmm-child.ts");
   const lvmm = (record: boolean): Promise<LvmmLoadRun> =>
@@ -132,7 +132,7 @@ const logging: Section = async (ctx) => {
   // 2. QEMU: its three modes, a fresh QEMU each, rounds in alternating order.
   const qRounds = quick ? 1 : 3;
   const loadMs = quick ? 3000 : 5000;
-  const idleMs = quick ? 1000 : 2000;
+  const idleMs = quick ? 1000 : 1500;
   const qruns: Record<QMode, QemuLoadRun[]> = { tcg: [], icount: [], rr: [] };
   const qRatio = { icount: [] as number[], rr: [] as number[], rrOverIcount: [] as number[] };
   let qemuError: string | undefined;
