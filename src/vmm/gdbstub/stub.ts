@@ -370,7 +370,7 @@ export class GdbStub {
 
   // ---- stop replies ----------------------------------------------------------------------------
 
-  private stopReply(stop: StopReason, linearOf: Map<number, number>): Reply {
+  private stopReply(stop: StopReason, linearOf: Map<number, number>, reverse = false): Reply {
     let packet: string;
     const console: string[] = [];
     switch (stop.kind) {
@@ -390,7 +390,8 @@ export class GdbStub {
         const w = [...this.watches.values()].find((x) => x.id === stop.id);
         const what = w?.type === 4 ? "awatch" : "watch";
         packet = `T05${THREAD}${w ? `${what}:${w.linear.toString(16)};` : ""}`;
-        if (stop.by === "dma") console.push(`lvmm: the NIC's DMA wrote the watched range at instruction ${this.machine.icountNumber}\n`);
+        if (stop.by === "dma" && !reverse) console.push(`lvmm: the NIC's DMA wrote the watched range at instruction ${this.machine.icountNumber}\n`);
+        if (stop.by === "dma" && reverse) console.push(`lvmm: backwards: before the NIC's DMA into the watched range at instruction ${this.machine.icountNumber}\n`);
         break;
       }
       case "exception":
@@ -492,6 +493,6 @@ export class GdbStub {
       if ((stop.by === "cpu" || stillNew) && m.icountNumber > this.firstIcount) seekTo(m, m.icountNumber - 1);
       m.watchpoints.resync();
     }
-    return this.stopReply(stop, linearOf);
+    return this.stopReply(stop, linearOf, true);
   }
 }

@@ -1,0 +1,158 @@
+// Debian's gdb against `lvmm gdbserver` and the guest kernel: target remote, a breakpoint on a C
+// function, bt with source lines, registers, memory; a watchpoint on a receive buffer the NIC's
+// DMA fills, stopping right after the DMA; reverse-stepi, reverse-continue to the previous hit
+// and reverse-finish. Instruction counts come from `monitor icount`, so every position is
+// checked exactly.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { CLI, KERNEL_PATH } from "../helpers/guest";
+
+const hasGdb = spawnSync("gdb", ["--version"]).status === 0;
+
+let server: ChildProcess;
+let port = 0;
+let serverErr = "";
+/** Where the watchpoint test saw the first frame's DMA. */
+let firstDma: number | undefined;
+
+before(async () => {
+  if (!hasGdb) return;
+  // 200 echo requests per virtual second: the 64-buffer receive ring wraps after 0.32 s.
+  server = spawn(process.execPath, [CLI, "gdbserver", "--port", "0", "--quiet", "--echo-load", "200", "--kernel", KERNEL_PATH], { stdio: ["ignore", "pipe", "pipe"] });
+  server.stderr!.on("data", (d: Buffer) => (serverErr += d.toString()));
+  let out = "";
+  port = await new Promise<number>((resolve, reject) => {
+    server.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /^gdb -ex 'target remote 127\.0\.0\.1:(\d+)' (.+)$/m.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    server.once("exit", (code) => reject(new Error(`lvmm gdbserver exited (${code}): ${out}${serverErr}`)));
+  });
+});
+
+after(() => {
+  server?.kill();
+});
+
+/** Runs gdb in batch mode with these commands; resolves with everything it printed. */
+function gdb(commands: string[]): Promise<string> {
+  const args = ["-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off", "-ex", `target remote 127.0.0.1:${port}`];
+  for (const c of commands) args.push("-ex", c);
+  args.push(KERNEL_PATH);
+  return new Promise((resolve) => {
+    // One pipe for both streams, so gdb's own output (stdout) and the stub's (stderr) keep their order.
+    const p = spawn("sh", ["-c", 'exec "$@" 2>&1', "sh", "gdb", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const guard = setTimeout(() => p.kill(), 240_000); // a hung session fails below, it does not block the run
+    p.on("exit", () => {
+      clearTimeout(guard);
+      resolve(out);
+    });
+  });
+}
+
+/** The counts `monitor icount` printed, in order. */
+function icounts(out: string): number[] {
+  return [...out.matchAll(/^icount (\d+) \(virtual time/gm)].map((m) => Number(m[1]));
+}
+
+test("break, continue, bt, registers, memory; reverse-stepi, reverse-continue, reverse-finish", { skip: !hasGdb && "gdb is not installed" }, async () => {
+  const out = await gdb([
+    "break echo",
+    "continue",
+    "monitor icount", // [0] the first hit
+    "bt",
+    "info registers",
+    "x/16xb $esp",
+    "stepi",
+    "monitor icount", // [1] one further
+    "reverse-stepi",
+    "monitor icount", // [2] back at the hit
+    "continue",
+    "monitor icount", // [3] the second hit
+    "reverse-continue",
+    "monitor icount", // [4] the first hit again
+    "reverse-finish",
+    "monitor icount", // [5] the call
+    "reverse-stepi",
+    "monitor icount", // [6] one before the call
+    "delete",
+    "monitor goto 1000",
+    "maintenance flush register-cache",
+    "monitor icount", // [7]
+  ]);
+  assert.match(out, /Breakpoint 1 at 0x[0-9a-f]+: file net\/echo\.c, line \d+\./, out);
+  assert.match(out, /Breakpoint 1, echo \(d=0x[0-9a-f]+\) at net\/echo\.c:\d+/, out);
+  // bt: echo, called by the UDP layer, from the driver's receive path in the NIC's interrupt.
+  assert.match(out, /^#0 {2}echo \(d=0x[0-9a-f]+\) at net\/echo\.c:\d+$/m, out);
+  assert.match(out, /^#1 {2}0x[0-9a-f]+ in udp_input \(.*\) at net\/udp\.c:\d+$/m, out);
+  assert.match(out, /^#\d+ +(0x[0-9a-f]+ in )?receive_batch \(\) at drivers\/e1000\.c:\d+$/m, out);
+  assert.match(out, /^#\d+ +0x[0-9a-f]+ in e1000_irq \(\) at drivers\/e1000\.c:\d+$/m, out);
+  assert.match(out, /^eip +0x[0-9a-f]+ +0x[0-9a-f]+ <echo>$/m, out);
+  assert.match(out, /^cs +0x8 +8$/m, out);
+  assert.match(out, /^cr0 +0x[0-9a-f]+/m, out);
+  const dump = [...out.matchAll(/^0x[0-9a-f]+:((?:\t0x[0-9a-f]{2}){8})$/gm)];
+  assert.equal(dump.length, 2, "x/16xb: two lines of eight bytes");
+  const n = icounts(out);
+  assert.equal(n.length, 8, out);
+  const [hit, stepped, back, second, again, call, beforeCall, gone] = n as [number, number, number, number, number, number, number, number];
+  assert.equal(stepped, hit + 1, "stepi: one instruction");
+  assert.equal(back, hit, "reverse-stepi: one back");
+  assert.ok(second > hit, "the second hit is later");
+  assert.equal(again, hit, "reverse-continue: the previous hit, exactly");
+  // reverse-finish lands in the caller, on the call (gdb prints the frame without a #).
+  assert.match(out, /^0x[0-9a-f]+ in udp_input \(.*\) at net\/udp\.c:\d+$/m);
+  assert.equal(call, hit - 1, "reverse-finish: the call instruction, one before the entry");
+  assert.equal(beforeCall, call - 1);
+  assert.equal(gone, 1000, "monitor goto");
+  assert.doesNotMatch(out, /Remote communication error|Remote connection closed|protocol error/i);
+});
+
+test("a watchpoint on a receive buffer stops right after the NIC's DMA; reverse-continue finds the earlier DMA", { skip: !hasGdb && "gdb is not installed" }, async () => {
+  // The payload's "seq=NNNNNNNNNN:" (42 bytes into the frame) of the buffer the NIC fills next,
+  // from the start of history: the first frame, and the one 64 later when the ring wraps.
+  const out = await gdb([
+    "monitor goto 0",
+    "maintenance flush register-cache",
+    "watch -l *(char (*)[15])(e1000_rx_buffers[0] + 42)",
+    "continue",
+    "monitor icount", // [0] the first DMA
+    "continue",
+    "monitor icount", // [1] the ring wrapped: seq 64
+    "x/s e1000_rx_buffers[0] + 42",
+    "reverse-continue",
+    "monitor icount", // [2] the first DMA again, before it wrote
+    "delete",
+    "break echo",
+    "continue",
+    "monitor dma",
+  ]);
+  const dmaAt = [...out.matchAll(/^lvmm: the NIC's DMA wrote the watched range at instruction (\d+)$/gm)].map((m) => Number(m[1]));
+  const n = icounts(out);
+  assert.equal(n.length, 3, out);
+  assert.match(out, /Hardware watchpoint 1: -location/, out);
+  assert.match(out, /Old value = '\\000' <repeats 14 times>\nNew value = "seq=0000000000:"/, out);
+  assert.match(out, /Old value = "seq=0000000000:"\nNew value = "seq=0000000064:"/, out);
+  assert.match(out, /"seq=0000000064:/);
+  assert.equal(dmaAt[0], n[0], "stopped at the DMA's sync point");
+  assert.equal(dmaAt[1], n[1]);
+  // Backwards, the previous write to the range is the first DMA: gdb sees it undone (the state
+  // right before it, at the same instruction count).
+  assert.match(out, /Old value = "seq=0000000064:"\nNew value = '\\000' <repeats 14 times>/, out);
+  assert.match(out, new RegExp(`^lvmm: backwards: before the NIC's DMA into the watched range at instruction ${n[0]}$`, "m"), out);
+  assert.equal(n[2], n[0], "reverse-continue: the first DMA, exactly");
+  firstDma = n[0];
+  // The DMA log names the descriptors of the receive interrupts.
+  assert.match(out, /^#\d+: ICR 0x[0-9a-f]{8} at icount \d+, [1-9]\d* descriptor\(s\)/m, out);
+});
+
+test("a second gdb attaches to the same machine; monitor dma K shows that DMA's descriptor", { skip: !hasGdb && "gdb is not installed" }, async (t) => {
+  if (firstDma === undefined) return t.skip("the watchpoint test did not run");
+  const out = await gdb(["monitor dma 2", "monitor dma 3", "monitor timeline", "info symbol $pc"]);
+  assert.match(out, new RegExp(`^ {2}desc \\[0\\] addr 0x[0-9a-f]{8} len \\d+ status .*DMA at icount ${firstDma}, handed back at icount \\d+$`, "m"), out);
+  assert.match(out, /^interrupt #2: ICR 0x[0-9a-f]{8} read at icount \d+/m, out);
+  assert.match(out, /^checkpoints: \d+ /m, out);
+});
