@@ -5,59 +5,23 @@
 // checked exactly.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { CLI, KERNEL_PATH } from "../helpers/guest";
+import { KERNEL_PATH } from "../helpers/guest";
+import { gdb as runGdb, hasGdb, icounts, startGdbServer, type StubProcess } from "./gdb-helpers";
 
-const hasGdb = spawnSync("gdb", ["--version"]).status === 0;
-
-let server: ChildProcess;
-let port = 0;
-let serverErr = "";
+let server: StubProcess | undefined;
 /** Where the watchpoint test saw the first frame's DMA. */
 let firstDma: number | undefined;
 
 before(async () => {
-  if (!hasGdb) return;
   // 200 echo requests per virtual second: the 64-buffer receive ring wraps after 0.32 s.
-  server = spawn(process.execPath, [CLI, "gdbserver", "--port", "0", "--quiet", "--echo-load", "200", "--kernel", KERNEL_PATH], { stdio: ["ignore", "pipe", "pipe"] });
-  server.stderr!.on("data", (d: Buffer) => (serverErr += d.toString()));
-  let out = "";
-  port = await new Promise<number>((resolve, reject) => {
-    server.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^gdb -ex 'target remote 127\.0\.0\.1:(\d+)' (.+)$/m.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    server.once("exit", (code) => reject(new Error(`lvmm gdbserver exited (${code}): ${out}${serverErr}`)));
-  });
+  if (hasGdb) server = await startGdbServer(["--echo-load", "200", "--kernel", KERNEL_PATH]);
 });
 
 after(() => {
-  server?.kill();
+  server?.proc.kill();
 });
 
-/** Runs gdb in batch mode with these commands; resolves with everything it printed. */
-function gdb(commands: string[]): Promise<string> {
-  const args = ["-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off", "-ex", `target remote 127.0.0.1:${port}`];
-  for (const c of commands) args.push("-ex", c);
-  args.push(KERNEL_PATH);
-  return new Promise((resolve) => {
-    // One pipe for both streams, so gdb's own output (stdout) and the stub's (stderr) keep their order.
-    const p = spawn("sh", ["-c", 'exec "$@" 2>&1', "sh", "gdb", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    const guard = setTimeout(() => p.kill(), 240_000); // a hung session fails below, it does not block the run
-    p.on("exit", () => {
-      clearTimeout(guard);
-      resolve(out);
-    });
-  });
-}
-
-/** The counts `monitor icount` printed, in order. */
-function icounts(out: string): number[] {
-  return [...out.matchAll(/^icount (\d+) \(virtual time/gm)].map((m) => Number(m[1]));
-}
+const gdb = (commands: string[]): Promise<string> => runGdb(server!.port, commands);
 
 test("break, continue, bt, registers, memory; reverse-stepi, reverse-continue, reverse-finish", { skip: !hasGdb && "gdb is not installed" }, async () => {
   const out = await gdb([
