@@ -99,7 +99,7 @@ async function runStreamsBench(ctx: EvalContext): Promise<StreamsJson> {
   const json = join(ctx.workDir, "streams.json");
   const log = join(ctx.workDir, "streams.log");
   const args = ["--expose-gc", join(outdir, "streams.bench.cjs"), `--json=${json}`, ...(ctx.quick ? ["--quick"] : [])];
-  ctx.log(`streams bench: node ${args.slice(1).join(" ")} (${ctx.quick ? "~1.5 min" : "~8 min"})`);
+  ctx.log(`streams bench: node ${args.slice(1).join(" ")} (${ctx.quick ? "~1.5 min" : "5–8 min"})`);
   const t0 = Date.now();
   let out = "";
   const code = await new Promise<number | null>((resolve) => {
