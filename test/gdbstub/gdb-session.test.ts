@@ -88,7 +88,9 @@ test("a watchpoint on a receive buffer stops right after the NIC's DMA; reverse-
     "monitor icount", // [1] the ring wrapped: seq 64
     "x/s e1000_rx_buffers[0] + 42",
     "reverse-continue",
-    "monitor icount", // [2] the first DMA again, before it wrote
+    "monitor icount", // [2] before the DMA of seq 64
+    "reverse-continue",
+    "monitor icount", // [3] before the first DMA
     "delete",
     "break echo",
     "continue",
@@ -96,21 +98,59 @@ test("a watchpoint on a receive buffer stops right after the NIC's DMA; reverse-
   ]);
   const dmaAt = [...out.matchAll(/^lvmm: the NIC's DMA wrote the watched range at instruction (\d+)$/gm)].map((m) => Number(m[1]));
   const n = icounts(out);
-  assert.equal(n.length, 3, out);
+  assert.equal(n.length, 4, out);
   assert.match(out, /Hardware watchpoint 1: -location/, out);
   assert.match(out, /Old value = '\\000' <repeats 14 times>\nNew value = "seq=0000000000:"/, out);
   assert.match(out, /Old value = "seq=0000000000:"\nNew value = "seq=0000000064:"/, out);
   assert.match(out, /"seq=0000000064:/);
   assert.equal(dmaAt[0], n[0], "stopped at the DMA's sync point");
   assert.equal(dmaAt[1], n[1]);
-  // Backwards, the previous write to the range is the first DMA: gdb sees it undone (the state
-  // right before it, at the same instruction count).
-  assert.match(out, /Old value = "seq=0000000064:"\nNew value = '\\000' <repeats 14 times>/, out);
-  assert.match(out, new RegExp(`^lvmm: backwards: before the NIC's DMA into the watched range at instruction ${n[0]}$`, "m"), out);
-  assert.equal(n[2], n[0], "reverse-continue: the first DMA, exactly");
+  // Backwards, gdb sees each write undone, newest first: the DMA it stopped after, then the
+  // first one (the state right before each, at the DMA's instruction count).
+  assert.match(out, /Old value = "seq=0000000064:"\nNew value = "seq=0000000000:"/, out);
+  assert.match(out, /Old value = "seq=0000000000:"\nNew value = '\\000' <repeats 14 times>/, out);
+  for (const k of [1, 0]) assert.match(out, new RegExp(`^lvmm: backwards: before the NIC's DMA into the watched range at instruction ${n[k]}$`, "m"), out);
+  assert.equal(n[2], n[1], "reverse-continue: the DMA it stopped after, undone");
+  assert.equal(n[3], n[0], "reverse-continue again: the first DMA, exactly");
   firstDma = n[0];
   // The DMA log names the descriptors of the receive interrupts.
   assert.match(out, /^#\d+: ICR 0x[0-9a-f]{8} at icount \d+, [1-9]\d* descriptor\(s\)/m, out);
+});
+
+test("a watchpoint on a CPU store stops right after it; reverse-continue stops right before it", { skip: !hasGdb && "gdb is not installed" }, async () => {
+  const out = await gdb([
+    "monitor goto 0",
+    "maintenance flush register-cache",
+    "break echo",
+    "continue",
+    "delete",
+    "watch -l stats.rx_frames", // the driver counts each received frame
+    "continue",
+    "monitor icount", // [0] after the store
+    "continue",
+    "monitor icount", // [1] after the next one
+    "reverse-continue",
+    "monitor icount", // [2] before it
+    "reverse-continue",
+    "monitor icount", // [3] before the first
+    "stepi",
+    "monitor icount", // [4] the store again
+    "print stats.rx_frames",
+  ]);
+  const n = icounts(out);
+  assert.equal(n.length, 5, out);
+  const values = [...out.matchAll(/^Old value = (\d+)\nNew value = (\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.equal(values.length, 4, out);
+  const [a, b, c, d] = values as [number[], number[], number[], number[]];
+  assert.equal(a[1], a[0]! + 1, "forward: one more frame");
+  assert.deepEqual(b, [a[1], a[1]! + 1]);
+  assert.deepEqual(c, [b[1], b[0]], "backwards: the last store undone");
+  assert.deepEqual(d, [a[1], a[0]], "and the one before");
+  assert.equal(n[2], n[1]! - 1, "right before the storing instruction");
+  assert.equal(n[3], n[0]! - 1);
+  assert.equal(n[4], n[0], "stepping the store again");
+  assert.match(out, new RegExp(`^\\$1 = ${a[1]}$`, "m"), out);
+  assert.doesNotMatch(out, /the NIC's DMA/);
 });
 
 test("a second gdb attaches to the same machine; monitor dma K shows that DMA's descriptor", { skip: !hasGdb && "gdb is not installed" }, async (t) => {

@@ -432,8 +432,10 @@ export class GdbStub {
       const untilNs = m.nowNs + SLICE_NS;
       this.opts.beforeRun?.(untilNs);
       const stop = await m.runAsync({ untilNs });
-      if (!m.isDead) m.timeline.maybeCheckpoint();
       if (stop.kind === "limit" || (stop.kind === "paused" && !this.interruptRequested)) {
+        // Between slices, a checkpoint now and then (not at a stop: a checkpoint taken after a
+        // sync point's DMA would hide the state before it from seeks to that count).
+        m.timeline.maybeCheckpoint();
         await new Promise((r) => setImmediate(r));
         continue;
       }
@@ -463,6 +465,43 @@ export class GdbStub {
     return this.stopReply({ kind: "limit" }, new Map());
   }
 
+  /**
+   * The write that made the watched memory what it is here, when it was the last thing to
+   * happen: the DMA of this sync point, or the instruction just executed (a forward watchpoint
+   * stop leaves the machine there). Backwards, gdb stops before that write, which the search
+   * (strictly before this count) would miss. Leaves the machine before it, or back at `origin`.
+   */
+  private lastWrite(origin: number): StopReason | undefined {
+    const m = this.machine;
+    const watched = m.watchpoints.list();
+    if (!watched.length) return undefined;
+    const read = () => watched.map((w) => Buffer.from(m.cpu.readPhysical(w.address, w.length)));
+    const here = read();
+    const hit = (then: Buffer[], by: "cpu" | "dma"): StopReason | undefined => {
+      const i = watched.findIndex((_, k) => !then[k]!.equals(here[k]!));
+      if (i < 0) return undefined;
+      m.watchpoints.resync();
+      const w = watched[i]!;
+      return { kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: then[i]!, newBytes: here[i]!, by };
+    };
+    if (origin - 1 < this.firstIcount) return undefined;
+    // From one instruction back (a seek restores a checkpoint), then that instruction alone:
+    // the machine stops before the sync point at `origin`, before any DMA it brings.
+    m.timeline.seek(origin - 1);
+    const before = read();
+    m.advanceTo(origin);
+    const dma = hit(read(), "dma");
+    if (dma) return dma;
+    const cpu = hit(before, "cpu");
+    if (cpu) {
+      m.timeline.seek(origin - 1);
+      m.watchpoints.resync();
+      return cpu;
+    }
+    m.watchpoints.resync();
+    return undefined;
+  }
+
   private async reverseContinue(): Promise<Reply> {
     const m = this.machine;
     const origin = m.icountNumber;
@@ -471,6 +510,8 @@ export class GdbStub {
     this.history.absorb();
     const linearOf = this.plantBreakpoints();
     this.applyWatchpoints();
+    const last = this.lastWrite(origin);
+    if (last) return this.stopReply(last, linearOf, true);
     const search: ReverseSearch = { arm: (mm) => mm.breakpoints.set(linearOf.keys()) };
     let found;
     try {
