@@ -19,6 +19,7 @@ import { hex32 } from "./views/register-view";
 import { ReverseControl } from "./reverse-control";
 import { ServeStreams } from "./serve-streams";
 import { pastRecording, prepareReplay, replayBanner, startReplay, type ReplayPlan } from "./replay-launch";
+import { GdbBeside } from "./gdb-beside";
 import { isTimeTravelRequest, MOVING_COMMANDS, timeTravelRequest } from "./time-travel-requests";
 import { SourcePathMap } from "./source-paths";
 import { complete } from "./expression/completions";
@@ -48,6 +49,8 @@ export class LvmmDebugSession extends LoggingDebugSession {
   private serve: ServeStreams | undefined;
   /** the "replay" launch option: the recording being debugged (replay-launch.ts) */
   private replay: ReplayPlan | undefined;
+  /** The "gdbPort" option's GDB stub on this session's machine. */
+  private gdb: GdbBeside | undefined;
   private replayEndTold = false;
   /** the "sourceMap" option: build-time paths <-> local paths */
   private paths = new SourcePathMap();
@@ -96,6 +99,14 @@ export class LvmmDebugSession extends LoggingDebugSession {
     }
     this.vars = new VariableReferences(this.target);
     this.reverse = new ReverseControl(this.target, (title) => this.progress.begin(title, "instructions"));
+    if (plan.gdbPort !== undefined) {
+      try {
+        this.gdb = await GdbBeside.start(this.target, plan.gdbPort, plan.kernelPath, toConsole);
+      } catch (e) {
+        await this.shutDown();
+        return this.fail(response, e);
+      }
+    }
     for (const r of plan.udpBridge) toConsole(`lvmm: UDP 127.0.0.1:${r.hostPort} -> guest ${plan.guestIp}:${r.guestPort}\n`);
     if (plan.echoLoad !== undefined) toConsole(`lvmm: UDP echo load: ${plan.echoLoad} requests per virtual second to guest ${plan.guestIp}:7 on the NIC's wire\n`);
     if (plan.record) toConsole("lvmm: record options accepted; recording is not active in this version\n");
@@ -153,6 +164,9 @@ export class LvmmDebugSession extends LoggingDebugSession {
   /** Stops serving streams, then lets go of the time-travel control and the machine. */
   private async shutDown(): Promise<void> {
     await this.stopServing();
+    const gdb = this.gdb;
+    this.gdb = undefined;
+    await gdb?.close().catch(() => undefined);
     this.reverse?.dispose();
     this.target?.dispose();
     this.target = undefined;

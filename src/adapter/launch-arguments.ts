@@ -81,6 +81,8 @@ export interface LvmmLaunchOptions {
   replay?: string;
   /** Build-time path prefix -> local path prefix of the kernel's sources, for a kernel built elsewhere (longest prefix wins). */
   sourceMap?: Record<string, string>;
+  /** Serve the GDB remote protocol on 127.0.0.1 at this port (0: any free one) for the session's machine. */
+  gdbPort?: number;
 }
 
 type JsonType = "string" | "integer" | "number" | "boolean" | "array" | "object";
@@ -108,6 +110,7 @@ export const LAUNCH_PROPERTY_TYPES = {
   serve: "object",
   replay: "string",
   sourceMap: "object",
+  gdbPort: "integer",
 } as const satisfies { [K in keyof LvmmLaunchOptions]-?: JsonTypeOf<NonNullable<LvmmLaunchOptions[K]>> } & Record<string, JsonType>;
 
 /** The highest "echoLoad" rate (the guest's receive ring and echo service keep up with far less). */
@@ -147,6 +150,8 @@ export interface LaunchPlan {
   serve: { port: number; metricsPort: number; content: string | undefined } | undefined;
   /** the "replay" option: the recording to debug (replay-launch.ts fills in its configuration) */
   replay: string | undefined;
+  /** the "gdbPort" option: a GDB stub beside the session (0 = any free port) */
+  gdbPort: number | undefined;
   /** IDE primary master image (the stream server's content disk when serving) */
   disk?: Uint8Array;
   /** the "sourceMap" option as rules (source-paths.ts) */
@@ -273,7 +278,9 @@ export function parseLaunchArguments(raw: Record<string, unknown>): LaunchPlan {
     if (!nicOn) throw new LaunchArgumentError("nic", 'serving streams needs the NIC; remove "nic": false');
     serve = { port: anyPort("port", STREAM_SERVER_DEFAULTS.port), metricsPort: anyPort("metricsPort", STREAM_SERVER_DEFAULTS.metricsPort), content: o.content as string | undefined };
   }
+  const gdbPort = raw.gdbPort === 0 || raw.gdbPort === undefined ? (raw.gdbPort as 0 | undefined) : port("gdbPort", raw.gdbPort);
   return {
+    gdbPort,
     serve,
     sourceMap: parseSourceMap(raw.sourceMap as Record<string, unknown> | undefined),
     kernelPath,

@@ -18,6 +18,12 @@ export interface GdbStubOptions {
   beforeRun?: (untilNs: number) => void;
   /** Called when gdb kills the target (vKill, k). */
   onKill?: () => void;
+  /**
+   * Runs each of gdb's moves of the machine (continue, step, reverse, monitor goto) when the
+   * machine has another debugger too (VS Code's session): the host runs it as its own run, or
+   * throws when it cannot now. Default: run it.
+   */
+  exclusive?: <T>(move: () => Promise<T>) => Promise<T>;
 }
 
 /** A reply: the packet, with console output gdb prints first (O packets, only before a stop reply). */
@@ -84,8 +90,6 @@ export class GdbStub {
     this.swBreaks.clear();
     this.hwBreaks.clear();
     this.watches.clear();
-    this.machine.breakpoints.set([]);
-    this.machine.setWatchpoints([]);
   }
 
   async idle(): Promise<void> {
@@ -130,14 +134,14 @@ export class GdbStub {
         return r(this.breakpoint(text[0] === "Z", text.slice(1)));
       case "c":
       case "s":
-        return this.resume(text[0] === "c" ? "continue" : "step", text.slice(1));
+        return this.move(() => this.resume(text[0] === "c" ? "continue" : "step", text.slice(1)));
       case "C":
       case "S":
         // A signal to deliver (ignored: the guest has no signals), then maybe `;ADDR`.
-        return this.resume(text[0] === "C" ? "continue" : "step", text.split(";")[1] ?? "");
+        return this.move(() => this.resume(text[0] === "C" ? "continue" : "step", text.split(";")[1] ?? ""));
       case "b":
-        if (text === "bs") return this.reverseStep();
-        if (text === "bc") return this.reverseContinue();
+        if (text === "bs") return this.move(async () => this.reverseStep());
+        if (text === "bc") return this.move(() => this.reverseContinue());
         return r("");
       case "H":
         return r(/^H[gcm](-?[0-9a-fA-F]+|p-?[0-9a-fA-F]+\.-?[0-9a-fA-F]+)$/.test(text) ? "OK" : "E01");
@@ -152,6 +156,7 @@ export class GdbStub {
         return { packet: "", close: true };
       case "q":
       case "Q":
+        if (text.startsWith("qRcmd,")) return r(await this.monitor(text.slice(6)));
         return r(this.query(text));
       case "v":
         return this.vPacket(text);
@@ -177,12 +182,35 @@ export class GdbStub {
     if (text === "qsThreadInfo") return "l";
     if (text.startsWith("qSymbol")) return "OK";
     if (text === "QStartNoAckMode") return "OK"; // the server switches after sending this
-    if (text.startsWith("qRcmd,")) {
-      const cmd = fromHex(text.slice(6));
-      if (!cmd) return "E01";
-      return toHex(Buffer.from(runMonitor({ machine: this.machine, history: this.history, moved: () => this.afterMove() }, cmd.toString("latin1")), "latin1"));
-    }
     return "";
+  }
+
+  private async monitor(hex: string): Promise<string> {
+    const cmd = fromHex(hex);
+    if (!cmd) return "E01";
+    const line = cmd.toString("latin1");
+    const run = async () => runMonitor({ machine: this.machine, history: this.history, moved: () => this.afterMove() }, line);
+    // Only goto moves the machine; the others read it.
+    const text = /^\s*goto\b/.test(line) ? await this.move(run) : await run();
+    return toHex(Buffer.from(text, "latin1"));
+  }
+
+  /**
+   * One of gdb's moves: through the host's exclusive hook, with gdb's breakpoints and
+   * watchpoints on the machine only meanwhile (the other debugger's are put back after).
+   */
+  private async move<T>(work: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const m = this.machine;
+      const saved = { bps: m.breakpoints.list(), watches: m.watchpoints.list() };
+      try {
+        return await work();
+      } finally {
+        m.breakpoints.set(saved.bps);
+        m.setWatchpoints(saved.watches);
+      }
+    };
+    return this.opts.exclusive ? this.opts.exclusive(run) : run();
   }
 
   private async vPacket(text: string): Promise<Reply> {
@@ -192,8 +220,8 @@ export class GdbStub {
       for (const a of text.slice(6).split(";")) {
         const [action, thread] = a.split(":");
         if (thread !== undefined && thread !== "1" && thread !== "-1" && thread !== "p1.1" && thread !== "p1.-1") continue;
-        if (action === "c" || action?.startsWith("C")) return this.resume("continue", "");
-        if (action === "s" || action?.startsWith("S")) return this.resume("step", "");
+        if (action === "c" || action?.startsWith("C")) return this.move(() => this.resume("continue", ""));
+        if (action === "s" || action?.startsWith("S")) return this.move(() => this.resume("step", ""));
         if (action === "t") return { packet: "OK" };
         return { packet: "E01" };
       }
@@ -336,19 +364,14 @@ export class GdbStub {
     const key = `${type}:${addr}:${length}`;
     if (!insert) {
       this.watches.delete(key);
-      this.applyWatchpoints();
       return "OK";
     }
+    // Armed on the machine when gdb next moves it (move()), not now: another debugger may be
+    // using the machine's watchpoints.
     if (length < 1 || length > 4096) return "E22";
-    if (this.machine.cpu.translate(addr) === undefined) return "E14";
+    const phys = this.machine.cpu.translate(addr);
+    if (phys === undefined || phys + length > this.machine.cpu.ramBytes) return "E14";
     this.watches.set(key, { id: this.nextWatchId++, type: type as WatchType, linear: addr, length });
-    try {
-      this.applyWatchpoints();
-    } catch {
-      this.watches.delete(key);
-      this.applyWatchpoints();
-      return "E14";
-    }
     return "OK";
   }
 
@@ -432,7 +455,7 @@ export class GdbStub {
       const untilNs = m.nowNs + SLICE_NS;
       this.opts.beforeRun?.(untilNs);
       const stop = await m.runAsync({ untilNs });
-      if (stop.kind === "limit" || (stop.kind === "paused" && !this.interruptRequested)) {
+      if (stop.kind === "limit") {
         // Between slices, a checkpoint now and then (not at a stop: a checkpoint taken after a
         // sync point's DMA would hide the state before it from seeks to that count).
         m.timeline.maybeCheckpoint();

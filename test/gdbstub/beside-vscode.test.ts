@@ -1,0 +1,53 @@
+// The "gdbPort" launch option: a GDB stub beside a VS Code debug session, on its machine. gdb's
+// continue runs as the session's run (VS Code sees the stop), VS Code's breakpoints are its own,
+// and gdb cannot move the guest while VS Code runs it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { ElfFile } from "../../src/vmm/elf";
+import { KERNEL, launchArgs, launchStopped, resumeAndWait, topFrame, withAdapter } from "../adapter/dap-harness";
+import { RspClient } from "./rsp-client";
+
+const elf = ElfFile.parse(readFileSync(KERNEL));
+const kmain = elf.symbolByName("kmain")!;
+const start = elf.symbolByName("_start")!;
+
+test("gdb and VS Code debug one machine", async () => {
+  await withAdapter(async (dc) => {
+    const outputs: string[] = [];
+    dc.on("output", (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
+    await launchStopped(dc, launchArgs({ gdbPort: 0 }));
+    const line = outputs.find((o) => /GDB stub on 127\.0\.0\.1:\d+/.test(o));
+    assert.ok(line, outputs.join(""));
+    assert.match(line, /gdb -ex 'target remote 127\.0\.0\.1:\d+' .*ioengine\.elf/);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
+    const gdb = await RspClient.open(port);
+    try {
+      assert.match((await gdb.request("?")) ?? "", /^T05/);
+      const g = (await gdb.request("g")) ?? "";
+      assert.equal(Buffer.from(g.slice(64, 72), "hex").readUInt32LE(0), start.value, "both see the entry point");
+      // gdb continues to kmain: VS Code sees the guest run and stop there.
+      assert.equal(await gdb.request(`Z0,${kmain.value.toString(16)},1`), "OK");
+      const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+      assert.equal(await gdb.request("vCont;c"), "T05thread:1;swbreak:;");
+      const ev = await stopped;
+      assert.equal(ev.body.reason, "pause");
+      assert.equal((await topFrame(dc)).name.split(" ")[0], "kmain");
+      assert.equal(await gdb.request(`z0,${kmain.value.toString(16)},1`), "OK");
+      // gdb steps back one instruction; VS Code follows.
+      const back = dc.waitForEvent("stopped");
+      assert.match((await gdb.request("bs")) ?? "", /^T05/);
+      await back;
+      assert.notEqual((await topFrame(dc)).name.split(" ")[0], "kmain", "one instruction before kmain's first");
+      // While VS Code runs the guest, gdb's moves are refused; reads still work.
+      await dc.continueRequest({ threadId: 1 });
+      assert.match((await gdb.request("s")) ?? "", /^E/);
+      assert.match((await gdb.request("m" + kmain.value.toString(16) + ",4")) ?? "", /^[0-9a-f]{8}$/);
+      await resumeAndWait(dc, () => dc.pauseRequest({ threadId: 1 }));
+      assert.match((await gdb.request("s")) ?? "", /^T05/, "after the pause, gdb steps again");
+    } finally {
+      gdb.close();
+    }
+  });
+});
