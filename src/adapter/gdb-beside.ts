@@ -11,7 +11,7 @@ export class GdbBeside {
   private constructor(readonly server: GdbServer) {}
 
   static async start(t: Target, port: number, elf: string, toConsole: (text: string) => void): Promise<GdbBeside> {
-    const stub = new GdbStub(t.machine, { exclusive: (move) => asSessionRun(t, move) });
+    const stub = new GdbStub(t.machine, { exclusive: (move) => asSessionRun(t, move), beforeRun: (untilNs) => t.feedTraffic(untilNs) });
     const server = await GdbServer.listen(stub, { port, log: (line) => toConsole(`lvmm: ${line}\n`) });
     toConsole(`lvmm: GDB stub on 127.0.0.1:${server.port}; attach with: gdb -ex 'target remote 127.0.0.1:${server.port}' ${elf}\n`);
     return new GdbBeside(server);

@@ -401,6 +401,11 @@ export class Target {
     return this.debugInfo.cfaAt(regs[I386.eip]!, regs, (a, n) => this.memory.read(a, n));
   }
 
+  /** Queues the "echoLoad" option's requests up to `untilNs` (for runs the session does not start itself: gdb-beside.ts). */
+  feedTraffic(untilNs: number): void {
+    this.traffic?.feed(untilNs);
+  }
+
   yieldToEvents(): Promise<void> {
     return new Promise((r) => setImmediate(r));
   }
