@@ -3,6 +3,7 @@
 // figures in evaluation/figures.json, an "Ours" line, its plots written, and no placeholder
 // ("n/a", "TODO", NaN) in its part of the report. Sections 4 and 5 come from their own modules;
 // while one is not in the tree its check is skipped, saying so. The quick run takes ~3 minutes.
+// The cost model (section 6) is checked on its own as well, on made-up inputs.
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as esbuild from "esbuild";
 import { SECTIONS } from "../../bench/eval/run";
+import { costModel, coreCost, PARAMS, ratioRangeFor } from "../../bench/eval/sections/cost";
 import { ROOT } from "../helpers/guest";
 
 const QUICK_BUDGET_MIN = 4;
@@ -85,4 +87,32 @@ describe("npm run eval -- --quick", { timeout: 12 * 60_000 }, () => {
       }
     });
   }
+});
+
+describe("the cost-performance model (section 6)", () => {
+  const x = { pps: 100, convUs: 50, frontUs: 5, instrPerPacket: 2000, splitHostUs: 150 };
+
+  it("costs 1,000 streams from the cores each architecture needs", () => {
+    const m = costModel(x, { softwarePer1000: 0 });
+    // 1,000 streams x 100 packets/s x 50 µs = 5 core-seconds per second, at 70% utilization
+    assert.ok(Math.abs(m.convCores - 5 / 0.7) < 1e-9);
+    assert.ok(Math.abs(m.conventional - m.convCores * coreCost(10710 / 56, 350 / 56)) < 1e-6);
+    // the front is a tenth of the conventional CPU; delivery is 2,000 instructions at 2,000 MIPS = 1 µs
+    assert.ok(Math.abs(m.frontCores - m.convCores / 10) < 1e-9);
+    assert.ok(Math.abs(m.ioUs - 1) < 1e-9);
+    assert.ok(m.savingPct > 0 && m.savingPct < 90, String(m.savingPct));
+    assert.ok(m.asMeasuredSavingPct < 0, "the emulated engine on general-purpose cores costs more");
+  });
+
+  it("the range of price ratios it gives for 34-59% reproduces those savings", () => {
+    const range = ratioRangeFor(x, 34, 59);
+    assert.ok(range, "a range exists");
+    const gp = coreCost(10710 / 56, 350 / 56);
+    const platform = PARAMS.find((p) => p.key === "platform")!.value;
+    const at = (r: number) => costModel(x, { ioCorePrice: (r * gp) / platform, ioCoreWatts: 0 }).savingPct;
+    assert.ok(Math.abs(at(range[1]) - 34) < 1e-6, String(at(range[1])));
+    if (range[0] > 0) assert.ok(Math.abs(at(range[0]) - 59) < 1e-6, String(at(range[0])));
+    // a front as costly as the whole conventional server leaves nothing to save
+    assert.equal(ratioRangeFor({ ...x, frontUs: 50 }, 34, 59), undefined);
+  });
 });
