@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { existsSync, statSync } from "node:fs";
 import { cpuSeconds } from "../../lib/proc-stats";
-import { echoFrame } from "../../../src/vmm/recording/echo-load";
+import { buildUdpFrame } from "../../../src/net";
+import { GUEST_ADDR, PEER_ADDR, echoFrame } from "../../../src/vmm/recording/echo-load";
 import { GUEST_CMDLINE } from "./guest";
 
 export const QEMU = "qemu-system-i386";
@@ -17,6 +18,8 @@ export interface QemuMode {
   icount?: boolean;
   /** Record/replay: -icount ...,rr=record,rrfile=<file>, with a filter-replay on the netdev. */
   rrFile?: string;
+  /** With rrFile: replay it (rr=replay) instead of recording; network input comes from the log. */
+  replay?: boolean;
 }
 
 export interface EchoWindow {
@@ -62,7 +65,7 @@ export class QemuEcho {
     });
     const ourPort = sock.address().port;
     this.qemuPort = await freeUdpPort();
-    const icount = mode.rrFile ? [`-icount`, `shift=auto,rr=record,rrfile=${mode.rrFile}`] : mode.icount ? ["-icount", "shift=auto"] : [];
+    const icount = mode.rrFile ? [`-icount`, `shift=auto,rr=${mode.replay ? "replay" : "record"},rrfile=${mode.rrFile}`] : mode.icount ? ["-icount", "shift=auto"] : [];
     const filter = mode.rrFile ? ["-object", "filter-replay,id=replay,netdev=n0"] : [];
     const args = [
       ...["-kernel", this.kernelPath, "-append", GUEST_CMDLINE],
@@ -83,6 +86,22 @@ export class QemuEcho {
       if (performance.now() - t0 > timeoutMs) throw new Error(`QEMU's guest not ready after ${timeoutMs} ms: ${this.stderr.trim()}\n${this.serial.slice(-1500)}`);
       await sleep(50);
     }
+  }
+
+  /** Resolves with the first serial line matching re (searched from the start), or undefined after ms. */
+  async serialLine(re: RegExp, ms: number): Promise<string | undefined> {
+    const t0 = performance.now();
+    for (;;) {
+      const m = re.exec(this.serial);
+      if (m) return m[0].trimEnd();
+      if (performance.now() - t0 > ms || !this.proc || this.proc.exitCode !== null) return undefined;
+      await sleep(20);
+    }
+  }
+
+  /** Asks the guest for its counters (the discard port's `stats` query); it prints them on its serial line. */
+  queryStats(): void {
+    this.send(buildUdpFrame({ srcMac: PEER_ADDR.mac, dstMac: GUEST_ADDR.mac, srcIp: PEER_ADDR.ip, dstIp: GUEST_ADDR.ip, srcPort: 44000, dstPort: 9, payload: new TextEncoder().encode("stats") }));
   }
 
   private send(frame: Uint8Array): void {
