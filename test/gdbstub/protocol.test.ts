@@ -211,3 +211,26 @@ test("reverse at the start of history, monitor commands", async () => {
     c.close();
   }
 });
+
+test("Ctrl-C during reverse-continue goes back to where it started", async () => {
+  // A guest that computes: millions of instructions between checkpoints, so the search runs
+  // in several chunks and sees the interrupt between them.
+  const m = await createGuest({ cmdline: "workload=compute" });
+  try {
+    const stub = new GdbStub(m);
+    for (let i = 0; i < 8; i++) {
+      m.run({ untilNs: m.nowNs + 10e6 });
+      m.timeline.maybeCheckpoint();
+    }
+    const origin = m.icountNumber;
+    const reply = stub.handle(Buffer.from("bc"));
+    stub.interrupt(); // the search yields after its first chunk and sees it
+    assert.equal((await reply).packet, "T02thread:1;");
+    assert.equal(m.icountNumber, origin, "back where it started");
+    // Uninterrupted, the same search runs back to the start of history.
+    assert.equal((await stub.handle(Buffer.from("bc"))).packet, "T05thread:1;replaylog:begin;");
+    assert.equal(m.icountNumber, 0);
+  } finally {
+    m.destroy();
+  }
+});
