@@ -308,7 +308,7 @@ const logging: Section = async (ctx) => {
 
   const plotValues = [
     { system: "LVMM", comparison: "recording over plain", overheadPct: round(figures.lvmmRecordingOverheadPct!, 1) },
-    { system: "LVMM", comparison: "recording less checkpoints over plain", overheadPct: round(figures.lvmmLogOnlyOverheadPct!, 1) },
+    { system: "LVMM", comparison: "recording w/o checkpoints", overheadPct: round(figures.lvmmLogOnlyOverheadPct!, 1) },
     ...(qOk
       ? [
           { system: "QEMU", comparison: "icount over TCG", overheadPct: round(figures.qemuIcountOverheadPct!, 1) },
