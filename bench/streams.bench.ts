@@ -37,7 +37,18 @@ const jsonOut = process.argv.find((a) => a.startsWith("--json="))?.slice("--json
 /** Sizes of the run: the full one stays within ~8 minutes on 2 cores. */
 const CFG = quick
   ? { t: { warmupMs: 1000, windowMs: 2000, staggerMs: 10 }, ladder: [8, 16], fixed: [8, 16], bisect: false, tcpN: 8, churnPlay: 8, churnClients: 20, stallN: 8, linkRounds: 1, linkWindowMs: 2000 }
-  : { t: { warmupMs: 2000, windowMs: 6000, staggerMs: 10 }, ladder: [8, 16, 32, 48, 64, 96, 128], fixed: [8, 16, 32, 64], bisect: true, tcpN: 16, churnPlay: 32, churnClients: 100, stallN: 16, linkRounds: 3, linkWindowMs: 4000 };
+  : {
+      t: { warmupMs: 2000, windowMs: 6000, staggerMs: 10 },
+      ladder: [8, 16, 32, 48, 64, 96, 128],
+      fixed: [8, 16, 32, 64],
+      bisect: true,
+      tcpN: 16,
+      churnPlay: 32,
+      churnClients: 100,
+      stallN: 16,
+      linkRounds: 3,
+      linkWindowMs: 4000,
+    };
 const STALL_MS = 200;
 
 /** A ~1 Mbit/s clip: the test pattern with noise, so the encoder cannot go below its target. */
@@ -45,11 +56,43 @@ async function benchClip(): Promise<ContentItem> {
   mkdirSync(CONTENT, { recursive: true });
   const media = join(CONTENT, `${CLIP}.src.ts`);
   if (!existsSync(join(CONTENT, `${CLIP}.hint`))) {
-    execFileSync("ffmpeg", [
-      "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25,noise=alls=12:allf=t",
-      "-t", "30", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "25",
-      "-b:v", "950k", "-minrate", "950k", "-maxrate", "1M", "-bufsize", "500k", "-x264-params", "nal-hrd=cbr", "-f", "mpegts", media,
-    ], { timeout: 180_000 });
+    execFileSync(
+      "ffmpeg",
+      [
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=640x360:rate=25,noise=alls=12:allf=t",
+        "-t",
+        "30",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        "25",
+        "-b:v",
+        "950k",
+        "-minrate",
+        "950k",
+        "-maxrate",
+        "1M",
+        "-bufsize",
+        "500k",
+        "-x264-params",
+        "nal-hrd=cbr",
+        "-f",
+        "mpegts",
+        media,
+      ],
+      { timeout: 180_000 },
+    );
     await ingest(media, CONTENT, { name: CLIP });
   }
   return (await new ContentCatalog(CONTENT).lookup(CLIP))!;
@@ -118,9 +161,21 @@ async function measureServer(kind: ServerKind, clip: ContentItem): Promise<Figur
     console.log(`  2. RTSP round trips: ${CFG.churnPlay} streams play, ${CFG.churnClients} clients loop DESCRIBE/SETUP/PLAY/TEARDOWN`);
     f.churn = await churnPoint(ROOT, s, CFG.churnPlay, CFG.churnClients, 0, t);
     const c = f.churn.churn;
-    if (c) row(`  RTSP request round trip`, `p50 ${fmt(c.rtt.p50, 2)} ms`, `p95 ${fmt(c.rtt.p95, 2)}, p99 ${fmt(c.rtt.p99, 2)} ms; ${c.requests} requests, ${c.cycles} cycles, ${c.errorCount} errors${c.errors.length ? ` (${c.errors.join("; ")})` : ""}`);
+    if (c)
+      row(
+        `  RTSP request round trip`,
+        `p50 ${fmt(c.rtt.p50, 2)} ms`,
+        `p95 ${fmt(c.rtt.p95, 2)}, p99 ${fmt(c.rtt.p99, 2)} ms; ${c.requests} requests, ${c.cycles} cycles, ${c.errorCount} errors${c.errors.length ? ` (${c.errors.join("; ")})` : ""}`,
+      );
     else row(`  RTSP request round trip`, "FAIL", f.churn.error ?? "no result");
-    if (c) row(`  by method, p95`, "", Object.entries(c.byMethod).map(([k, v]) => `${k} ${fmt(v.p95, 1)}`).join(", ") + " ms");
+    if (c)
+      row(
+        `  by method, p95`,
+        "",
+        Object.entries(c.byMethod)
+          .map(([k, v]) => `${k} ${fmt(v.p95, 1)}`)
+          .join(", ") + " ms",
+      );
     showPoint(`  ${kind} ${CFG.churnPlay} streams during the churn`, f.churn.play);
 
     if (kind !== "gst") {
@@ -182,7 +237,17 @@ async function linkageOverhead(s: RunningServer, n: number): Promise<Linkage> {
   const onP = on.map((x) => x.p);
   row("    delivered packets/s without / with churn", "median (min–max)", `${range(off.map(pps))} / ${range(onP.map(pps))}`);
   row("    ratio with / without churn (medians)", fmt(median(onP.map(pps)) / median(off.map(pps)), 4), "target: overhead < 1%");
-  row("    p99 lateness without / with churn, ms", "median (min–max)", `${range(off.map((p) => p.r?.lateness.p99 ?? NaN), 2)} / ${range(onP.map((p) => p.r?.lateness.p99 ?? NaN), 2)}`);
+  row(
+    "    p99 lateness without / with churn, ms",
+    "median (min–max)",
+    `${range(
+      off.map((p) => p.r?.lateness.p99 ?? NaN),
+      2,
+    )} / ${range(
+      onP.map((p) => p.r?.lateness.p99 ?? NaN),
+      2,
+    )}`,
+  );
   row("    server CPU µs/packet without / with churn", "median (min–max)", `${range(off.map(cpuUsPerPacket))} / ${range(onP.map(cpuUsPerPacket))}`);
   return { n, off, on, instrPerPacket: instr };
 }
@@ -194,18 +259,53 @@ function line(label: string, cells: string[]): void {
 
 function summary(all: Figures[]): void {
   const p99 = (p: Point | undefined) => (p?.r ? `${fmt(p.r.lateness.p99, 2)}${p.pass ? "" : "!"}` : "n/a");
-  console.log("\n== summary (\"!\" = the point failed: loss, a stream that did not play, or p99 > 5 ms)");
-  line("", all.map((f) => NAMES[f.kind]));
-  line(`zero-loss capacity, streams (p99 <= ${P99_LIMIT_MS} ms)`, all.map((f) => (f.capacity === undefined ? "n/a" : String(f.capacity))));
-  for (const n of CFG.fixed) line(`p99 lateness at ${n} streams, ms`, all.map((f) => p99(f.points.get(n))));
-  line(`p99 lateness, ${CFG.tcpN} streams over TCP, ms`, all.map((f) => p99(f.tcp)));
-  for (const n of CFG.fixed) line(`server CPU per packet at ${n} streams, µs`, all.map((f) => fmt(cpuUsPerPacket(f.points.get(n)), 1)));
-  line(`RTSP round trip p50 / p95 under churn, ms`, all.map((f) => (f.churn?.churn ? `${fmt(f.churn.churn.rtt.p50, 1)} / ${fmt(f.churn.churn.rtt.p95, 1)}` : "n/a")));
-  line(`p99 lateness, ${CFG.churnPlay} streams during churn, ms`, all.map((f) => p99(f.churn?.play)));
-  line(`p99 / max lateness, ${CFG.stallN} streams, no stalls, ms`, all.map((f) => (f.points.get(CFG.stallN)?.r ? `${fmt(f.points.get(CFG.stallN)!.r!.lateness.p99, 1)} / ${fmt(f.points.get(CFG.stallN)!.r!.lateness.max, 0)}` : "n/a")));
-  line(`p99 / max lateness, ${STALL_MS} ms stall each s, ms`, all.map((f) => (f.stall?.r ? `${fmt(f.stall.r.lateness.p99, 1)} / ${fmt(f.stall.r.lateness.max, 0)}` : "n/a")));
-  line("SETUPs refused (453) at " + CFG.fixed.join("/") + " streams", all.map((f) => CFG.fixed.map((n) => (f.points.get(n)?.r ? String(f.points.get(n)!.r!.refused) : "-")).join("/")));
-  line("peak RSS, MiB", all.map((f) => fmt(f.rssMiB, 0)));
+  console.log('\n== summary ("!" = the point failed: loss, a stream that did not play, or p99 > 5 ms)');
+  line(
+    "",
+    all.map((f) => NAMES[f.kind]),
+  );
+  line(
+    `zero-loss capacity, streams (p99 <= ${P99_LIMIT_MS} ms)`,
+    all.map((f) => (f.capacity === undefined ? "n/a" : String(f.capacity))),
+  );
+  for (const n of CFG.fixed)
+    line(
+      `p99 lateness at ${n} streams, ms`,
+      all.map((f) => p99(f.points.get(n))),
+    );
+  line(
+    `p99 lateness, ${CFG.tcpN} streams over TCP, ms`,
+    all.map((f) => p99(f.tcp)),
+  );
+  for (const n of CFG.fixed)
+    line(
+      `server CPU per packet at ${n} streams, µs`,
+      all.map((f) => fmt(cpuUsPerPacket(f.points.get(n)), 1)),
+    );
+  line(
+    `RTSP round trip p50 / p95 under churn, ms`,
+    all.map((f) => (f.churn?.churn ? `${fmt(f.churn.churn.rtt.p50, 1)} / ${fmt(f.churn.churn.rtt.p95, 1)}` : "n/a")),
+  );
+  line(
+    `p99 lateness, ${CFG.churnPlay} streams during churn, ms`,
+    all.map((f) => p99(f.churn?.play)),
+  );
+  line(
+    `p99 / max lateness, ${CFG.stallN} streams, no stalls, ms`,
+    all.map((f) => (f.points.get(CFG.stallN)?.r ? `${fmt(f.points.get(CFG.stallN)!.r!.lateness.p99, 1)} / ${fmt(f.points.get(CFG.stallN)!.r!.lateness.max, 0)}` : "n/a")),
+  );
+  line(
+    `p99 / max lateness, ${STALL_MS} ms stall each s, ms`,
+    all.map((f) => (f.stall?.r ? `${fmt(f.stall.r.lateness.p99, 1)} / ${fmt(f.stall.r.lateness.max, 0)}` : "n/a")),
+  );
+  line(
+    "SETUPs refused (453) at " + CFG.fixed.join("/") + " streams",
+    all.map((f) => CFG.fixed.map((n) => (f.points.get(n)?.r ? String(f.points.get(n)!.r!.refused) : "-")).join("/")),
+  );
+  line(
+    "peak RSS, MiB",
+    all.map((f) => fmt(f.rssMiB, 0)),
+  );
 
   const by = (k: ServerKind) => all.find((f) => f.kind === k);
   const [e, c, g] = [by("ioengine"), by("conventional"), by("gst")];
@@ -295,7 +395,9 @@ async function main(): Promise<void> {
   const clip = await benchClip();
   const h = clip.index.header;
   console.log(`clip ${CLIP}: ${fmt(h.meanBps / 1e6, 2)} Mbit/s mean, ${fmt(h.peakBps / 1e6, 2)} peak, ${fmt(h.meanBps / 8 / 1316, 0)} RTP packets/s`);
-  console.log(`each point: N clients (10 ms apart), ${CFG.t.warmupMs / 1000} s warm-up, ${CFG.t.windowMs / 1000} s window; lateness = arrival vs RTP timestamp, relative to each stream's earliest packet`);
+  console.log(
+    `each point: N clients (10 ms apart), ${CFG.t.warmupMs / 1000} s warm-up, ${CFG.t.windowMs / 1000} s window; lateness = arrival vs RTP timestamp, relative to each stream's earliest packet`,
+  );
   const gstMissing = gstAvailable();
   const all: Figures[] = [];
   for (const kind of ["ioengine", "conventional", "gst"] as const) {
@@ -308,7 +410,9 @@ async function main(): Promise<void> {
   }
   summary(all);
   if (jsonOut) writeJson(jsonOut, all, clip, (performance.now() - began) / 60_000, [Number(load0), loadavg()[0]!]);
-  console.log(`\n(the bench took ${fmt((performance.now() - began) / 60_000, 1)} min; machine load average ${load0} at the start, ${loadavg()[0]!.toFixed(1)} at the end: above ~2, other work on the 2 cores skews every figure)`);
+  console.log(
+    `\n(the bench took ${fmt((performance.now() - began) / 60_000, 1)} min; machine load average ${load0} at the start, ${loadavg()[0]!.toFixed(1)} at the end: above ~2, other work on the 2 cores skews every figure)`,
+  );
   console.log(`
 Reading it: every server shares this machine's 2 cores with the load client (and with whatever
 else runs), so only side-by-side figures mean anything. Lateness includes the load client's own

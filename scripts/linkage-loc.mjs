@@ -20,9 +20,18 @@ const sides = {
   "engine (guest)": ["guest/delivery/link_proto.h", "guest/delivery/linkage.h", "guest/delivery/linkage.c", "guest/delivery/engine.h", "guest/delivery/engine.c"],
 };
 const delivery = [
-  "guest/delivery/sched.c", "guest/delivery/sched.h", "guest/delivery/stream.c", "guest/delivery/stream.h", "guest/delivery/rtp.c",
-  "guest/delivery/rtp.h", "guest/delivery/ata.c", "guest/delivery/ata.h", "guest/delivery/content.c", "guest/delivery/content.h",
-  "guest/delivery/clock.c", "guest/delivery/clock.h",
+  "guest/delivery/sched.c",
+  "guest/delivery/sched.h",
+  "guest/delivery/stream.c",
+  "guest/delivery/stream.h",
+  "guest/delivery/rtp.c",
+  "guest/delivery/rtp.h",
+  "guest/delivery/ata.c",
+  "guest/delivery/ata.h",
+  "guest/delivery/content.c",
+  "guest/delivery/content.h",
+  "guest/delivery/clock.c",
+  "guest/delivery/clock.h",
 ];
 
 function loc(file) {

@@ -167,9 +167,7 @@ async function main(): Promise<void> {
   if (!v.url) throw new Error("--url is required");
   const n = Number(v.clients);
   const result =
-    v.mode === "churn"
-      ? await churn(v.url, n, Number(v.window), Number(v.rate))
-      : await play(v.url, n, v.transport === "tcp" ? "tcp" : "udp", Number(v.stagger), Number(v.warmup), Number(v.window));
+    v.mode === "churn" ? await churn(v.url, n, Number(v.window), Number(v.rate)) : await play(v.url, n, v.transport === "tcp" ? "tcp" : "udp", Number(v.stagger), Number(v.warmup), Number(v.window));
   emit({ result });
 }
 

@@ -85,7 +85,11 @@ export function showPoint(label: string, p: Point): void {
   const l = r.lateness;
   const refused = r.refused ? ` (${r.refused} refused by admission: 453)` : "";
   const bad = r.failed + r.starved ? `, ${r.failed} of ${r.clients} streams failed${refused} + ${r.starved} starved${r.errors.length ? `: ${r.errors.join("; ")}` : ""}` : "";
-  row(label, p.pass ? "pass" : "FAIL", `lateness p50 ${fmt(l.p50, 2)} p99 ${fmt(l.p99, 2)} max ${fmt(l.max, 1)} ms, loss ${r.lost}/${r.packets + r.lost}, ${fmt(cpuUsPerPacket(p), 1)} µs CPU/pkt${bad}`);
+  row(
+    label,
+    p.pass ? "pass" : "FAIL",
+    `lateness p50 ${fmt(l.p50, 2)} p99 ${fmt(l.p99, 2)} max ${fmt(l.max, 1)} ms, loss ${r.lost}/${r.packets + r.lost}, ${fmt(cpuUsPerPacket(p), 1)} µs CPU/pkt${bad}`,
+  );
 }
 
 /**
@@ -93,7 +97,13 @@ export function showPoint(label: string, p: Point): void {
  * bisection between the last pass and the first failure. Rungs in `alwaysAt` are measured even
  * past a failure (their lateness is reported at fixed stream counts).
  */
-export async function capacityLadder(label: string, measure: (n: number) => Promise<Point>, ladder: number[], alwaysAt: number[], bisect: boolean): Promise<{ capacity: number; points: Map<number, Point> }> {
+export async function capacityLadder(
+  label: string,
+  measure: (n: number) => Promise<Point>,
+  ladder: number[],
+  alwaysAt: number[],
+  bisect: boolean,
+): Promise<{ capacity: number; points: Map<number, Point> }> {
   const points = new Map<number, Point>();
   let good = 0;
   let bad: number | undefined;
