@@ -17,7 +17,7 @@ import { EXIT, UsageError } from "../errors";
 import { loadRecording, readImage, withRecordingErrors } from "../recording-file";
 
 export const GDBSERVER_HELP = `usage: lvmm gdbserver [--port N] [--kernel ELF | --recording FILE] [--echo-load RATE]
-                      [--memory MB] [--mips N] [--no-jit] [--quiet]
+                      [--cmdline S] [--memory MB] [--mips N] [--no-jit] [--quiet]
   Serves the GDB remote protocol on 127.0.0.1:N (default 1234; 0 picks a free port) for the
   kernel (default: the built guest), stopped before its first instruction, or for a recording
   (its recorded inputs re-executed; past its end the machine runs live). Prints the gdb
@@ -25,12 +25,14 @@ export const GDBSERVER_HELP = `usage: lvmm gdbserver [--port N] [--kernel ELF | 
   reverse-step/next/finish on top) reaches back to where the stub started; "monitor help"
   lists the LVMM's own commands (icount, goto, dma, timeline, checkpoint).
   --echo-load RATE  queue UDP echo requests for the guest at RATE per virtual second
+  --cmdline S       the guest's command line (README: ip=, hz=, fault=, race=, ...)
   --quiet           do not print the guest's serial console`;
 
 export async function gdbserver(args: string[]): Promise<number> {
   const { values } = parse(args, {
     port: { type: "string" },
     kernel: { type: "string" },
+    cmdline: { type: "string" },
     recording: { type: "string" },
     disk: { type: "string" },
     "echo-load": { type: "string" },
@@ -73,6 +75,7 @@ export async function gdbserver(args: string[]): Promise<number> {
       elfPath = kernel.path;
       machine = await Machine.create({
         kernel: kernel.bytes,
+        cmdline: values.cmdline ?? "",
         memoryMB: positiveInteger("memory", values.memory) ?? 32,
         mips: positiveNumber("mips", values.mips) ?? 500,
         jit: !values["no-jit"],

@@ -1,6 +1,6 @@
 // `monitor` commands (qRcmd): what gdb has no word for. icount, goto N, dma [K], timeline,
 // checkpoint, help. Each returns the text gdb prints.
-import type { Machine } from "../machine";
+import { EXCEPTION_NAMES, type Machine } from "../machine";
 import type { RxInterrupt } from "../nic-dma-log";
 import { RewindError, seekTo } from "../reverse";
 import { describeFrame, hexDump } from "../recording/packet-view";
@@ -42,6 +42,8 @@ const HELP = `lvmm monitor commands:
   monitor dma [K]      the receive interrupts of the NIC DMA log, or interrupt K's descriptors and packets
   monitor timeline     checkpoints, inputs and interrupts: a summary
   monitor checkpoint   take a checkpoint here
+  monitor catch [V...|none]  stop on these CPU exception vectors (0-31, e.g. 13 14), on the
+                       first instruction of the guest's handler; no argument: the ones set
 `;
 
 export function runMonitor(ctx: MonitorContext, line: string): string {
@@ -72,6 +74,8 @@ export function runMonitor(ctx: MonitorContext, line: string): string {
         return dma(ctx, args[0]);
       case "timeline":
         return timeline(ctx);
+      case "catch":
+        return catchExceptions(m, args);
       case "checkpoint": {
         const cp = m.timeline.checkpoint();
         return `checkpoint at icount ${cp.icount} (${m.timeline.checkpoints.length} checkpoints, ${(m.timeline.memoryBytes / 2 ** 20).toFixed(1)} MiB)\n`;
@@ -83,6 +87,17 @@ export function runMonitor(ctx: MonitorContext, line: string): string {
     if (e instanceof RewindError || e instanceof RangeError) return `${e.message}\n`;
     throw e;
   }
+}
+
+function catchExceptions(m: Machine, args: string[]): string {
+  if (args.length === 1 && args[0] === "none") m.setExceptionStops([]);
+  else if (args.length) {
+    const vectors = args.map(Number);
+    if (!vectors.every((v) => Number.isInteger(v) && v >= 0 && v <= 31)) return "usage: monitor catch [V...|none] (vectors 0-31)\n";
+    m.setExceptionStops(vectors);
+  }
+  const on = m.exceptionStops;
+  return on.length ? `stopping on exceptions: ${on.map((v) => EXCEPTION_NAMES[v] ?? `vector ${v}`).join(", ")}\n` : "stopping on no exception\n";
 }
 
 function present(m: Machine): number {
