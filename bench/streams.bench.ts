@@ -34,9 +34,29 @@ const CLIP = "noise-1mbps-30s";
 const quick = process.argv.includes("--quick");
 const jsonOut = process.argv.find((a) => a.startsWith("--json="))?.slice("--json=".length);
 
+/**
+ * The churn also runs paced: 100 cycles/s in all (400 requests/s), below what either front can
+ * answer. Flat out, 100 clients with one request each in flight measure the front's throughput
+ * (a round trip is the queue ahead of it); paced, they measure how long a request waits for what
+ * else the main thread does, which is where taking delivery off that thread should show.
+ */
+const PACED_CYCLES = 100;
+
 /** Sizes of the run: the full one stays within ~8 minutes on 2 cores. */
 const CFG = quick
-  ? { t: { warmupMs: 1000, windowMs: 2000, staggerMs: 10 }, ladder: [8, 16], fixed: [8, 16], bisect: false, tcpN: 8, churnPlay: 8, churnClients: 20, stallN: 8, linkRounds: 1, linkWindowMs: 2000 }
+  ? {
+      t: { warmupMs: 1000, windowMs: 2000, staggerMs: 10 },
+      ladder: [8, 16],
+      fixed: [8, 16],
+      bisect: false,
+      tcpN: 8,
+      churnPlay: 8,
+      churnClients: 20,
+      pacedCycles: 0,
+      stallN: 8,
+      linkRounds: 1,
+      linkWindowMs: 2000,
+    }
   : {
       t: { warmupMs: 2000, windowMs: 6000, staggerMs: 10 },
       ladder: [8, 16, 32, 48, 64, 96, 128],
@@ -45,6 +65,7 @@ const CFG = quick
       tcpN: 16,
       churnPlay: 32,
       churnClients: 100,
+      pacedCycles: PACED_CYCLES,
       stallN: 16,
       linkRounds: 3,
       linkWindowMs: 4000,
@@ -105,6 +126,8 @@ interface Figures {
   points: Map<number, Point>;
   tcp?: Point;
   churn?: { play: Point; churn: ChurnResult | undefined; error?: string };
+  /** the same, paced at CFG.pacedCycles cycles/s */
+  paced?: { play: Point; churn: ChurnResult | undefined; error?: string };
   stall?: Point;
   linkage?: Linkage;
   /** (I/O engine) the engine_* gauges of /metrics, by name (labels other than engine= kept in the name) */
@@ -177,6 +200,17 @@ async function measureServer(kind: ServerKind, clip: ContentItem): Promise<Figur
           .join(", ") + " ms",
       );
     showPoint(`  ${kind} ${CFG.churnPlay} streams during the churn`, f.churn.play);
+    if (CFG.pacedCycles > 0) {
+      f.paced = await churnPoint(ROOT, s, CFG.churnPlay, CFG.churnClients, CFG.pacedCycles, t);
+      const pc = f.paced.churn;
+      if (pc)
+        row(
+          `  paced, ${CFG.pacedCycles} cycles/s: round trip`,
+          `p50 ${fmt(pc.rtt.p50, 2)} ms`,
+          `p95 ${fmt(pc.rtt.p95, 2)}, p99 ${fmt(pc.rtt.p99, 2)} ms; ${pc.requests} requests, ${pc.errorCount} errors`,
+        );
+      else row(`  paced, ${CFG.pacedCycles} cycles/s: round trip`, "FAIL", f.paced.error ?? "no result");
+    }
 
     if (kind !== "gst") {
       console.log(`  3. main thread stalled ${STALL_MS} ms once a second (GET /bench/stall)`);
@@ -286,6 +320,11 @@ function summary(all: Figures[]): void {
     `RTSP round trip p50 / p95 under churn, ms`,
     all.map((f) => (f.churn?.churn ? `${fmt(f.churn.churn.rtt.p50, 1)} / ${fmt(f.churn.churn.rtt.p95, 1)}` : "n/a")),
   );
+  if (CFG.pacedCycles > 0)
+    line(
+      `RTSP round trip p50 / p95, paced churn (${CFG.pacedCycles} cycles/s), ms`,
+      all.map((f) => (f.paced?.churn ? `${fmt(f.paced.churn.rtt.p50, 1)} / ${fmt(f.paced.churn.rtt.p95, 1)}` : "n/a")),
+    );
   line(
     `p99 lateness, ${CFG.churnPlay} streams during churn, ms`,
     all.map((f) => p99(f.churn?.play)),
@@ -314,6 +353,8 @@ function summary(all: Figures[]): void {
   row("capacity I/O engine / conventional", ratio(e?.capacity, c?.capacity), "target >= 2");
   row("capacity I/O engine / gst-rtsp-server", ratio(e?.capacity, g?.capacity), "target >= 1");
   row("RTSP p95 under churn, conventional / I/O engine", ratio(c?.churn?.churn?.rtt.p95, e?.churn?.churn?.rtt.p95), "target >= 2 (the engine's front answers 2x faster)");
+  if (CFG.pacedCycles > 0)
+    row("  the same, paced churn", ratio(c?.paced?.churn?.rtt.p95, e?.paced?.churn?.rtt.p95), `${CFG.pacedCycles} cycles/s: the wait for the main thread's other work, not its throughput`);
   const base = e?.points.get(CFG.stallN)?.r?.lateness;
   const st = e?.stall?.r?.lateness;
   row(
@@ -364,6 +405,7 @@ function writeJson(file: string, all: Figures[], clip: ContentItem, minutes: num
     points: [...f.points.values()].sort((a, b) => a.n - b.n).map(pointJson),
     tcp: pointJson(f.tcp),
     churn: f.churn ? { play: pointJson(f.churn.play), rtt: f.churn.churn?.rtt ?? null, cycles: f.churn.churn?.cycles ?? null, error: f.churn.error ?? null } : null,
+    paced: f.paced ? { cyclesPerSec: CFG.pacedCycles, play: pointJson(f.paced.play), rtt: f.paced.churn?.rtt ?? null, cycles: f.paced.churn?.cycles ?? null, error: f.paced.error ?? null } : null,
     stall: pointJson(f.stall),
     engineMetrics: f.engineMetrics ?? null,
     linkage: f.linkage

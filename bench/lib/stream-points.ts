@@ -22,7 +22,34 @@ export interface Point {
   cpuSec: number;
   /** of which the server's main thread (for lvmm: the RTSP front, management, the linkage's client) */
   mainCpuSec: number;
+  /**
+   * What the server's own /metrics said over the window (lvmm only): the upper bound, ms, of the
+   * lateness bucket that holds its 99th percentile, and its share of packets over 5 ms. Beside
+   * the clients' figures, so a user can see whether the product's numbers agree with theirs.
+   */
+  served?: { p99AtMostMs: number; over5msShare: number };
   pass: boolean;
+}
+
+/** rtsp_delivery_lateness_seconds' cumulative buckets, by upper bound in seconds. */
+async function latenessBuckets(port: number): Promise<Map<number, number> | undefined> {
+  try {
+    const text = await httpGet(port, "/metrics");
+    const m = new Map<number, number>();
+    for (const x of text.matchAll(/^rtsp_delivery_lateness_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) m.set(x[1] === "+Inf" ? Infinity : Number(x[1]), Number(x[2]));
+    return m.size ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server's own lateness figures between two scrapes of its histogram. */
+function servedLateness(a: Map<number, number>, b: Map<number, number>): Point["served"] {
+  const total = (b.get(Infinity) ?? 0) - (a.get(Infinity) ?? 0);
+  if (total <= 0) return undefined;
+  const upTo = (le: number) => (b.get(le) ?? 0) - (a.get(le) ?? 0);
+  const p99 = [...b.keys()].sort((x, y) => x - y).find((le) => upTo(le) >= 0.99 * total) ?? Infinity;
+  return { p99AtMostMs: p99 * 1000, over5msShare: 1 - upTo(0.005) / total };
 }
 
 export const P99_LIMIT_MS = 5;
@@ -44,12 +71,15 @@ export async function playPoint(root: string, s: RunningServer, n: number, t: Ti
   let main1 = NaN;
   let stall: NodeJS.Timeout | undefined;
   let along: Promise<unknown> | undefined;
+  let scrape0: Promise<Map<number, number> | undefined> | undefined;
+  let scrape1: Promise<Map<number, number> | undefined> | undefined;
   const args = ["--url", s.url, "--clients", String(n), "--transport", transport, "--stagger", String(t.staggerMs), "--warmup", String(t.warmupMs), "--window", String(t.windowMs)];
   try {
     const r = await runLoadClient(root, args, {
       start: () => {
         cpu0 = cpuSeconds(s.pid);
         main0 = threadCpuSeconds(s.pid);
+        if (s.metricsPort !== undefined) scrape0 = latenessBuckets(s.metricsPort);
         if (o.stallMs && s.metricsPort !== undefined) {
           const port = s.metricsPort;
           stall = setInterval(() => void httpGet(port, `/bench/stall?ms=${o.stallMs}`).catch(() => {}), 1000);
@@ -59,11 +89,14 @@ export async function playPoint(root: string, s: RunningServer, n: number, t: Ti
       end: () => {
         cpu1 = cpuSeconds(s.pid);
         main1 = threadCpuSeconds(s.pid);
+        if (s.metricsPort !== undefined) scrape1 = latenessBuckets(s.metricsPort);
         clearInterval(stall);
       },
     });
     const pass = r.failed === 0 && r.starved === 0 && r.lost === 0 && r.lateness.p99 <= P99_LIMIT_MS;
-    return { n, transport, r, cpuSec: cpu1 - cpu0, mainCpuSec: main1 - main0, pass };
+    const [b0, b1] = await Promise.all([scrape0, scrape1]);
+    const served = b0 && b1 ? servedLateness(b0, b1) : undefined;
+    return { n, transport, r, cpuSec: cpu1 - cpu0, mainCpuSec: main1 - main0, ...(served ? { served } : {}), pass };
   } catch (e) {
     return { n, transport, r: undefined, error: (e as Error).message.split("\n")[0], cpuSec: NaN, mainCpuSec: NaN, pass: false };
   } finally {
@@ -83,12 +116,13 @@ export function showPoint(label: string, p: Point): void {
   if (!p.r) return row(label, "FAIL", p.error ?? "no result");
   const r = p.r;
   const l = r.lateness;
+  const served = p.served ? `; server's /metrics: p99 <= ${fmt(p.served.p99AtMostMs, 0)} ms, ${fmt(p.served.over5msShare * 100, 2)}% over 5 ms` : "";
   const refused = r.refused ? ` (${r.refused} refused by admission: 453)` : "";
   const bad = r.failed + r.starved ? `, ${r.failed} of ${r.clients} streams failed${refused} + ${r.starved} starved${r.errors.length ? `: ${r.errors.join("; ")}` : ""}` : "";
   row(
     label,
     p.pass ? "pass" : "FAIL",
-    `lateness p50 ${fmt(l.p50, 2)} p99 ${fmt(l.p99, 2)} max ${fmt(l.max, 1)} ms, loss ${r.lost}/${r.packets + r.lost}, ${fmt(cpuUsPerPacket(p), 1)} µs CPU/pkt${bad}`,
+    `lateness p50 ${fmt(l.p50, 2)} p99 ${fmt(l.p99, 2)} max ${fmt(l.max, 1)} ms, loss ${r.lost}/${r.packets + r.lost}, ${fmt(cpuUsPerPacket(p), 1)} µs CPU/pkt${bad}${served}`,
   );
 }
 
