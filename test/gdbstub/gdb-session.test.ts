@@ -136,12 +136,14 @@ test("a watchpoint on a CPU store stops right after it; reverse-continue stops r
     "stepi",
     "monitor icount", // [4] the store again
     "print stats.rx_frames",
+    "reverse-stepi",
+    "monitor icount", // [5] and back over it
   ]);
   const n = icounts(out);
-  assert.equal(n.length, 5, out);
+  assert.equal(n.length, 6, out);
   const values = [...out.matchAll(/^Old value = (\d+)\nNew value = (\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
-  assert.equal(values.length, 4, out);
-  const [a, b, c, d] = values as [number[], number[], number[], number[]];
+  assert.equal(values.length, 6, out);
+  const [a, b, c, d, e, f] = values as [number[], number[], number[], number[], number[], number[]];
   assert.equal(a[1], a[0]! + 1, "forward: one more frame");
   assert.deepEqual(b, [a[1], a[1]! + 1]);
   assert.deepEqual(c, [b[1], b[0]], "backwards: the last store undone");
@@ -149,6 +151,9 @@ test("a watchpoint on a CPU store stops right after it; reverse-continue stops r
   assert.equal(n[2], n[1]! - 1, "right before the storing instruction");
   assert.equal(n[3], n[0]! - 1);
   assert.equal(n[4], n[0], "stepping the store again");
+  assert.deepEqual(e, a, "a stepi that stores reports the watchpoint too");
+  assert.deepEqual(f, d, "so does a reverse-stepi back over it");
+  assert.equal(n[5], n[3]);
   assert.match(out, new RegExp(`^\\$1 = ${a[1]}$`, "m"), out);
   assert.doesNotMatch(out, /the NIC's DMA/);
 });

@@ -448,7 +448,20 @@ export class GdbStub {
     this.applyWatchpoints();
     if (how === "step") {
       this.opts.beforeRun?.(m.nowNs);
-      return this.stopReply(m.step(), linearOf);
+      // One instruction runs outside the watchpoints' checks: compare the ranges around it, so
+      // a store the step made is reported as gdb's line stepping expects.
+      const watched = m.watchpoints.list();
+      const before = watched.map((w) => m.cpu.readPhysical(w.address, w.length));
+      const stop = m.step();
+      if (stop.kind === "limit") {
+        const i = watched.findIndex((w, k) => !Buffer.from(m.cpu.readPhysical(w.address, w.length)).equals(before[k]!));
+        if (i >= 0) {
+          const w = watched[i]!;
+          m.watchpoints.resync();
+          return this.stopReply({ kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: before[i]!, newBytes: m.cpu.readPhysical(w.address, w.length), by: "cpu" }, linearOf);
+        }
+      }
+      return this.stopReply(stop, linearOf);
     }
     for (;;) {
       if (this.interruptRequested) return this.stopReply({ kind: "paused" }, linearOf);
@@ -483,8 +496,18 @@ export class GdbStub {
     if (m.icountNumber <= this.firstIcount) return this.historyBegin();
     this.history.absorb();
     this.plantBreakpoints();
+    this.applyWatchpoints();
+    const watched = m.watchpoints.list();
+    const after = watched.map((w) => m.cpu.readPhysical(w.address, w.length));
     const stop = stepBack(m, 1);
     if (stop.kind !== "limit") return this.stopReply(stop, new Map());
+    // Stepping back over a store to a watched range undoes it: gdb hears of the write.
+    const i = watched.findIndex((w, k) => !Buffer.from(m.cpu.readPhysical(w.address, w.length)).equals(after[k]!));
+    if (i >= 0) {
+      const w = watched[i]!;
+      m.watchpoints.resync();
+      return this.stopReply({ kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: m.cpu.readPhysical(w.address, w.length), newBytes: after[i]!, by: "cpu" }, new Map(), true);
+    }
     return this.stopReply({ kind: "limit" }, new Map());
   }
 
