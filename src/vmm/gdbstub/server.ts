@@ -92,14 +92,16 @@ export class GdbServer {
             break;
           case "packet":
             if (!noAck) send(Buffer.from("+"));
-            this.queue = this.queue.then(async () => {
-              if (gone) return;
-              const r = await this.stub.handle(ev.data);
-              for (const text of r.console ?? []) reply(`O${toHex(Buffer.from(text, "latin1"))}`);
-              reply(r.packet);
-              if (ev.data.toString("latin1") === "QStartNoAckMode") noAck = true;
-              if (r.close) socket.end();
-            });
+            this.queue = this.queue
+              .then(async () => {
+                if (gone) return;
+                const r = await this.stub.handle(ev.data);
+                for (const text of r.console ?? []) reply(`O${toHex(Buffer.from(text, "latin1"))}`);
+                reply(r.packet);
+                if (ev.data.toString("latin1") === "QStartNoAckMode") noAck = true;
+                if (r.close) socket.end();
+              })
+              .catch((e: unknown) => this.log(`gdbserver: ${e instanceof Error ? e.message : String(e)}`));
             break;
         }
       }
@@ -110,7 +112,7 @@ export class GdbServer {
       this.log(`gdbserver: gdb ${why}`);
       if (this.client === socket) this.client = undefined;
       this.stub.interrupt(); // a continue it left running stops
-      this.queue = this.queue.then(() => this.stub.detach());
+      this.queue = this.queue.then(() => this.stub.detach()).catch((e: unknown) => this.log(`gdbserver: ${e instanceof Error ? e.message : String(e)}`));
     };
     socket.on("error", (e) => end(`connection failed: ${e.message}`));
     socket.on("close", () => end("disconnected"));
