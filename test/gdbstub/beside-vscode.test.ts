@@ -7,11 +7,22 @@ import { readFileSync } from "node:fs";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { ElfFile } from "../../src/vmm/elf";
 import { KERNEL, launchArgs, launchStopped, resumeAndWait, topFrame, withAdapter } from "../adapter/dap-harness";
+import { TT_REQUEST, type PositionInfo } from "../../src/protocols/time-travel-protocol";
 import { RspClient } from "./rsp-client";
 
 const elf = ElfFile.parse(readFileSync(KERNEL));
 const kmain = elf.symbolByName("kmain")!;
 const start = elf.symbolByName("_start")!;
+const rxBuffers = elf.symbolByName("e1000_rx_buffers")!;
+
+async function stubPort(dc: import("@vscode/debugadapter-testsupport").DebugClient, args: Record<string, unknown>): Promise<number> {
+  const outputs: string[] = [];
+  dc.on("output", (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
+  await launchStopped(dc, launchArgs(args));
+  const line = outputs.find((o) => /GDB stub on 127\.0\.0\.1:\d+/.test(o));
+  assert.ok(line, outputs.join(""));
+  return Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
+}
 
 test("gdb and VS Code debug one machine", async () => {
   await withAdapter(async (dc) => {
@@ -46,6 +57,29 @@ test("gdb and VS Code debug one machine", async () => {
       assert.match((await gdb.request("m" + kmain.value.toString(16) + ",4")) ?? "", /^[0-9a-f]{8}$/);
       await resumeAndWait(dc, () => dc.pauseRequest({ threadId: 1 }));
       assert.match((await gdb.request("s")) ?? "", /^T05/, "after the pause, gdb steps again");
+    } finally {
+      gdb.close();
+    }
+  });
+});
+
+test("a watch on a receive buffer stops at the same instruction for VS Code's data breakpoint and gdb's watchpoint", async () => {
+  await withAdapter(async (dc) => {
+    const port = await stubPort(dc, { gdbPort: 0, echoLoad: 200 });
+    const address = rxBuffers.value + 42; // the first frame's "seq=..." payload
+    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: `${address}:15`, accessType: "write" }] });
+    assert.equal(set.body.breakpoints[0]!.verified, true);
+    const ev = await resumeAndWait(dc, () => dc.continueRequest({ threadId: 1 }));
+    assert.equal(ev.body.reason, "data breakpoint");
+    const vscodeAt = ((await dc.customRequest(TT_REQUEST.position)).body as PositionInfo).icount;
+    const gdb = await RspClient.open(port);
+    try {
+      const mon = async (cmd: string) => Buffer.from((await gdb.request(`qRcmd,${Buffer.from(cmd).toString("hex")}`)) ?? "", "hex").toString();
+      assert.match(await mon("goto 0"), /at instruction 0\b/);
+      assert.equal(await gdb.request(`Z2,${address.toString(16)},f`), "OK");
+      assert.equal(await gdb.request("vCont;c"), `T05thread:1;watch:${address.toString(16)};`);
+      const gdbAt = Number(/^icount (\d+)/.exec(await mon("icount"))![1]);
+      assert.equal(gdbAt, vscodeAt, "the same DMA, at the same instruction count");
     } finally {
       gdb.close();
     }
