@@ -78,7 +78,10 @@ test("with txLogLimit 0 the log keeps receive interrupts but no transmit records
     m.run({ untilNs: t + 10e6 });
     assert.ok(sent.length >= 3, `${sent.length} frames echoed`);
     assert.equal(m.dmaLog!.transmits().length, 0);
-    assert.ok(m.dmaLog!.interrupts().some((r) => r.descriptors.length > 0), "receive interrupts are logged");
+    assert.ok(
+      m.dmaLog!.interrupts().some((r) => r.descriptors.length > 0),
+      "receive interrupts are logged",
+    );
   } finally {
     m.destroy();
   }

@@ -99,7 +99,10 @@ export class MeasuredCapacity {
 /** The median marginal cost of the reports within TOP_BAND of the most loaded one. */
 function topBandCost(reports: readonly { pps: number; us: number }[]): number {
   const top = Math.max(...reports.map((r) => r.pps));
-  const us = reports.filter((r) => r.pps >= TOP_BAND * top).map((r) => r.us).sort((a, b) => a - b);
+  const us = reports
+    .filter((r) => r.pps >= TOP_BAND * top)
+    .map((r) => r.us)
+    .sort((a, b) => a - b);
   const m = us.length >> 1;
   return us.length % 2 ? us[m]! : (us[m - 1]! + us[m]!) / 2;
 }
