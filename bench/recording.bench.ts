@@ -12,13 +12,13 @@ import { injectEchoLoad } from "../src/vmm/recording/echo-load";
 import { readRecording } from "../src/vmm/recording/reader";
 import { ByteSink } from "../src/vmm/recording/bytes";
 import { encodeTxDma } from "../src/vmm/recording/codec";
-import { inflateChunk } from "../src/vmm/recording/chunk-codec";
-import { CHUNK_COMPRESSED, ChunkType } from "../src/vmm/recording/format";
+import { ChunkType } from "../src/vmm/recording/format";
 import { Replayer } from "../src/vmm/recording/replayer";
 import { saveSnapshot, stateHash } from "../src/vmm/snapshot";
 import { fmt, median, percentile, row } from "./lib/report";
 import { selfArgs } from "./lib/self";
 import { KERNEL_PATH } from "../test/helpers/guest";
+import { chunkBytes } from "./lib/chunk-bytes";
 
 const kernel = new Uint8Array(readFileSync(KERNEL_PATH));
 const dirArg = process.argv.find((a) => a.startsWith("--dir="));
@@ -72,25 +72,6 @@ async function workload(rec: Variant | undefined, i: number, rate = LOAD.rate): 
   for (const t of m.dmaLog?.transmits() ?? []) encodeTxDma(sink, t.icount, t.ns, t);
   m.destroy();
   return { ms, ...cpu, rxBytes, txRecordBytes: sink.length, ...(r ? { path, rec: r, attachMs } : {}) };
-}
-
-/** A file's bytes by chunk type: as stored, and inflated. */
-function chunkBytes(path: string): Map<number, { stored: number; inflated: number }> {
-  const b = new Uint8Array(readFileSync(path));
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const out = new Map<number, { stored: number; inflated: number }>();
-  for (let pos = 16; pos + 16 <= b.length;) {
-    const raw = v.getUint8(pos);
-    const n = v.getUint32(pos + 8, true);
-    const stored = b.subarray(pos + 16, pos + 16 + n);
-    const type = raw & ~CHUNK_COMPRESSED;
-    const x = out.get(type) ?? { stored: 0, inflated: 0 };
-    x.stored += 16 + n;
-    x.inflated += 16 + (raw & CHUNK_COMPRESSED ? inflateChunk(stored, 0, pos).length : n);
-    out.set(type, x);
-    pos += 16 + n;
-  }
-  return out;
 }
 
 /** The measured variants: fresh processes each, so no run inherits another's heap, JIT or GC debt. */

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EvalContext } from "./section";
+import { BUNDLE_OPTIONS } from "./lib/bundle";
 
 export interface Spread {
   p50: number;
@@ -88,13 +89,7 @@ async function runStreamsBench(ctx: EvalContext): Promise<StreamsJson> {
     outdir,
     outbase: join(ctx.root, "bench"),
     outExtension: { ".js": ".cjs" },
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    external: ["vscode"],
-    logLevel: "warning",
-    logOverride: { "require-resolve-not-external": "silent" },
+    ...BUNDLE_OPTIONS,
   });
   const json = join(ctx.workDir, "streams.json");
   const log = join(ctx.workDir, "streams.log");

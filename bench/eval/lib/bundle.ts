@@ -8,6 +8,17 @@ import { basename, join } from "node:path";
 
 const built = new Map<string, string>();
 
+/** How every bench bundle is built (bench/run.mjs builds its own the same way). */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  external: ["vscode"] as string[],
+  logLevel: "warning",
+  logOverride: { "require-resolve-not-external": "silent" },
+} as const;
+
 /** Bundles `entry` (a path relative to the root) once per process; returns the .cjs path. */
 export async function bundleChild(root: string, entry: string): Promise<string> {
   const key = `${root}\0${entry}`;
@@ -20,13 +31,7 @@ export async function bundleChild(root: string, entry: string): Promise<string> 
   await esbuild.build({
     entryPoints: [join(root, entry)],
     outfile,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    external: ["vscode"],
-    logLevel: "warning",
-    logOverride: { "require-resolve-not-external": "silent" },
+    ...BUNDLE_OPTIONS,
   });
   built.set(key, outfile);
   return outfile;

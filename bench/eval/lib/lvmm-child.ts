@@ -13,9 +13,9 @@ import { join } from "node:path";
 import { Machine } from "../../../src/vmm/machine";
 import { Recorder } from "../../../src/vmm/recording/recorder";
 import { echoFrame, injectEchoLoad } from "../../../src/vmm/recording/echo-load";
-import { inflateChunk } from "../../../src/vmm/recording/chunk-codec";
-import { CHUNK_COMPRESSED, ChunkType } from "../../../src/vmm/recording/format";
+import { ChunkType } from "../../../src/vmm/recording/format";
 import { GUEST_CMDLINE } from "./guest";
+import { chunkBytes } from "../../lib/chunk-bytes";
 
 const arg = (name: string, dflt?: string): string => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -133,25 +133,6 @@ async function echo(): Promise<void> {
   }
   m.destroy();
   console.log(JSON.stringify({ ...out, ...(trapRecordNs !== undefined ? { trapRecordNs } : {}) }));
-}
-
-/** A recording's bytes by chunk type: as stored, and inflated. */
-function chunkBytes(path: string): Map<number, { stored: number; inflated: number }> {
-  const b = new Uint8Array(readFileSync(path));
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const out = new Map<number, { stored: number; inflated: number }>();
-  for (let pos = 16; pos + 16 <= b.length;) {
-    const raw = v.getUint8(pos);
-    const n = v.getUint32(pos + 8, true);
-    const stored = b.subarray(pos + 16, pos + 16 + n);
-    const type = raw & ~CHUNK_COMPRESSED;
-    const x = out.get(type) ?? { stored: 0, inflated: 0 };
-    x.stored += 16 + n;
-    x.inflated += 16 + (raw & CHUNK_COMPRESSED ? inflateChunk(stored, 0, pos).length : n);
-    out.set(type, x);
-    pos += 16 + n;
-  }
-  return out;
 }
 
 async function load(): Promise<void> {
