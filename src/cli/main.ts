@@ -54,14 +54,23 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run(rest);
 }
 
+// process.exit drops writes still queued on a pipe (stdout is asynchronous there): let the
+// console output and the summary reach a slow reader first.
+function exit(code: number): void {
+  let left = 2;
+  const done = () => --left === 0 && process.exit(code);
+  process.stdout.write("", done);
+  process.stderr.write("", done);
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exit(code),
   (e: unknown) => {
     const err = e as Error;
     // Errors the user caused carry a name of ours (UsageError, ElfError, ...): one line each.
     const known = err instanceof UsageError || (/Error$/.test(err?.name ?? "") && err.name !== "Error" && err.name !== "TypeError");
     console.error(`lvmm: ${err?.message ?? String(e)}`);
     if (!known && process.env.LVMM_DEBUG) console.error(err?.stack);
-    process.exit(err instanceof UsageError || err?.name === "ElfError" || err instanceof RangeError ? EXIT.usage : EXIT.failed);
+    exit(err instanceof UsageError || err?.name === "ElfError" || err instanceof RangeError ? EXIT.usage : EXIT.failed);
   },
 );

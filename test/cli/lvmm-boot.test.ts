@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { CLI, KERNEL_PATH } from "../helpers/guest";
 
 function lvmm(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  // LVMM_DEBUG: an unexpected error prints its stack, which a failure below then shows.
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, LVMM_DEBUG: "1" } });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 const SUMMARY = /^lvmm: (.+): (\d+) instructions, virtual time (\d+\.\d+) s, (\d+\.\d) MIPS \(\d+\.\d+ s wall\)$/m;
@@ -41,9 +42,10 @@ describe("lvmm boot", () => {
 
   it("passes the command line to the guest and reports a crash with exit code 1", () => {
     const r = lvmm("boot", "--cmdline", "fault=triple", "--seconds", "2");
-    assert.equal(r.code, 1);
-    assert.match(r.stdout, /fault: triple/);
-    assert.match(SUMMARY.exec(r.stdout)?.[1] ?? "", /guest crashed .*triple fault/);
+    const output = `exit ${r.code} ${r.signal ?? ""}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+    assert.equal(r.code, 1, output);
+    assert.match(r.stdout, /fault: triple/, output);
+    assert.match(SUMMARY.exec(r.stdout)?.[1] ?? "", /guest crashed .*triple fault/, output);
   });
 
   const bad: [string, () => string[], RegExp][] = [
