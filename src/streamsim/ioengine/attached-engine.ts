@@ -32,7 +32,7 @@ export class AttachedEngine implements EngineRuntime {
   ) {
     this.stopped = new Promise<StopReason>((resolve) => (this.letGo = () => resolve({ kind: "paused" })));
     this.router = new MediaRouter((num, why) => events.streamFailed(num, why));
-    this.gateway = new EngineGateway(machine, {
+    this.gateway = new EngineGateway(machine.wire, {
       onControl: (d) => events.control(d),
       onMedia: (ip, port, payload) => this.router.route(ip, port, payload),
     });

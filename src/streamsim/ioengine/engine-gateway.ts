@@ -5,8 +5,13 @@
 // IPv4 without options); anything else goes through the full decoder.
 import { ARP_OP, buildArpReply, buildUdpFrame, ETHERTYPE, macToString, parseFrame } from "../../net";
 import { DEFAULT_MAC } from "../../vmm/devices/e1000-pci";
-import type { Machine } from "../../vmm/machine";
 import { LINK_PORT, numberToIpv4 } from "./linkage-codec";
+
+/** The engine's cable as the gateway sees it: the machine's wire, or a socket to QEMU's NIC. */
+export interface FrameWire {
+  inject(frame: Uint8Array): void;
+  onTransmit(fn: (frame: Uint8Array) => void): () => void;
+}
 
 export interface EngineGatewayOptions {
   guestIp?: string;
@@ -41,12 +46,12 @@ export class EngineGateway {
   private rng: number;
 
   constructor(
-    private readonly machine: Machine,
+    private readonly wire: FrameWire,
     opts: EngineGatewayOptions,
   ) {
     this.o = { guestIp: "10.0.2.15", guestMac: macToString(DEFAULT_MAC), hostIp: "10.0.2.2", hostMac: "52:54:00:aa:bb:cc", ...opts };
     this.rng = (opts.loss?.seed ?? 0x2545f491) >>> 0 || 1;
-    this.off = machine.wire.onTransmit((frame) => this.fromEngine(frame));
+    this.off = wire.onTransmit((frame) => this.fromEngine(frame));
   }
 
   private drop(fraction: number | undefined): boolean {
@@ -66,7 +71,7 @@ export class EngineGateway {
       return;
     }
     this.stats.controlOut++;
-    this.machine.wire.inject(
+    this.wire.inject(
       buildUdpFrame({
         srcMac: this.o.hostMac,
         dstMac: this.o.guestMac,
@@ -108,7 +113,7 @@ export class EngineGateway {
     const f = parseFrame(frame);
     if (f.arp && f.arp.op === ARP_OP.request && f.arp.targetIp === this.o.hostIp) {
       this.stats.arpReplies++;
-      this.machine.wire.inject(buildArpReply({ srcMac: this.o.hostMac, srcIp: this.o.hostIp, dstMac: f.arp.senderMac, dstIp: f.arp.senderIp }));
+      this.wire.inject(buildArpReply({ srcMac: this.o.hostMac, srcIp: this.o.hostIp, dstMac: f.arp.senderMac, dstIp: f.arp.senderIp }));
       return;
     }
     this.stats.ignored++;

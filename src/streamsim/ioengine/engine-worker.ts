@@ -48,7 +48,7 @@ class EngineThread {
     linkLoss: EngineWorkerInit["linkLoss"],
   ) {
     this.router = new MediaRouter((num, why) => this.post({ t: "failed", num, why }));
-    this.gateway = new EngineGateway(host.machine, {
+    this.gateway = new EngineGateway(host.machine.wire, {
       onControl: (d) => this.post({ t: "control", bytes: d }),
       onMedia: (ip, port, payload) => this.router.route(ip, port, payload),
       ...(linkLoss ? { loss: linkLoss } : {}),
