@@ -8,6 +8,10 @@
 //     The recording bench's workload: echo requests injected at R per virtual second for V
 //     virtual seconds, run plain or under the Recorder (the per-interrupt RX DMA log and the
 //     input journal written to D). Process and guest-thread CPU, received and log bytes.
+//   deliver --trap=0|1 --streams=N --seconds=S --kernel=K --disk=D
+//     Stream delivery: the engine (booted as lvmm serve boots it, content disk D) paced to wall
+//     time, N streams started over the linkage (delivery-driver.ts), RTP packets counted over S
+//     wall seconds after a warm-up. Packets per second and process and guest-thread CPU.
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Machine } from "../../../src/vmm/machine";
@@ -16,6 +20,8 @@ import { echoFrame, injectEchoLoad } from "../../../src/vmm/recording/echo-load"
 import { ChunkType } from "../../../src/vmm/recording/format";
 import { GUEST_CMDLINE } from "./guest";
 import { chunkBytes } from "../../lib/chunk-bytes";
+import { DeliveryDriver } from "./delivery-driver";
+import { engineCmdline } from "../../../src/streamsim/ioengine/engine-host";
 
 const arg = (name: string, dflt?: string): string => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -187,8 +193,50 @@ async function load(): Promise<void> {
   );
 }
 
+async function deliver(): Promise<void> {
+  const kernel = new Uint8Array(readFileSync(arg("kernel")));
+  const disk = new Uint8Array(readFileSync(arg("disk")));
+  const trap = arg("trap", "0") === "1";
+  const streams = Number(arg("streams", "32"));
+  const seconds = Number(arg("seconds", "3"));
+  const bootId = 4242;
+  // As EngineHost boots the server's engine (its DMA log short, no transmit records kept).
+  const m = await Machine.create({ kernel, disk, cmdline: engineCmdline({ bootId }), dmaLogLimit: 4096, txLogLimit: 0, trapDeviceRegisters: trap });
+  const driver = new DeliveryDriver(m.wire, bootId);
+  const running = m.runAsync({}, { pace: true });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await driver.ready(30_000);
+  await driver.start(streams);
+  await sleep(Math.min(1500, seconds * 400)); // warm-up: the JIT compiles the delivery paths
+  const p0 = driver.packets;
+  const trap0 = m.registerTrapLog?.count ?? 0;
+  const i0 = m.icountNumber;
+  const c0 = process.cpuUsage();
+  const t0c = threadCpuMs();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const wallMs = performance.now() - t0;
+  const cpuMs = processCpuMs(c0);
+  const t1c = threadCpuMs();
+  const out = {
+    packets: driver.packets - p0,
+    wallMs,
+    cpuMs,
+    ...(t0c !== undefined && t1c !== undefined ? { threadCpuMs: t1c - t0c } : {}),
+    instructions: m.icountNumber - i0,
+    trapAccesses: (m.registerTrapLog?.count ?? 0) - trap0,
+    restarts: driver.restarts,
+    ...(driver.failure ? { failure: driver.failure } : {}),
+  };
+  driver.close();
+  m.pause();
+  await running;
+  m.destroy();
+  console.log(JSON.stringify(out));
+}
+
 const cmd = process.argv[2];
-(cmd === "echo" ? echo() : cmd === "load" ? load() : Promise.reject(new Error(`unknown command ${cmd}`))).then(
+(cmd === "echo" ? echo() : cmd === "load" ? load() : cmd === "deliver" ? deliver() : Promise.reject(new Error(`unknown command ${cmd}`))).then(
   () => process.exit(0),
   (e) => {
     console.error(e);

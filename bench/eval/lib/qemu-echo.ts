@@ -1,8 +1,9 @@
 // The I/O-engine guest on QEMU (TCG) with its e1000 on a socket/udp netdev: QEMU exchanges raw
 // Ethernet frames as UDP datagrams with this process, on 127.0.0.1 only. This process is the
 // host-side echo load generator (closed loop, or a fixed rate); QEMU's CPU is read from
-// /proc/PID/stat (all its threads), so the generator's own CPU is not counted. Every wait is
-// bounded and stop() always ends QEMU (the process it started, by its pid).
+// /proc/PID/stat (all its threads), so the generator's own CPU is not counted. wire() hands the
+// same cable to anything else that speaks to the guest in frames (the stream delivery driver).
+// Every wait is bounded and stop() always ends QEMU (the process it started, by its pid).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { existsSync, statSync } from "node:fs";
@@ -10,6 +11,7 @@ import { cpuSeconds } from "../../lib/proc-stats";
 import { buildUdpFrame } from "../../../src/net";
 import { GUEST_ADDR, PEER_ADDR, echoFrame } from "../../../src/vmm/recording/echo-load";
 import { GUEST_CMDLINE } from "./guest";
+import type { FrameWire } from "../../../src/streamsim/ioengine/engine-gateway";
 
 export const QEMU = "qemu-system-i386";
 
@@ -20,6 +22,10 @@ export interface QemuMode {
   rrFile?: string;
   /** With rrFile: replay it (rr=replay) instead of recording; network input comes from the log. */
   replay?: boolean;
+  /** A raw disk image for the primary IDE master (the delivery engine's content disk). */
+  disk?: string;
+  /** The guest's command line (default: the echo set-up's). */
+  cmdline?: string;
 }
 
 export interface EchoWindow {
@@ -43,6 +49,7 @@ export class QemuEcho {
   private qemuPort = 0;
   private exited: Promise<void> = Promise.resolve();
   private onReply: (() => void) | undefined;
+  private readonly listeners = new Set<(frame: Uint8Array) => void>();
   stderr = "";
 
   constructor(private readonly kernelPath: string) {}
@@ -62,13 +69,15 @@ export class QemuEcho {
     });
     sock.on("message", (msg) => {
       if (isEchoReply(msg)) this.onReply?.();
+      for (const fn of this.listeners) fn(msg);
     });
     const ourPort = sock.address().port;
     this.qemuPort = await freeUdpPort();
     const icount = mode.rrFile ? [`-icount`, `shift=auto,rr=${mode.replay ? "replay" : "record"},rrfile=${mode.rrFile}`] : mode.icount ? ["-icount", "shift=auto"] : [];
     const filter = mode.rrFile ? ["-object", "filter-replay,id=replay,netdev=n0"] : [];
     const args = [
-      ...["-kernel", this.kernelPath, "-append", GUEST_CMDLINE],
+      ...["-kernel", this.kernelPath, "-append", mode.cmdline ?? GUEST_CMDLINE],
+      ...(mode.disk ? ["-drive", `file=${mode.disk},format=raw,if=ide,index=0,snapshot=on`] : []),
       ...["-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio", "-m", "64"],
       ...icount,
       ...["-netdev", `socket,id=n0,udp=127.0.0.1:${ourPort},localaddr=127.0.0.1:${this.qemuPort}`],
@@ -97,6 +106,17 @@ export class QemuEcho {
       if (performance.now() - t0 > ms || !this.proc || this.proc.exitCode !== null) return undefined;
       await sleep(20);
     }
+  }
+
+  /** The guest's cable: frames to its e1000 and from it. */
+  wire(): FrameWire {
+    return {
+      inject: (frame) => this.send(frame),
+      onTransmit: (fn) => {
+        this.listeners.add(fn);
+        return () => this.listeners.delete(fn);
+      },
+    };
   }
 
   /** Asks the guest for its counters (the discard port's `stats` query); it prints them on its serial line. */
