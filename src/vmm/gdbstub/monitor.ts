@@ -1,8 +1,11 @@
 // `monitor` commands (qRcmd): what gdb has no word for. icount, goto N, dma [K], timeline,
-// checkpoint, help. Each returns the text gdb prints.
+// checkpoint, help. Each returns the text gdb prints. A long goto also prints its progress while
+// it runs: gdb waits for a qRcmd's reply only `remotetimeout` (2 s) between packets, and took a
+// late reply as the answer to its next request.
 import { EXCEPTION_NAMES, type Machine } from "../machine";
 import type { RxInterrupt } from "../nic-dma-log";
-import { RewindError, seekTo } from "../reverse";
+import { RewindError, seekToWork } from "../reverse";
+import { Chunks, runWatched } from "../long-work";
 import { describeFrame, hexDump } from "../recording/packet-view";
 import { hex32, rxStatusBits } from "../recording/event-log";
 
@@ -16,10 +19,14 @@ export class DmaHistory {
   constructor(private readonly m: Machine) {}
 
   absorb(): void {
-    for (const r of this.m.dmaLog?.interrupts() ?? []) {
+    const rx = this.m.dmaLog?.interrupts() ?? [];
+    // Newest first: once one is known complete, so is every older one (only the newest is open).
+    for (let i = rx.length - 1; i >= 0; i--) {
+      const r = rx[i]!;
       const known = this.rx.get(r.seq);
       // An interrupt still open (no RDT write yet) is taken again once it has its descriptors.
       if (!known || known.descriptors.length < r.descriptors.length || known.rdt === undefined) this.rx.set(r.seq, { ...r, descriptors: [...r.descriptors] });
+      else if (i < rx.length - 1) break;
     }
   }
 
@@ -34,7 +41,12 @@ export interface MonitorContext {
   history: DmaHistory;
   /** The machine moved in time (gdb's cached registers are stale). */
   moved(): void;
+  /** Prints a line now, before the command's reply (gdb shows it as it comes). */
+  output?(text: string): void;
 }
+
+/** Progress lines of a goto, at most this often (well inside gdb's 2 s remote timeout). */
+const PROGRESS_EVERY_MS = 500;
 
 const HELP = `lvmm monitor commands:
   monitor icount       the instruction count and virtual time here, and the history's span
@@ -46,7 +58,7 @@ const HELP = `lvmm monitor commands:
                        first instruction of the guest's handler; no argument: the ones set
 `;
 
-export function runMonitor(ctx: MonitorContext, line: string): string {
+export async function runMonitor(ctx: MonitorContext, line: string): Promise<string> {
   const m = ctx.machine;
   const [cmd, ...args] = line.trim().split(/\s+/);
   try {
@@ -65,7 +77,14 @@ export function runMonitor(ctx: MonitorContext, line: string): string {
         if (n < first) return `instruction ${n} is before the first checkpoint (${first})\n`;
         if (n > present(m)) return `instruction ${n} is after the present (${present(m)}): continue or step to get there\n`;
         ctx.history.absorb();
-        const stop = seekTo(m, n);
+        let shown = performance.now();
+        const stop = await runWatched(seekToWork(m, n, new Chunks()), {
+          progress: (p) => {
+            if (performance.now() - shown < PROGRESS_EVERY_MS || !p.total) return;
+            shown = performance.now();
+            ctx.output?.(`seeking: ${((100 * p.done) / p.total).toFixed(0)}% (${p.done} of ${p.total} instructions)\n`);
+          },
+        });
         ctx.moved();
         if (stop.kind !== "limit") return `re-execution stopped at ${m.icountNumber}: ${stop.kind}\n`;
         return `at instruction ${m.icountNumber}, eip 0x${m.cpu.registers().eip.toString(16)}; run "maintenance flush register-cache" to refresh gdb's view\n`;

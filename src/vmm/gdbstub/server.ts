@@ -95,7 +95,7 @@ export class GdbServer {
             this.queue = this.queue
               .then(async () => {
                 if (gone) return;
-                const r = await this.stub.handle(ev.data);
+                const r = await this.stub.handle(ev.data, (text) => reply(`O${toHex(Buffer.from(text, "latin1"))}`));
                 for (const text of r.console ?? []) reply(`O${toHex(Buffer.from(text, "latin1"))}`);
                 reply(r.packet);
                 if (ev.data.toString("latin1") === "QStartNoAckMode") noAck = true;

@@ -59,6 +59,7 @@ export class GdbStub {
   private lastStop = `T05${THREAD}`;
   private interruptRequested = false;
   private busy: Promise<unknown> | undefined;
+  private output: ((text: string) => void) | undefined;
   /** The NIC's receive interrupts, kept across seeks (monitor dma). */
   readonly history: DmaHistory;
 
@@ -96,8 +97,12 @@ export class GdbStub {
     while (this.busy) await this.busy.catch(() => undefined);
   }
 
-  /** Handles one packet's payload. Never throws: a failure is an E reply. */
-  async handle(data: Buffer): Promise<Reply> {
+  /**
+   * Handles one packet's payload. Never throws: a failure is an E reply. `output` sends console
+   * output (an O packet) before the reply, while the command still runs (a long monitor goto).
+   */
+  async handle(data: Buffer, output?: (text: string) => void): Promise<Reply> {
+    this.output = output;
     const run = this.dispatch(data);
     this.busy = run;
     try {
@@ -106,6 +111,7 @@ export class GdbStub {
       return { packet: "E01", console: [`lvmm: ${e instanceof Error ? e.message : String(e)}\n`] };
     } finally {
       this.busy = undefined;
+      this.output = undefined;
     }
   }
 
@@ -189,7 +195,8 @@ export class GdbStub {
     const cmd = fromHex(hex);
     if (!cmd) return "E01";
     const line = cmd.toString("latin1");
-    const run = async () => runMonitor({ machine: this.machine, history: this.history, moved: () => this.afterMove() }, line);
+    const output = this.output;
+    const run = async () => runMonitor({ machine: this.machine, history: this.history, moved: () => this.afterMove(), ...(output ? { output } : {}) }, line);
     // Only goto moves the machine; the others read it.
     const text = /^\s*goto\b/.test(line) ? await this.move(run) : await run();
     return toHex(Buffer.from(text, "latin1"));
