@@ -113,11 +113,15 @@ export class NicDmaLog {
    * holds from `icount` on, so the replayed events take their place instead of duplicating.
    */
   rewindTo(icount: number): void {
-    this.rx = this.rx.filter((r) => r.icrIcount < icount);
-    for (const r of this.rx) r.descriptors = r.descriptors.filter((d) => d.consumedIcount < icount);
-    const txBefore = this.tx.length;
-    this.tx = this.tx.filter((t) => t.icount < icount);
-    this.txTotal -= txBefore - this.tx.length;
+    // Both logs are in instruction count order, and an interrupt's descriptors are handed back
+    // before the driver's next ICR read opens the next one: only the last interrupt kept can
+    // hold descriptors from `icount` on. (A seek restores often, over logs of 100,000 entries.)
+    this.rx = this.rx.slice(0, firstAtOrAfter(this.rx, icount, (r) => r.icrIcount));
+    const last = this.rx[this.rx.length - 1];
+    if (last?.descriptors.some((d) => d.consumedIcount >= icount)) last.descriptors = last.descriptors.filter((d) => d.consumedIcount < icount);
+    const txKept = firstAtOrAfter(this.tx, icount, (t) => t.icount);
+    this.txTotal -= this.tx.length - txKept;
+    this.tx = this.tx.slice(0, txKept);
     for (const [i, d] of this.pending) if (d.dmaIcount >= icount) this.pending.delete(i);
     this.seq = this.rx.length ? this.rx[this.rx.length - 1]!.seq : 0;
   }
@@ -178,4 +182,16 @@ export class NicDmaLog {
     for (const fn of this.trimListeners) fn();
     list.splice(0, list.length - limit);
   }
+}
+
+/** The index of the first entry whose count is at or after `icount` (entries in count order). */
+function firstAtOrAfter<T>(xs: readonly T[], icount: number, at: (x: T) => number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (at(xs[mid]!) < icount) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
