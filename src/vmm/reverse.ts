@@ -6,7 +6,7 @@
 // (long-work.ts): re-executed in chunks, with progress and cancellation between them.
 import type { Machine } from "./machine";
 import type { StopReason } from "./stop-reason";
-import { advanceInChunks, finish, type Chunks, type LongWork, type Progress } from "./long-work";
+import { finish, type Chunks, type LongWork, type Progress } from "./long-work";
 
 export interface PastStop {
   icount: number;
@@ -53,10 +53,7 @@ export function* seekToWork(m: Machine, icount: number, chunks?: Chunks): LongWo
   if (icount < 0) throw new RewindError(`instruction count must not be negative, got ${icount}`);
   // Forwards too, a checkpoint nearer the target than the machine saves re-executing the gap.
   const cp = m.timeline.before(icount);
-  if (icount >= m.icountNumber && (!cp || cp.icount <= m.icountNumber)) {
-    const from = m.icountNumber;
-    return (yield* advanceInChunks(m, icount, chunks, () => ({ done: m.icountNumber - from, total: icount - from }))) ?? { kind: "limit" };
-  }
+  if (icount >= m.icountNumber && (!cp || cp.icount <= m.icountNumber)) return (yield* m.timeline.advanceWork(icount, {}, chunks)) ?? { kind: "limit" };
   return (yield* m.timeline.seekWork(icount, {}, chunks)) ?? { kind: "limit" };
 }
 

@@ -109,10 +109,19 @@ export class Timeline {
     const m = this.machine;
     this.focus = icount;
     if (!(m.icountNumber <= icount && m.icountNumber >= cp.icount)) restoreSnapshot(m, cp.snapshot, "replay");
+    return yield* this.advanceWork(icount, opts, chunks);
+  }
+
+  /**
+   * Re-executes forward from where the machine is to `icount`. Reversing tends to stay near one
+   * place: unless told not to, it leaves checkpoints closer and closer to the target on the
+   * way, so the next seeks around it (a reverse step after a goto) replay little.
+   */
+  *advanceWork(icount: number, opts: { densify?: boolean } = {}, chunks?: Chunks): LongWork<StopReason | undefined> {
+    const m = this.machine;
+    this.focus = icount;
     const from = m.icountNumber;
     const progress = () => ({ done: m.icountNumber - from, total: icount - from });
-    // Reversing tends to stay near one place: leave checkpoints closer and closer to the
-    // target on the way, so the next seeks around it replay little.
     if (opts.densify ?? true) {
       for (const gap of DENSIFY_GAPS) {
         const at = icount - gap;
