@@ -1,0 +1,367 @@
+// GDB stub benchmarks, side by side in one run, the LVMM's stub (`lvmm gdbserver`) against QEMU's
+// gdbstub on the same guest kernel. Prints figures; asserts nothing about time.
+//  1. stepi round trips per second, stepping from kmain: a bare protocol client (`s` and its stop
+//     reply, the protocol's own round trip), and gdb's `stepi` (which also reads the registers
+//     and the memory around the new pc after each step).
+//  2. reverse-stepi latency through gdb at a depth of D instructions into a recording of the
+//     guest under the same UDP echo load: `lvmm gdbserver --recording` after `monitor goto D`,
+//     against QEMU `-icount rr=replay` with its start snapshot (rrsnapshot) after `monitor
+//     replay_seek D`. QEMU steps back by loading its nearest snapshot and replaying forward.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RspClient } from "../test/gdbstub/rsp-client";
+import { CLI, KERNEL_PATH } from "../test/helpers/guest";
+import { QemuEcho, QEMU } from "./eval/lib/qemu-echo";
+import { fmt, median, percentile, row } from "./lib/report";
+
+const quick = process.argv.includes("--quick");
+/** Instructions into the recording where reverse-stepi is timed. */
+const DEPTH = quick ? 2e8 : 1e9;
+/**
+ * QEMU records ~7 million instructions per wall second under this load (icount mode, the log
+ * written as it goes): it is compared at this shallower depth, the LVMM at both.
+ */
+const QEMU_DEPTH = 3e7;
+/** The echo load both recordings run under (datagrams per second), and how deep the LVMM's goes per virtual second at it. */
+const ECHO_RATE = 20_000;
+const LVMM_INSTRUCTIONS_PER_VIRTUAL_S = 4e7;
+const STEPS = quick ? 1000 : 5000;
+const GDB_STEPS = quick ? 300 : 1000;
+const REVERSE_STEPS = 5;
+const dir = mkdtempSync(join(tmpdir(), "lvmm-bench-gdb-"));
+
+function kmainAddress(): number {
+  const nm = spawnSync("nm", [KERNEL_PATH], { encoding: "utf8" });
+  const m = /^([0-9a-f]+) T kmain$/m.exec(nm.stdout ?? "");
+  if (!m) throw new Error(`no kmain in ${KERNEL_PATH} (nm: ${nm.stderr})`);
+  return parseInt(m[1]!, 16);
+}
+
+// ---- the two stubs ------------------------------------------------------------------------
+
+interface Stub {
+  port: number;
+  stop(): Promise<void>;
+}
+
+function exited(p: ChildProcess): Promise<void> {
+  return p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once("exit", () => r()));
+}
+
+async function kill(p: ChildProcess): Promise<void> {
+  p.kill("SIGTERM");
+  const done = await Promise.race([exited(p).then(() => true), sleep(5000).then(() => false)]);
+  if (!done) p.kill("SIGKILL");
+  await exited(p);
+}
+
+async function lvmmStub(args: string[]): Promise<Stub> {
+  const p = spawn(process.execPath, [CLI, "gdbserver", "--port", "0", "--quiet", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    p.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /target remote 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    p.once("exit", (code) => reject(new Error(`lvmm gdbserver exited (${code}): ${out}${err}`)));
+  });
+  return { port, stop: () => kill(p) };
+}
+
+/** QEMU stopped before its first instruction with its gdbstub on a free port (optionally replaying a recording). */
+async function qemuStub(replay?: { rrFile: string; image: string }): Promise<Stub> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const rr = replay ? ["-icount", `shift=auto,rr=replay,rrfile=${replay.rrFile},rrsnapshot=init`, "-drive", `file=${replay.image},if=none,id=rr`] : [];
+  // A replay needs the recording's network set-up (the filter on the netdev replays its input).
+  const net = replay
+    ? ["-netdev", "socket,id=n0,udp=127.0.0.1:9,localaddr=127.0.0.1:0", "-object", "filter-replay,id=replay,netdev=n0", "-device", "e1000,netdev=n0,mac=52:54:00:12:34:56"]
+    : ["-nic", "none"];
+  const args = [
+    "-kernel",
+    KERNEL_PATH,
+    "-append",
+    "ip=10.0.2.15 gw=10.0.2.2",
+    "-nographic",
+    "-no-reboot",
+    "-monitor",
+    "none",
+    "-serial",
+    "null",
+    "-m",
+    "64",
+    ...rr,
+    ...net,
+    "-S",
+    "-gdb",
+    `tcp:127.0.0.1:${port}`,
+  ];
+  const p = spawn(QEMU, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  for (let i = 0; i < 100; i++) {
+    if (p.exitCode !== null) throw new Error(`QEMU exited (${p.exitCode}): ${err}`);
+    try {
+      (await RspClient.open(port)).close();
+      return { port, stop: () => kill(p) };
+    } catch {
+      await sleep(100);
+    }
+  }
+  await kill(p);
+  throw new Error(`QEMU's gdbstub did not listen on ${port}: ${err}`);
+}
+
+// ---- 1. stepi round trips -------------------------------------------------------------------
+
+/** A bare client: no-ack mode, a breakpoint at kmain, continue, then `s` round trips. */
+async function rawSteps(stub: Stub, kmain: number): Promise<number> {
+  const c = await RspClient.open(stub.port);
+  c.socket.setNoDelay(true); // as gdb does: an ack and the next request must not wait on Nagle
+  try {
+    // gdb's way: no-ack mode where the stub offers it (QEMU 7.2 does not), else ack each reply.
+    const supported = await c.request("qSupported:swbreak+;hwbreak+");
+    c.sendRaw("+");
+    const ack = !(supported?.includes("QStartNoAckMode+") && (await c.request("QStartNoAckMode")) === "OK");
+    c.sendRaw("+");
+    const request = async (p: string): Promise<string | undefined> => {
+      const r = await c.request(p);
+      if (ack) c.sendRaw("+");
+      return r;
+    };
+    const bp = `0,${kmain.toString(16)},1`;
+    if ((await request(`Z${bp}`)) !== "OK") throw new Error("Z0 refused");
+    const stop = await request("c");
+    if (!stop?.startsWith("T") && !stop?.startsWith("S")) throw new Error(`continue to kmain: ${stop}`);
+    await request(`z${bp}`);
+    const t0 = performance.now();
+    for (let i = 0; i < STEPS; i++) {
+      const r = await request("s");
+      if (!r?.startsWith("T") && !r?.startsWith("S")) throw new Error(`step ${i}: ${r}`);
+    }
+    return STEPS / ((performance.now() - t0) / 1000);
+  } finally {
+    c.close();
+  }
+}
+
+/** gdb's stepi, GDB_STEPS times from kmain, timed inside gdb (Python). Returns steps per second. */
+async function gdbSteps(stub: Stub): Promise<number> {
+  const out = await gdb(
+    stub.port,
+    ["break kmain", "continue", "delete"],
+    ["import time", "t = time.perf_counter()", `for i in range(${GDB_STEPS}):`, '    gdb.execute("stepi", to_string=True)', `print("STEPS_MS", (time.perf_counter() - t) * 1000)`],
+  );
+  const ms = Number(/^STEPS_MS ([\d.]+)/m.exec(out)?.[1]);
+  if (!Number.isFinite(ms)) throw new Error(`gdb stepi loop failed:\n${out.slice(-2000)}`);
+  return GDB_STEPS / (ms / 1000);
+}
+
+// ---- 2. reverse-stepi at depth ----------------------------------------------------------------
+
+interface Reverse {
+  /** Instruction count where the first reverse-stepi ran (as the target reported it). */
+  depth: number;
+  /** Wall ms to get there (the seek), and each reverse-stepi after it. */
+  seekMs: number;
+  reverseMs: number[];
+}
+
+async function lvmmRecording(): Promise<string> {
+  const path = join(dir, "deep.lvmmrec");
+  const seconds = Math.ceil((DEPTH * 1.15) / LVMM_INSTRUCTIONS_PER_VIRTUAL_S) + 1;
+  const r = spawnSync(process.execPath, [CLI, "record", "--out", path, "--seconds", String(seconds), "--echo-load", String(ECHO_RATE), "--quiet"], { encoding: "utf8" });
+  const n = Number(/\((\d+) instructions/.exec(r.stdout)?.[1]);
+  if (r.status !== 0 || !(n > DEPTH)) throw new Error(`lvmm record reached ${n} instructions, not ${DEPTH}: ${r.stdout}${r.stderr}`);
+  return path;
+}
+
+/** Records the guest on QEMU under the echo load until its instruction count passes DEPTH (with a margin). */
+async function qemuRecording(): Promise<{ rrFile: string; image: string; instructions: number }> {
+  const rrFile = join(dir, "deep.rr");
+  const image = join(dir, "snapshots.qcow2");
+  const monitorSocket = join(dir, "qemu-monitor.sock");
+  const img = spawnSync("qemu-img", ["create", "-f", "qcow2", image, "64M"], { encoding: "utf8" });
+  if (img.status !== 0) throw new Error(`qemu-img (Debian's qemu-utils) is needed for QEMU's snapshots: ${img.error?.message ?? img.stderr}`);
+  const q = new QemuEcho(KERNEL_PATH);
+  try {
+    await q.start({ rrFile, rrSnapshotImage: image, monitorSocket });
+    let instructions = 0;
+    const t0 = performance.now();
+    while (instructions < QEMU_DEPTH * 1.1) {
+      if (performance.now() - t0 > 300_000) throw new Error(`QEMU's recording reached only ${instructions} instructions in 5 minutes`);
+      await q.fixedRate(1000, ECHO_RATE, 512);
+      instructions = Number(/instruction count = (\d+)/.exec(await q.hmp("info replay", monitorSocket))?.[1] ?? 0);
+    }
+    return { rrFile, image, instructions };
+  } finally {
+    await q.stop();
+  }
+}
+
+const REVERSE_SCRIPT = (seek: string[]): string[] => [
+  "import time, re",
+  "t = time.perf_counter()",
+  ...seek.map((c) => `gdb.execute(${JSON.stringify(c)}, to_string=True)`),
+  'print("SEEK_MS", (time.perf_counter() - t) * 1000)',
+  `for i in range(${REVERSE_STEPS}):`,
+  "    t = time.perf_counter()",
+  '    gdb.execute("reverse-stepi", to_string=True)',
+  '    print("REVERSE_MS", (time.perf_counter() - t) * 1000)',
+];
+
+function parseReverse(out: string, depth: number): Reverse {
+  const seekMs = Number(/^SEEK_MS ([\d.]+)/m.exec(out)?.[1]);
+  const reverseMs = [...out.matchAll(/^REVERSE_MS ([\d.]+)/gm)].map((m) => Number(m[1]));
+  if (!Number.isFinite(seekMs) || reverseMs.length !== REVERSE_STEPS) throw new Error(`gdb's reverse-stepi session failed:\n${out.slice(-2000)}`);
+  return { depth, seekMs, reverseMs };
+}
+
+async function lvmmReverse(recording: string, depth: number): Promise<Reverse> {
+  const stub = await lvmmStub(["--recording", recording]);
+  try {
+    const out = await gdb(stub.port, [], [...REVERSE_SCRIPT([`monitor goto ${depth}`, "maintenance flush register-cache"]), 'print("AT", gdb.execute("monitor icount", to_string=True))']);
+    const at = Number(/^AT icount (\d+)/m.exec(out)?.[1]);
+    return parseReverse(out, at + REVERSE_STEPS);
+  } finally {
+    await stub.stop();
+  }
+}
+
+async function qemuReverse(rec: { rrFile: string; image: string }): Promise<Reverse> {
+  const stub = await qemuStub(rec);
+  try {
+    // Bounded: a replay that never reaches the seek's target leaves gdb waiting for a stop.
+    const out = await gdb(stub.port, [], [...REVERSE_SCRIPT([`monitor replay_seek ${QEMU_DEPTH}`, "continue"]), 'print("AT", gdb.execute("monitor info replay", to_string=True))'], 45_000);
+    const at = Number(/instruction count = (\d+)/.exec(out)?.[1]);
+    return parseReverse(out, at + REVERSE_STEPS);
+  } finally {
+    await stub.stop();
+  }
+}
+
+// ---- gdb -------------------------------------------------------------------------------------
+
+/** gdb in batch mode against the stub: `commands` first, then `python` (a script file). Resolves with its output. */
+function gdb(port: number, commands: string[], python: string[], timeoutMs = 600_000): Promise<string> {
+  const script = join(dir, `gdb-${port}-${Date.now()}.py`);
+  writeFileSync(script, python.join("\n") + "\n");
+  const args = ["-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off", "-ex", `target remote 127.0.0.1:${port}`];
+  for (const c of commands) args.push("-ex", c);
+  args.push("-x", script, KERNEL_PATH);
+  return new Promise((resolve) => {
+    const p = spawn("gdb", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const guard = setTimeout(() => {
+      out += `\n(gdb killed after ${timeoutMs / 1000} s)`;
+      p.kill("SIGKILL");
+    }, timeoutMs);
+    p.on("exit", () => {
+      clearTimeout(guard);
+      resolve(out);
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// ---- the run ---------------------------------------------------------------------------------
+
+async function measure<T>(label: string, f: () => Promise<T>): Promise<T | string> {
+  try {
+    return await f();
+  } catch (e) {
+    const text = e instanceof Error ? e.message : String(e);
+    const why = text.split("\n")[0]!;
+    console.log(`  ${label}: not measured: ${text.split("\n").slice(-12).join("\n    ")}`);
+    return why;
+  }
+}
+
+async function main(): Promise<void> {
+  if (spawnSync("gdb", ["--version"]).status !== 0) throw new Error("gdb is not installed (Debian's gdb)");
+  if (!existsSync(KERNEL_PATH)) throw new Error(`${KERNEL_PATH} is missing: npm run build`);
+  const hasQemu = spawnSync(QEMU, ["--version"]).status === 0;
+  const kmain = kmainAddress();
+  console.log(`gdb stub: the LVMM's (lvmm gdbserver) against QEMU's (${hasQemu ? "qemu-system-i386 -gdb" : "not installed"}), the same kernel; ${quick ? "quick run" : "full run"}`);
+
+  // 1. Rounds alternate the two stubs; each round is a fresh stub process.
+  const rounds = quick ? 2 : 4;
+  const raw = { lvmm: [] as number[], qemu: [] as number[] };
+  const viaGdb = { lvmm: [] as number[], qemu: [] as number[] };
+  for (let i = 0; i < rounds; i++) {
+    for (const which of i % 2 ? (["qemu", "lvmm"] as const) : (["lvmm", "qemu"] as const)) {
+      if (which === "qemu" && !hasQemu) continue;
+      const start = () => (which === "lvmm" ? lvmmStub(["--kernel", KERNEL_PATH]) : qemuStub());
+      const r = await measure(`${which} stepi (bare client)`, async () => {
+        const s = await start();
+        try {
+          return await rawSteps(s, kmain);
+        } finally {
+          await s.stop();
+        }
+      });
+      if (typeof r === "number") raw[which].push(r);
+      const g = await measure(`${which} stepi (gdb)`, async () => {
+        const s = await start();
+        try {
+          return await gdbSteps(s);
+        } finally {
+          await s.stop();
+        }
+      });
+      if (typeof g === "number") viaGdb[which].push(g);
+    }
+  }
+  const spreadOf = (xs: number[]) => (xs.length > 1 ? `middle half of ${xs.length} rounds ${fmt(percentile(xs, 25), 0)}–${fmt(percentile(xs, 75), 0)}` : `${xs.length} round`);
+  const rate = (xs: number[]) => (xs.length ? fmt(median(xs), 0) : "n/a");
+  console.log(`  1. stepi round trips from kmain (${STEPS} bare, ${GDB_STEPS} through gdb per round)`);
+  row("    LVMM, bare client (steps/s)", rate(raw.lvmm), spreadOf(raw.lvmm));
+  row("    QEMU TCG, bare client (steps/s)", rate(raw.qemu), spreadOf(raw.qemu));
+  if (raw.lvmm.length && raw.qemu.length) row("    ratio LVMM / QEMU", fmt(median(raw.lvmm) / median(raw.qemu), 2));
+  row("    LVMM, gdb stepi (steps/s)", rate(viaGdb.lvmm), spreadOf(viaGdb.lvmm));
+  row("    QEMU TCG, gdb stepi (steps/s)", rate(viaGdb.qemu), spreadOf(viaGdb.qemu));
+  if (viaGdb.lvmm.length && viaGdb.qemu.length) row("    ratio LVMM / QEMU", fmt(median(viaGdb.lvmm) / median(viaGdb.qemu), 2));
+
+  // 2. One recording each, then reverse-stepi at the same depth.
+  console.log(`  2. reverse-stepi through gdb, deep into a recording of the guest under UDP echo at ${ECHO_RATE}/s`);
+  const recording = await measure("LVMM recording", async () => ({ path: await lvmmRecording() }));
+  const atDepth = (depth: number) => (typeof recording === "string" ? Promise.resolve(recording) : measure(`LVMM reverse-stepi at ${depth}`, () => lvmmReverse(recording.path, depth)));
+  const lvmm = await atDepth(DEPTH);
+  const lvmmShallow = await atDepth(QEMU_DEPTH);
+  const qemu = hasQemu ? await measure("QEMU reverse-stepi", async () => qemuReverse(await qemuRecording())) : "QEMU is not installed";
+  const show = (label: string, r: Reverse | string): void => {
+    if (typeof r === "string") return row(`    ${label}`, "n/a", r);
+    row(
+      `    ${label}: reverse-stepi (ms)`,
+      fmt(median(r.reverseMs), 1),
+      `median of ${r.reverseMs.length} in a row (first ${fmt(r.reverseMs[0]!, 1)}, max ${fmt(Math.max(...r.reverseMs), 1)}) at instruction ${r.depth}`,
+    );
+    row(`    ${label}: the seek there (ms)`, fmt(r.seekMs, 0));
+  };
+  show(`LVMM at ${DEPTH.toExponential(0)} (monitor goto)`, lvmm);
+  show(`LVMM at ${QEMU_DEPTH.toExponential(0)} (monitor goto)`, lvmmShallow);
+  show(`QEMU TCG at ${QEMU_DEPTH.toExponential(0)} (rr=replay, replay_seek)`, qemu);
+  if (typeof lvmmShallow !== "string" && typeof qemu !== "string") row("    ratio QEMU / LVMM (reverse-stepi latency, same depth)", fmt(median(qemu.reverseMs) / median(lvmmShallow.reverseMs), 1));
+}
+
+void main()
+  .then(
+    () => 0,
+    (e: unknown) => {
+      console.error(`gdbstub bench failed: ${e instanceof Error ? e.message : String(e)}`);
+      return 1;
+    },
+  )
+  .then((code) => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(code);
+  });
