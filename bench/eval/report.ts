@@ -26,7 +26,7 @@ export interface RunInfo {
 
 /** The commands and the full run's duration, as the header and README state them. */
 export const HOW_TO_RUN = [
-  "`npm run eval` runs every measurement and writes this file and its plots (docs/evaluation/*.svg); on the 2-core machine this project runs on, a full run takes about 10 minutes (9.2 and 9.7 min on a quiet one; the stream benchmark 6 of them).",
+  "`npm run eval` runs every measurement and writes this file and its plots (docs/evaluation/*.svg); on the 2-core machine this project runs on, a full run takes about 12 minutes (11.6 min on a quiet one, stream delivery in section 4 included; the stream benchmark 6 of them).",
   "`npm run eval -- --quick` is a smoke run of about 3 minutes: every section measured, fewer points and shorter windows; its numbers are not for quoting.",
   "`npm run eval -- --out DIR` writes DIR/evaluation.md and DIR/evaluation/*.svg instead; `lvmm eval [--quick] [--out DIR]` does the same from a checkout.",
 ];
