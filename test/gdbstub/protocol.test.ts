@@ -7,6 +7,7 @@ import { GdbStub } from "../../src/vmm/gdbstub/stub";
 import { GdbServer } from "../../src/vmm/gdbstub/server";
 import { frame, RspReader } from "../../src/vmm/gdbstub/rsp";
 import { TARGET_XML } from "../../src/vmm/gdbstub/target-xml";
+import { DmaHistory, runMonitor } from "../../src/vmm/gdbstub/monitor";
 import type { Machine } from "../../src/vmm/machine";
 import { createGuest } from "../helpers/guest";
 import { RspClient } from "./rsp-client";
@@ -230,6 +231,22 @@ test("Ctrl-C during reverse-continue goes back to where it started", async () =>
     // Uninterrupted, the same search runs back to the start of history.
     assert.equal((await stub.handle(Buffer.from("bc"))).packet, "T05thread:1;replaylog:begin;");
     assert.equal(m.icountNumber, 0);
+  } finally {
+    m.destroy();
+  }
+});
+
+test("a long monitor goto prints its progress before its reply (gdb gives up on a silent reply after 2 s)", async () => {
+  const m = await createGuest();
+  try {
+    m.timeline.checkpoint();
+    m.run({ untilIcount: 6_000_000 });
+    const out: string[] = [];
+    const ctx = { machine: m, history: new DmaHistory(m), moved: () => {}, output: (t: string) => out.push(t), progressEveryMs: 0 };
+    assert.match(await runMonitor(ctx, "goto 0"), /^at instruction 0,/);
+    out.length = 0;
+    assert.match(await runMonitor(ctx, "goto 5000000"), /^at instruction 5000000,/);
+    assert.ok(out.length >= 1 && out.every((l) => /^seeking: \d+% \(\d+ of 5000000 instructions\)\n$/.test(l)), out.join(""));
   } finally {
     m.destroy();
   }

@@ -43,6 +43,8 @@ export interface MonitorContext {
   moved(): void;
   /** Prints a line now, before the command's reply (gdb shows it as it comes). */
   output?(text: string): void;
+  /** How often a long goto prints its progress (default PROGRESS_EVERY_MS). */
+  progressEveryMs?: number;
 }
 
 /** Progress lines of a goto, at most this often (well inside gdb's 2 s remote timeout). */
@@ -80,7 +82,7 @@ export async function runMonitor(ctx: MonitorContext, line: string): Promise<str
         let shown = performance.now();
         const stop = await runWatched(seekToWork(m, n, new Chunks()), {
           progress: (p) => {
-            if (performance.now() - shown < PROGRESS_EVERY_MS || !p.total) return;
+            if (performance.now() - shown < (ctx.progressEveryMs ?? PROGRESS_EVERY_MS) || !p.total) return;
             shown = performance.now();
             ctx.output?.(`seeking: ${((100 * p.done) / p.total).toFixed(0)}% (${p.done} of ${p.total} instructions)\n`);
           },
