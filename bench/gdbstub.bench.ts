@@ -7,13 +7,14 @@
 //     guest under the same UDP echo load: `lvmm gdbserver --recording` after `monitor goto D`,
 //     against QEMU `-icount rr=replay` with its start snapshot (rrsnapshot) after `monitor
 //     replay_seek D`. QEMU steps back by loading its nearest snapshot and replaying forward.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RspClient } from "../test/gdbstub/rsp-client";
 import { CLI, KERNEL_PATH } from "../test/helpers/guest";
 import { QemuEcho, QEMU } from "./eval/lib/qemu-echo";
+import { gdb, lvmmStub, qemuStub, type Stub } from "./lib/gdb-stubs";
 import { fmt, median, percentile, row } from "./lib/report";
 
 const quick = process.argv.includes("--quick");
@@ -37,83 +38,6 @@ function kmainAddress(): number {
   const m = /^([0-9a-f]+) T kmain$/m.exec(nm.stdout ?? "");
   if (!m) throw new Error(`no kmain in ${KERNEL_PATH} (nm: ${nm.stderr})`);
   return parseInt(m[1]!, 16);
-}
-
-// ---- the two stubs ------------------------------------------------------------------------
-
-interface Stub {
-  port: number;
-  stop(): Promise<void>;
-}
-
-function exited(p: ChildProcess): Promise<void> {
-  return p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once("exit", () => r()));
-}
-
-async function kill(p: ChildProcess): Promise<void> {
-  p.kill("SIGTERM");
-  const done = await Promise.race([exited(p).then(() => true), sleep(5000).then(() => false)]);
-  if (!done) p.kill("SIGKILL");
-  await exited(p);
-}
-
-async function lvmmStub(args: string[]): Promise<Stub> {
-  const p = spawn(process.execPath, [CLI, "gdbserver", "--port", "0", "--quiet", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    p.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /target remote 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    p.once("exit", (code) => reject(new Error(`lvmm gdbserver exited (${code}): ${out}${err}`)));
-  });
-  return { port, stop: () => kill(p) };
-}
-
-/** QEMU stopped before its first instruction with its gdbstub on a free port (optionally replaying a recording). */
-async function qemuStub(replay?: { rrFile: string; image: string }): Promise<Stub> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const rr = replay ? ["-icount", `shift=auto,rr=replay,rrfile=${replay.rrFile},rrsnapshot=init`, "-drive", `file=${replay.image},if=none,id=rr`] : [];
-  // A replay needs the recording's network set-up (the filter on the netdev replays its input).
-  const net = replay
-    ? ["-netdev", "socket,id=n0,udp=127.0.0.1:9,localaddr=127.0.0.1:0", "-object", "filter-replay,id=replay,netdev=n0", "-device", "e1000,netdev=n0,mac=52:54:00:12:34:56"]
-    : ["-nic", "none"];
-  const args = [
-    "-kernel",
-    KERNEL_PATH,
-    "-append",
-    "ip=10.0.2.15 gw=10.0.2.2",
-    "-nographic",
-    "-no-reboot",
-    "-monitor",
-    "none",
-    "-serial",
-    "null",
-    "-m",
-    "64",
-    ...rr,
-    ...net,
-    "-S",
-    "-gdb",
-    `tcp:127.0.0.1:${port}`,
-  ];
-  const p = spawn(QEMU, args, { stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  for (let i = 0; i < 100; i++) {
-    if (p.exitCode !== null) throw new Error(`QEMU exited (${p.exitCode}): ${err}`);
-    try {
-      (await RspClient.open(port)).close();
-      return { port, stop: () => kill(p) };
-    } catch {
-      await sleep(100);
-    }
-  }
-  await kill(p);
-  throw new Error(`QEMU's gdbstub did not listen on ${port}: ${err}`);
 }
 
 // ---- 1. stepi round trips -------------------------------------------------------------------
@@ -152,6 +76,7 @@ async function rawSteps(stub: Stub, kmain: number): Promise<number> {
 /** gdb's stepi, GDB_STEPS times from kmain, timed inside gdb (Python). Returns steps per second. */
 async function gdbSteps(stub: Stub): Promise<number> {
   const out = await gdb(
+    dir,
     stub.port,
     ["break kmain", "continue", "delete"],
     ["import time", "t = time.perf_counter()", `for i in range(${GDB_STEPS}):`, '    gdb.execute("stepi", to_string=True)', `print("STEPS_MS", (time.perf_counter() - t) * 1000)`],
@@ -224,7 +149,7 @@ function parseReverse(out: string, depth: number): Reverse {
 async function lvmmReverse(recording: string, depth: number): Promise<Reverse> {
   const stub = await lvmmStub(["--recording", recording]);
   try {
-    const out = await gdb(stub.port, [], [...REVERSE_SCRIPT([`monitor goto ${depth}`, "maintenance flush register-cache"]), 'print("AT", gdb.execute("monitor icount", to_string=True))']);
+    const out = await gdb(dir, stub.port, [], [...REVERSE_SCRIPT([`monitor goto ${depth}`, "maintenance flush register-cache"]), 'print("AT", gdb.execute("monitor icount", to_string=True))']);
     const at = Number(/^AT icount (\d+)/m.exec(out)?.[1]);
     return parseReverse(out, at + REVERSE_STEPS);
   } finally {
@@ -236,41 +161,12 @@ async function qemuReverse(rec: { rrFile: string; image: string }): Promise<Reve
   const stub = await qemuStub(rec);
   try {
     // Bounded: a replay that never reaches the seek's target leaves gdb waiting for a stop.
-    const out = await gdb(stub.port, [], [...REVERSE_SCRIPT([`monitor replay_seek ${QEMU_DEPTH}`, "continue"]), 'print("AT", gdb.execute("monitor info replay", to_string=True))'], 45_000);
+    const out = await gdb(dir, stub.port, [], [...REVERSE_SCRIPT([`monitor replay_seek ${QEMU_DEPTH}`, "continue"]), 'print("AT", gdb.execute("monitor info replay", to_string=True))'], 45_000);
     const at = Number(/instruction count = (\d+)/.exec(out)?.[1]);
     return parseReverse(out, at + REVERSE_STEPS);
   } finally {
     await stub.stop();
   }
-}
-
-// ---- gdb -------------------------------------------------------------------------------------
-
-/** gdb in batch mode against the stub: `commands` first, then `python` (a script file). Resolves with its output. */
-function gdb(port: number, commands: string[], python: string[], timeoutMs = 600_000): Promise<string> {
-  const script = join(dir, `gdb-${port}-${Date.now()}.py`);
-  writeFileSync(script, python.join("\n") + "\n");
-  const args = ["-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off", "-ex", `target remote 127.0.0.1:${port}`];
-  for (const c of commands) args.push("-ex", c);
-  args.push("-x", script, KERNEL_PATH);
-  return new Promise((resolve) => {
-    const p = spawn("gdb", args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const guard = setTimeout(() => {
-      out += `\n(gdb killed after ${timeoutMs / 1000} s)`;
-      p.kill("SIGKILL");
-    }, timeoutMs);
-    p.on("exit", () => {
-      clearTimeout(guard);
-      resolve(out);
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 // ---- the run ---------------------------------------------------------------------------------
@@ -292,8 +188,12 @@ async function main(): Promise<void> {
   const hasQemu = spawnSync(QEMU, ["--version"]).status === 0;
   const kmain = kmainAddress();
   console.log(`gdb stub: the LVMM's (lvmm gdbserver) against QEMU's (${hasQemu ? "qemu-system-i386 -gdb" : "not installed"}), the same kernel; ${quick ? "quick run" : "full run"}`);
+  await stepiRoundTrips(hasQemu, kmain);
+  await reverseAtDepth(hasQemu);
+}
 
-  // 1. Rounds alternate the two stubs; each round is a fresh stub process.
+/** Part 1. Rounds alternate the two stubs; each measurement is a fresh stub process. */
+async function stepiRoundTrips(hasQemu: boolean, kmain: number): Promise<void> {
   const rounds = quick ? 2 : 4;
   const raw = { lvmm: [] as number[], qemu: [] as number[] };
   const viaGdb = { lvmm: [] as number[], qemu: [] as number[] };
@@ -330,27 +230,30 @@ async function main(): Promise<void> {
   row("    LVMM, gdb stepi (steps/s)", rate(viaGdb.lvmm), spreadOf(viaGdb.lvmm));
   row("    QEMU TCG, gdb stepi (steps/s)", rate(viaGdb.qemu), spreadOf(viaGdb.qemu));
   if (viaGdb.lvmm.length && viaGdb.qemu.length) row("    ratio LVMM / QEMU", fmt(median(viaGdb.lvmm) / median(viaGdb.qemu), 2));
+}
 
-  // 2. One recording each, then reverse-stepi at the same depth.
+/** Part 2. One recording each, then reverse-stepi: the LVMM at both depths, QEMU at the one it records. */
+async function reverseAtDepth(hasQemu: boolean): Promise<void> {
   console.log(`  2. reverse-stepi through gdb, deep into a recording of the guest under UDP echo at ${ECHO_RATE}/s`);
   const recording = await measure("LVMM recording", async () => ({ path: await lvmmRecording() }));
   const atDepth = (depth: number) => (typeof recording === "string" ? Promise.resolve(recording) : measure(`LVMM reverse-stepi at ${depth}`, () => lvmmReverse(recording.path, depth)));
   const lvmm = await atDepth(DEPTH);
   const lvmmShallow = await atDepth(QEMU_DEPTH);
   const qemu = hasQemu ? await measure("QEMU reverse-stepi", async () => qemuReverse(await qemuRecording())) : "QEMU is not installed";
-  const show = (label: string, r: Reverse | string): void => {
-    if (typeof r === "string") return row(`    ${label}`, "n/a", r);
-    row(
-      `    ${label}: reverse-stepi (ms)`,
-      fmt(median(r.reverseMs), 1),
-      `median of ${r.reverseMs.length} in a row (first ${fmt(r.reverseMs[0]!, 1)}, max ${fmt(Math.max(...r.reverseMs), 1)}) at instruction ${r.depth}`,
-    );
-    row(`    ${label}: the seek there (ms)`, fmt(r.seekMs, 0));
-  };
   show(`LVMM at ${DEPTH.toExponential(0)} (monitor goto)`, lvmm);
   show(`LVMM at ${QEMU_DEPTH.toExponential(0)} (monitor goto)`, lvmmShallow);
   show(`QEMU TCG at ${QEMU_DEPTH.toExponential(0)} (rr=replay, replay_seek)`, qemu);
   if (typeof lvmmShallow !== "string" && typeof qemu !== "string") row("    ratio QEMU / LVMM (reverse-stepi latency, same depth)", fmt(median(qemu.reverseMs) / median(lvmmShallow.reverseMs), 1));
+}
+
+function show(label: string, r: Reverse | string): void {
+  if (typeof r === "string") return row(`    ${label}`, "n/a", r);
+  row(
+    `    ${label}: reverse-stepi (ms)`,
+    fmt(median(r.reverseMs), 1),
+    `median of ${r.reverseMs.length} in a row (first ${fmt(r.reverseMs[0]!, 1)}, max ${fmt(Math.max(...r.reverseMs), 1)}) at instruction ${r.depth}`,
+  );
+  row(`    ${label}: the seek there (ms)`, fmt(r.seekMs, 0));
 }
 
 void main()
