@@ -116,7 +116,10 @@ export class NicDmaLog {
     // Both logs are in instruction count order, and an interrupt's descriptors are handed back
     // before the driver's next ICR read opens the next one: only the last interrupt kept can
     // hold descriptors from `icount` on. (A seek restores often, over logs of 100,000 entries.)
-    this.rx = this.rx.slice(0, firstAtOrAfter(this.rx, icount, (r) => r.icrIcount));
+    this.rx = this.rx.slice(
+      0,
+      firstAtOrAfter(this.rx, icount, (r) => r.icrIcount),
+    );
     const last = this.rx[this.rx.length - 1];
     if (last?.descriptors.some((d) => d.consumedIcount >= icount)) last.descriptors = last.descriptors.filter((d) => d.consumedIcount < icount);
     const txKept = firstAtOrAfter(this.tx, icount, (t) => t.icount);
