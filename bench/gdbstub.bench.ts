@@ -8,11 +8,12 @@
 //     against QEMU `-icount rr=replay` with its start snapshot (rrsnapshot) after `monitor
 //     replay_seek D`. QEMU steps back by loading its nearest snapshot and replaying forward.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RspClient } from "../test/gdbstub/rsp-client";
 import { CLI, KERNEL_PATH } from "../test/helpers/guest";
+import { ElfFile } from "../src/vmm/elf";
 import { QemuEcho, QEMU } from "./eval/lib/qemu-echo";
 import { gdb, lvmmStub, qemuStub, type Stub } from "./lib/gdb-stubs";
 import { fmt, median, percentile, row } from "./lib/report";
@@ -34,10 +35,9 @@ const REVERSE_STEPS = 5;
 const dir = mkdtempSync(join(tmpdir(), "lvmm-bench-gdb-"));
 
 function kmainAddress(): number {
-  const nm = spawnSync("nm", [KERNEL_PATH], { encoding: "utf8" });
-  const m = /^([0-9a-f]+) T kmain$/m.exec(nm.stdout ?? "");
-  if (!m) throw new Error(`no kmain in ${KERNEL_PATH} (nm: ${nm.stderr})`);
-  return parseInt(m[1]!, 16);
+  const sym = ElfFile.parse(new Uint8Array(readFileSync(KERNEL_PATH))).symbols.find((x) => x.name === "kmain");
+  if (!sym) throw new Error(`no kmain in ${KERNEL_PATH}`);
+  return sym.value;
 }
 
 // ---- 1. stepi round trips -------------------------------------------------------------------

@@ -73,6 +73,26 @@ export class DeliveryDriver {
     }
   }
 
+  /**
+   * The measurement, the same wherever the engine runs: HELLO, `streams` streams started, a
+   * warm-up, then RTP packets counted over `seconds` of wall time. `counters` reads, at both ends
+   * of the window, what the host measures of what runs the engine (its CPU, in this process or
+   * QEMU's): the result holds their differences.
+   */
+  async measure<K extends string>(streams: number, seconds: number, counters: () => Record<K, number>): Promise<Record<K, number> & { packets: number; wallMs: number; failure?: string }> {
+    await this.ready(30_000);
+    await this.start(streams);
+    await sleep(Math.min(1500, seconds * 400)); // warm-up: the JIT (or TCG) compiles the delivery paths
+    const p0 = this.packets;
+    const c0 = counters();
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const c1 = counters();
+    const wallMs = performance.now() - t0;
+    const diff = Object.fromEntries(Object.keys(c1).map((k) => [k, c1[k as K] - c0[k as K]])) as Record<K, number>;
+    return { ...diff, packets: this.packets - p0, wallMs, ...(this.failure ? { failure: this.failure } : {}) };
+  }
+
   /** Starts `n` streams of content item 1, one after another. */
   async start(n: number): Promise<void> {
     const first = this.slotOf.size;
@@ -111,4 +131,8 @@ export class DeliveryDriver {
     this.link.close("measurement over");
     this.gateway.close();
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

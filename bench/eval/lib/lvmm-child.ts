@@ -21,7 +21,7 @@ import { ChunkType } from "../../../src/vmm/recording/format";
 import { GUEST_CMDLINE } from "./guest";
 import { chunkBytes } from "../../lib/chunk-bytes";
 import { DeliveryDriver } from "./delivery-driver";
-import { engineCmdline } from "../../../src/streamsim/ioengine/engine-host";
+import { ENGINE_DMA_LOG_LIMIT, engineCmdline } from "../../../src/streamsim/ioengine/engine-host";
 
 const arg = (name: string, dflt?: string): string => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -201,33 +201,17 @@ async function deliver(): Promise<void> {
   const seconds = Number(arg("seconds", "3"));
   const bootId = 4242;
   // As EngineHost boots the server's engine (its DMA log short, no transmit records kept).
-  const m = await Machine.create({ kernel, disk, cmdline: engineCmdline({ bootId }), dmaLogLimit: 4096, txLogLimit: 0, trapDeviceRegisters: trap });
+  const m = await Machine.create({ kernel, disk, cmdline: engineCmdline({ bootId }), dmaLogLimit: ENGINE_DMA_LOG_LIMIT, txLogLimit: 0, trapDeviceRegisters: trap });
   const driver = new DeliveryDriver(m.wire, bootId);
   const running = m.runAsync({}, { pace: true });
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  await driver.ready(30_000);
-  await driver.start(streams);
-  await sleep(Math.min(1500, seconds * 400)); // warm-up: the JIT compiles the delivery paths
-  const p0 = driver.packets;
-  const trap0 = m.registerTrapLog?.count ?? 0;
-  const i0 = m.icountNumber;
   const c0 = process.cpuUsage();
-  const t0c = threadCpuMs();
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const wallMs = performance.now() - t0;
-  const cpuMs = processCpuMs(c0);
-  const t1c = threadCpuMs();
-  const out = {
-    packets: driver.packets - p0,
-    wallMs,
-    cpuMs,
-    ...(t0c !== undefined && t1c !== undefined ? { threadCpuMs: t1c - t0c } : {}),
-    instructions: m.icountNumber - i0,
-    trapAccesses: (m.registerTrapLog?.count ?? 0) - trap0,
-    restarts: driver.restarts,
-    ...(driver.failure ? { failure: driver.failure } : {}),
-  };
+  const w = await driver.measure(streams, seconds, () => ({
+    cpuMs: processCpuMs(c0),
+    threadCpuMs: threadCpuMs() ?? NaN,
+    trapAccesses: m.registerTrapLog?.count ?? 0,
+  }));
+  // threadCpuMs is NaN without /proc: left out, as the echo and load runs leave it out.
+  const out = { ...w, ...(Number.isFinite(w.threadCpuMs) ? {} : { threadCpuMs: undefined }), restarts: driver.restarts };
   driver.close();
   m.pause();
   await running;

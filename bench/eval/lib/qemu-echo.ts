@@ -72,6 +72,9 @@ export class QemuEcho {
       sock.once("error", reject);
       sock.bind(0, "127.0.0.1", () => resolve());
     });
+    // Thousands of frames a second arrive in bursts (stream delivery): a small receive buffer
+    // would drop them here and make the guest look slow. The kernel caps it at rmem_max.
+    sock.setRecvBufferSize(4 * 1024 * 1024);
     sock.on("message", (msg) => {
       if (isEchoReply(msg)) this.onReply?.();
       for (const fn of this.listeners) fn(msg);

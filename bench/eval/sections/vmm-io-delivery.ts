@@ -57,15 +57,7 @@ async function qemuDelivery(ctx: EvalContext, disk: string, streams: number, sec
   try {
     await q.start({ disk, cmdline: engineCmdline({ bootId: BOOT_ID }) });
     driver = new DeliveryDriver(q.wire(), BOOT_ID);
-    await driver.ready(30_000);
-    await driver.start(streams);
-    await sleep(Math.min(1500, seconds * 400));
-    const p0 = driver.packets;
-    const c0 = cpuSeconds(q.pid);
-    const t0 = performance.now();
-    await sleep(seconds * 1000);
-    const cpuMs = (cpuSeconds(q.pid) - c0) * 1000;
-    return { packets: driver.packets - p0, wallMs: performance.now() - t0, cpuMs, ...(driver.failure ? { failure: driver.failure } : {}) };
+    return await driver.measure(streams, seconds, () => ({ cpuMs: cpuSeconds(q.pid) * 1000 }));
   } finally {
     driver?.close();
     await q.stop();
@@ -141,8 +133,4 @@ export function deliveryReport(results: DeliveryResult[], label: Record<Config, 
     }
   }
   return { figures, rows, ratioRows, plotValues };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

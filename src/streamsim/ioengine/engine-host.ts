@@ -52,7 +52,7 @@ export interface EngineRecording {
 }
 
 /** Receive interrupts kept on the engine (what its flight recording drains); transmits are not kept there (txLogLimit 0): nobody inspects them on the server's thread, and a debugged engine has its own machine. */
-const ENGINE_DMA_LOG_LIMIT = 4096;
+export const ENGINE_DMA_LOG_LIMIT = 4096;
 
 /** The guest command line that starts the delivery engine (what boot() uses; a debugger boots with it too). */
 export function engineCmdline(o: { bootId: number; hz?: number; capacityMbps?: number; testControl?: boolean }): string {
