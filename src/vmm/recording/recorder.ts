@@ -96,11 +96,19 @@ export class Recorder {
   private readonly hasher = new StateHasher();
   /** Checkpoint records whose hash is still being digested, and how to fill each in. */
   private readonly pending = new Map<PendingHash, (hash: string) => void>();
-  /** Frame-in bodies not yet matched to an RX DMA (frames[i] is frame-in number framesBase + i). */
+  /**
+   * Frame-in bodies for matching RX DMA against (frames[i] is frame-in number framesBase + i).
+   * Those before number framesLive are matched or passed over; they are dropped in batches
+   * (compactFrames), not one by one: a shift per frame cost the guest thread ~1% of a busy run.
+   */
   private frames: Uint8Array[] = [];
   private framesBase = 0;
-  /** The frame the last DMA'd descriptor came from and where it ended in it (a frame spanning descriptors). */
-  private lastRef: { frame: number; end: number } | undefined;
+  private framesLive = 0;
+  /** The frame the last DMA'd descriptor came from (-1: none yet) and where it ended in it (a frame spanning descriptors). */
+  private lastFrame = -1;
+  private lastEnd = 0;
+  /** One reference object per descriptor slot, reused from interrupt to interrupt. */
+  private readonly refSlots: FrameRef[] = [];
   private readonly console: ConsoleLineAssembler;
   private finished = false;
   readonly grid: CheckpointGrid;
@@ -224,10 +232,10 @@ export class Recorder {
           encodeFrameIn(sink, e.icount, e.ns, e.bytes);
           w.encodedDirect();
           this.frames.push(e.bytes);
-          if (this.frames.length > 4 * MATCH_WINDOW) {
+          if (this.framesBase + this.frames.length - this.framesLive > 4 * MATCH_WINDOW) {
             // Frames the NIC never DMA'd (a guest that stopped receiving): keep memory bounded.
-            this.frames.splice(0, MATCH_WINDOW);
-            this.framesBase += MATCH_WINDOW;
+            this.framesLive += MATCH_WINDOW;
+            this.compactFrames();
           }
         } else {
           encodeEvent(sink, { kind: EventKind.SerialIn, icount: e.icount, ns: e.ns, text: e.text });
@@ -255,7 +263,11 @@ export class Recorder {
         }
         const refs = this.refs;
         refs.length = 0;
-        for (const x of e.descriptors) refs.push(this.frameRef(x.bytes));
+        const ds = e.descriptors;
+        for (let i = 0; i < ds.length; i++) {
+          const slot = (this.refSlots[i] ??= { frame: 0, offset: 0 });
+          refs.push(this.frameRef(ds[i]!.bytes, slot) ? slot : null);
+        }
         encodeRxDma(sink, e.icrIcount, e.icrNs, e, refs);
         w.encodedDirect();
         this.rxDoneSeq = e.seq;
@@ -268,30 +280,44 @@ export class Recorder {
   }
 
   /**
-   * The frame-in event a descriptor's bytes were DMA'd from (the NIC copies incoming frames in
-   * arrival order; frames it dropped are skipped), or null to store the bytes literally.
+   * Finds the frame-in event a descriptor's bytes were DMA'd from (the NIC copies incoming
+   * frames in arrival order; frames it dropped are skipped) and sets `out` to it; false: none,
+   * the bytes are stored literally.
    */
-  private frameRef(bytes: Uint8Array): FrameRef | null {
-    const last = this.lastRef;
-    if (last) {
-      const f = this.frames[last.frame - this.framesBase];
-      if (f && last.end < f.length && sameBytes(f, last.end, bytes)) {
-        this.lastRef = { frame: last.frame, end: last.end + bytes.length };
-        return { frame: last.frame, offset: last.end };
+  private frameRef(bytes: Uint8Array, out: FrameRef): boolean {
+    const last = this.lastFrame;
+    if (last >= this.framesLive) {
+      const f = this.frames[last - this.framesBase]!;
+      if (this.lastEnd < f.length && sameBytes(f, this.lastEnd, bytes)) {
+        out.frame = last;
+        out.offset = this.lastEnd;
+        this.lastEnd += bytes.length;
+        return true;
       }
     }
-    const from = last ? last.frame + 1 - this.framesBase : 0;
-    for (let i = Math.max(0, from); i < this.frames.length && i < from + MATCH_WINDOW; i++) {
-      if (sameBytes(this.frames[i]!, 0, bytes)) {
-        const frame = this.framesBase + i;
-        this.lastRef = { frame, end: bytes.length };
-        // Frames before this one are consumed (or were dropped): forget them.
-        this.frames.splice(0, i);
-        this.framesBase += i;
-        return { frame, offset: 0 };
+    const from = Math.max(this.framesLive, last + 1);
+    const end = Math.min(this.framesBase + this.frames.length, from + MATCH_WINDOW);
+    for (let n = from; n < end; n++) {
+      if (sameBytes(this.frames[n - this.framesBase]!, 0, bytes)) {
+        this.lastFrame = n;
+        this.lastEnd = bytes.length;
+        // Frames before this one are consumed (or were dropped).
+        this.framesLive = n;
+        this.compactFrames();
+        out.frame = n;
+        out.offset = 0;
+        return true;
       }
     }
-    return null;
+    return false;
+  }
+
+  /** Lets go of the frames before framesLive, once there are enough of them to be worth a shift. */
+  private compactFrames(): void {
+    const k = this.framesLive - this.framesBase;
+    if (k < 256) return;
+    this.frames.splice(0, k);
+    this.framesBase = this.framesLive;
   }
 
   /** Records a command that arrived on the control channel (shown in the log; not replayed). */
