@@ -1,7 +1,8 @@
 // Recording benchmarks: overhead of recording the same echo-under-load workload (side by side,
-// alternating), log size per virtual second and per received byte (as stored, uncompressed, and
-// as format 4 stored it: with the transmit records, uncompressed), checkpoint size and time,
-// and replay speed against the recorded run. Prints figures; asserts nothing about time.
+// alternating within each round's process: round() says why), log size per virtual second and
+// per received byte (as stored, uncompressed, and as format 4 stored it: with the transmit
+// records, uncompressed), checkpoint size and time, and replay speed against the recorded run.
+// Prints figures, with the noise floor (plain runs against each other); asserts nothing about time.
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { encodeTxDma } from "../src/vmm/recording/codec";
 import { ChunkType } from "../src/vmm/recording/format";
 import { Replayer } from "../src/vmm/recording/replayer";
 import { saveSnapshot, stateHash } from "../src/vmm/snapshot";
+import { stateHashInput } from "../src/vmm/machine-hash";
 import { fmt, median, percentile, row } from "./lib/report";
 import { selfArgs } from "./lib/self";
 import { KERNEL_PATH } from "../test/helpers/guest";
@@ -45,17 +47,22 @@ interface RunFigures {
   threadCpuMs?: number;
   processCpuMs: number;
   attachMs?: number;
-  rxBytes: number;
-  txRecordBytes: number;
+  /** Counted for the run whose recording is kept (`keep`). */
+  rxBytes?: number;
+  txRecordBytes?: number;
 }
 
-async function workload(rec: Variant | undefined, i: number, rate = LOAD.rate): Promise<RunFigures & { path?: string; rec?: Recorder }> {
+/** One run of the workload, plain or recorded; a recording not kept is deleted at once. */
+async function workload(rec: Variant | undefined, name: string, rate: number, keep: boolean): Promise<RunFigures & { path?: string; rec?: Recorder }> {
   const m = await Machine.create({ kernel });
   injectEchoLoad(m, { ...LOAD, rate });
-  const path = join(dir, `run${i}.lvmmrec`);
+  const path = join(dir, `run${name}.lvmmrec`);
   const a0 = performance.now();
   const r = rec ? Recorder.attach(m, { path, kernel, ...rec }) : undefined;
   const attachMs = performance.now() - a0;
+  // The recorder's attach reads all of guest RAM once (outside the timed run); the plain run
+  // does too, so that neither pays the first touch of those pages inside it.
+  if (!r) stateHashInput(m);
   const c0 = threadCpuMs();
   const p0 = process.cpuUsage();
   const t0 = performance.now();
@@ -65,122 +72,150 @@ async function workload(rec: Variant | undefined, i: number, rate = LOAD.rate): 
   const c1 = threadCpuMs();
   const p1 = process.cpuUsage(p0);
   const cpu = { processCpuMs: (p1.user + p1.system) / 1000, ...(c0 !== undefined && c1 !== undefined ? { threadCpuMs: c1 - c0 } : {}) };
-  // Counted afterwards: a listener during the run would be work the plain run does too.
-  const rxBytes = m.journal.all().reduce((n, e) => n + (e.kind === "frame" ? e.bytes.length : 0), 0);
-  // What format 4 stored besides: a tx-dma record per transmit descriptor, its bytes included.
-  const sink = new ByteSink();
-  for (const t of m.dmaLog?.transmits() ?? []) encodeTxDma(sink, t.icount, t.ns, t);
+  let sizes = {};
+  if (keep) {
+    // Counted afterwards: a listener during the run would be work the plain run does too.
+    const rxBytes = m.journal.all().reduce((n, e) => n + (e.kind === "frame" ? e.bytes.length : 0), 0);
+    // What format 4 stored besides: a tx-dma record per transmit descriptor, its bytes included.
+    const sink = new ByteSink();
+    for (const t of m.dmaLog?.transmits() ?? []) encodeTxDma(sink, t.icount, t.ns, t);
+    sizes = { rxBytes, txRecordBytes: sink.length };
+  } else if (r) rmSync(path, { force: true });
   m.destroy();
-  return { ms, ...cpu, rxBytes, txRecordBytes: sink.length, ...(r ? { path, rec: r, attachMs } : {}) };
+  return { ms, ...cpu, ...sizes, ...(r ? { path, rec: r, attachMs } : {}) };
 }
 
-/** The measured variants: fresh processes each, so no run inherits another's heap, JIT or GC debt. */
-const VARIANTS: { label: string; opts?: Variant; rate: number; note: string }[] = [
-  { label: "plain", rate: LOAD.rate, note: "" },
+/** The measured variants, each against the plain run at its load. */
+const VARIANTS: { label: string; opts: Variant; rate: number; note: string }[] = [
   { label: "recording overhead (default)", opts: {}, rate: LOAD.rate, note: "target <= 10%; default checkpoints (2 virtual s, capped at ~1% of the run)" },
   { label: "  with a checkpoint every 250 ms", opts: { checkpointIntervalNs: 250e6 }, rate: LOAD.rate, note: "--checkpoint-ms 250" },
   { label: "  with a digest at every input", opts: { eventHashes: true }, rate: LOAD.rate, note: "--event-hashes" },
-  { label: "plain", rate: 1000, note: "" },
   { label: "  at 1,000 datagrams/s", opts: {}, rate: 1000, note: "lighter load: the guest idles, per-checkpoint costs weigh more" },
 ];
+/** The default variant's plain and recorded runs per round, in ABBA order (the others get one ABBA). */
+const DEFAULT_PAIRS = 4;
 
-/** Child: one warm-up run (1 virtual s), then the measured one; prints its wall ms. */
-async function child(k: number): Promise<void> {
-  const v = VARIANTS[k]!;
-  const warm = await Machine.create({ kernel });
-  injectEchoLoad(warm, { ...LOAD, rate: v.rate, endNs: 1e9 });
-  if (v.opts) await Recorder.attach(warm, { path: join(dir, `warm${k}.lvmmrec`), kernel, ...v.opts }).run(1e9);
-  else await warm.runAsync({ untilNs: 1e9 });
-  warm.destroy();
-  const r = await workload(v.opts, k, v.rate);
-  const { rec: recorder, ...figures } = r;
-  console.log(JSON.stringify({ ...figures, stats: recorder?.stats }));
+interface RoundFigures {
+  /** Per variant: the recorded runs' wall ms over the plain runs' beside them. */
+  ratios: number[];
+  /** The default variant's plain runs 1 and 4 over 2 and 3: what the same run measures against itself. */
+  plainAgainstPlain: number;
+  plainMs: number;
+  recordedMs: number;
+  threadCpuRatio?: number;
+  processCpuRatio: number;
+  last: RunFigures & { path: string; stats: Recorder["stats"] };
 }
 
-function inChild(k: number, out: string): RunFigures & { path?: string; stats?: Recorder["stats"] } {
-  const r = spawnSync(process.execPath, selfArgs(__filename, `--child=${k}`, `--dir=${out}`), { encoding: "utf8" });
+/**
+ * One round, in a fresh process: a warm-up, then each variant against the plain run at its
+ * load in ABBA order (plain, recorded, recorded, plain, ...), so that both halves share this
+ * process's speed. Plain runs of the same workload in fresh processes differ by up to 30% on
+ * these machines, and much of that is per process (the same process stays fast or slow), so
+ * a round compares runs within one process; rounds are separate processes. The warm-up ends
+ * with a plain run, so that plain and recorded runs follow a recorded one equally often.
+ */
+async function round(k: number): Promise<RoundFigures> {
+  for (const rec of [{}, undefined]) {
+    const warm = await Machine.create({ kernel });
+    injectEchoLoad(warm, { ...LOAD, endNs: 1e9 });
+    if (rec) await Recorder.attach(warm, { path: join(dir, `warm${k}.lvmmrec`), kernel }).run(1e9);
+    else await warm.runAsync({ untilNs: 1e9 });
+    warm.destroy();
+  }
+  const ratios: number[] = [];
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  let main: Omit<RoundFigures, "ratios"> | undefined;
+  for (const [v, variant] of VARIANTS.entries()) {
+    const plain: RunFigures[] = [];
+    const recorded: (RunFigures & { path?: string; rec?: Recorder })[] = [];
+    const pairs = v === 0 ? DEFAULT_PAIRS : 2;
+    for (let i = 0; i < 2 * pairs; i++) {
+      const isRecorded = i % 4 === 1 || i % 4 === 2;
+      spawnSync("sync");
+      // The last run's machine is freed here, not during this one: freeing its memory and
+      // faulting in the next one's made the same run take 550 to 900 ms within one process.
+      (globalThis as { gc?: () => void }).gc?.();
+      const r = await workload(isRecorded ? variant.opts : undefined, `${k}-${v}-${i}`, variant.rate, v === 0 && i === 2 * pairs - 2);
+      (isRecorded ? recorded : plain).push(r);
+    }
+    ratios.push(sum(recorded.map((r) => r.ms)) / sum(plain.map((r) => r.ms)));
+    if (v !== 0) continue;
+    // Plain against plain, the runs mirrored as the ABBA order mirrors them: the noise floor.
+    const p = plain.map((r) => r.ms);
+    const aa = (p[0]! + p[3]!) / (p[1]! + p[2]!);
+    const cpuRatio = (f: (r: RunFigures) => number | undefined) => {
+      const [a, b] = [recorded.map(f), plain.map(f)];
+      return a.every((x) => x !== undefined) && b.every((x) => x !== undefined) ? sum(a as number[]) / sum(b as number[]) : undefined;
+    };
+    const { rec, ...last } = recorded[recorded.length - 1]!;
+    main = {
+      plainAgainstPlain: aa,
+      plainMs: sum(plain.map((r) => r.ms)) / plain.length,
+      recordedMs: sum(recorded.map((r) => r.ms)) / recorded.length,
+      ...(cpuRatio((r) => r.threadCpuMs) !== undefined ? { threadCpuRatio: cpuRatio((r) => r.threadCpuMs)! } : {}),
+      processCpuRatio: cpuRatio((r) => r.processCpuMs)!,
+      last: { ...last, path: last.path!, stats: rec!.stats },
+    };
+  }
+  return { ratios, ...main! };
+}
+
+function inChild(k: number, out: string): RoundFigures {
+  const r = spawnSync(process.execPath, ["--expose-gc", ...selfArgs(__filename, `--round=${k}`, `--dir=${out}`)], { encoding: "utf8" });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   try {
-    return JSON.parse(last) as ReturnType<typeof inChild>;
+    return JSON.parse(last) as RoundFigures;
   } catch {
-    throw new Error(`variant ${k} failed: ${r.stderr}`);
+    throw new Error(`round ${k} failed: ${r.stderr}`);
   }
 }
 
 async function main(): Promise<void> {
-  const childArg = process.argv.find((a) => a.startsWith("--child="));
-  if (childArg) return child(Number(childArg.slice(8)));
+  const roundArg = process.argv.find((a) => a.startsWith("--round="));
+  if (roundArg) return console.log(JSON.stringify(await round(Number(roundArg.slice(8)))));
   console.log(`echo under load: ${LOAD.rate} datagrams/s of ${LOAD.payloadBytes} bytes, ${SECONDS} virtual s, JIT on`);
-  // Rounds run every variant, each in a fresh process; an overhead is the median of each
-  // round's ratio to that round's plain run at the same load. A single ratio moves by about 5%
-  // on these machines, and about one run in seven comes out ~30% slow (a slow spell of the
-  // host), so the default variant and its plain run go three times each per round, interleaved,
-  // and the round takes their medians; nine rounds keep the median within a few percent
-  // (--rounds N). Every other round runs the variants in reverse order, and dirty pages are
-  // flushed (sync) before each run: a run that comes right after a recording otherwise shares
-  // the CPUs with that recording's writeback, which made whichever variant ran second look slower.
+  // Each round is a process of its own (round() says why); a round's overhead is the ratio of
+  // its recorded runs' wall time to its plain runs'; the figures are the median and the middle
+  // half of the rounds (--rounds N, default 9).
   const roundsArg = process.argv.find((a) => a.startsWith("--rounds="));
   const ROUNDS = roundsArg ? Number(roundsArg.slice(9)) : 9;
-  const REPEATED = new Set([0, 1]);
-  const times = VARIANTS.map(() => [] as number[]);
-  const ratios = VARIANTS.map(() => [] as number[]);
-  // The default variant's CPU against the plain run's: of the guest thread, and of the process.
-  const threadCpuRatios: number[] = [];
-  const processCpuRatios: number[] = [];
-  let last: ReturnType<typeof inChild> | undefined;
-  const middle = (rs: ReturnType<typeof inChild>[], f: (r: ReturnType<typeof inChild>) => number | undefined): number | undefined => {
-    const xs = rs.map(f).filter((x): x is number => x !== undefined);
-    return xs.length ? median(xs) : undefined;
-  };
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = [...VARIANTS.keys()];
-    if (round % 2) order.reverse();
-    // The pair twice more, interleaved, in this round's order.
-    const pair = order.filter((k) => REPEATED.has(k));
-    const sequence = [...pair, ...[...pair].reverse(), ...order];
-    const runs = new Map<number, ReturnType<typeof inChild>[]>();
-    for (const k of sequence) {
-      spawnSync("sync");
-      const r = inChild(k, dir);
-      runs.set(k, [...(runs.get(k) ?? []), r]);
-      if (k === 1) last = r;
-    }
-    const ms = (k: number) => middle(runs.get(k)!, (r) => r.ms)!;
-    for (const [k, v] of VARIANTS.entries()) {
-      times[k]!.push(ms(k));
-      if (v.opts) ratios[k]!.push(ms(k) / ms(VARIANTS.findIndex((p) => !p.opts && p.rate === v.rate)));
-    }
-    const [plain, recorded] = [runs.get(0)!, runs.get(1)!];
-    const pt = middle(plain, (r) => r.threadCpuMs);
-    const rt = middle(recorded, (r) => r.threadCpuMs);
-    if (pt && rt) threadCpuRatios.push(rt / pt);
-    processCpuRatios.push(middle(recorded, (r) => r.processCpuMs)! / middle(plain, (r) => r.processCpuMs)!);
-  }
-  row(`run without recording (median of ${ROUNDS}, ms)`, fmt(median(times[0]!), 0));
-  row(`run while recording (median of ${ROUNDS}, ms)`, fmt(median(times[1]!), 0));
+  const rounds: RoundFigures[] = [];
+  for (let k = 0; k < ROUNDS; k++) rounds.push(inChild(k, dir));
+  const spread = (xs: number[]) => `middle half of the rounds ${fmt((percentile(xs, 25) - 1) * 100, 0)} to ${fmt((percentile(xs, 75) - 1) * 100, 0)} %`;
+  row(`run without recording (median of ${ROUNDS} rounds, ms)`, fmt(median(rounds.map((r) => r.plainMs)), 0), "a round's mean over its plain runs beside the default recording's");
+  row(`run while recording (median of ${ROUNDS} rounds, ms)`, fmt(median(rounds.map((r) => r.recordedMs)), 0));
   for (const [k, v] of VARIANTS.entries()) {
-    if (!v.opts) continue;
-    const pct = (p: number) => fmt((percentile(ratios[k]!, p) - 1) * 100, 0);
-    row(v.label, `${fmt((median(ratios[k]!) - 1) * 100)} %`, `${v.note}; middle half of the rounds ${pct(25)} to ${pct(75)} %`);
+    const ratios = rounds.map((r) => r.ratios[k]!);
+    row(v.label, `${fmt((median(ratios) - 1) * 100)} %`, `${v.note}; ${spread(ratios)}`);
   }
+  const aa = rounds.map((r) => r.plainAgainstPlain);
+  row("  plain against plain", `${fmt((median(aa) - 1) * 100)} %`, `the noise floor: a round's plain runs against each other, mirrored as ABBA mirrors them; ${spread(aa)}`);
   // Wall time moves with whatever else the machine runs; CPU time much less.
   const cpuRow = (label: string, rs: number[], note: string): void => {
-    if (!rs.length) return;
-    const pct = (p: number) => fmt((percentile(rs, p) - 1) * 100, 0);
-    row(label, `${fmt((median(rs) - 1) * 100)} %`, `${note}; middle half of the rounds ${pct(25)} to ${pct(75)} %`);
+    if (rs.length) row(label, `${fmt((median(rs) - 1) * 100)} %`, `${note}; ${spread(rs)}`);
   };
-  cpuRow("  in guest thread CPU", threadCpuRatios, "the default recording's extra CPU on the thread that runs the guest (10 ms ticks)");
-  cpuRow("  in process CPU", processCpuRatios, "the same, all threads (the chunk I/O and digest threads included)");
-  const s = last!.stats!;
-  const size = statSync(last!.path!).size;
+  cpuRow(
+    "  in guest thread CPU",
+    rounds.flatMap((r) => (r.threadCpuRatio === undefined ? [] : [r.threadCpuRatio])),
+    "the default recording's extra CPU on the thread that runs the guest (10 ms ticks)",
+  );
+  cpuRow(
+    "  in process CPU",
+    rounds.map((r) => r.processCpuRatio),
+    "the same, all threads (the chunk I/O and digest threads included)",
+  );
+  const last = rounds[rounds.length - 1]!.last;
+  const s = last.stats;
+  const size = statSync(last.path).size;
   // The log: the file without the kernel image (embedded in every recording alike).
-  const chunksBy = chunkBytes(last!.path!);
+  const chunksBy = chunkBytes(last.path!);
   const kernelChunk = chunksBy.get(ChunkType.Kernel) ?? { stored: 0, inflated: 0 };
   const stored = size - kernelChunk.stored;
   const inflated = [...chunksBy].filter(([t]) => t !== (ChunkType.Kernel as number)).reduce((n, [, x]) => n + x.inflated, 16);
-  const format4 = inflated + last!.txRecordBytes;
+  const format4 = inflated + last.txRecordBytes!;
   const perSecond = (bytes: number) => fmt(bytes / 1024 / SECONDS, 0);
-  const perByte = (bytes: number) => fmt(bytes / last!.rxBytes, 2);
+  const perByte = (bytes: number) => fmt(bytes / last.rxBytes!, 2);
   row(
     "log size per virtual second, as stored (KiB)",
     perSecond(stored),
@@ -188,17 +223,17 @@ async function main(): Promise<void> {
   );
   row("  uncompressed (KiB)", perSecond(inflated), "the same records, inflated");
   row("  as format 4 stored them (KiB)", perSecond(format4), "uncompressed, with a tx-dma record (bytes included) per transmit descriptor");
-  row("log bytes per received byte, as stored", perByte(stored), `${last!.rxBytes} bytes received; the echo payloads are a counting pattern: real traffic compresses less`);
+  row("log bytes per received byte, as stored", perByte(stored), `${last.rxBytes} bytes received; the echo payloads are a counting pattern: real traffic compresses less`);
   row("  uncompressed", perByte(inflated));
   row("  as format 4 stored them", perByte(format4));
-  row("recorder attach (ms)", fmt(last!.attachMs, 0), "header, kernel, and a first read of the state the checkpoints hash (outside the timed run)");
+  row("recorder attach (ms)", fmt(last.attachMs, 0), "header, kernel, and a first read of the state the checkpoints hash (outside the timed run)");
   row("events recorded", String(s.events));
   row(
     "checkpoint time on the guest thread (ms each)",
     fmt(s.checkpointMs / s.checkpoints, 1),
     `${s.checkpoints} checkpoints; mid-run ones copy the non-zero RAM pages for a worker, the last is digested in place`,
   );
-  const recorded = median(times[1]!);
+  const recorded = median(rounds.map((r) => r.recordedMs));
 
   // Checkpoint snapshot size and time on a booted machine.
   const m = await Machine.create({ kernel });
@@ -220,7 +255,7 @@ async function main(): Promise<void> {
   row("state hash time (median ms)", fmt(median(hashTimes), 1));
 
   // Replay speed: replay the last recording with and without --verify.
-  const rec = readRecording(new Uint8Array(readFileSync(last!.path!)), { strict: true });
+  const rec = readRecording(new Uint8Array(readFileSync(last.path!)), { strict: true });
   for (const verify of [false, true]) {
     const rp = await Replayer.create(rec);
     const res = rp.run({ verify });
