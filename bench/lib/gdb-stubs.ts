@@ -1,12 +1,13 @@
 // The two GDB stubs the gdb stub bench compares, as processes: `lvmm gdbserver` and QEMU with
 // -gdb (optionally replaying a record/replay log), and Debian's gdb in batch mode against one,
 // with a Python script timing inside gdb. Every wait is bounded; stop() ends the process.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RspClient } from "../../test/gdbstub/rsp-client";
 import { CLI, KERNEL_PATH } from "../../test/helpers/guest";
 import { QEMU } from "../eval/lib/qemu-echo";
+import { GUEST_CMDLINE } from "../eval/lib/guest";
 
 export interface Stub {
   port: number;
@@ -40,33 +41,49 @@ export async function lvmmStub(args: string[]): Promise<Stub> {
   return { port, stop: () => kill(p) };
 }
 
+/** A QEMU record/replay log and the image that holds its start snapshot. */
+export interface QemuRecording {
+  rrFile: string;
+  image: string;
+  cmdline: string;
+}
+
+/**
+ * The guest booted with `cmdline` under QEMU's `-icount rr=record` until its console prints a
+ * line matching `until`. Without a NIC: QEMU 7.2 replays a log with network input (filter-replay
+ * on an e1000) but never stops for gdb at a seek target in it.
+ */
+export async function qemuRecord(dir: string, cmdline: string, until: RegExp, timeoutMs = 120_000): Promise<QemuRecording> {
+  const rec = { rrFile: join(dir, "qemu.rr"), image: join(dir, "qemu-snapshots.qcow2"), cmdline };
+  const img = spawnSync("qemu-img", ["create", "-f", "qcow2", rec.image, "64M"], { encoding: "utf8" });
+  if (img.status !== 0) throw new Error(`qemu-img (Debian's qemu-utils) is needed for QEMU's snapshots: ${img.error?.message ?? img.stderr}`);
+  const p = spawn(QEMU, [...qemuArgs(cmdline), "-serial", "stdio", "-icount", `shift=auto,rr=record,rrfile=${rec.rrFile},rrsnapshot=init`, "-drive", `file=${rec.image},if=none,id=rr`], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  p.stdout!.setEncoding("latin1").on("data", (d: string) => (out = (out + d).slice(-20_000)));
+  p.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
+  try {
+    for (const t0 = performance.now(); !until.test(out); await sleep(50)) {
+      if (p.exitCode !== null) throw new Error(`QEMU exited (${p.exitCode}) while recording: ${out.slice(-1500)}`);
+      if (performance.now() - t0 > timeoutMs) throw new Error(`QEMU's guest printed no ${String(until)} in ${timeoutMs / 1000} s: ${out.slice(-1500)}`);
+    }
+  } finally {
+    // SIGTERM: QEMU shuts down in order and closes its log.
+    await kill(p);
+  }
+  return rec;
+}
+
+function qemuArgs(cmdline: string): string[] {
+  return ["-kernel", KERNEL_PATH, "-append", cmdline, "-nographic", "-no-reboot", "-monitor", "none", "-m", "64", "-nic", "none"];
+}
+
 /** QEMU stopped before its first instruction with its gdbstub on a free port (optionally replaying a recording). */
-export async function qemuStub(replay?: { rrFile: string; image: string }): Promise<Stub> {
+export async function qemuStub(replay?: QemuRecording): Promise<Stub> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const rr = replay ? ["-icount", `shift=auto,rr=replay,rrfile=${replay.rrFile},rrsnapshot=init`, "-drive", `file=${replay.image},if=none,id=rr`] : [];
-  // A replay needs the recording's network set-up (the filter on the netdev replays its input).
-  const net = replay
-    ? ["-netdev", "socket,id=n0,udp=127.0.0.1:9,localaddr=127.0.0.1:0", "-object", "filter-replay,id=replay,netdev=n0", "-device", "e1000,netdev=n0,mac=52:54:00:12:34:56"]
-    : ["-nic", "none"];
-  const args = [
-    "-kernel",
-    KERNEL_PATH,
-    "-append",
-    "ip=10.0.2.15 gw=10.0.2.2",
-    "-nographic",
-    "-no-reboot",
-    "-monitor",
-    "none",
-    "-serial",
-    "null",
-    "-m",
-    "64",
-    ...rr,
-    ...net,
-    "-S",
-    "-gdb",
-    `tcp:127.0.0.1:${port}`,
-  ];
+  const args = [...qemuArgs(replay?.cmdline ?? GUEST_CMDLINE), "-serial", "null", ...rr, "-S", "-gdb", `tcp:127.0.0.1:${port}`];
   const p = spawn(QEMU, args, { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   p.stderr!.on("data", (d: Buffer) => (err += d.toString()));
