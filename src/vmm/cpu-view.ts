@@ -2,6 +2,7 @@
 // memory, and a page walk of our own (v86's translate_address_* fills the TLB, sets accessed
 // bits and can inject #PF into the guest).
 import { stableView, type V86Cpu } from "./v86/internals";
+import { FpuView } from "./fpu-view";
 
 export const GPR_NAMES = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"] as const;
 export const SREG_NAMES = ["es", "cs", "ss", "ds", "fs", "gs"] as const;
@@ -52,10 +53,14 @@ export class CpuView {
   private readonly sreg: () => Uint16Array;
   private readonly cr: () => Int32Array;
 
+  /** The x87 and SSE registers (gdb's view of them). */
+  readonly fpu: FpuView;
+
   constructor(
     private readonly cpu: V86Cpu,
     private readonly shadow?: MemoryShadow,
   ) {
+    this.fpu = new FpuView(cpu);
     this.reg32 = stableView(cpu, cpu.reg32, Int32Array);
     this.sreg = stableView(cpu, cpu.sreg, Uint16Array);
     this.cr = stableView(cpu, cpu.cr, Int32Array);

@@ -165,3 +165,18 @@ test("a second gdb attaches to the same machine; monitor dma K shows that DMA's 
   assert.match(out, /^interrupt #2: ICR 0x[0-9a-f]{8} read at icount \d+/m, out);
   assert.match(out, /^checkpoints: \d+ /m, out);
 });
+
+test("the x87 and SSE registers read as the machine holds them and can be written", { skip: !hasGdb && "gdb is not installed" }, async () => {
+  const out = await gdb([
+    "p/x $fctrl", // the power-on control word
+    "p/x $mxcsr",
+    "p/x $ftag", // every register empty
+    "set $st0 = 1.5",
+    "set $xmm1.v4_int32 = {1, 2, 3, -4}",
+    "maintenance flush register-cache",
+    "p $st0",
+    "p $xmm1.v4_int32",
+  ]);
+  const values = [...out.matchAll(/^\$\d+ = (.*)$/gm)].map((m) => m[1]);
+  assert.deepEqual(values, ["0x37f", "0x1f80", "0xffff", "1.5", "{1, 2, 3, -4}"], out);
+});

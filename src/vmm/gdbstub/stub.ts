@@ -247,7 +247,7 @@ export class GdbStub {
   private registerValue(n: number, regs = this.machine.cpu.registers()): string {
     const slot = REGISTERS[n]!;
     if (slot.machine) return le32(regs[slot.machine]);
-    return "00".repeat(slot.size);
+    return Buffer.from(this.machine.cpu.fpu.read(slot.fpu!)).toString("hex");
   }
 
   private readAllRegisters(): string {
@@ -267,7 +267,7 @@ export class GdbStub {
   private setRegister(n: number, bytes: Buffer): boolean {
     const slot = REGISTERS[n]!;
     if (bytes.length !== slot.size) return false;
-    if (!slot.machine) return bytes.every((b) => b === 0); // the FPU/SSE state reads as zeros
+    if (!slot.machine) return this.machine.cpu.fpu.write(slot.fpu!, bytes);
     const value = bytes.readUInt32LE(0);
     const regs = this.machine.cpu.registers();
     if (regs[slot.machine] === value) return true;

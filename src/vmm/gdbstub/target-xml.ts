@@ -4,24 +4,26 @@
 // feature of ours (gdb shows them under `info all-registers`). The register numbers are the
 // order of REGISTERS: gdb's i386 numbering, which `g`, `G`, `p` and `P` use.
 import type { RegisterName } from "../cpu-view";
+import type { FpuRegisterName } from "../fpu-view";
 
 export interface RegisterSlot {
   name: string;
   /** Bytes in the g packet. */
   size: number;
-  /** The machine's register behind it; undefined for the FPU/SSE state (read as zeros). */
+  /** The machine's register behind it: a general, segment or control register, or the FPU/SSE state's. */
   machine?: RegisterName;
+  fpu?: FpuRegisterName;
 }
 
 const GPRS = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags", "cs", "ss", "ds", "es", "fs", "gs"] as const;
-const X87_CONTROL = ["fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop"];
+const X87_CONTROL = ["fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop"] as const;
 
 export const REGISTERS: RegisterSlot[] = [
   ...GPRS.map((n) => ({ name: n, size: 4, machine: n })),
-  ...Array.from({ length: 8 }, (_, i) => ({ name: `st${i}`, size: 10 })),
-  ...X87_CONTROL.map((n) => ({ name: n, size: 4 })),
-  ...Array.from({ length: 8 }, (_, i) => ({ name: `xmm${i}`, size: 16 })),
-  { name: "mxcsr", size: 4 },
+  ...Array.from({ length: 8 }, (_, i) => ({ name: `st${i}`, size: 10, fpu: `st${i}` as const })),
+  ...X87_CONTROL.map((n) => ({ name: n, size: 4, fpu: n })),
+  ...Array.from({ length: 8 }, (_, i) => ({ name: `xmm${i}`, size: 16, fpu: `xmm${i}` as const })),
+  { name: "mxcsr", size: 4, fpu: "mxcsr" as const },
   ...(["cr0", "cr2", "cr3", "cr4"] as const).map((n) => ({ name: n, size: 4, machine: n })),
 ];
 
