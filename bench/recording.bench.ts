@@ -30,12 +30,10 @@ const LOAD = { rate: 5000, payloadBytes: 512, endNs: SECONDS * 1e9, seed: 3 };
 
 type Variant = Omit<Partial<RecorderOptions>, "path" | "kernel">;
 
-/** CPU ms this thread has used (Linux: /proc; elsewhere undefined), 10 ms resolution. */
+/** CPU ms the main thread (the guest's) has used, to the ns (Linux: /proc schedstat; elsewhere undefined). */
 function threadCpuMs(): number | undefined {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
   } catch {
     return undefined;
   }
@@ -53,7 +51,7 @@ interface RunFigures {
 }
 
 /** One run of the workload, plain or recorded; a recording not kept is deleted at once. */
-async function workload(rec: Variant | undefined, name: string, rate: number, keep: boolean): Promise<RunFigures & { path?: string; rec?: Recorder }> {
+async function workload(rec: Variant | undefined, name: string, rate: number, keep: boolean): Promise<RunFigures & { path?: string; stats?: Recorder["stats"] }> {
   const m = await Machine.create({ kernel });
   injectEchoLoad(m, { ...LOAD, rate });
   const path = join(dir, `run${name}.lvmmrec`);
@@ -82,7 +80,8 @@ async function workload(rec: Variant | undefined, name: string, rate: number, ke
     sizes = { rxBytes, txRecordBytes: sink.length };
   } else if (r) rmSync(path, { force: true });
   m.destroy();
-  return { ms, ...cpu, ...sizes, ...(r ? { path, rec: r, attachMs } : {}) };
+  // Figures only: a run that kept its Recorder (and so its Machine) would crowd the next ones.
+  return { ms, ...cpu, ...sizes, ...(r ? { path, stats: { ...r.stats }, attachMs } : {}) };
 }
 
 /** The measured variants, each against the plain run at its load. */
@@ -92,8 +91,13 @@ const VARIANTS: { label: string; opts: Variant; rate: number; note: string }[] =
   { label: "  with a digest at every input", opts: { eventHashes: true }, rate: LOAD.rate, note: "--event-hashes" },
   { label: "  at 1,000 datagrams/s", opts: {}, rate: 1000, note: "lighter load: the guest idles, per-checkpoint costs weigh more" },
 ];
-/** The default variant's plain and recorded runs per round, in ABBA order (the others get one ABBA). */
+/**
+ * The default variant's plain (A) and recorded (B) runs per round, in ABBA BAAB order: a linear
+ * drift and the ends of the sequence (its first run is the slowest) fall on both alike. The
+ * others get one ABBA.
+ */
 const DEFAULT_PAIRS = 4;
+const ABBA_BAAB = "ABBABAAB";
 
 interface RoundFigures {
   /** Per variant: the recorded runs' wall ms over the plain runs' beside them. */
@@ -109,53 +113,52 @@ interface RoundFigures {
 
 /**
  * One round, in a fresh process: a warm-up, then each variant against the plain run at its
- * load in ABBA order (plain, recorded, recorded, plain, ...), so that both halves share this
- * process's speed. Plain runs of the same workload in fresh processes differ by up to 30% on
- * these machines, and much of that is per process (the same process stays fast or slow), so
- * a round compares runs within one process; rounds are separate processes. The warm-up ends
- * with a plain run, so that plain and recorded runs follow a recorded one equally often.
+ * load, alternating (ABBA_BAAB), so that both halves share this process's speed. Plain runs of
+ * the same workload in fresh processes differ by up to 30% on these machines, and much of that
+ * is per process (the same process stays fast or slow), so a round compares runs within one
+ * process; rounds are separate processes. Each run starts after a full GC, so that none pays
+ * for the garbage of the one before.
  */
 async function round(k: number): Promise<RoundFigures> {
+  // The warm-up: a whole run of each kind, not timed. After shorter ones (1 virtual s each) the
+  // first timed run still took ~1.4x the later ones: V8 was still optimizing the LVMM's code.
   for (const rec of [{}, undefined]) {
-    const warm = await Machine.create({ kernel });
-    injectEchoLoad(warm, { ...LOAD, endNs: 1e9 });
-    if (rec) await Recorder.attach(warm, { path: join(dir, `warm${k}.lvmmrec`), kernel }).run(1e9);
-    else await warm.runAsync({ untilNs: 1e9 });
-    warm.destroy();
+    (globalThis as { gc?: () => void }).gc?.();
+    await workload(rec, `${k}-warm`, LOAD.rate, false);
   }
   const ratios: number[] = [];
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   let main: Omit<RoundFigures, "ratios"> | undefined;
   for (const [v, variant] of VARIANTS.entries()) {
     const plain: RunFigures[] = [];
-    const recorded: (RunFigures & { path?: string; rec?: Recorder })[] = [];
+    const recorded: (RunFigures & { path?: string; stats?: Recorder["stats"] })[] = [];
     const pairs = v === 0 ? DEFAULT_PAIRS : 2;
     for (let i = 0; i < 2 * pairs; i++) {
-      const isRecorded = i % 4 === 1 || i % 4 === 2;
+      const isRecorded = ABBA_BAAB[i % 8] === "B";
       spawnSync("sync");
       // The last run's machine is freed here, not during this one: freeing its memory and
       // faulting in the next one's made the same run take 550 to 900 ms within one process.
       (globalThis as { gc?: () => void }).gc?.();
-      const r = await workload(isRecorded ? variant.opts : undefined, `${k}-${v}-${i}`, variant.rate, v === 0 && i === 2 * pairs - 2);
+      const r = await workload(isRecorded ? variant.opts : undefined, `${k}-${v}-${i}`, variant.rate, v === 0 && i === ABBA_BAAB.lastIndexOf("B"));
       (isRecorded ? recorded : plain).push(r);
     }
     ratios.push(sum(recorded.map((r) => r.ms)) / sum(plain.map((r) => r.ms)));
     if (v !== 0) continue;
-    // Plain against plain, the runs mirrored as the ABBA order mirrors them: the noise floor.
+    // Plain against plain (its 1st and 4th runs against its 2nd and 3rd): the noise floor.
     const p = plain.map((r) => r.ms);
     const aa = (p[0]! + p[3]!) / (p[1]! + p[2]!);
     const cpuRatio = (f: (r: RunFigures) => number | undefined) => {
       const [a, b] = [recorded.map(f), plain.map(f)];
       return a.every((x) => x !== undefined) && b.every((x) => x !== undefined) ? sum(a as number[]) / sum(b as number[]) : undefined;
     };
-    const { rec, ...last } = recorded[recorded.length - 1]!;
+    const last = recorded[recorded.length - 1]!;
     main = {
       plainAgainstPlain: aa,
       plainMs: sum(plain.map((r) => r.ms)) / plain.length,
       recordedMs: sum(recorded.map((r) => r.ms)) / recorded.length,
       ...(cpuRatio((r) => r.threadCpuMs) !== undefined ? { threadCpuRatio: cpuRatio((r) => r.threadCpuMs)! } : {}),
       processCpuRatio: cpuRatio((r) => r.processCpuMs)!,
-      last: { ...last, path: last.path!, stats: rec!.stats },
+      last: { ...last, path: last.path!, stats: last.stats! },
     };
   }
   return { ratios, ...main! };
@@ -190,7 +193,7 @@ async function main(): Promise<void> {
     row(v.label, `${fmt((median(ratios) - 1) * 100)} %`, `${v.note}; ${spread(ratios)}`);
   }
   const aa = rounds.map((r) => r.plainAgainstPlain);
-  row("  plain against plain", `${fmt((median(aa) - 1) * 100)} %`, `the noise floor: a round's plain runs against each other, mirrored as ABBA mirrors them; ${spread(aa)}`);
+  row("  plain against plain", `${fmt((median(aa) - 1) * 100)} %`, `the noise floor: a round's 1st and 4th plain runs against its 2nd and 3rd; ${spread(aa)}`);
   // Wall time moves with whatever else the machine runs; CPU time much less.
   const cpuRow = (label: string, rs: number[], note: string): void => {
     if (rs.length) row(label, `${fmt((median(rs) - 1) * 100)} %`, `${note}; ${spread(rs)}`);
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
   cpuRow(
     "  in guest thread CPU",
     rounds.flatMap((r) => (r.threadCpuRatio === undefined ? [] : [r.threadCpuRatio])),
-    "the default recording's extra CPU on the thread that runs the guest (10 ms ticks)",
+    "the default recording's extra CPU time on the thread that runs the guest (schedstat: the recorder's own work there)",
   );
   cpuRow(
     "  in process CPU",

@@ -2,7 +2,8 @@
 // echo load:
 //   1. the LVMM's recording overhead: host CPU of the same echo workload run plain and under
 //      the Recorder (the per-interrupt RX DMA log and the input journal), each run a fresh
-//      process (bench/eval/lib/lvmm-child.ts), rounds interleaved, as bench/recording.bench.ts;
+//      process (bench/eval/lib/lvmm-child.ts), rounds interleaved, as QEMU's modes are run
+//      (bench/recording.bench.ts instead alternates both within each round's process);
 //   2. QEMU's record/replay (-icount shift=auto,rr=record, a filter-replay on the netdev) under a
 //      fixed echo rate, against QEMU's fastest mode (TCG without icount) and icount without rr;
 //   3. log bytes per received byte, for both.
