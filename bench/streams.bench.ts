@@ -11,7 +11,8 @@
 //  3. lateness while the server's main thread is stalled 200 ms once a second (lvmm's
 //     --bench-hooks; n/a for gst-rtsp-server); peak RSS; the engine's engine_* metrics;
 //  4. (I/O engine) linkage overhead: delivery with and without a churn of 10 PLAY+TEARDOWN
-//     cycles per second (each a START and a STOP on the engine), in alternating windows.
+//     cycles per second (each a START and a STOP on the engine), in alternating windows, at
+//     the engine's measured capacity (one stream below it, for the churn client's own).
 // Then the ratios next to the targets of "The I/O engine as a dedicated processor".
 // --quick: a smoke run (few points, short windows). Figures only; nothing asserts on time.
 // --json=FILE: also writes every measured point to FILE (npm run eval reads it); the printed
@@ -234,7 +235,8 @@ async function measureServer(kind: ServerKind, clip: ContentItem): Promise<Figur
       );
       console.log(`  engine metrics (lines of /metrics naming engine_): ${lines.length ? "" : "none yet"}`);
       for (const l of lines.slice(0, 40)) console.log(`    ${l}`);
-      f.linkage = await linkageOverhead(s, Math.min(16, Math.max(4, f.capacity)));
+      // At the engine's capacity, as the thesis measured it: one stream below, for the churn client's own.
+      f.linkage = await linkageOverhead(s, Math.max(4, f.capacity - 1));
     }
   } finally {
     f.rssMiB = peakRssMiB(s.pid);
