@@ -45,6 +45,8 @@ interface GdbWatch {
 /** Virtual time one slice of a continue covers; pause requests and traffic are seen between. */
 const SLICE_NS = 20e6;
 const THREAD = "thread:1;";
+/** gdb's i386 numbers of esp, ebp and eip (target-xml.ts REGISTERS). */
+const EXPEDITED = [4, 5, 8];
 
 /** Unix signal numbers gdb knows, for the stops that are not a trap. */
 const SIGINT = 2;
@@ -433,7 +435,17 @@ export class GdbStub {
         console.push(`lvmm: ${stop.kind}: ${"detail" in stop ? stop.detail : ""}\n`);
     }
     this.lastStop = packet;
-    return { packet, console };
+    return { packet: packet + this.expedited(), console };
+  }
+
+  /**
+   * The registers gdb needs at every stop (esp, ebp, eip), sent in the stop reply as QEMU's
+   * gdbstub does not: gdb then has the frame without reading all registers with a `g`, one
+   * round trip fewer per stepi.
+   */
+  private expedited(): string {
+    const regs = this.machine.cpu.registers();
+    return EXPEDITED.map((n) => `${n.toString(16).padStart(2, "0")}:${this.registerValue(n, regs)};`).join("");
   }
 
   private afterMove(): void {
