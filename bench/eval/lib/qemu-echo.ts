@@ -6,7 +6,6 @@
 // Every wait is bounded and stop() always ends QEMU (the process it started, by its pid).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
-import { createConnection } from "node:net";
 import { existsSync, statSync } from "node:fs";
 import { cpuSeconds } from "../../lib/proc-stats";
 import { buildUdpFrame } from "../../../src/net";
@@ -23,10 +22,6 @@ export interface QemuMode {
   rrFile?: string;
   /** With rrFile: replay it (rr=replay) instead of recording; network input comes from the log. */
   replay?: boolean;
-  /** With rrFile: take a snapshot named "init" at the start (rrsnapshot), kept in this qcow2 image: reverse debugging in the replay needs it. */
-  rrSnapshotImage?: string;
-  /** Serve QEMU's human monitor on this Unix socket (hmp()). */
-  monitorSocket?: string;
   /** A raw disk image for the primary IDE master (the delivery engine's content disk). */
   disk?: string;
   /** The guest's command line (default: the echo set-up's). */
@@ -81,15 +76,13 @@ export class QemuEcho {
     });
     const ourPort = sock.address().port;
     this.qemuPort = await freeUdpPort();
-    const snapshot = mode.rrFile && mode.rrSnapshotImage ? ",rrsnapshot=init" : "";
-    const icount = mode.rrFile ? [`-icount`, `shift=auto,rr=${mode.replay ? "replay" : "record"},rrfile=${mode.rrFile}${snapshot}`] : mode.icount ? ["-icount", "shift=auto"] : [];
+    const icount = mode.rrFile ? [`-icount`, `shift=auto,rr=${mode.replay ? "replay" : "record"},rrfile=${mode.rrFile}`] : mode.icount ? ["-icount", "shift=auto"] : [];
     const filter = mode.rrFile ? ["-object", "filter-replay,id=replay,netdev=n0"] : [];
     const args = [
       ...["-kernel", this.kernelPath, "-append", mode.cmdline ?? GUEST_CMDLINE],
       ...(mode.disk ? ["-drive", `file=${mode.disk},format=raw,if=ide,index=0,snapshot=on`] : []),
-      ...["-nographic", "-no-reboot", "-monitor", mode.monitorSocket ? `unix:${mode.monitorSocket},server=on,wait=off` : "none", "-serial", "stdio", "-m", "64"],
+      ...["-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio", "-m", "64"],
       ...icount,
-      ...(snapshot ? ["-drive", `file=${mode.rrSnapshotImage},if=none,id=rr`] : []),
       ...["-netdev", `socket,id=n0,udp=127.0.0.1:${ourPort},localaddr=127.0.0.1:${this.qemuPort}`],
       ...filter,
       ...["-device", "e1000,netdev=n0,mac=52:54:00:12:34:56"],
@@ -116,20 +109,6 @@ export class QemuEcho {
       if (performance.now() - t0 > ms || !this.proc || this.proc.exitCode !== null) return undefined;
       await sleep(20);
     }
-  }
-
-  /** Runs a human-monitor command (start with monitorSocket) and resolves with what it printed. */
-  hmp(command: string, socketPath: string): Promise<string> {
-    return new Promise((resolve) => {
-      let out = "";
-      const c = createConnection(socketPath, () => c.write(`${command}\n`));
-      c.setEncoding("utf8").on("data", (d: string) => (out += d));
-      c.on("error", () => resolve(out));
-      setTimeout(() => {
-        c.destroy();
-        resolve(out);
-      }, 300);
-    });
   }
 
   /** The guest's cable: frames to its e1000 and from it. */
