@@ -62,107 +62,72 @@ export class FpuView {
 
   read(name: FpuRegisterName): Uint8Array {
     const out = new Uint8Array(fpuRegisterSize(name));
-    const v = new DataView(out.buffer);
-    const b = this.bytes;
-    const st = /^st([0-7])$/.exec(name);
-    if (st) {
-      out.set(b.fpu_st().subarray(this.physical(Number(st[1])) * 16, this.physical(Number(st[1])) * 16 + 10));
+    const slot = this.slot(name);
+    if (slot) {
+      out.set(slot.bytes().subarray(slot.at, slot.at + out.length));
       return out;
     }
-    const xmm = /^xmm([0-7])$/.exec(name);
-    if (xmm) {
-      out.set(b.reg_xmm32s().subarray(Number(xmm[1]) * 16, Number(xmm[1]) * 16 + 16));
-      return out;
-    }
-    v.setUint32(0, this.control(name as X87Control | "mxcsr"), true);
+    const reg = name as X87Control | "mxcsr";
+    const value = reg === "fstat" ? this.cpu.fpu_load_status_word() : reg === "ftag" ? this.cpu.fpu_load_tag_word() : this.field(reg);
+    new DataView(out.buffer).setUint32(0, (value & X87_MASK[reg]) >>> 0, true);
     return out;
   }
 
   /** Writes a register from the protocol's bytes; false if the size is wrong. */
   write(name: FpuRegisterName, value: Uint8Array): boolean {
     if (value.length !== fpuRegisterSize(name)) return false;
-    const b = this.bytes;
-    const st = /^st([0-7])$/.exec(name);
-    if (st) {
-      b.fpu_st().set(value, this.physical(Number(st[1])) * 16);
-      return true;
-    }
-    const xmm = /^xmm([0-7])$/.exec(name);
-    if (xmm) {
-      b.reg_xmm32s().set(value, Number(xmm[1]) * 16);
+    const slot = this.slot(name);
+    if (slot) {
+      slot.bytes().set(value, slot.at);
       return true;
     }
     const n = new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true);
-    const word = (f: "fpu_control_word" | "fpu_status_word", x: number) => new DataView(b[f]().buffer, b[f]().byteOffset, 2).setUint16(0, x & 0xffff, true);
-    const dword = (f: "fpu_ip" | "fpu_ip_selector" | "fpu_dp" | "fpu_dp_selector" | "fpu_opcode" | "mxcsr", x: number) => new DataView(b[f]().buffer, b[f]().byteOffset, 4).setInt32(0, x | 0, true);
-    switch (name) {
-      case "fctrl":
-        word("fpu_control_word", n);
-        break;
-      case "fstat":
-        // The stack top (bits 11-13) lives apart, as v86 keeps it.
-        word("fpu_status_word", n & ~(7 << 11));
-        b.fpu_stack_ptr()[0] = (n >> 11) & 7;
-        break;
-      case "ftag": {
-        // v86 keeps one "empty" bit per physical register: tag 11.
-        let empty = 0;
-        for (let i = 0; i < 8; i++) if (((n >> (2 * i)) & 3) === 3) empty |= 1 << i;
-        b.fpu_stack_empty()[0] = empty;
-        break;
-      }
-      case "fiseg":
-        dword("fpu_ip_selector", n);
-        break;
-      case "fioff":
-        dword("fpu_ip", n);
-        break;
-      case "foseg":
-        dword("fpu_dp_selector", n);
-        break;
-      case "fooff":
-        dword("fpu_dp", n);
-        break;
-      case "fop":
-        dword("fpu_opcode", n & 0x7ff);
-        break;
-      case "mxcsr":
-        dword("mxcsr", n);
-        break;
-      default:
-        return false;
+    const reg = name as X87Control | "mxcsr";
+    if (reg === "fstat") {
+      // The stack top (bits 11-13) lives apart, as v86 keeps it.
+      this.setField("fstat", n & ~(7 << 11));
+      this.bytes.fpu_stack_ptr()[0] = (n >> 11) & 7;
+    } else if (reg === "ftag") {
+      // v86 keeps one "empty" bit per physical register: tag 11.
+      let empty = 0;
+      for (let i = 0; i < 8; i++) if (((n >> (2 * i)) & 3) === 3) empty |= 1 << i;
+      this.bytes.fpu_stack_empty()[0] = empty;
+    } else {
+      this.setField(reg, reg === "fop" ? n & 0x7ff : n);
     }
     return true;
   }
 
-  /** The physical register behind ST(i). */
-  private physical(i: number): number {
-    return (this.bytes.fpu_stack_ptr()[0]! + i) & 7;
+  /** Where st<i> (in stack order) or xmm<i> sits: its v86 field and byte offset; undefined for the 4-byte registers. */
+  private slot(name: FpuRegisterName): { bytes: () => Uint8Array; at: number } | undefined {
+    if (name.startsWith("st")) return { bytes: this.bytes.fpu_st, at: ((this.bytes.fpu_stack_ptr()[0]! + Number(name.slice(2))) & 7) * 16 };
+    if (name.startsWith("xmm")) return { bytes: this.bytes.reg_xmm32s, at: Number(name.slice(3)) * 16 };
+    return undefined;
   }
 
-  private control(name: X87Control | "mxcsr"): number {
-    const c = this.cpu;
-    const b = this.bytes;
-    const u32 = (f: "fpu_ip" | "fpu_ip_selector" | "fpu_dp" | "fpu_dp_selector" | "fpu_opcode" | "mxcsr") => new DataView(b[f]().buffer, b[f]().byteOffset, 4).getUint32(0, true);
-    switch (name) {
-      case "fctrl":
-        return new DataView(b.fpu_control_word().buffer, b.fpu_control_word().byteOffset, 2).getUint16(0, true);
-      case "fstat":
-        return c.fpu_load_status_word() & 0xffff;
-      case "ftag":
-        return c.fpu_load_tag_word() & 0xffff;
-      case "fiseg":
-        return u32("fpu_ip_selector") & 0xffff;
-      case "fioff":
-        return u32("fpu_ip");
-      case "foseg":
-        return u32("fpu_dp_selector") & 0xffff;
-      case "fooff":
-        return u32("fpu_dp");
-      case "fop":
-        return u32("fpu_opcode") & 0x7ff;
-      case "mxcsr":
-        return u32("mxcsr");
-    }
+  private field(name: Exclude<X87Control, "ftag"> | "mxcsr"): number {
+    const b = this.bytes[X87_FIELD[name]]();
+    return X87_FIELD_BYTES[name] === 2 ? new DataView(b.buffer, b.byteOffset, 2).getUint16(0, true) : new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+  }
+
+  private setField(name: Exclude<X87Control, "ftag"> | "mxcsr", value: number): void {
+    const b = this.bytes[X87_FIELD[name]]();
+    if (X87_FIELD_BYTES[name] === 2) new DataView(b.buffer, b.byteOffset, 2).setUint16(0, value & 0xffff, true);
+    else new DataView(b.buffer, b.byteOffset, 4).setUint32(0, value >>> 0, true);
   }
 }
+
+/** The v86 field behind each 4-byte register (fstat's without its stack top; ftag has none of its own). */
+const X87_FIELD: Record<Exclude<X87Control, "ftag"> | "mxcsr", (typeof FIELDS)[number]> = {
+  fctrl: "fpu_control_word",
+  fstat: "fpu_status_word",
+  fiseg: "fpu_ip_selector",
+  fioff: "fpu_ip",
+  foseg: "fpu_dp_selector",
+  fooff: "fpu_dp",
+  fop: "fpu_opcode",
+  mxcsr: "mxcsr",
+};
+const X87_FIELD_BYTES: Record<keyof typeof X87_FIELD, 2 | 4> = { fctrl: 2, fstat: 2, fiseg: 4, fioff: 4, foseg: 4, fooff: 4, fop: 4, mxcsr: 4 };
+/** The bits each register has (a selector is 16 bits, the opcode 11). */
+const X87_MASK: Record<X87Control | "mxcsr", number> = { fctrl: 0xffff, fstat: 0xffff, ftag: 0xffff, fiseg: 0xffff, fioff: -1, foseg: 0xffff, fooff: -1, fop: 0x7ff, mxcsr: -1 };
