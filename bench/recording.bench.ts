@@ -92,9 +92,9 @@ const VARIANTS: { label: string; opts: Variant; rate: number; note: string }[] =
   { label: "  at 1,000 datagrams/s", opts: {}, rate: 1000, note: "lighter load: the guest idles, per-checkpoint costs weigh more" },
 ];
 /**
- * The default variant's plain (A) and recorded (B) runs per round, in ABBA BAAB order: a linear
- * drift and the ends of the sequence (its first run is the slowest) fall on both alike. The
- * others get one ABBA.
+ * The default variant's plain (A) and recorded (B) runs per round, in ABBA BAAB order (repeated
+ * for a multiple of 4 pairs): a linear drift and the ends of the sequence fall on both alike.
+ * The others get one ABBA.
  */
 const DEFAULT_PAIRS = 4;
 const ABBA_BAAB = "ABBABAAB";
@@ -132,14 +132,14 @@ async function round(k: number): Promise<RoundFigures> {
   for (const [v, variant] of VARIANTS.entries()) {
     const plain: RunFigures[] = [];
     const recorded: (RunFigures & { path?: string; stats?: Recorder["stats"] })[] = [];
-    const pairs = v === 0 ? DEFAULT_PAIRS : 2;
-    for (let i = 0; i < 2 * pairs; i++) {
-      const isRecorded = ABBA_BAAB[i % 8] === "B";
+    const order = (v === 0 ? ABBA_BAAB.repeat(DEFAULT_PAIRS / 4) : "ABBA").split("");
+    for (const [i, run] of order.entries()) {
+      const isRecorded = run === "B";
       spawnSync("sync");
       // The last run's machine is freed here, not during this one: freeing its memory and
       // faulting in the next one's made the same run take 550 to 900 ms within one process.
       (globalThis as { gc?: () => void }).gc?.();
-      const r = await workload(isRecorded ? variant.opts : undefined, `${k}-${v}-${i}`, variant.rate, v === 0 && i === ABBA_BAAB.lastIndexOf("B"));
+      const r = await workload(isRecorded ? variant.opts : undefined, `${k}-${v}-${i}`, variant.rate, v === 0 && i === order.lastIndexOf("B"));
       (isRecorded ? recorded : plain).push(r);
     }
     ratios.push(sum(recorded.map((r) => r.ms)) / sum(plain.map((r) => r.ms)));
