@@ -7,24 +7,11 @@ export class ByteSink {
   private view: DataView = new DataView(this.buf.buffer);
   length = 0;
 
-  /**
-   * Writes go into `bytes` from its start from now on (a shared buffer the chunk I/O thread
-   * reads: the recording writer encodes straight into it). Outgrowing it moves the contents to a
-   * buffer of the sink's own (isOn then says so).
-   */
-  useBuffer(bytes: Uint8Array): void {
-    this.buf = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.length = 0;
-  }
-
-  /** Whether the contents are (still) in `bytes`. */
-  isOn(bytes: Uint8Array): boolean {
-    return this.buf === bytes;
-  }
-
+  /** Small enough for V8 to inline into every write; the growth is a call of its own. */
   private ensure(n: number): void {
-    if (this.length + n <= this.buf.length) return;
+    if (this.length + n > this.buf.length) this.grow(n);
+  }
+  private grow(n: number): void {
     let size = this.buf.length * 2;
     while (size < this.length + n) size *= 2;
     const next = new Uint8Array(size);
@@ -54,8 +41,10 @@ export class ByteSink {
   /** A non-negative integer below 2^53 as a u64. */
   u64(v: number): void {
     this.ensure(8);
-    this.view.setUint32(this.length, v % 0x100000000, true);
-    this.view.setUint32(this.length + 4, Math.floor(v / 0x100000000), true);
+    // Not v % 2^32: on a double (any count past 2^31), V8 calls out to fmod for it.
+    const hi = Math.floor(v / 0x100000000);
+    this.view.setUint32(this.length, v - hi * 0x100000000, true);
+    this.view.setUint32(this.length + 4, hi, true);
     this.length += 8;
   }
   f64(v: number): void {

@@ -1,12 +1,13 @@
-// Event chunks leave the guest thread here. The recording writer encodes events straight into a
-// shared buffer it takes from this process-wide pool (acquire), and hands the buffer over when the
-// chunk is full (publish); one I/O thread compresses it (format 5, chunk-codec.ts: stored
-// compressed only where that is smaller), computes its CRC, writes header and payload with one
-// writev(2), and gives the buffer back. CRC and write were about a third of what recording cost
-// the guest thread (~2% of a busy echo run), compression would cost it more, and a copy into a
-// shared slot per chunk cost it another 1-2%. One thread writes the chunks in the order they were
-// handed over, so a process killed at any moment still leaves a file whose complete chunks form
-// a prefix (format.ts). The thread runs at a lower priority than the guest thread (nice 10), and
+// Event chunks leave the guest thread here. The recording writer encodes events into a buffer of
+// its own and hands each full chunk over with one copy into a shared buffer of this process-wide
+// pool (submit); one I/O thread compresses it (format 5, chunk-codec.ts: stored compressed only
+// where that is smaller), computes its CRC, writes header and payload with one writev(2), and
+// gives the buffer back. CRC and write were about a third of what recording cost the guest thread
+// (~2% of a busy echo run), and compression would cost it more. The copy per chunk costs ~15 us
+// for 256 KiB; encoding straight into shared memory cost far more (V8 copies each frame's bytes
+// into a SharedArrayBuffer through a slow path, ~250 ns a call against ~35). One thread writes the
+// chunks in the order they were handed over, so a process killed at any moment still leaves a
+// file whose complete chunks form a prefix (format.ts). The thread runs at a lower priority than the guest thread (nice 10), and
 // up to MAX_BUFFERS chunks can be in flight, so a busy machine that gives it less CPU for a while
 // does not stall the guest. Where the thread cannot run (no zlib.crc32 in this Node, or no
 // worker threads) the writer compresses and writes on its own thread.
@@ -143,8 +144,8 @@ export function chunkIo(): ChunkIo | undefined {
   return shared;
 }
 
-/** A shared buffer a writer encodes a chunk into; `job` is the job that last carried it (-1: none). */
-export interface ChunkBuffer {
+/** A shared buffer a chunk is copied into; `job` is the job that last carried it (-1: none). */
+interface ChunkBuffer {
   /** Its number with the I/O thread. */
   readonly id: number;
   readonly sab: SharedArrayBuffer;
@@ -189,11 +190,8 @@ export class ChunkIo {
     return !this.exited && Atomics.load(this.ctl, READY) === 1;
   }
 
-  /**
-   * A buffer of SLOT_BYTES to encode a chunk into, then publish (or release unused). Waits while
-   * MAX_BUFFERS chunks are in flight.
-   */
-  acquire(): ChunkBuffer {
+  /** A buffer of SLOT_BYTES to copy a chunk into, then publish. Waits while MAX_BUFFERS chunks are in flight. */
+  private acquire(): ChunkBuffer {
     this.reclaim();
     for (;;) {
       const b = this.free.pop();
@@ -209,18 +207,12 @@ export class ChunkIo {
     }
   }
 
-  /** Gives back a buffer that carries no chunk. */
-  release(b: ChunkBuffer): void {
-    if (this.busy.includes(b) || this.free.includes(b)) return;
-    this.free.push(b);
-  }
-
   /**
    * Hands the first `length` bytes of `b` to the I/O thread as chunk `seq` of file descriptor
    * `fd`, to be stored compressed where that is smaller when `compress` is set. The caller must
    * not touch `b` afterwards (it comes back through acquire()).
    */
-  publish(fd: number, type: number, seq: number, b: ChunkBuffer, length: number, compress = false): void {
+  private publish(fd: number, type: number, seq: number, b: ChunkBuffer, length: number, compress = false): void {
     if (length > b.bytes.length) throw new RangeError(`a chunk of ${length} bytes does not fit its ${b.bytes.length}-byte buffer`);
     if (this.exited) {
       this.free.push(b);
@@ -241,7 +233,10 @@ export class ChunkIo {
     if (this.published - Atomics.load(this.ctl, DONE) >= NOTIFY_BACKLOG) Atomics.notify(this.ctl, PUBLISHED);
   }
 
-  /** publish() for a chunk encoded elsewhere: its payload is copied into a buffer first. */
+  /**
+   * Hands `payload` to the I/O thread as chunk `seq` of file descriptor `fd` (copied: the caller
+   * may reuse it at once), to be stored compressed where that is smaller when `compress` is set.
+   */
   submit(fd: number, type: number, seq: number, payload: Uint8Array, compress = false): void {
     if (payload.length > SLOT_BYTES) throw new RangeError(`a chunk of ${payload.length} bytes does not fit an I/O buffer`);
     const b = this.acquire();

@@ -11,7 +11,7 @@ import { ByteSink } from "./bytes";
 import { encodeEvent, EVENT_RECORD_HEADER_BYTES, type RecordedEvent } from "./codec";
 import { crc32 } from "./crc32";
 import { CHUNK_HEADER_BYTES, ChunkType, EVENT_CHUNK_BYTES, EventKind, FIRST_VERSION_COMPRESSED, FORMAT_VERSION, MAGIC, PREAMBLE_BYTES, RecordingError, type RecordingHeader } from "./format";
-import { chunkIo, SLOT_BYTES, type ChunkBuffer } from "./chunk-io";
+import { chunkIo, SLOT_BYTES } from "./chunk-io";
 import { compressChunk } from "./chunk-codec";
 import type { Snapshot } from "../snapshot";
 
@@ -90,8 +90,6 @@ export class RecordingWriter {
   /** Set when a write failed: nothing more is written, and close() throws it. */
   failure: RecordingError | undefined;
   private readonly io = chunkIo();
-  /** The I/O thread's buffer the events are encoded into (once it runs). */
-  private shared: ChunkBuffer | undefined;
 
   private constructor(
     private readonly fd: number,
@@ -154,7 +152,6 @@ export class RecordingWriter {
   directSink(): ByteSink | undefined {
     if (this.closed) return undefined;
     if (this.queue.length) this.encodeQueued();
-    if (!this.shared && this.sink.length === 0) this.nextBuffer();
     return this.sink;
   }
 
@@ -204,45 +201,22 @@ export class RecordingWriter {
   }
 
   /**
-   * Hands the pending events to the I/O thread as a chunk: the shared buffer they were encoded
-   * into, or a copy of them when they outgrew it or the thread was not running yet; where the
-   * thread cannot run, or the chunk is too large for its buffers, it is written here.
+   * Hands the pending events to the I/O thread as a chunk (one copy into its shared buffer);
+   * where the thread cannot run, or the chunk is too large for its buffers, it is written here.
    */
   private writeEvents(): void {
     if (this.sink.length === 0 || this.held > 0) return;
     const io = this.io;
     const length = this.sink.length;
-    if (io?.ready() && !this.failure && (length <= SLOT_BYTES || (this.shared && this.sink.isOn(this.shared.bytes)))) {
-      const b = this.shared;
-      if (b && this.sink.isOn(b.bytes)) {
-        this.shared = undefined;
-        io.publish(this.fd, ChunkType.Events, this.seq++, b, length, this.compress);
-      } else {
-        io.submit(this.fd, ChunkType.Events, this.seq++, this.sink.contents(), this.compress);
-      }
+    if (io?.ready() && !this.failure && length <= SLOT_BYTES) {
+      io.submit(this.fd, ChunkType.Events, this.seq++, this.sink.contents(), this.compress);
       // Before compression; close() sets the file's real size.
       this.bytesWritten += CHUNK_HEADER_BYTES + length;
       this.checkIo();
     } else {
       this.writeChunk(ChunkType.Events, this.sink.contents());
     }
-    this.nextBuffer();
-  }
-
-  /** Empties the sink: onto a shared buffer of the I/O thread when it runs, else its own. */
-  private nextBuffer(): void {
-    const io = this.io;
-    if (this.closed || this.failure || !io?.ready()) {
-      this.sink.clear();
-      return;
-    }
-    this.shared ??= io.acquire();
-    this.sink.useBuffer(this.shared.bytes);
-  }
-
-  private releaseBuffer(): void {
-    if (this.shared) this.io?.release(this.shared);
-    this.shared = undefined;
+    this.sink.clear();
   }
 
   /** Picks up a write the I/O thread failed. */
@@ -267,7 +241,6 @@ export class RecordingWriter {
     if (this.held > 0) throw new Error("RecordingWriter.close with a checkpoint hash still pending");
     this.flush();
     this.closed = true;
-    this.releaseBuffer();
     this.io?.sync();
     this.checkIo();
     this.io?.clearError(this.fd);
@@ -285,7 +258,6 @@ export class RecordingWriter {
   abandon(): void {
     if (this.closed) return;
     this.closed = true;
-    this.releaseBuffer();
     this.io?.sync();
     this.io?.clearError(this.fd);
     closeSync(this.fd);
