@@ -3,9 +3,15 @@
 import { RecordingError, type RecordingErrorCode } from "./format";
 
 export class ByteSink {
-  private buf: Uint8Array = new Uint8Array(1 << 16);
-  private view: DataView = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   length = 0;
+
+  /** `capacity`: bytes to start with (it grows as needed). */
+  constructor(capacity = 1 << 16) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
 
   /** Small enough for V8 to inline into every write; the growth is a call of its own. */
   private ensure(n: number): void {

@@ -77,7 +77,8 @@ const ENCODE_BATCH = 256;
 const storedImages = new WeakMap<Uint8Array, Map<number, ReturnType<typeof compressChunk>>>();
 
 export class RecordingWriter {
-  private readonly sink = new ByteSink();
+  /** A chunk's worth from the start: growing into it cost a busy recording's first chunks a copy each. */
+  private readonly sink = new ByteSink(SLOT_BYTES);
   private seq = 0;
   private closed = false;
   /** Checkpoint records still waiting for their hash: nothing is flushed meanwhile. */
