@@ -33,6 +33,8 @@ export class Breakpoints {
 
   /** Plants every breakpoint except the one at `skip` (the instruction being resumed from). */
   plant(skip?: number): void {
+    // Every run plants and unplants: with none set (a served engine), that must cost nothing.
+    if (this.addrs.size === 0) return;
     const cpu = this.vm.cpu;
     const ram = cpu.memory_size[0]!;
     for (const a of this.addrs) {
@@ -46,6 +48,7 @@ export class Breakpoints {
   }
 
   unplant(): void {
+    if (this.planted.size === 0) return;
     const cpu = this.vm.cpu;
     for (const [a, original] of this.planted) {
       // The guest may have overwritten the byte (self-modifying code): keep its write.
