@@ -3,8 +3,9 @@
 // wait ends early by how late its wake-ups typically are (plus a margin), and the spin covers
 // only the rest: a fixed 150 µs spin cost the engine's thread ~10% of a core at 1,000 wake-ups a
 // second. A wait that wakes later than usual leaves the wake-up late by the difference (tens of
-// µs, against the 5 ms a packet may be late). A post from the main thread (a linkage datagram) wakes it early through the shared
-// flag. It records how late each wake-up was, so the jitter it leaves can be reported.
+// µs, against the 5 ms a packet may be late). A post from the main thread (a linkage datagram)
+// wakes it early through the shared flag. It records how late each wake-up was, so the jitter
+// it leaves can be reported.
 
 /** The spin: this much past the typical oversleep, and never longer than SPIN_MAX_MS. */
 const SPIN_MARGIN_MS = 0.02;
