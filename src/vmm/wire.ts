@@ -1,6 +1,7 @@
 // The host side of the NIC's cable. Frames injected here reach the e1000 only at sync points,
 // at their scheduled virtual time (or at the next sync point when no time is given, as for
 // frames arriving from real sockets). Frames the guest transmits come out of onTransmit.
+import { copyToSlab } from "./frame-slabs";
 
 export interface WireStats {
   injected: number;
@@ -35,7 +36,8 @@ export class Wire {
   /** Schedules a frame for virtual time `atNs` (ns since power-on), or for the next sync point. */
   inject(frame: Uint8Array, atNs?: number): void {
     if (atNs !== undefined && !(atNs >= 0)) throw new RangeError(`inject: atNs must be a non-negative number, got ${atNs}`);
-    const p: Pending = { ns: atNs ?? -1, seq: this.seq++, bytes: new Uint8Array(frame) };
+    // A copy (the caller may reuse its buffer), into a shared slab: a recording's I/O thread reads it there.
+    const p: Pending = { ns: atNs ?? -1, seq: this.seq++, bytes: copyToSlab(frame) };
     // Keep the queue ordered by (ns, seq); appends are the common case.
     let i = this.queue.length;
     while (i > this.head && this.queue[i - 1]!.ns > p.ns) i--;

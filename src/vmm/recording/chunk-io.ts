@@ -15,6 +15,8 @@ import * as zlib from "node:zlib";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { CHUNK_COMPRESSED, CHUNK_HEADER_BYTES, COMPRESSION_BROTLI } from "./format";
 import { COMPRESSED_PREFIX_BYTES, EVENTS_BROTLI_QUALITY } from "./chunk-codec";
+import { SPLICE_WORDS, tableAt, type ChunkSplices } from "./chunk-splices";
+import type { FrameSlab } from "../frame-slabs";
 
 /** Bytes per buffer: event chunks are flushed at 256 KiB (plus one event); larger ones are written directly. */
 export const SLOT_BYTES = 512 * 1024;
@@ -40,14 +42,22 @@ const FAILED = 2;
 const READY = 3;
 /** 1 while the thread is inside a write: a slow disk (dirty-page throttling) is not a dead thread. */
 const BUSY = 4;
+/**
+ * The oldest frame slab a chunk in flight may still need: the thread lets go of older ones. (A
+ * message to say so cost the guest thread ~2 ms each on a busy host; a slab sent again later
+ * lowers it first.)
+ */
+const OLDEST_SLAB = 5;
 const CONTROL_WORDS = 8;
 /**
  * Jobs go through a ring of MAX_BUFFERS slots in the control buffer (job j in slot j mod
  * MAX_BUFFERS; no more are ever in flight), each JOB_WORDS Int32s: fd, type, seq, buffer id,
- * length, compress. A buffer is posted to the thread once, when it is made: a postMessage per
- * chunk cost the guest thread 0.1-0.3 ms on a busy host.
+ * length, compress, splices, and where their table is in the buffer (chunk-splices.ts). A
+ * buffer is posted to the thread once, when it is made: a postMessage per chunk cost the guest
+ * thread 0.1-0.3 ms on a busy host. So is a frame slab, when a chunk first needs it (see
+ * OLDEST_SLAB for when the thread lets go of it).
  */
-const JOB_WORDS = 6;
+const JOB_WORDS = 8;
 const JOBS_AT = CONTROL_WORDS;
 const ERROR_BYTES = 1024;
 /** Pending chunks and no write under way for this long: the thread is gone (the writer reports it). */
@@ -57,7 +67,8 @@ const CONTROL_BYTES = ERROR_AT + ERROR_BYTES;
 
 // Plain CommonJS so it runs from any bundle (`eval: true` needs no file on disk). Each job is a
 // slot of the ring, written before PUBLISHED counts it; each buffer a message on the port
-// ({ id, sab }), posted before the first job that uses it.
+// ({ id, sab }), posted before the first job that uses it, and so is each frame slab
+// ({ slab, sab }). The splice loop is ChunkSplices.materialize's.
 // The chunk header layout is writer.ts chunkHeader's: u8 type, 3 zero bytes, u32 seq, u32 length,
 // u32 CRC; compression is chunk-codec.ts compressChunk's (brotliWindowBits included).
 const WORKER_SOURCE = `
@@ -67,6 +78,18 @@ const { crc32, brotliCompressSync, constants } = require("node:zlib");
 const { control, port } = workerData;
 const ctl = new Int32Array(control, 0, ${CONTROL_WORDS + MAX_BUFFERS * JOB_WORDS});
 const buffers = [];
+const slabs = new Map();
+let scratch = new Uint8Array(0);
+// Messages are taken only when a job needs what they bring: while this thread holds the port,
+// a post from the guest thread waits for it, and at nice 10 on a busy host that was milliseconds.
+function take() {
+  const m = receiveMessageOnPort(port);
+  if (!m) return false;
+  const x = m.message;
+  if (x.slab !== undefined) slabs.set(x.slab, x.sab);
+  else buffers[x.id] = x.sab;
+  return true;
+}
 // Below the guest thread: on a busy machine it yields the CPU to the guest, and catches up in
 // the buffers it has (Linux: a thread's own priority, set through its tid).
 try { require("node:os").setPriority(Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop()), ${BACKGROUND_NICE}); } catch {}
@@ -77,10 +100,37 @@ for (;;) {
   // Polls: the guest thread does not wake it per chunk (see NOTIFY_BACKLOG).
   if (done === published) { Atomics.wait(ctl, ${PUBLISHED}, published, ${POLL_MS}); continue; }
   const at = ${JOBS_AT} + (done % ${MAX_BUFFERS}) * ${JOB_WORDS};
-  const fd = ctl[at], type = ctl[at + 1], seq = ctl[at + 2], id = ctl[at + 3], length = ctl[at + 4], compress = ctl[at + 5] === 1;
-  for (let m; buffers[id] === undefined && (m = receiveMessageOnPort(port)); ) buffers[m.message.id] = m.message.sab;
+  const fd = ctl[at], type = ctl[at + 1], seq = ctl[at + 2], id = ctl[at + 3], encoded = ctl[at + 4], compress = ctl[at + 5] === 1;
+  const nsplices = ctl[at + 6], table = ctl[at + 7];
+  while (buffers[id] === undefined && take());
   if (buffers[id] === undefined) { Atomics.wait(ctl, ${PUBLISHED}, published, 1); continue; }
-  const payload = new Uint8Array(buffers[id], 0, length);
+  const splices = new Int32Array(buffers[id], table, nsplices * ${SPLICE_WORDS});
+  let missing = false;
+  for (let k = 0; k < splices.length; k += ${SPLICE_WORDS}) {
+    while (!slabs.has(splices[k + 1]) && take());
+    if (!slabs.has(splices[k + 1])) missing = true;
+  }
+  if (missing) { Atomics.wait(ctl, ${PUBLISHED}, published, 1); continue; }
+  const oldest = Atomics.load(ctl, ${OLDEST_SLAB});
+  for (const s of slabs.keys()) if (s < oldest) slabs.delete(s);
+  let payload = new Uint8Array(buffers[id], 0, encoded);
+  if (nsplices > 0) {
+    let total = encoded;
+    for (let k = 0; k < splices.length; k += ${SPLICE_WORDS}) total += splices[k + 3];
+    if (scratch.length < total) scratch = new Uint8Array(Math.max(total, scratch.length * 2));
+    let o = 0, p = 0;
+    for (let k = 0; k < splices.length; k += ${SPLICE_WORDS}) {
+      const pos = splices[k], len = splices[k + 3];
+      scratch.set(payload.subarray(p, pos), o);
+      o += pos - p;
+      p = pos;
+      scratch.set(new Uint8Array(slabs.get(splices[k + 1]), splices[k + 2], len), o);
+      o += len;
+    }
+    scratch.set(payload.subarray(p), o);
+    payload = scratch.subarray(0, total);
+  }
+  const length = payload.length;
   if (Atomics.load(ctl, ${FAILED}) !== fd + 1) {
     try {
       let parts = [payload];
@@ -164,6 +214,10 @@ export class ChunkIo {
   /** Buffers in flight, in job order. */
   private readonly busy: ChunkBuffer[] = [];
   private buffers = 0;
+  /** Frame slabs the thread holds, and the last job that needs each. */
+  private readonly slabs = new Map<number, { slab: FrameSlab; lastJob: number }>();
+  /** The newest slab a chunk has needed: chunks need slabs in about the order they were filled. */
+  private newestSlab = -1;
   /** Set if the thread exited: chunks still in flight are lost, and every writer is told so. */
   private exited: string | undefined;
 
@@ -212,7 +266,7 @@ export class ChunkIo {
    * `fd`, to be stored compressed where that is smaller when `compress` is set. The caller must
    * not touch `b` afterwards (it comes back through acquire()).
    */
-  private publish(fd: number, type: number, seq: number, b: ChunkBuffer, length: number, compress = false): void {
+  private publish(fd: number, type: number, seq: number, b: ChunkBuffer, length: number, compress: boolean, splices: number, table: number): void {
     if (length > b.bytes.length) throw new RangeError(`a chunk of ${length} bytes does not fit its ${b.bytes.length}-byte buffer`);
     if (this.exited) {
       this.free.push(b);
@@ -228,6 +282,8 @@ export class ChunkIo {
     c[at + 3] = b.id;
     c[at + 4] = length;
     c[at + 5] = compress ? 1 : 0;
+    c[at + 6] = splices;
+    c[at + 7] = table;
     this.published++;
     Atomics.store(this.ctl, PUBLISHED, this.published);
     if (this.published - Atomics.load(this.ctl, DONE) >= NOTIFY_BACKLOG) Atomics.notify(this.ctl, PUBLISHED);
@@ -236,12 +292,33 @@ export class ChunkIo {
   /**
    * Hands `payload` to the I/O thread as chunk `seq` of file descriptor `fd` (copied: the caller
    * may reuse it at once), to be stored compressed where that is smaller when `compress` is set.
+   * `splices`: frame bytes the thread copies into it (they must fit the buffer's rest as a table).
    */
-  submit(fd: number, type: number, seq: number, payload: Uint8Array, compress = false): void {
-    if (payload.length > SLOT_BYTES) throw new RangeError(`a chunk of ${payload.length} bytes does not fit an I/O buffer`);
+  submit(fd: number, type: number, seq: number, payload: Uint8Array, compress = false, splices?: ChunkSplices): void {
+    const n = splices?.count ?? 0;
+    const table = tableAt(payload.length);
+    if (table + n * SPLICE_WORDS * 4 > SLOT_BYTES) throw new RangeError(`a chunk of ${payload.length} bytes and ${n} splices does not fit an I/O buffer`);
     const b = this.acquire();
     b.bytes.set(payload);
-    this.publish(fd, type, seq, b, payload.length, compress);
+    if (splices && n > 0) {
+      splices.writeTable(new Int32Array(b.sab, table, n * SPLICE_WORDS));
+      for (const slab of splices.slabs()) this.share(slab);
+    }
+    this.publish(fd, type, seq, b, payload.length, compress, n, table);
+  }
+
+  /** Makes sure the thread holds `slab` until the job about to be published is done. */
+  private share(slab: FrameSlab): void {
+    if (slab.id > this.newestSlab) this.newestSlab = slab.id;
+    const held = this.slabs.get(slab.id);
+    if (held) {
+      held.lastJob = this.published;
+      return;
+    }
+    this.slabs.set(slab.id, { slab, lastJob: this.published });
+    // Lowered before the thread can see the slab: it must not let go of it at once.
+    if (slab.id < Atomics.load(this.ctl, OLDEST_SLAB)) Atomics.store(this.ctl, OLDEST_SLAB, slab.id);
+    if (!this.exited) this.port.postMessage({ slab: slab.id, sab: slab.sab });
   }
 
   /** Buffers whose chunks are written are free again. */
@@ -250,6 +327,14 @@ export class ChunkIo {
     let k = 0;
     while (k < this.busy.length && (this.busy[k]!.job < done || this.exited)) k++;
     if (k) this.free.push(...this.busy.splice(0, k));
+    // Slabs no job in flight needs, older than one a chunk has needed since: the thread lets go
+    // of them (frames are recorded in about the order they reached the wire, and so the slabs).
+    let oldest = 0x7fffffff;
+    for (const [id, s] of this.slabs) {
+      if (s.lastJob < done && id < this.newestSlab) this.slabs.delete(id);
+      else oldest = Math.min(oldest, id);
+    }
+    if (oldest !== Atomics.load(this.ctl, OLDEST_SLAB)) Atomics.store(this.ctl, OLDEST_SLAB, oldest);
   }
 
   /** Waits until every chunk handed over is written (or failed). */

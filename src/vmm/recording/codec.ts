@@ -84,6 +84,14 @@ export function encodeFrameIn(sink: ByteSink, icount: number, ns: number, bytes:
   endRecord(sink, at);
 }
 
+/** A frame-in record's header alone: its `length` bytes of body are put in after it by someone else (chunk-splices.ts). */
+export function encodeFrameInHeader(sink: ByteSink, icount: number, ns: number, length: number): void {
+  sink.u8(EventKind.FrameIn);
+  sink.u32(length);
+  sink.u64(icount);
+  sink.f64(ns);
+}
+
 export function encodeInterrupt(sink: ByteSink, icount: number, ns: number, irq: number): void {
   const at = beginRecord(sink, EventKind.Interrupt, icount, ns);
   sink.u8(irq & 0xff);

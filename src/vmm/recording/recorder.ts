@@ -16,7 +16,7 @@ import type { RxInterrupt } from "../nic-dma-log";
 import { saveSnapshot, stateHash, type Snapshot } from "../snapshot";
 import { inputDigest, StateHasher, type PendingHash } from "./state-hash";
 import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
-import { encodeEvent, encodeFrameIn, encodeInterrupt, encodeRxDma, sha256Hex, type EndInfo, type FrameRef } from "./codec";
+import { encodeEvent, encodeInterrupt, encodeRxDma, sha256Hex, type EndInfo, type FrameRef } from "./codec";
 import { EventKind, FORMAT_VERSION, type LaunchConfig, type RecordingHeader } from "./format";
 import { RecordingWriter } from "./writer";
 import { CheckpointGrid } from "./checkpoint-grid";
@@ -229,8 +229,7 @@ export class Recorder {
       if (jIc === min) {
         const e = inputs[j++ - jBase]!;
         if (e.kind === "frame") {
-          encodeFrameIn(sink, e.icount, e.ns, e.bytes);
-          w.encodedDirect();
+          w.frameIn(e.icount, e.ns, e.bytes);
           this.frames.push(e.bytes);
           if (this.framesBase + this.frames.length - this.framesLive > 4 * MATCH_WINDOW) {
             // Frames the NIC never DMA'd (a guest that stopped receiving): keep memory bounded.

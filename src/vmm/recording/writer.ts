@@ -8,11 +8,13 @@
 // the chunks already written stay a readable prefix.
 import { closeSync, fstatSync, openSync, writeSync, writevSync } from "node:fs";
 import { ByteSink } from "./bytes";
-import { encodeEvent, EVENT_RECORD_HEADER_BYTES, type RecordedEvent } from "./codec";
+import { encodeEvent, encodeFrameIn, encodeFrameInHeader, EVENT_RECORD_HEADER_BYTES, type RecordedEvent } from "./codec";
 import { crc32 } from "./crc32";
 import { CHUNK_HEADER_BYTES, ChunkType, EVENT_CHUNK_BYTES, EventKind, FIRST_VERSION_COMPRESSED, FORMAT_VERSION, MAGIC, PREAMBLE_BYTES, RecordingError, type RecordingHeader } from "./format";
 import { chunkIo, SLOT_BYTES } from "./chunk-io";
 import { compressChunk } from "./chunk-codec";
+import { ChunkSplices } from "./chunk-splices";
+import { slabOf } from "../frame-slabs";
 import type { Snapshot } from "../snapshot";
 
 /**
@@ -79,6 +81,8 @@ const storedImages = new WeakMap<Uint8Array, Map<number, ReturnType<typeof compr
 export class RecordingWriter {
   /** A chunk's worth from the start: growing into it cost a busy recording's first chunks a copy each. */
   private readonly sink = new ByteSink(SLOT_BYTES);
+  /** Frame bytes the current chunk leaves for the I/O thread to copy in (frameIn). */
+  private readonly splices = new ChunkSplices();
   private seq = 0;
   private closed = false;
   /** Checkpoint records still waiting for their hash: nothing is flushed meanwhile. */
@@ -159,14 +163,28 @@ export class RecordingWriter {
   /** Counts a record encoded into directSink() and writes the chunk out once it is full. */
   encodedDirect(): void {
     this.events++;
-    if (this.sink.length >= EVENT_CHUNK_BYTES) this.writeEvents();
+    if (this.sink.length + this.splices.bytes >= EVENT_CHUNK_BYTES) this.writeEvents();
+  }
+
+  /**
+   * A frame-in record into the current chunk (after directSink()). Bytes that are in a frame
+   * slab (frame-slabs.ts; what the wire delivers) are not copied here: the I/O thread copies
+   * them into the chunk as it writes it.
+   */
+  frameIn(icount: number, ns: number, bytes: Uint8Array): void {
+    const slab = this.io?.ready() ? slabOf(bytes) : undefined;
+    if (slab) {
+      encodeFrameInHeader(this.sink, icount, ns, bytes.length);
+      this.splices.add(this.sink.length, slab, bytes.byteOffset, bytes.length);
+    } else encodeFrameIn(this.sink, icount, ns, bytes);
+    this.encodedDirect();
   }
 
   private encodeQueued(): void {
     const q = this.queue;
     for (let i = 0; i < q.length; i++) {
       encodeEvent(this.sink, q[i]!);
-      if (this.sink.length >= EVENT_CHUNK_BYTES) this.writeEvents();
+      if (this.sink.length + this.splices.bytes >= EVENT_CHUNK_BYTES) this.writeEvents();
     }
     this.events += q.length;
     q.length = 0;
@@ -190,7 +208,7 @@ export class RecordingWriter {
       const hash = Buffer.from(hashHex, "hex");
       if (hash.length !== 32) throw new RangeError(`a state hash is 32 bytes, got ${hash.length}`);
       this.sink.patchBytes(at, hash);
-      if (--this.held === 0 && this.sink.length >= EVENT_CHUNK_BYTES) this.writeEvents();
+      if (--this.held === 0 && this.sink.length + this.splices.bytes >= EVENT_CHUNK_BYTES) this.writeEvents();
     };
   }
 
@@ -202,22 +220,25 @@ export class RecordingWriter {
   }
 
   /**
-   * Hands the pending events to the I/O thread as a chunk (one copy into its shared buffer);
-   * where the thread cannot run, or the chunk is too large for its buffers, it is written here.
+   * Hands the pending events to the I/O thread as a chunk (one copy into its shared buffer; it
+   * copies the spliced frame bytes in); where the thread cannot run, or the chunk is too large
+   * for its buffers, it is written here, frame bytes put in place first.
    */
   private writeEvents(): void {
     if (this.sink.length === 0 || this.held > 0) return;
     const io = this.io;
-    const length = this.sink.length;
-    if (io?.ready() && !this.failure && length <= SLOT_BYTES) {
-      io.submit(this.fd, ChunkType.Events, this.seq++, this.sink.contents(), this.compress);
+    const encoded = this.sink.length;
+    const sp = this.splices;
+    if (io?.ready() && !this.failure && encoded + sp.tableBytes(encoded) <= SLOT_BYTES) {
+      io.submit(this.fd, ChunkType.Events, this.seq++, this.sink.contents(), this.compress, sp);
       // Before compression; close() sets the file's real size.
-      this.bytesWritten += CHUNK_HEADER_BYTES + length;
+      this.bytesWritten += CHUNK_HEADER_BYTES + encoded + sp.bytes;
       this.checkIo();
     } else {
-      this.writeChunk(ChunkType.Events, this.sink.contents());
+      this.writeChunk(ChunkType.Events, sp.materialize(this.sink.contents()));
     }
     this.sink.clear();
+    sp.clear();
   }
 
   /** Picks up a write the I/O thread failed. */
