@@ -5,9 +5,11 @@
 // gives the buffer back. CRC and write were about a third of what recording cost the guest thread
 // (~2% of a busy echo run), and compression would cost it more. The copy per chunk costs ~15 us
 // for 256 KiB; encoding straight into shared memory cost far more (V8 copies each frame's bytes
-// into a SharedArrayBuffer through a slow path, ~250 ns a call against ~35). One thread writes the
-// chunks in the order they were handed over, so a process killed at any moment still leaves a
-// file whose complete chunks form a prefix (format.ts). The thread runs at a lower priority than the guest thread (nice 10), and
+// into a SharedArrayBuffer through a slow path, ~250 ns a call against ~35), and the bytes of
+// received frames are not copied here at all: the thread copies them into the chunk from the
+// wire's frame slabs (chunk-splices.ts). One thread writes the chunks in the order they were
+// handed over, so a process killed at any moment still leaves a file whose complete chunks form
+// a prefix (format.ts). The thread runs at a lower priority than the guest thread (nice 10), and
 // up to MAX_BUFFERS chunks can be in flight, so a busy machine that gives it less CPU for a while
 // does not stall the guest. Where the thread cannot run (no zlib.crc32 in this Node, or no
 // worker threads) the writer compresses and writes on its own thread.
@@ -44,8 +46,8 @@ const READY = 3;
 const BUSY = 4;
 /**
  * The oldest frame slab a chunk in flight may still need: the thread lets go of older ones. (A
- * message to say so cost the guest thread ~2 ms each on a busy host; a slab sent again later
- * lowers it first.)
+ * message to say so would cost the guest thread a post per slab, up to ~2 ms each on a busy
+ * host; a slab sent again later lowers it before it is sent.)
  */
 const OLDEST_SLAB = 5;
 const CONTROL_WORDS = 8;
@@ -80,8 +82,7 @@ const ctl = new Int32Array(control, 0, ${CONTROL_WORDS + MAX_BUFFERS * JOB_WORDS
 const buffers = [];
 const slabs = new Map();
 let scratch = new Uint8Array(0);
-// Messages are taken only when a job needs what they bring: while this thread holds the port,
-// a post from the guest thread waits for it, and at nice 10 on a busy host that was milliseconds.
+// A message is taken when a job needs what it brings (a buffer or a slab not seen yet).
 function take() {
   const m = receiveMessageOnPort(port);
   if (!m) return false;
