@@ -1,5 +1,7 @@
 // The server's RTP/RTCP UDP socket pair: RTP on an even port, RTCP on the next (RFC 3550 §11).
-import { createSocket, type Socket } from "node:dgram";
+import { createSocket, type Socket, type SocketOptions } from "node:dgram";
+import { lookup as dnsLookup } from "node:dns";
+import { isIPv4 } from "node:net";
 
 export interface UdpPortPair {
   rtp: Socket;
@@ -18,6 +20,17 @@ function bind(sock: Socket, port: number, host: string): Promise<void> {
   });
 }
 
+/**
+ * dgram resolves every destination before it sends, and its default resolver answers even a
+ * literal address on the next tick: a deferred call per packet, and the packet left after the
+ * code that sent it had already taken its departure time. Literal IPv4 addresses (every client
+ * the server sends to) are answered at once, so a send happens where it is called.
+ */
+const literalFirst: SocketOptions["lookup"] = (address, options, cb) => {
+  if (isIPv4(address)) cb(null, address, 4);
+  else dnsLookup(address, options, cb);
+};
+
 const closeQuietly = (s: Socket) => {
   try {
     s.close();
@@ -31,8 +44,8 @@ export async function bindUdpPortPair(host: string, rtpPort = 0, attempts = 32):
   if (rtpPort % 2 !== 0) throw new RangeError(`RTP port ${rtpPort} must be even (RFC 3550 §11)`);
   let lastErr: unknown;
   for (let a = 0; a < (rtpPort === 0 ? attempts : 1); a++) {
-    const rtp = createSocket({ type: "udp4" });
-    const rtcp = createSocket({ type: "udp4" });
+    const rtp = createSocket({ type: "udp4", lookup: literalFirst });
+    const rtcp = createSocket({ type: "udp4", lookup: literalFirst });
     try {
       await bind(rtp, rtpPort, host);
       const p = rtp.address().port;
