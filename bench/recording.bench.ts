@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   cpuRow(
     "  in guest thread CPU",
     rounds.flatMap((r) => (r.threadCpuRatio === undefined ? [] : [r.threadCpuRatio])),
-    "the default recording's extra CPU time on the thread that runs the guest (schedstat: the recorder's own work there)",
+    "the default recording's extra CPU time on the thread that runs the guest (schedstat): the recorder's own work there, and what it costs the guest's code beside it",
   );
   cpuRow(
     "  in process CPU",

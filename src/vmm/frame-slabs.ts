@@ -2,7 +2,7 @@
 // another, so that a recording's chunk I/O thread can copy their bytes into the file itself:
 // the guest thread writes a frame-in record's header and where its bytes are, not the bytes.
 // Copying them into each chunk on the guest thread cost it ~2% of a busy echo run (~22 MB in
-// 8 virtual s, mostly cache misses). The wire copied every frame it was given anyway; that copy
+// 8 virtual s, by the profile). The wire copied every frame it was given anyway; that copy
 // now lands here. A slab lives as long as a view of it does (the journal keeps its frames).
 
 /**

@@ -2,7 +2,7 @@
 // thread copies them in from the wire's frame slabs, and the file holds exactly the frames that
 // arrived, as when they were copied on the guest thread; a chunk written on the guest thread
 // puts them in place itself.
-import { describe, it, after } from "node:test";
+import { describe, it, after, mock } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import { readRecording } from "../../src/vmm/recording/reader";
 import { Replayer } from "../../src/vmm/recording/replayer";
 import { EventKind } from "../../src/vmm/recording/format";
 import { ChunkSplices } from "../../src/vmm/recording/chunk-splices";
+import { chunkIo } from "../../src/vmm/recording/chunk-io";
 import { copyToSlab, slabOf } from "../../src/vmm/frame-slabs";
 import { kernel } from "../helpers/guest";
 
@@ -35,8 +36,13 @@ describe("frame bytes spliced into event chunks", () => {
   });
 
   it("records the frames that arrived, byte for byte, and the recording replays verified", async () => {
-    // Let the chunk I/O thread start (a recorder attached before it runs copies frames itself).
-    await new Promise((r) => setImmediate(r));
+    // Let the chunk I/O thread start: until it runs, a writer copies frame bytes itself.
+    const io = chunkIo();
+    assert.ok(io, "this Node runs the chunk I/O thread");
+    for (let i = 0; i < 200 && !io.ready(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(io.ready(), "the chunk I/O thread started");
+    // Counts the frames left for the I/O thread to copy in (the writer's ChunkSplices.add).
+    const add = mock.method(ChunkSplices.prototype, "add");
     const m = await Machine.create({ kernel: kernel() });
     try {
       injectEchoLoad(m, { rate: 3000, payloadBytes: 700, endNs: 1.5e9, seed: 5 });
@@ -52,12 +58,14 @@ describe("frame bytes spliced into event chunks", () => {
       const rec = readRecording(new Uint8Array(readFileSync(path)), { strict: true });
       const stored = rec.events.flatMap((e) => (e.kind === EventKind.FrameIn ? [e.bytes] : []));
       assert.equal(stored.length, arrived.length);
+      assert.equal(add.mock.callCount(), arrived.length, "every frame's bytes were copied in by the I/O thread");
       for (let i = 0; i < stored.length; i++) assert.ok(Buffer.from(stored[i]!).equals(Buffer.from(arrived[i]!)), `frame ${i} differs`);
       const rp = await Replayer.create(rec);
       const res = rp.run({ verify: true });
       rp.destroy();
       assert.equal(res.divergence, undefined);
     } finally {
+      add.mock.restore();
       m.destroy();
     }
   });
