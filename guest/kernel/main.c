@@ -12,6 +12,7 @@
 #include "drivers/serial.h"
 #include "kernel/cmdline.h"
 #include "kernel/compute.h"
+#include "kernel/sti-edge.h"
 #include "kernel/faults.h"
 #include "kernel/kprintf.h"
 #include "kernel/multiboot.h"
@@ -118,6 +119,10 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     }
     if (strcmp(boot_options.workload, "compute") == 0)
         compute_run();
+    if (strcmp(boot_options.workload, "sti-edge") == 0) {
+        sti_edge_run(STI_EDGE_CALLS);
+        kprintf("sti-edge done\n");
+    }
     if (net && boot_options.link_id)
         delivery_start(boot_options.link_id, boot_options.capacity_mbps, boot_options.testctl,
                        mem_top);
