@@ -1,6 +1,8 @@
 // The on-demand content directory: <name>.ts (MPEG-TS media) next to <name>.hint (its hint
 // index). Looks content up by name, checks the index against the media once, and caches it
-// until the index file changes.
+// until the index file changes. A cached item is trusted for REVALIDATE_MS before its index is
+// looked at again (as a web server's open-file cache does): a stat per DESCRIBE and SETUP was
+// the largest single cost of the RTSP front under a churn of clients.
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -21,8 +23,11 @@ export interface ContentItem {
   reserveBps: number;
 }
 
+/** How long a cached item is served before its index file's mtime is checked again. */
+const REVALIDATE_MS = 1000;
+
 export class ContentCatalog {
-  private readonly cache = new Map<string, { mtimeMs: number; item: ContentItem }>();
+  private readonly cache = new Map<string, { mtimeMs: number; checkedAt: number; item: ContentItem }>();
 
   constructor(readonly dir: string) {}
 
@@ -31,6 +36,8 @@ export class ContentCatalog {
     if (!CONTENT_NAME.test(name)) return undefined;
     const indexPath = indexPathFor(this.dir, name);
     const mediaPath = mediaPathFor(this.dir, name);
+    const fresh = this.cache.get(name);
+    if (fresh && performance.now() - fresh.checkedAt < REVALIDATE_MS) return fresh.item;
     let st;
     try {
       st = await stat(indexPath);
@@ -38,7 +45,10 @@ export class ContentCatalog {
       return undefined;
     }
     const hit = this.cache.get(name);
-    if (hit && hit.mtimeMs === st.mtimeMs) return hit.item;
+    if (hit && hit.mtimeMs === st.mtimeMs) {
+      hit.checkedAt = performance.now();
+      return hit.item;
+    }
     const index = decodeHintIndex(await readFile(indexPath), indexPath);
     let media: Buffer;
     try {
@@ -54,7 +64,7 @@ export class ContentCatalog {
       durationSec: index.header.durationTicks / index.header.clockRate,
       reserveBps: index.header.peakBps,
     };
-    this.cache.set(name, { mtimeMs: st.mtimeMs, item });
+    this.cache.set(name, { mtimeMs: st.mtimeMs, checkedAt: performance.now(), item });
     return item;
   }
 }

@@ -11,7 +11,7 @@ import { interleavedSink } from "../delivery/packet-sink";
 import type { PacketSink } from "../delivery/packet-sink";
 import type { EngineLoad, EngineWorkerInit, FromEngine, ToEngine } from "./engine-messages";
 import type { EngineEvents, EngineRuntime } from "./engine-runtime";
-import { wakeEngine } from "./pacer";
+import { WAKE_FLAG_BYTES, wakeEngine } from "./pacer";
 
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 
@@ -40,7 +40,8 @@ export class WorkerEngine implements EngineRuntime {
   private lateness = new Map<number, LatenessSummary>();
   /** interleaved streams: their packets come back to this thread */
   private readonly mainSinks = new Map<number, PacketSink>();
-  private readonly wake = new SharedArrayBuffer(4);
+  private readonly wake = new SharedArrayBuffer(WAKE_FLAG_BYTES);
+  private readonly wakeFlag = new Int32Array(this.wake);
   private readonly port: MessagePort;
   private readonly worker: Worker;
   private ended: (s: StopReason) => void = () => {};
@@ -99,7 +100,7 @@ export class WorkerEngine implements EngineRuntime {
 
   private send(m: ToEngine): void {
     this.port.postMessage(m);
-    wakeEngine(this.wake);
+    wakeEngine(this.wakeFlag);
   }
 
   private onMessage(m: Exclude<FromEngine, { t: "ready" | "stopped" }>): void {
