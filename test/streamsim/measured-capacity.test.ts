@@ -57,6 +57,20 @@ describe("measured admission capacity", () => {
     assert.equal(c.estimate().usPerPacket, 25);
   });
 
+  it("does not charge the work of starting and stopping streams to the packets", () => {
+    const c = new MeasuredCapacity(1e9);
+    c.update(load(0, 0.15), 0.5, 0);
+    for (let i = 0; i < 4; i++) c.update(load(6000, 0.3), 0.5, 0, 0); // 25 µs a packet while streams just play
+    const quiet = c.estimate().bps;
+    // an RTSP churn: 200 START/STOP a second, and the thread busier for it at a higher packet rate
+    for (let i = 0; i < 10; i++) c.update(load(7000, 0.65), 0.5, 0, 100);
+    assert.equal(c.estimate().usPerPacket, 25);
+    assert.equal(c.estimate().bps, quiet);
+    // a stream or two starting (up to 4 commands a second) still counts: 30 µs a packet now
+    for (let i = 0; i < 5; i++) c.update(load(8000, 0.39), 0.5, 0, 2);
+    assert.equal(c.estimate().usPerPacket, 30);
+  });
+
   it("never admits more than the engine declares", () => {
     const c = new MeasuredCapacity(10e6);
     c.update(load(0, 0.01), 0.5, 0);

@@ -125,6 +125,8 @@ interface Incarnation {
   hello?: Hello;
   /** owned engines: the admission limit measured on this machine */
   capacity?: MeasuredCapacity;
+  /** linkage commands sent up to the last load report */
+  commandsAtLoad?: number;
 }
 
 /**
@@ -342,7 +344,11 @@ export class IoEngineDelivery implements DeliveryBackend {
       },
       ...(this.source.kind === "owned" && this.source.o.console ? { console: this.source.o.console } : {}),
       log: this.log,
-      load: (l) => inc.capacity?.update(l, l.intervalMs / 1000, this.lastStats?.deadlineMisses),
+      load: (l) => {
+        const commands = inc.link ? inc.link.stats.commands : 0;
+        inc.capacity?.update(l, l.intervalMs / 1000, this.lastStats?.deadlineMisses, commands - (inc.commandsAtLoad ?? commands));
+        inc.commandsAtLoad = commands;
+      },
     });
     inc.rt = rt;
     this.ports = rt.ports;

@@ -12,6 +12,11 @@
 // budget, caps the limit just below the load it happened at; clean reports let it grow back
 // slowly. Misses while the engine has room (a busy machine descheduling its thread, the JIT
 // warming up) are not the engine's capacity: admitting fewer streams would not cure them.
+// Reports while the engine handled more than a few linkage commands a second (streams starting
+// and stopping) do not count towards the marginal cost either: the guest's and the gateway's
+// work on START and STOP was charged to the packets, and an RTSP churn of 100 clients put the
+// cost at 80 µs a packet against ~30 without it, which kept the limit at a third of the
+// engine's capacity for the 20 s those reports were remembered.
 import type { EngineLoad } from "./engine-messages";
 
 /** Share of a core the engine's thread may use: the rest is headroom for the pacer's jitter. */
@@ -28,6 +33,8 @@ const TOP_BAND = 0.7;
 const RECOVERY = 1.02;
 /** A miss counts against capacity only while the engine's thread (or its guest CPU) is this near its budget. */
 const NEAR_BUDGET = 0.8;
+/** Linkage commands per second above which a report says nothing about the cost of a packet. */
+const QUIET_COMMANDS_PER_SEC = 4;
 /** Misses in this many reports in a row (1.5 s) cap the limit: one hiccup (a GC, a descheduled thread) does not. */
 const MISS_REPORTS = 3;
 
@@ -55,13 +62,16 @@ export class MeasuredCapacity {
   /** `declaredBps`: what the engine says in HELLO; the limit never exceeds it. */
   constructor(private readonly declaredBps: number) {}
 
-  /** One report of the engine's thread (its interval's figures) and the guest's cumulative miss count. */
-  update(load: EngineLoad, intervalSec: number, guestMisses: number | undefined): void {
+  /**
+   * One report of the engine's thread (its interval's figures), the guest's cumulative miss
+   * count, and how many linkage commands the engine was sent in the interval.
+   */
+  update(load: EngineLoad, intervalSec: number, guestMisses: number | undefined, commands = 0): void {
     const pps = load.packets / intervalSec;
     const busyMs = load.threadBusyRatio * 1000;
     // the fixed cost is a floor: an idle report costs more only by noise (start-up, JIT warm-up)
     if (load.packets === 0) this.fixed = Math.min(this.fixed ?? Infinity, busyMs);
-    else if (pps >= MIN_PPS && this.fixed !== undefined) {
+    else if (pps >= MIN_PPS && this.fixed !== undefined && commands / intervalSec <= QUIET_COMMANDS_PER_SEC) {
       this.recent.push({ pps, us: Math.max(1, ((busyMs - this.fixed) * 1000) / pps) });
       if (this.recent.length > RECENT_REPORTS) this.recent.shift();
       this.marginal = topBandCost(this.recent);
