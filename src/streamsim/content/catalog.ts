@@ -36,15 +36,14 @@ export class ContentCatalog {
     if (!CONTENT_NAME.test(name)) return undefined;
     const indexPath = indexPathFor(this.dir, name);
     const mediaPath = mediaPathFor(this.dir, name);
-    const fresh = this.cache.get(name);
-    if (fresh && performance.now() - fresh.checkedAt < REVALIDATE_MS) return fresh.item;
+    const hit = this.cache.get(name);
+    if (hit && performance.now() - hit.checkedAt < REVALIDATE_MS) return hit.item;
     let st;
     try {
       st = await stat(indexPath);
     } catch {
       return undefined;
     }
-    const hit = this.cache.get(name);
     if (hit && hit.mtimeMs === st.mtimeMs) {
       hit.checkedAt = performance.now();
       return hit.item;

@@ -10,7 +10,7 @@
 // The flag's second word says the thread is in Atomics.wait, so a post notifies only then: most
 // posts land while a step runs, and Atomics.notify on every one (a lock V8 shares with the
 // waiting thread, then the wake-up of a thread that outranks the poster) was ~8% of the main
-// thread's time under an RTSP churn. Both words are sequentially consistent atomics: either the
+// thread's profile under an RTSP churn. Both words are sequentially consistent atomics: either the
 // poster sees the thread asleep and notifies, or the thread's wait sees the flag already set.
 
 /** The spin: this much past the typical oversleep, and never longer than SPIN_MAX_MS. */
