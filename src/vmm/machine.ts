@@ -137,7 +137,7 @@ export class Machine {
     this.cpu = new CpuView(vm.cpu, this.breakpoints);
     this.wire = new Wire();
     this.serial = new SerialConsole(vm, () => this.exec.icount);
-    this.watchpoints = new Watchpoints(this);
+    this.watchpoints = new Watchpoints(this, vm);
     this.hangWatchdogNs = options.hangWatchdogMs * 1e6;
     this.maxQuantumNs = options.maxQuantumMs * 1e6;
     this.rng = options.seed >>> 0 || 0x9e3779b9;

@@ -7,10 +7,10 @@ export type StopReason =
   /** A debugger breakpoint (0xCC planted by the VMM) was reached; EIP is on it, not past it. */
   | { kind: "breakpoint"; address: number }
   /**
-   * A watched guest-physical range changed value (a CPU store or a device DMA write). The machine
-   * stops right after the instruction (or DMA) that wrote it.
+   * A watched guest-physical range changed value (a CPU store or a device DMA write), or (`access`
+   * "read") the CPU loaded from it. The machine stops right after the instruction (or DMA).
    */
-  | { kind: "watchpoint"; id: number; address: number; length: number; oldBytes: Uint8Array; newBytes: Uint8Array; by: "cpu" | "dma" }
+  | { kind: "watchpoint"; id: number; address: number; length: number; oldBytes: Uint8Array; newBytes: Uint8Array; by: "cpu" | "dma"; access?: "read" }
   /** Stopped on request from outside (pause). */
   | { kind: "paused" }
   /** A watched condition of the host (e.g. a serial pattern) asked to stop. */

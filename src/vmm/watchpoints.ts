@@ -1,21 +1,35 @@
 // Data breakpoints on guest memory writes, without hardware support and without slowing the
 // guest: watched ranges are compared at the end of every slice; when one changed, the machine
 // goes back to the last point it was known unchanged and bisects by deterministic
-// re-execution to the exact instruction (or the DMA at a sync point) that changed it.
+// re-execution to the exact instruction (or the DMA at a sync point) that changed it. Loads
+// leave nothing to compare: read and access watchpoints have their blocks of RAM served by JS
+// handlers that note a load (read-watch.ts), and a noted load is pinned down the same way.
 import type { Machine } from "./machine";
+import { ReadWatch } from "./read-watch";
+import type { V86Instance } from "./v86/instantiate";
 import { restoreSnapshot, saveSnapshot } from "./snapshot";
 import type { StopReason } from "./stop-reason";
+
+/** What stops: a store (or DMA) that changes the range, a load from it, or either. */
+export type WatchAccess = "write" | "read" | "access";
 
 export interface Watchpoint {
   id: number;
   /** Guest-physical address. */
   address: number;
   length: number;
+  /** "write" when absent. */
+  access?: WatchAccess;
 }
 
 interface Watched extends Watchpoint {
   shadow: Uint8Array;
 }
+
+/** The VGA window's block of physical memory: v86's own handlers serve it, so loads there cannot be watched. */
+const VGA_BLOCK = 0xa0000 >>> 17;
+const loads = (w: Watchpoint): boolean => w.access === "read" || w.access === "access";
+const stores = (w: Watchpoint): boolean => w.access !== "read";
 
 export interface WatchStats {
   checks: number;
@@ -36,10 +50,17 @@ export class Watchpoints {
   private verifiedAt = 0;
   readonly stats: WatchStats = { checks: 0, hits: 0, probes: 0 };
 
-  constructor(private readonly m: Machine) {}
+  private readonly reads: ReadWatch;
+
+  constructor(
+    private readonly m: Machine,
+    vm: V86Instance,
+  ) {
+    this.reads = new ReadWatch(vm);
+  }
 
   list(): Watchpoint[] {
-    return this.list_.map(({ id, address, length }) => ({ id, address, length }));
+    return this.list_.map(({ id, address, length, access }) => ({ id, address, length, ...(access ? { access } : {}) }));
   }
 
   get armed(): boolean {
@@ -52,8 +73,12 @@ export class Watchpoints {
         throw new RangeError(`watchpoint ${w.id}: length must be 1..4096 bytes, got ${w.length}`);
       }
       this.m.cpu.readPhysical(w.address, w.length); // throws a GuestMemoryError outside RAM
+      if (loads(w) && w.address >>> 17 <= VGA_BLOCK && (w.address + w.length - 1) >>> 17 >= VGA_BLOCK) {
+        throw new RangeError(`watchpoint ${w.id}: loads in the VGA window (0xa0000-0xbffff) cannot be watched`);
+      }
     }
     this.list_ = list.map((w) => ({ ...w, shadow: this.m.cpu.readPhysical(w.address, w.length) }));
+    this.reads.set(this.list_.filter(loads));
     this.verifiedAt = this.m.icountNumber;
   }
 
@@ -65,16 +90,29 @@ export class Watchpoints {
     if (!tl.before(this.m.icountNumber)) tl.checkpoint();
   }
 
-  /** Re-reads the shadows (after a seek or a restore the memory is whatever it is there). */
+  /** Re-reads the shadows (after a seek or a restore the memory is whatever it is there); forgets noted loads. */
   resync(): void {
     for (const w of this.list_) w.shadow = this.m.cpu.readPhysical(w.address, w.length);
+    this.reads.take();
     this.verifiedAt = this.m.icountNumber;
   }
 
   private changed(): Watched | undefined {
     this.stats.checks++;
-    for (const w of this.list_) if (!equal(this.m.cpu.readPhysical(w.address, w.length), w.shadow)) return w;
+    for (const w of this.list_) if (stores(w) && !equal(this.m.cpu.readPhysical(w.address, w.length), w.shadow)) return w;
     return undefined;
+  }
+
+  /** The read or access watchpoint a load touched since the last look (and forgets the load). */
+  takeLoad(): Watchpoint | undefined {
+    const w = this.loaded();
+    return w && { id: w.id, address: w.address, length: w.length, ...(w.access ? { access: w.access } : {}) };
+  }
+
+  /** The watchpoint of a load noted since the last look (the noted range is one of list_'s). */
+  private loaded(): Watched | undefined {
+    const r = this.reads.take();
+    return r && this.list_.find((w) => w.id === r.id);
   }
 
   /**
@@ -83,13 +121,23 @@ export class Watchpoints {
    */
   check(dma: boolean): StopReason | undefined {
     const w = this.changed();
-    if (!w) {
+    const r = dma ? undefined : this.loaded();
+    if (!w && !r) {
       this.verifiedAt = this.m.icountNumber;
       if (!dma) this.m.timeline.maybeCheckpoint();
       return undefined;
     }
-    if (!dma && this.m.icountNumber > this.verifiedAt) this.locate(w);
-    return this.hit(w, dma ? "dma" : "cpu");
+    if (dma) return this.hit(w!, "dma");
+    if (this.m.icountNumber > this.verifiedAt) {
+      // The first store or load since verifiedAt, whichever came first; the machine is left right after it.
+      const first = this.locate();
+      if (!first) {
+        this.verifiedAt = this.m.icountNumber;
+        return undefined;
+      }
+      return first.read ? this.hitRead(first.w) : this.hit(first.w, "cpu");
+    }
+    return w ? this.hit(w, "cpu") : this.hitRead(r!);
   }
 
   private hit(w: Watched, by: "cpu" | "dma"): StopReason {
@@ -100,27 +148,44 @@ export class Watchpoints {
     return { kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes, newBytes, by };
   }
 
-  /** Leaves the machine right after the instruction that first changed `w` since verifiedAt. */
-  private locate(w: Watched): void {
+  private hitRead(w: Watched): StopReason {
+    this.stats.hits++;
+    const bytes = this.m.cpu.readPhysical(w.address, w.length);
+    this.resync();
+    return { kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read" };
+  }
+
+  /**
+   * Leaves the machine right after the instruction that first changed a watched range or loaded
+   * from one since verifiedAt, and says which; undefined if re-execution saw neither (a load
+   * noted outside a run, by a single step the caller checked itself).
+   */
+  private locate(): { w: Watched; read: boolean } | undefined {
     const m = this.m;
     let lo = this.verifiedAt;
     let hi = m.icountNumber;
-    const differs = (): boolean => !equal(m.cpu.readPhysical(w.address, w.length), w.shadow);
+    const happened = (): boolean => this.changed() !== undefined || this.reads.take() !== undefined;
     this.stats.probes++;
     m.timeline.seek(lo);
+    this.reads.take();
     let loSnap = saveSnapshot(m);
     while (hi - lo > 1) {
       const mid = lo + Math.floor((hi - lo) / 2);
       this.stats.probes++;
       m.advanceTo(mid);
-      if (differs()) {
+      if (happened()) {
         hi = mid;
         restoreSnapshot(m, loSnap, "replay");
       } else {
         lo = mid;
         loSnap = saveSnapshot(m);
       }
+      this.reads.take();
     }
     m.advanceTo(hi);
+    const w = this.changed();
+    if (w) return { w, read: false };
+    const r = this.loaded();
+    return r ? { w: r, read: true } : undefined;
   }
 }

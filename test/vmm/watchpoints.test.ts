@@ -83,3 +83,42 @@ test("stopping on a watchpoint and continuing ends where an undisturbed run ends
     b.destroy();
   }
 });
+
+test("a CPU load from a read-watched variable stops right after the loading instruction, and the run is undisturbed", async () => {
+  const m = await bootGuest();
+  const plain = await bootGuest();
+  try {
+    const ticks = sym("ticks"); // the PIT driver's tick count: each timer interrupt loads it (incl)
+    const start = saveSnapshot(m);
+    m.setWatchpoints([{ id: 7, address: ticks.value, length: ticks.size, access: "read" }]);
+    const stop = m.run({ untilNs: m.nowNs + 100e6 });
+    assert.equal(stop.kind, "watchpoint", JSON.stringify(stop));
+    if (stop.kind !== "watchpoint") return;
+    assert.deepEqual([stop.id, stop.access, stop.by, stop.address], [7, "read", "cpu", ticks.value]);
+    const hitAt = m.icountNumber;
+    // Exact: the instruction from hitAt - 1 to hitAt loads it, the one before does not.
+    for (const [from, expect] of [
+      [hitAt - 2, "limit"],
+      [hitAt - 1, "watchpoint"],
+    ] as const) {
+      m.setWatchpoints([]);
+      restoreSnapshot(m, start);
+      m.run({ untilIcount: from });
+      m.setWatchpoints([{ id: 7, address: ticks.value, length: ticks.size, access: "read" }]);
+      assert.equal(m.run({ untilIcount: from + 1 }).kind, expect, `the instruction from ${from}`);
+      assert.equal(m.icountNumber, from + 1);
+    }
+    // Stopping on every load for a while, then on: the same machine as a run that never watched.
+    const end = m.nowNs + 100e6;
+    let hits = 0;
+    for (; hits < 10_000; hits++) if (m.run({ untilNs: end }).kind !== "watchpoint") break;
+    m.setWatchpoints([]);
+    m.run({ untilNs: end + 10e6 });
+    plain.run({ untilNs: end + 10e6 });
+    assert.ok(hits >= 5, `${hits} loads`);
+    assert.equal(stateHash(m), stateHash(plain));
+  } finally {
+    m.destroy();
+    plain.destroy();
+  }
+});

@@ -46,6 +46,8 @@ export interface V86Instance {
    * with at its loop heads (wasm-patches.ts rewriteJitModule); the executor sets it per slice.
    */
   jitBudgetAddr: number;
+  /** Address in v86's memory of the block table in_mapped_range reads (wasm-patches.ts): a byte per 128 KiB block. */
+  mappedBlocksAddr: number;
 }
 
 let compiled: { module: WebAssembly.Module; patched: PatchedV86 } | undefined;
@@ -156,7 +158,13 @@ export async function instantiateV86(opts: V86BootOptions): Promise<V86Instance>
   const jitBudgetAddr = (malloc as (n: number) => number)(4) >>> 0;
   if (jitBudgetAddr % 4) throw new Error(`v86_malloc returned an unaligned address ${jitBudgetAddr}`);
   new Int32Array(cpu.wasm_memory.buffer, jitBudgetAddr, 1)[0] = JIT_LOOP_BUDGET;
-  const instance: V86Instance = { emulator, inner, cpu, exports: exp as Record<string, unknown>, controls, pendingJit: [], jitBudgetAddr };
+  // One byte per 128 KiB block of the 4 GiB physical space; the VGA window (0xA0000) is mapped, as in stock v86.
+  const mappedBlocksAddr = (malloc as (n: number) => number)(MAPPED_BLOCKS) >>> 0;
+  const blocks = new Uint8Array(cpu.wasm_memory.buffer, mappedBlocksAddr, MAPPED_BLOCKS);
+  blocks.fill(0);
+  blocks[0xa0000 >>> 17] = 1;
+  g(patched.globals.mappedBlocks).value = mappedBlocksAddr;
+  const instance: V86Instance = { emulator, inner, cpu, exports: exp as Record<string, unknown>, controls, pendingJit: [], jitBudgetAddr, mappedBlocksAddr };
   // v86 installs JIT code asynchronously; the LVMM compiles it synchronously and finishes the
   // cache entry after main_loop returns (finishing re-entrantly panics with "WouldBlock"). Each
   // module's loop-safety checks are made to read their budget from the cell first.
@@ -168,6 +176,9 @@ export async function instantiateV86(opts: V86BootOptions): Promise<V86Instance>
   };
   return instance;
 }
+
+/** Blocks of 128 KiB in the 32-bit physical address space. */
+export const MAPPED_BLOCKS = 2 ** 32 / 2 ** 17;
 
 /** v86's WASM_TABLE_OFFSET (v86/src/const.js): JIT functions start after the built-in table entries. */
 const WASM_TABLE_OFFSET = 1024;

@@ -55,6 +55,11 @@ export interface V86Cpu {
   write_blob(blob: Uint8Array, addr: number): void;
   jit_clear_cache(): void;
   update_state_flags?: () => void;
+  /** JS handlers of the 128 KiB blocks in_mapped_range names (v86's mmap_register fills them). */
+  memory_map_read8: (((addr: number) => number) | undefined)[];
+  memory_map_read32: (((addr: number) => number) | undefined)[];
+  memory_map_write8: (((addr: number, value: number) => void) | undefined)[];
+  memory_map_write32: (((addr: number, value: number) => void) | undefined)[];
 }
 
 export interface V86Inner {
@@ -116,6 +121,10 @@ export function checkInternals(inner: V86Inner): void {
     "codegen_finalize",
     "codegen_finalize_finished",
     "run_hardware_timers",
+    "memory_map_read8",
+    "memory_map_read32",
+    "memory_map_write8",
+    "memory_map_write32",
   ];
   for (const k of need) if (cpu[k] === undefined) throw new V86InternalsError(`cpu.${k} is missing`);
   const at = (view: ArrayBufferView, addr: number, name: string): void => {

@@ -182,6 +182,11 @@ export class WasmModule {
     return b;
   }
 
+  /** Indices of every function the module defines (not its imports). */
+  definedFunctions(): number[] {
+    return this.bodies.map((_, i) => i + this.importedFuncs);
+  }
+
   setBody(funcIndex: number, body: Uint8Array): void {
     this.body(funcIndex);
     this.bodies[funcIndex - this.importedFuncs] = body;

@@ -62,6 +62,11 @@ export interface PatchedV86 {
     bpArmed: string;
     /** Set to 1 by a breakpoint stop. */
     bpHit: string;
+    /**
+     * Address (in v86's memory) of a byte per 128 KiB block of the physical address space: 1 if
+     * the block is served by JS handlers (v86's memory_map_*), as the VGA window always is.
+     */
+    mappedBlocks: string;
     /** Rust's shadow stack pointer, restored after a wasm trap (a guest fault v86 cannot model). */
     stackPointer: string;
     /** Bit n set: stop after delivering CPU exception vector n to the guest. */
@@ -84,6 +89,7 @@ const OP = {
   globalGet: 0x23,
   globalSet: 0x24,
   localGet: 0x20,
+  localTee: 0x22,
   call: 0x10,
   if: 0x04,
   else: 0x05,
@@ -140,6 +146,7 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
     excHit: m.addMutableI32("lvmm_exc_hit", 0),
     excVector: m.addMutableI32("lvmm_exc_vector", 0),
     excError: m.addMutableI32("lvmm_exc_error", 0),
+    mappedBlocks: m.addMutableI32("lvmm_mapped_blocks", 0),
   };
   // __stack_pointer is the module's first defined global (index 0: it imports no globals).
   m.exportGlobal("lvmm_stack_pointer", 0);
@@ -181,6 +188,19 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
     "entry point at the end of a page",
   );
   m.setBody(mainLoop, body);
+
+  // in_mapped_range, inlined wherever v86 touches memory (a page walk marks a TLB entry "mapped"
+  // from it, so compiled code takes the slow path there too), asks "is this the VGA block?"
+  // ((addr & ~0x1FFFF) == 0xA0000). It now reads a byte per 128 KiB block from a table the
+  // LVMM fills: the VGA block, and the blocks of RAM under a read watchpoint, whose accesses
+  // then reach JS handlers (read-watch.ts).
+  patchMappedRange(m, g.mappedBlocks);
+  // read64s of a mapped address sign-extends its low half before it ORs in the high one, so a
+  // low word with bit 31 set filled the high word with ones (a GDT entry read so made `ltr` fail
+  // with "not a system entry"). Stock v86 never reads descriptors from mapped memory; read
+  // watchpoints do.
+  const read64s = m.funcIndexEndingWith("6memory7read64s");
+  m.setBody(read64s, replaceInBody(m.body(read64s), [OP.localGet, 1, 0xac /* i64.extend_i32_s */, 0x21, 2], [OP.localGet, 1, 0xad /* i64.extend_i32_u */, 0x21, 2], 1, "read64s's low half"));
 
   // Compiled modules check a baked-in loop budget at loop heads (i64 in the code generator): the
   // marker, which rewriteJitModule turns into a load of the budget cell.
@@ -296,8 +316,60 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
       excHit: "lvmm_exc_hit",
       excVector: "lvmm_exc_vector",
       excError: "lvmm_exc_error",
+      mappedBlocks: "lvmm_mapped_blocks",
     },
   };
+}
+
+/** Occurrences of each form of the inlined VGA-block test in the pinned build (all functions). */
+const MAPPED_RANGE_TESTS = { eq: 168, teeEq: 95, ne: 2 };
+/**
+ * The block-table test for a masked address on the stack: its byte (addr >> 17, plus the table's
+ * address), as a boolean. Outside rep string instructions any non-zero byte counts (the VGA
+ * window: 1; a block under a read watchpoint: 2); inside them only the VGA window's, so a rep
+ * string instruction takes v86's fast path over watched RAM as over any RAM. Its slow path
+ * counts a whole rep as one instruction where the fast path counts one per page: with watched
+ * blocks "mapped" there, re-executing with a read watchpoint set diverged from the run it
+ * re-executes. The price: a rep string instruction's loads do not trigger read watchpoints.
+ */
+function blockTest(table: number, repString: boolean): number[] {
+  const load = [...i32const(17), 0x76 /* i32.shr_u */, OP.globalGet, ...uleb(table), 0x6a /* i32.add */, 0x2d /* i32.load8_u */, 0, 0];
+  return repString ? [...load, ...i32const(1), 0x71 /* i32.and */] : [...load, ...i32const(0), 0x47 /* i32.ne */];
+}
+/** v86's rep string instructions (string.rs's string_instruction, inlined in each). */
+const REP_STRING = /(movs|cmps|stos|lods|scas|ins|outs)[bwd]_rep(n?z)?$/;
+
+function patchMappedRange(m: WasmModule, table: number): void {
+  const mask = [...i32const(-131072), 0x71 /* i32.and */];
+  const vga = i32const(0xa0000);
+  const counts = { eq: 0, teeEq: 0, ne: 0 };
+  const nameOf = new Map([...m.funcNames].map(([n, i]) => [i, n]));
+  for (const f of m.definedFunctions()) {
+    let body = m.body(f);
+    const test = blockTest(table, REP_STRING.test(nameOf.get(f) ?? ""));
+    const eq = findAll(body, [...mask, ...vga, 0x46]).length;
+    const ne = findAll(body, [...mask, ...vga, 0x47]).length;
+    const tees = new Set<number>();
+    for (const at of findAll(body, [...mask, OP.localTee])) {
+      const local = body[at + mask.length + 1]!;
+      if (local < 0x80 && findAll(body.subarray(at, at + mask.length + 2 + vga.length + 1), [...mask, OP.localTee, local, ...vga, 0x46]).length) tees.add(local);
+    }
+    if (!eq && !ne && !tees.size) continue;
+    if (eq) body = replaceInBody(body, [...mask, ...vga, 0x46], [...mask, ...test], eq, "in_mapped_range");
+    if (ne) body = replaceInBody(body, [...mask, ...vga, 0x47], [...mask, ...test, 0x45 /* i32.eqz */], ne, "in_mapped_range (negated)");
+    for (const local of tees) {
+      const pattern = [...mask, OP.localTee, local, ...vga, 0x46];
+      const n = findAll(body, pattern).length;
+      body = replaceInBody(body, pattern, [...mask, OP.localTee, local, ...test], n, "in_mapped_range (kept)");
+      counts.teeEq += n;
+    }
+    counts.eq += eq;
+    counts.ne += ne;
+    m.setBody(f, body);
+  }
+  if (counts.eq !== MAPPED_RANGE_TESTS.eq || counts.teeEq !== MAPPED_RANGE_TESTS.teeEq || counts.ne !== MAPPED_RANGE_TESTS.ne) {
+    throw new WasmFormatError(`in_mapped_range's inlined VGA-block test: found ${JSON.stringify(counts)}, expected ${JSON.stringify(MAPPED_RANGE_TESTS)}: this v86 build is not the pinned one`);
+  }
 }
 
 /** Fails loudly unless read_tsc loads each V86_TSC_STATIC address (a different build moved them). */
