@@ -37,7 +37,10 @@ export function watchable(name: string, asAddress: boolean, bytes: number | unde
   return { dataId: `${address}:${size}`, description: `${name} (${size} bytes at ${hex32(address)})` };
 }
 
-/** Replaces the armed watchpoints with those of `requests` (write access only, as the VMM watches). */
+/** DAP's access types, as the VMM's watchpoints name them. */
+const ACCESS = { write: "write", read: "read", readWrite: "access" } as const;
+
+/** Replaces the armed watchpoints with those of `requests` (writes, reads, or both). */
 export function setDataBreakpoints(t: Target, requests: readonly { dataId: string; accessType?: string }[]): BreakpointResult[] {
   const watch: Watchpoint[] = [];
   const results = requests.map((bp): BreakpointResult => {
@@ -45,8 +48,9 @@ export function setDataBreakpoints(t: Target, requests: readonly { dataId: strin
     const m = /^(\d+):(\d+)$/.exec(bp.dataId);
     const phys = m ? t.physical(Number(m[1])) : undefined;
     if (!m || phys === undefined) return { id, verified: false, message: `bad data breakpoint id ${bp.dataId}` };
-    if (bp.accessType && bp.accessType !== "write") return { id, verified: false, message: "only write data breakpoints are supported" };
-    watch.push({ id, address: phys, length: Number(m[2]) });
+    const access = ACCESS[(bp.accessType ?? "write") as keyof typeof ACCESS];
+    if (!access) return { id, verified: false, message: `unknown access type ${bp.accessType}` };
+    watch.push({ id, address: phys, length: Number(m[2]), ...(access === "write" ? {} : { access }) });
     return { id, verified: true };
   });
   try {

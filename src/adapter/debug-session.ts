@@ -321,7 +321,7 @@ export class LvmmDebugSession extends LoggingDebugSession {
     const w = watchable(args.name, args.asAddress === true, args.bytes, () =>
       args.variablesReference !== undefined ? this.vars!.valueIn(args.variablesReference, args.name)?.value : t.scope(args.frameId).evaluate(args.name),
     );
-    response.body = w.dataId === null ? w : { ...w, accessTypes: ["write"], canPersist: false };
+    response.body = w.dataId === null ? w : { ...w, accessTypes: ["write", "read", "readWrite"], canPersist: false };
     this.sendResponse(response);
   }
 

@@ -150,6 +150,15 @@ describe("reverse debugging", () => {
       assert.equal(await ticksValue(dc), last - 1);
       await resumeAndWait(dc, () => dc.stepBackRequest({ threadId: 1, granularity: "instruction" }));
       assert.equal(await ticksValue(dc), last - 2, "one instruction earlier the write had not happened");
+
+      // A read data breakpoint on `ticks` (the timer interrupt's incl loads it): forwards and backwards.
+      const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: "read" }] });
+      assert.equal(set.body.breakpoints[0]?.verified, true);
+      const r = await hits(dc, 2);
+      assert.ok(r[1]! > r[0]!);
+      const back = await reverseContinue(dc);
+      assert.equal(back.body.reason, "data breakpoint");
+      assert.equal((await position(dc)).icount, r[0], "lands right after the previous load");
     });
   });
 

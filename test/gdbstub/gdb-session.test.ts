@@ -1,7 +1,7 @@
 // Debian's gdb against `lvmm gdbserver` and the guest kernel: target remote, a breakpoint on a C
 // function, bt with source lines, registers, memory; a watchpoint on a receive buffer the NIC's
-// DMA fills, stopping right after the DMA; reverse-stepi, reverse-continue to the previous hit
-// and reverse-finish. Instruction counts come from `monitor icount`, so every position is
+// DMA fills, stopping right after the DMA; a read watchpoint; reverse-stepi, reverse-continue to
+// the previous hit and reverse-finish. Instruction counts come from `monitor icount`, so every position is
 // checked exactly.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -115,6 +115,34 @@ test("a watchpoint on a receive buffer stops right after the NIC's DMA; reverse-
   firstDma = n[0];
   // The DMA log names the descriptors of the receive interrupts.
   assert.match(out, /^#\d+: ICR 0x[0-9a-f]{8} at icount \d+, [1-9]\d* descriptor\(s\)/m, out);
+});
+
+test("a read watchpoint stops right after the load; reverse-continue stops right before it", { skip: !hasGdb && "gdb is not installed" }, async () => {
+  const out = await gdb([
+    "monitor goto 0",
+    "maintenance flush register-cache",
+    "break echo",
+    "continue",
+    "delete",
+    "rwatch -l ticks", // the PIT driver's tick count: each timer interrupt loads it (incl)
+    "continue",
+    "monitor icount", // [0] after the load
+    "continue",
+    "monitor icount", // [1] after the next one
+    "reverse-continue",
+    "monitor icount", // [2] before it
+    "reverse-continue",
+    "monitor icount", // [3] before the first
+    "delete",
+  ]);
+  const n = icounts(out);
+  assert.equal(n.length, 4, out);
+  assert.match(out, /Hardware read watchpoint 2: -location ticks/, out);
+  assert.equal((out.match(/^Value = \d+$/gm) ?? []).length, 4, out);
+  assert.ok(n[1]! > n[0]!, "a later load");
+  assert.equal(n[2], n[1]! - 1, "backwards: right before the loading instruction");
+  assert.equal(n[3], n[0]! - 1, "and right before the one before, found by searching the past");
+  assert.doesNotMatch(out, /Remote communication error|Remote connection closed|protocol error/i);
 });
 
 test("a watchpoint on a CPU store stops right after it; reverse-continue stops right before it", { skip: !hasGdb && "gdb is not installed" }, async () => {

@@ -107,7 +107,9 @@ test("registers and memory: writes read back, bad arguments are errors", async (
     assert.equal(await c.request("m7fffffff0,4"), "E00", "beyond 32 bits");
     assert.equal(await c.request("m40000000,4"), "E14", "beyond guest RAM");
     assert.equal(await c.request("qNoSuchThing"), "", "unknown packets get the empty reply");
-    assert.equal(await c.request("Z3,7000,4"), "", "read watchpoints are not supported");
+    assert.equal(await c.request("Z3,7000,4"), "OK", "a read watchpoint");
+    assert.equal(await c.request("z3,7000,4"), "OK");
+    assert.equal(await c.request("Z3,a0000,4"), "E14", "loads in the VGA window cannot be watched");
   } finally {
     c.close();
   }

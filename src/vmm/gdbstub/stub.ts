@@ -35,6 +35,8 @@ export interface Reply {
 }
 
 type WatchType = 2 | 3 | 4;
+/** Z2 watches stores, Z3 loads, Z4 both. */
+const ACCESS_OF = { 2: "write", 3: "read", 4: "access" } as const;
 interface GdbWatch {
   id: number;
   type: WatchType;
@@ -367,9 +369,6 @@ export class GdbStub {
       } else set.delete(addr);
       return "OK";
     }
-    // Reads leave no trace the VMM can find exactly: only writes (Z2) and accesses (Z4, taken
-    // as writes) are watched.
-    if (type === 3) return "";
     const key = `${type}:${addr}:${length}`;
     if (!insert) {
       this.watches.delete(key);
@@ -380,12 +379,14 @@ export class GdbStub {
     if (length < 1 || length > 4096) return "E22";
     const phys = this.machine.cpu.translate(addr);
     if (phys === undefined || phys + length > this.machine.cpu.ramBytes) return "E14";
+    // Loads in the VGA window go to v86's own handlers: they cannot be watched there.
+    if (type !== 2 && phys < 0xc0000 && phys + length > 0xa0000) return "E14";
     this.watches.set(key, { id: this.nextWatchId++, type: type as WatchType, linear: addr, length });
     return "OK";
   }
 
   private applyWatchpoints(): void {
-    const list = [...this.watches.values()].map((w) => ({ id: w.id, address: this.machine.cpu.translate(w.linear) ?? w.linear, length: w.length }));
+    const list = [...this.watches.values()].map((w) => ({ id: w.id, address: this.machine.cpu.translate(w.linear) ?? w.linear, length: w.length, access: ACCESS_OF[w.type] }));
     this.machine.setWatchpoints(list);
   }
 
@@ -420,7 +421,7 @@ export class GdbStub {
       }
       case "watchpoint": {
         const w = [...this.watches.values()].find((x) => x.id === stop.id);
-        const what = w?.type === 4 ? "awatch" : "watch";
+        const what = w?.type === 4 ? "awatch" : stop.access === "read" ? "rwatch" : "watch";
         packet = `T05${THREAD}${w ? `${what}:${w.linear.toString(16)};` : ""}`;
         if (stop.by === "dma" && !reverse) console.push(`lvmm: the NIC's DMA wrote the watched range at instruction ${this.machine.icountNumber}\n`);
         if (stop.by === "dma" && reverse) console.push(`lvmm: backwards: before the NIC's DMA into the watched range at instruction ${this.machine.icountNumber}\n`);
@@ -533,8 +534,9 @@ export class GdbStub {
   /**
    * The write that made the watched memory what it is here, when it was the last thing to
    * happen: the DMA of this sync point, or the instruction just executed (a forward watchpoint
-   * stop leaves the machine there). Backwards, gdb stops before that write, which the search
-   * (strictly before this count) would miss. Leaves the machine before it, or back at `origin`.
+   * stop leaves the machine there); or that instruction's load from a read-watched range.
+   * Backwards, gdb stops before that access, which the search (strictly before this count)
+   * would miss. Leaves the machine before it, or back at `origin`.
    */
   private lastWrite(origin: number): StopReason | undefined {
     const m = this.machine;
@@ -554,7 +556,9 @@ export class GdbStub {
     // the machine stops before the sync point at `origin`, before any DMA it brings.
     m.timeline.seek(origin - 1);
     const before = read();
+    m.watchpoints.takeLoad();
     m.advanceTo(origin);
+    const loaded = m.watchpoints.takeLoad();
     const dma = hit(read(), "dma");
     if (dma) return dma;
     const cpu = hit(before, "cpu");
@@ -562,6 +566,13 @@ export class GdbStub {
       m.timeline.seek(origin - 1);
       m.watchpoints.resync();
       return cpu;
+    }
+    if (loaded) {
+      // a load by that instruction (a read or access watchpoint): stopped before it, as for a store
+      m.timeline.seek(origin - 1);
+      m.watchpoints.resync();
+      const bytes = m.cpu.readPhysical(loaded.address, loaded.length);
+      return { kind: "watchpoint", id: loaded.id, address: loaded.address, length: loaded.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read" };
     }
     m.watchpoints.resync();
     return undefined;
