@@ -468,17 +468,24 @@ export class GdbStub {
     this.applyWatchpoints();
     if (how === "step") {
       this.opts.beforeRun?.(m.nowNs);
-      // One instruction runs outside the watchpoints' checks: compare the ranges around it, so
-      // a store the step made is reported as gdb's line stepping expects.
-      const watched = m.watchpoints.list();
+      // One instruction runs outside the watchpoints' checks: compare the ranges around it, and
+      // look for a load it made, so a watched access is reported as gdb's stepping expects.
+      const watched = m.watchpoints.list().filter((w) => w.access !== "read");
       const before = watched.map((w) => m.cpu.readPhysical(w.address, w.length));
+      m.watchpoints.takeLoad();
       const stop = m.step();
+      const loaded = m.watchpoints.takeLoad();
       if (stop.kind === "limit") {
         const i = watched.findIndex((w, k) => !Buffer.from(m.cpu.readPhysical(w.address, w.length)).equals(before[k]!));
         if (i >= 0) {
           const w = watched[i]!;
           m.watchpoints.resync();
           return this.stopReply({ kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: before[i]!, newBytes: m.cpu.readPhysical(w.address, w.length), by: "cpu" }, linearOf);
+        }
+        if (loaded) {
+          const bytes = m.cpu.readPhysical(loaded.address, loaded.length);
+          m.watchpoints.resync();
+          return this.stopReply({ kind: "watchpoint", id: loaded.id, address: loaded.address, length: loaded.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read" }, linearOf);
         }
       }
       return this.stopReply(stop, linearOf);
@@ -517,7 +524,7 @@ export class GdbStub {
     this.history.absorb();
     this.plantBreakpoints();
     this.applyWatchpoints();
-    const watched = m.watchpoints.list();
+    const watched = m.watchpoints.list().filter((w) => w.access !== "read");
     const after = watched.map((w) => m.cpu.readPhysical(w.address, w.length));
     const stop = stepBack(m, 1);
     if (stop.kind !== "limit") return this.stopReply(stop, new Map());
@@ -540,8 +547,8 @@ export class GdbStub {
    */
   private lastWrite(origin: number): StopReason | undefined {
     const m = this.machine;
-    const watched = m.watchpoints.list();
-    if (!watched.length) return undefined;
+    if (!m.watchpoints.armed) return undefined;
+    const watched = m.watchpoints.list().filter((w) => w.access !== "read");
     const read = () => watched.map((w) => Buffer.from(m.cpu.readPhysical(w.address, w.length)));
     const here = read();
     const hit = (then: Buffer[], by: "cpu" | "dma"): StopReason | undefined => {
