@@ -71,10 +71,10 @@ static void apply(struct boot_options *o, const char *key, const char *value, bo
         else
             kprintf("cmdline: unknown race=%s (known: rdt-early, copybreak)\n", value);
     } else if (strcmp(key, "workload") == 0) {
-        if (strcmp(value, "compute") == 0 || strcmp(value, "sti-edge") == 0)
+        if (strcmp(value, "compute") == 0 || strcmp(value, "sti-edge") == 0 || strcmp(value, "rep-load") == 0)
             copy_name(o->workload, value);
         else
-            kprintf("cmdline: unknown workload=%s (known: compute, sti-edge)\n", value);
+            kprintf("cmdline: unknown workload=%s (known: compute, sti-edge, rep-load)\n", value);
     } else {
         kprintf("cmdline: ignoring unknown option '%s'\n", key);
     }

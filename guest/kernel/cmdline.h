@@ -13,7 +13,7 @@ struct boot_options {
     uint32_t gateway;                 /* gw=A.B.C.D, default 10.0.2.2 */
     unsigned hz;                      /* hz=N timer rate, default 100 */
     char fault[CMDLINE_NAME_MAX];     /* fault=NAME, see kernel/faults.c; empty if none */
-    char workload[CMDLINE_NAME_MAX];  /* workload=compute or sti-edge; empty if none */
+    char workload[CMDLINE_NAME_MAX];  /* workload=compute, sti-edge or rep-load; empty if none */
     bool quiet;                       /* quiet: only the guaranteed lines */
     char race[CMDLINE_NAME_MAX];      /* race=copybreak|rdt-early: drivers/e1000.c's demo race */
     uint32_t link_id;                 /* link=N: run the delivery engine, linkage boot id N (0: off) */

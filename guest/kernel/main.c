@@ -123,6 +123,13 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
         sti_edge_run(STI_EDGE_CALLS);
         kprintf("sti-edge done\n");
     }
+    if (strcmp(boot_options.workload, "rep-load") == 0) {
+        for (unsigned i = 0; i < 8; i++) {
+            wait_ticks(1);
+            rep_load_copy();
+        }
+        kprintf("rep-load done\n");
+    }
     if (net && boot_options.link_id)
         delivery_start(boot_options.link_id, boot_options.capacity_mbps, boot_options.testctl,
                        mem_top);

@@ -6,7 +6,8 @@
 // note the first load that touched a watched range. They cannot stop the machine inside an
 // instruction, so the watchpoints pin a noted load down by re-execution (watchpoints.ts). Rep
 // string instructions keep v86's fast path over watched blocks (their instruction count must
-// not depend on what is watched), so their loads are not seen.
+// not depend on what is watched): one that may load from a watched block only raises a flag
+// (takeRep), and the watchpoints work out from its registers what it loaded.
 import { MAPPED_BLOCKS, type V86Instance } from "./v86/instantiate";
 
 export interface WatchedRead {
@@ -76,6 +77,15 @@ export class ReadWatch {
     // TLB entries remember whether their page was "mapped": a page walk must see the new table.
     (this.vm.exports["full_clear_tlb"] as () => void)();
     this.noted = undefined;
+    this.takeRep();
+  }
+
+  /** True if a rep string instruction may have loaded from a watched block since the last call. */
+  takeRep(): boolean {
+    const g = this.vm.controls.repLoad;
+    const v = g.value as number;
+    g.value = 0;
+    return v !== 0;
   }
 
   /** The watchpoint of the first watched load since the last call, and forgets it. */

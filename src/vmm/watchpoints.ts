@@ -103,9 +103,14 @@ export class Watchpoints {
     return undefined;
   }
 
-  /** The read or access watchpoint a load touched since the last look (and forgets the load). */
-  takeLoad(): Watchpoint | undefined {
-    const w = this.loaded();
+  /**
+   * The read or access watchpoint a load touched since the last look (and forgets the load).
+   * `before`: the registers before the one instruction that ran since, to tell what a rep string
+   * instruction loaded.
+   */
+  takeLoad(before?: ReturnType<Machine["cpu"]["registers"]>): Watchpoint | undefined {
+    let w = this.loaded();
+    if (this.reads.takeRep() && !w && before) w = this.repLoad(before);
     return w && { id: w.id, address: w.address, length: w.length, ...(w.access ? { access: w.access } : {}) };
   }
 
@@ -122,7 +127,8 @@ export class Watchpoints {
   check(dma: boolean): StopReason | undefined {
     const w = this.changed();
     const r = dma ? undefined : this.loaded();
-    if (!w && !r) {
+    const rep = !dma && this.reads.takeRep();
+    if (!w && !r && !rep) {
       this.verifiedAt = this.m.icountNumber;
       if (!dma) this.m.timeline.maybeCheckpoint();
       return undefined;
@@ -137,7 +143,8 @@ export class Watchpoints {
       }
       return first.read ? this.hitRead(first.w) : this.hit(first.w, "cpu");
     }
-    return w ? this.hit(w, "cpu") : this.hitRead(r!);
+    if (w) return this.hit(w, "cpu");
+    return r ? this.hitRead(r) : undefined;
   }
 
   private hit(w: Watched, by: "cpu" | "dma"): StopReason {
@@ -157,35 +164,89 @@ export class Watchpoints {
 
   /**
    * Leaves the machine right after the instruction that first changed a watched range or loaded
-   * from one since verifiedAt, and says which; undefined if re-execution saw neither (a load
-   * noted outside a run, by a single step the caller checked itself).
+   * from one since verifiedAt, and says which; undefined (the machine back where it was) if
+   * re-execution saw neither. A rep string instruction's flag is a maybe: the instruction it
+   * narrows down to is checked from its registers, and if it loaded nothing watched the search
+   * goes on after it.
    */
   private locate(): { w: Watched; read: boolean } | undefined {
     const m = this.m;
+    const end = m.icountNumber;
     let lo = this.verifiedAt;
-    let hi = m.icountNumber;
-    const happened = (): boolean => this.changed() !== undefined || this.reads.take() !== undefined;
+    const forget = (): void => {
+      this.reads.take();
+      this.reads.takeRep();
+    };
+    const happened = (): boolean => this.changed() !== undefined || this.reads.take() !== undefined || this.reads.takeRep();
     this.stats.probes++;
     m.timeline.seek(lo);
-    this.reads.take();
-    let loSnap = saveSnapshot(m);
-    while (hi - lo > 1) {
-      const mid = lo + Math.floor((hi - lo) / 2);
-      this.stats.probes++;
-      m.advanceTo(mid);
-      if (happened()) {
-        hi = mid;
-        restoreSnapshot(m, loSnap, "replay");
-      } else {
-        lo = mid;
-        loSnap = saveSnapshot(m);
+    for (;;) {
+      let hi = end;
+      forget();
+      let loSnap = saveSnapshot(m);
+      while (hi - lo > 1) {
+        const mid = lo + Math.floor((hi - lo) / 2);
+        this.stats.probes++;
+        m.advanceTo(mid);
+        if (happened()) {
+          hi = mid;
+          restoreSnapshot(m, loSnap, "replay");
+        } else {
+          lo = mid;
+          loSnap = saveSnapshot(m);
+        }
+        forget();
       }
-      this.reads.take();
+      const before = m.cpu.registers();
+      m.advanceTo(hi);
+      const w = this.changed();
+      if (w) return { w, read: false };
+      const r = this.loaded();
+      if (r) return { w: r, read: true };
+      if (this.reads.takeRep()) {
+        const rep = this.repLoad(before);
+        if (rep) return { w: rep, read: true };
+      }
+      if (hi >= end) return undefined;
+      lo = hi;
     }
-    m.advanceTo(hi);
-    const w = this.changed();
-    if (w) return { w, read: false };
-    const r = this.loaded();
-    return r ? { w: r, read: true } : undefined;
   }
+
+  /** The watchpoint whose range the rep string instruction just run (from `before`) loaded from, if any. */
+  private repLoad(before: ReturnType<Machine["cpu"]["registers"]>): Watched | undefined {
+    const op = stringLoad(this.m.cpu.readLinear(before.eip >>> 0, 15));
+    if (!op) return undefined;
+    const after = this.m.cpu.registers();
+    const spans: [number, number][] = [];
+    const span = (from: number, to: number): void => {
+      if (from === to) return;
+      // the bytes between the register's values, whichever way the direction flag took it
+      const [a, b] = to > from ? [from, to] : [to + op.size, from + op.size];
+      const phys = this.m.cpu.translate(a >>> 0);
+      if (phys !== undefined) spans.push([phys, phys + (b - a)]);
+    };
+    if (op.src) span(before.esi >>> 0, after.esi >>> 0);
+    if (op.dst) span(before.edi >>> 0, after.edi >>> 0);
+    return this.list_.find((w) => loads(w) && spans.some(([a, b]) => w.address < b && w.address + w.length > a));
+  }
+}
+
+const PREFIXES = new Set([0xf2, 0xf3, 0x66, 0x67, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
+
+/**
+ * What a string instruction loads: through ESI (movs, cmps, lods, outs), through EDI (cmps,
+ * scas), and its element size; undefined for other instructions (and stos, ins, which store).
+ */
+function stringLoad(code: Uint8Array): { src: boolean; dst: boolean; size: number } | undefined {
+  let i = 0;
+  let size = 4;
+  for (; i < code.length && PREFIXES.has(code[i]!); i++) if (code[i] === 0x66) size = 2;
+  const op = code[i];
+  if (op === undefined) return undefined;
+  const byte = (op & 1) === 0;
+  const s = byte ? 1 : size;
+  if (op === 0xa4 || op === 0xa5 || op === 0xac || op === 0xad || op === 0x6e || op === 0x6f) return { src: true, dst: false, size: s };
+  if (op === 0xa6 || op === 0xa7) return { src: true, dst: true, size: s };
+  if (op === 0xae || op === 0xaf) return { src: false, dst: true, size: s };
+  return undefined;
 }

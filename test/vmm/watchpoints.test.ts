@@ -5,6 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ElfFile } from "../../src/vmm/elf";
 import { restoreSnapshot, saveSnapshot, stateHash } from "../../src/vmm/snapshot";
+import { Machine } from "../../src/vmm/machine";
+import type { Watchpoint } from "../../src/vmm/watchpoints";
 import { bootGuest, bytes, kernel, udpToGuest } from "../helpers/guest";
 
 const elf = ElfFile.parse(kernel());
@@ -13,6 +15,21 @@ const sym = (name: string) => {
   assert.ok(s, `symbol ${name}`);
   return s;
 };
+
+/** Exact: from `start`, the instruction from hitAt - 1 to hitAt loads from `watch`, the one before does not. Leaves the machine at hitAt. */
+function assertLoadedBy(m: Machine, start: ReturnType<typeof saveSnapshot>, watch: Watchpoint, hitAt: number): void {
+  for (const [from, expect] of [
+    [hitAt - 2, "limit"],
+    [hitAt - 1, "watchpoint"],
+  ] as const) {
+    m.setWatchpoints([]);
+    restoreSnapshot(m, start);
+    m.run({ untilIcount: from });
+    m.setWatchpoints([watch]);
+    assert.equal(m.run({ untilIcount: from + 1 }).kind, expect, `the instruction from ${from}`);
+    assert.equal(m.icountNumber, from + 1);
+  }
+}
 
 test("a CPU store to a watched variable stops right after the storing instruction", async () => {
   const m = await bootGuest();
@@ -95,19 +112,7 @@ test("a CPU load from a read-watched variable stops right after the loading inst
     assert.equal(stop.kind, "watchpoint", JSON.stringify(stop));
     if (stop.kind !== "watchpoint") return;
     assert.deepEqual([stop.id, stop.access, stop.by, stop.address], [7, "read", "cpu", ticks.value]);
-    const hitAt = m.icountNumber;
-    // Exact: the instruction from hitAt - 1 to hitAt loads it, the one before does not.
-    for (const [from, expect] of [
-      [hitAt - 2, "limit"],
-      [hitAt - 1, "watchpoint"],
-    ] as const) {
-      m.setWatchpoints([]);
-      restoreSnapshot(m, start);
-      m.run({ untilIcount: from });
-      m.setWatchpoints([{ id: 7, address: ticks.value, length: ticks.size, access: "read" }]);
-      assert.equal(m.run({ untilIcount: from + 1 }).kind, expect, `the instruction from ${from}`);
-      assert.equal(m.icountNumber, from + 1);
-    }
+    assertLoadedBy(m, start, { id: 7, address: ticks.value, length: ticks.size, access: "read" }, m.icountNumber);
     // Stopping on every load for a while, then on: the same machine as a run that never watched.
     const end = m.nowNs + 100e6;
     let hits = 0;
@@ -116,6 +121,35 @@ test("a CPU load from a read-watched variable stops right after the loading inst
     m.run({ untilNs: end + 10e6 });
     plain.run({ untilNs: end + 10e6 });
     assert.ok(hits >= 5, `${hits} loads`);
+    assert.equal(stateHash(m), stateHash(plain));
+  } finally {
+    m.destroy();
+    plain.destroy();
+  }
+});
+
+test("a rep movs that loads from a read-watched range stops right after it; one that only stores there does not", async () => {
+  const src = sym("rep_load_src"); // workload=rep-load copies it to rep_load_dst with rep movsl, once a tick, 8 times
+  const dst = sym("rep_load_dst");
+  const boot = () => Machine.create({ kernel: kernel(), cmdline: "workload=rep-load quiet", nic: false });
+  const m = await boot();
+  const plain = await boot();
+  try {
+    const start = saveSnapshot(m);
+    m.setWatchpoints([{ id: 1, address: dst.value + 100, length: 4, access: "read" }]);
+    assert.notEqual(m.run({ untilNs: 200e6 }).kind, "watchpoint", "rep movs stores into rep_load_dst and never loads from it");
+    restoreSnapshot(m, start);
+    const watch = { id: 2, address: src.value + 100, length: 4, access: "read" as const };
+    m.setWatchpoints([watch]);
+    const stop = m.run({ untilNs: 200e6 });
+    assert.equal(stop.kind, "watchpoint", JSON.stringify(stop));
+    if (stop.kind !== "watchpoint") return;
+    assert.deepEqual([stop.id, stop.access], [2, "read"]);
+    assertLoadedBy(m, start, watch, m.icountNumber);
+    let copies = 1;
+    while (m.run({ untilNs: 200e6 }).kind === "watchpoint") copies++;
+    assert.equal(copies, 8, "one stop per copy");
+    plain.run({ untilNs: 200e6 });
     assert.equal(stateHash(m), stateHash(plain));
   } finally {
     m.destroy();

@@ -473,8 +473,9 @@ export class GdbStub {
       const watched = m.watchpoints.list().filter((w) => w.access !== "read");
       const before = watched.map((w) => m.cpu.readPhysical(w.address, w.length));
       m.watchpoints.takeLoad();
+      const regs = m.cpu.registers();
       const stop = m.step();
-      const loaded = m.watchpoints.takeLoad();
+      const loaded = m.watchpoints.takeLoad(regs);
       if (stop.kind === "limit") {
         const i = watched.findIndex((w, k) => !Buffer.from(m.cpu.readPhysical(w.address, w.length)).equals(before[k]!));
         if (i >= 0) {
@@ -564,8 +565,9 @@ export class GdbStub {
     m.timeline.seek(origin - 1);
     const before = read();
     m.watchpoints.takeLoad();
+    const regs = m.cpu.registers();
     m.advanceTo(origin);
-    const loaded = m.watchpoints.takeLoad();
+    const loaded = m.watchpoints.takeLoad(regs);
     const dma = hit(read(), "dma");
     if (dma) return dma;
     const cpu = hit(before, "cpu");

@@ -21,6 +21,7 @@ export interface V86Controls {
   excHit: WebAssembly.Global;
   excVector: WebAssembly.Global;
   excError: WebAssembly.Global;
+  repLoad: WebAssembly.Global;
 }
 
 /** Host callbacks the emulator calls while it runs. */
@@ -151,6 +152,7 @@ export async function instantiateV86(opts: V86BootOptions): Promise<V86Instance>
     excHit: g(patched.globals.excHit),
     excVector: g(patched.globals.excVector),
     excError: g(patched.globals.excError),
+    repLoad: g(patched.globals.repLoad),
   };
 
   const malloc = exp["v86_malloc"];

@@ -67,6 +67,8 @@ export interface PatchedV86 {
      * the block is served by JS handlers (v86's memory_map_*), as the VGA window always is.
      */
     mappedBlocks: string;
+    /** Set to 1 by a rep string instruction that took the fast path with an operand in a block under a read watchpoint. */
+    repLoad: string;
     /** Rust's shadow stack pointer, restored after a wasm trap (a guest fault v86 cannot model). */
     stackPointer: string;
     /** Bit n set: stop after delivering CPU exception vector n to the guest. */
@@ -147,6 +149,8 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
     excVector: m.addMutableI32("lvmm_exc_vector", 0),
     excError: m.addMutableI32("lvmm_exc_error", 0),
     mappedBlocks: m.addMutableI32("lvmm_mapped_blocks", 0),
+    repLoad: m.addMutableI32("lvmm_rep_load", 0),
+    scratch: m.addMutableI32("lvmm_scratch", 0),
   };
   // __stack_pointer is the module's first defined global (index 0: it imports no globals).
   m.exportGlobal("lvmm_stack_pointer", 0);
@@ -194,7 +198,7 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
   // ((addr & ~0x1FFFF) == 0xA0000). It now reads a byte per 128 KiB block from a table the
   // LVMM fills: the VGA block, and the blocks of RAM under a read watchpoint, whose accesses
   // then reach JS handlers (read-watch.ts).
-  patchMappedRange(m, g.mappedBlocks);
+  patchMappedRange(m, g);
   // read64s of a mapped address sign-extends its low half before it ORs in the high one, so a
   // low word with bit 31 set filled the high word with ones (a GDT entry read so made `ltr` fail
   // with "not a system entry"). Stock v86 never reads descriptors from mapped memory; read
@@ -317,6 +321,7 @@ export function patchV86Wasm(original: Uint8Array): PatchedV86 {
       excVector: "lvmm_exc_vector",
       excError: "lvmm_exc_error",
       mappedBlocks: "lvmm_mapped_blocks",
+      repLoad: "lvmm_rep_load",
     },
   };
 }
@@ -330,23 +335,31 @@ const MAPPED_RANGE_TESTS = { eq: 168, teeEq: 95, ne: 2 };
  * string instruction takes v86's fast path over watched RAM as over any RAM. Its slow path
  * counts a whole rep as one instruction where the fast path counts one per page: with watched
  * blocks "mapped" there, re-executing with a read watchpoint set diverged from the run it
- * re-executes. The price: a rep string instruction's loads do not trigger read watchpoints.
+ * re-executes. The fast path's loads reach no handler, so a rep string instruction that may load
+ * from a watched block (movs, cmps, lods, scas, outs) sets `repLoad` instead; which bytes it
+ * loaded, the watchpoints work out from its registers (watchpoints.ts).
  */
-function blockTest(table: number, repString: boolean): number[] {
-  const load = [...i32const(17), 0x76 /* i32.shr_u */, OP.globalGet, ...uleb(table), 0x6a /* i32.add */, 0x2d /* i32.load8_u */, 0, 0];
-  return repString ? [...load, ...i32const(1), 0x71 /* i32.and */] : [...load, ...i32const(0), 0x47 /* i32.ne */];
+function blockTest(g: { mappedBlocks: number; repLoad: number; scratch: number }, kind: "any" | "rep" | "rep-load"): number[] {
+  const load = [...i32const(17), 0x76 /* i32.shr_u */, OP.globalGet, ...uleb(g.mappedBlocks), 0x6a /* i32.add */, 0x2d /* i32.load8_u */, 0, 0];
+  const vgaOnly = [...i32const(1), 0x71 /* i32.and */];
+  if (kind === "any") return [...load, ...i32const(0), 0x47 /* i32.ne */];
+  if (kind === "rep") return [...load, ...vgaOnly];
+  const get = [OP.globalGet, ...uleb(g.scratch)];
+  return [...load, OP.globalSet, ...uleb(g.scratch), ...get, ...i32const(2), 0x46 /* i32.eq */, OP.if, OP.void, ...i32const(1), OP.globalSet, ...uleb(g.repLoad), OP.end, ...get, ...vgaOnly];
 }
-/** v86's rep string instructions (string.rs's string_instruction, inlined in each). */
+/** v86's rep string instructions (string.rs's string_instruction, inlined in each), and those of them that load. */
 const REP_STRING = /(movs|cmps|stos|lods|scas|ins|outs)[bwd]_rep(n?z)?$/;
+const REP_LOADS = /(movs|cmps|lods|scas|outs)[bwd]_rep(n?z)?$/;
 
-function patchMappedRange(m: WasmModule, table: number): void {
+function patchMappedRange(m: WasmModule, g: { mappedBlocks: number; repLoad: number; scratch: number }): void {
   const mask = [...i32const(-131072), 0x71 /* i32.and */];
   const vga = i32const(0xa0000);
   const counts = { eq: 0, teeEq: 0, ne: 0 };
   const nameOf = new Map([...m.funcNames].map(([n, i]) => [i, n]));
   for (const f of m.definedFunctions()) {
     let body = m.body(f);
-    const test = blockTest(table, REP_STRING.test(nameOf.get(f) ?? ""));
+    const name = nameOf.get(f) ?? "";
+    const test = blockTest(g, REP_LOADS.test(name) ? "rep-load" : REP_STRING.test(name) ? "rep" : "any");
     const eq = findAll(body, [...mask, ...vga, 0x46]).length;
     const ne = findAll(body, [...mask, ...vga, 0x47]).length;
     const tees = new Set<number>();
