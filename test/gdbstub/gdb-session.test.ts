@@ -135,16 +135,19 @@ test("a read watchpoint stops right after the load; reverse-continue stops right
     "monitor icount", // [3] before the first
     "stepi",
     "monitor icount", // [4] the load again, reported by the step
+    "reverse-stepi",
+    "monitor icount", // [5] and back over it
     "delete",
   ]);
   const n = icounts(out);
-  assert.equal(n.length, 5, out);
+  assert.equal(n.length, 6, out);
   assert.match(out, /Hardware read watchpoint 2: -location ticks/, out);
-  assert.equal((out.match(/^Value = \d+$/gm) ?? []).length, 5, out);
+  assert.equal((out.match(/^Value = \d+$/gm) ?? []).length, 6, out);
   assert.ok(n[1]! > n[0]!, "a later load");
   assert.equal(n[2], n[1]! - 1, "backwards: right before the loading instruction");
   assert.equal(n[3], n[0]! - 1, "and right before the one before, found by searching the past");
   assert.equal(n[4], n[0], "a stepi that loads reports the watchpoint too");
+  assert.equal(n[5], n[3], "so does a reverse-stepi back over it");
   assert.doesNotMatch(out, /Remote communication error|Remote connection closed|protocol error/i);
 });
 

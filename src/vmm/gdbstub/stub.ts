@@ -536,6 +536,20 @@ export class GdbStub {
       m.watchpoints.resync();
       return this.stopReply({ kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: m.cpu.readPhysical(w.address, w.length), newBytes: after[i]!, by: "cpu" }, new Map(), true);
     }
+    // Back over a load from a read-watched range: run the instruction again to see it, then undo it.
+    if (m.watchpoints.list().some((w) => w.access === "read" || w.access === "access")) {
+      const at = m.icountNumber;
+      const regs = m.cpu.registers();
+      m.watchpoints.takeLoad();
+      m.advanceTo(at + 1);
+      const loaded = m.watchpoints.takeLoad(regs);
+      m.timeline.seek(at);
+      m.watchpoints.resync();
+      if (loaded) {
+        const bytes = m.cpu.readPhysical(loaded.address, loaded.length);
+        return this.stopReply({ kind: "watchpoint", id: loaded.id, address: loaded.address, length: loaded.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read" }, new Map(), true);
+      }
+    }
     return this.stopReply({ kind: "limit" }, new Map());
   }
 
