@@ -114,6 +114,20 @@ export class Watchpoints {
     return w && { id: w.id, address: w.address, length: w.length, ...(w.access ? { access: w.access } : {}) };
   }
 
+  /** Runs `fn` (one instruction) and says which read or access watchpoint a load of it touched. */
+  loadDuring<T>(fn: () => T): [T, Watchpoint | undefined] {
+    this.takeLoad();
+    const before = this.m.cpu.registers();
+    const result = fn();
+    return [result, this.takeLoad(before)];
+  }
+
+  /** The stop for a load from `w`'s range (the bytes are as they are: a load changes nothing). */
+  loadStop(w: Watchpoint): StopReason {
+    const bytes = this.m.cpu.readPhysical(w.address, w.length);
+    return { kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read" };
+  }
+
   /** The watchpoint of a load noted since the last look (the noted range is one of list_'s). */
   private loaded(): Watched | undefined {
     const r = this.reads.take();
@@ -157,9 +171,9 @@ export class Watchpoints {
 
   private hitRead(w: Watched): StopReason {
     this.stats.hits++;
-    const bytes = this.m.cpu.readPhysical(w.address, w.length);
+    const stop = this.loadStop(w);
     this.resync();
-    return { kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read" };
+    return stop;
   }
 
   /**

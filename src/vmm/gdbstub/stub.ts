@@ -472,10 +472,7 @@ export class GdbStub {
       // look for a load it made, so a watched access is reported as gdb's stepping expects.
       const watched = m.watchpoints.list().filter((w) => w.access !== "read");
       const before = watched.map((w) => m.cpu.readPhysical(w.address, w.length));
-      m.watchpoints.takeLoad();
-      const regs = m.cpu.registers();
-      const stop = m.step();
-      const loaded = m.watchpoints.takeLoad(regs);
+      const [stop, loaded] = m.watchpoints.loadDuring(() => m.step());
       if (stop.kind === "limit") {
         const i = watched.findIndex((w, k) => !Buffer.from(m.cpu.readPhysical(w.address, w.length)).equals(before[k]!));
         if (i >= 0) {
@@ -484,9 +481,9 @@ export class GdbStub {
           return this.stopReply({ kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: before[i]!, newBytes: m.cpu.readPhysical(w.address, w.length), by: "cpu" }, linearOf);
         }
         if (loaded) {
-          const bytes = m.cpu.readPhysical(loaded.address, loaded.length);
+          const load = m.watchpoints.loadStop(loaded);
           m.watchpoints.resync();
-          return this.stopReply({ kind: "watchpoint", id: loaded.id, address: loaded.address, length: loaded.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read" }, linearOf);
+          return this.stopReply(load, linearOf);
         }
       }
       return this.stopReply(stop, linearOf);
@@ -539,16 +536,10 @@ export class GdbStub {
     // Back over a load from a read-watched range: run the instruction again to see it, then undo it.
     if (m.watchpoints.list().some((w) => w.access === "read" || w.access === "access")) {
       const at = m.icountNumber;
-      const regs = m.cpu.registers();
-      m.watchpoints.takeLoad();
-      m.advanceTo(at + 1);
-      const loaded = m.watchpoints.takeLoad(regs);
+      const [, loaded] = m.watchpoints.loadDuring(() => m.advanceTo(at + 1));
       m.timeline.seek(at);
       m.watchpoints.resync();
-      if (loaded) {
-        const bytes = m.cpu.readPhysical(loaded.address, loaded.length);
-        return this.stopReply({ kind: "watchpoint", id: loaded.id, address: loaded.address, length: loaded.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read" }, new Map(), true);
-      }
+      if (loaded) return this.stopReply(m.watchpoints.loadStop(loaded), new Map(), true);
     }
     return this.stopReply({ kind: "limit" }, new Map());
   }
@@ -578,10 +569,7 @@ export class GdbStub {
     // the machine stops before the sync point at `origin`, before any DMA it brings.
     m.timeline.seek(origin - 1);
     const before = read();
-    m.watchpoints.takeLoad();
-    const regs = m.cpu.registers();
-    m.advanceTo(origin);
-    const loaded = m.watchpoints.takeLoad(regs);
+    const [, loaded] = m.watchpoints.loadDuring(() => m.advanceTo(origin));
     const dma = hit(read(), "dma");
     if (dma) return dma;
     const cpu = hit(before, "cpu");
@@ -594,8 +582,7 @@ export class GdbStub {
       // a load by that instruction (a read or access watchpoint): stopped before it, as for a store
       m.timeline.seek(origin - 1);
       m.watchpoints.resync();
-      const bytes = m.cpu.readPhysical(loaded.address, loaded.length);
-      return { kind: "watchpoint", id: loaded.id, address: loaded.address, length: loaded.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read" };
+      return m.watchpoints.loadStop(loaded);
     }
     m.watchpoints.resync();
     return undefined;
