@@ -15,7 +15,6 @@ import { DEFAULT_MAC, E1000Pci, E1000_DEFAULTS } from "./devices/e1000-pci";
 import type { SyncDevice } from "./sync-device";
 import { VmmInvariantError, type StopReason } from "./stop-reason";
 import { activate, instantiateV86, type V86HostHooks, type V86Instance } from "./v86/instantiate";
-import { stableView } from "./v86/internals";
 import { validateKernel } from "./elf";
 import { SerialConsole } from "./serial-console";
 import { InputJournal, comparePoint, type InputEvent } from "./journal";
@@ -83,6 +82,13 @@ export interface RunOptions {
   pace?: boolean;
   /** Called after each chunk of the run, before yielding (the recorder drains the machine's logs here). */
   betweenChunks?: () => void;
+}
+
+/** An interrupt the CPU took at a sync point: which line (-1 if unknown), and when. */
+export interface InterruptDelivery {
+  readonly icount: number;
+  readonly ns: number;
+  readonly irq: number;
 }
 
 const YIELD_EVERY_MS = 20;
@@ -328,25 +334,31 @@ export class Machine {
     this.hostStop ??= kind === "device-fault" ? { kind, device: detail.split(":")[0]!, detail } : { kind, detail };
   }
 
-  private readonly interruptListeners = new Set<(e: { icount: number; ns: number; irq: number }) => void>();
+  /** Replaced, not changed in place, so a listener may remove itself while they are called. */
+  private interruptListeners: readonly ((e: InterruptDelivery) => void)[] = [];
 
-  /** Called at each sync point where an interrupt was delivered (irq -1 if unknown). */
-  onInterrupt(fn: (e: { icount: number; ns: number; irq: number }) => void): () => void {
-    this.interruptListeners.add(fn);
-    return () => this.interruptListeners.delete(fn);
+  /**
+   * Called at each sync point where an interrupt was delivered (irq -1 if unknown). Listeners
+   * share one event object per delivery: they read it, and may keep it, but never change it.
+   */
+  onInterrupt(fn: (e: InterruptDelivery) => void): () => void {
+    this.interruptListeners = [...this.interruptListeners, fn];
+    return () => {
+      this.interruptListeners = this.interruptListeners.filter((f) => f !== fn);
+    };
   }
 
-  /** Bits 0-15: IRQ lines the PICs have in service. */
-  /** The in-service registers of v86's two PICs (static in its wasm memory). */
-  private picIsr: [() => Uint8Array, () => Uint8Array] | undefined;
+  /** Where v86's two PICs keep their in-service registers (static in its wasm memory), once found. */
+  private picIsrAt: [number, number] | undefined;
+  private wasmBytes: Uint8Array | undefined;
 
+  /** Bits 0-15: IRQ lines the PICs have in service (Pic.isr, see device-state.ts). Read at every sync point while interrupts are listened to. */
   private interruptsInService(): number {
     const vm = this.vm;
-    if (!this.picIsr) {
-      const isr = (addr: number) => stableView(vm.cpu, { byteOffset: addr + 2, length: 1 }, Uint8Array);
-      this.picIsr = [isr((vm.exports["get_pic_addr_master"] as () => number)()), isr((vm.exports["get_pic_addr_slave"] as () => number)())];
-    }
-    return this.picIsr[0]()[0]! | (this.picIsr[1]()[0]! << 8); // Pic0.isr (see device-state.ts)
+    const at = (this.picIsrAt ??= [(vm.exports["get_pic_addr_master"] as () => number)() + 2, (vm.exports["get_pic_addr_slave"] as () => number)() + 2]);
+    let bytes = this.wasmBytes;
+    if (!bytes || bytes.byteLength === 0) bytes = this.wasmBytes = new Uint8Array(vm.cpu.wasm_memory.buffer);
+    return bytes[at[0]]! | (bytes[at[1]]! << 8);
   }
 
   /**
@@ -570,7 +582,8 @@ export class Machine {
     // As the guest left it, before this sync delivers anything (delivery clears IF).
     const guestHadInterruptsOn = this.cpu.interruptsEnabled || this.exec.halted;
     // Only a listener (a recorder, a replay's check) needs to know which line was delivered.
-    const inServiceBefore = this.interruptListeners.size ? this.interruptsInService() : 0;
+    const irqListeners = this.interruptListeners;
+    const inServiceBefore = irqListeners.length ? this.interruptsInService() : 0;
     const trap = this.exec.guard(() => {
       timerMs = cpu.run_hardware_timers(0, now / 1e6);
       for (const d of this.devices) {
@@ -582,12 +595,13 @@ export class Machine {
       cpu.handle_irqs();
     });
     if (trap) return this.stopFor(trap);
-    if (this.interruptListeners.size && this.cpu.pc !== eipBefore) {
+    if (irqListeners.length && this.cpu.pc !== eipBefore) {
       // An interrupt was delivered here: the newly in-service line names it.
       let fresh = this.interruptsInService() & ~inServiceBefore;
       if (fresh & 0xff00) fresh &= 0xff00; // a slave line shows as the cascade (2) on the master too
       const irq = fresh ? 31 - Math.clz32(fresh & -fresh) : -1;
-      for (const fn of this.interruptListeners) fn({ icount, ns: now, irq });
+      const e: InterruptDelivery = { icount, ns: now, irq };
+      for (let i = 0; i < irqListeners.length; i++) irqListeners[i]!(e);
     }
 
     let next = now + Math.max(timerMs, 0.001) * 1e6;

@@ -126,14 +126,17 @@ describe("lvmm record / replay / events / dma / pcap", () => {
 
   it("a recorder killed with SIGKILL mid-run leaves a replayable prefix", async () => {
     const path = join(dir, "killed.lvmmrec");
-    const child = spawn(process.execPath, [CLI, "record", "--out", path, "--seconds", "30", "--echo-load", "2000", "--checkpoint-ms", "50", "--quiet"], { stdio: "ignore" });
+    // Long enough that no machine finishes it first; checkpoints denser than the recorder's
+    // event-loop turns, which once held every event after the first in memory until the end.
+    const child = spawn(process.execPath, [CLI, "record", "--out", path, "--seconds", "600", "--echo-load", "2000", "--checkpoint-ms", "50", "--quiet"], { stdio: "ignore" });
+    const exited = new Promise((r) => child.once("exit", r));
     try {
       const deadline = Date.now() + 30_000;
       // Wait until a few checkpoints are on disk, then kill it without warning.
       while (Date.now() < deadline && !(existsSync(path) && statSync(path).size > 1_500_000)) await new Promise((r) => setTimeout(r, 50));
     } finally {
       child.kill("SIGKILL");
-      await new Promise((r) => child.once("exit", r));
+      await exited;
     }
     assert.ok(statSync(path).size > 1_500_000, "the recorder wrote some chunks before it was killed");
     const strict = lvmm("replay", path, "--strict");

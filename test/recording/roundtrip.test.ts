@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync } from "node:fs";
 import { readRecording } from "../../src/vmm/recording/reader";
 import { Replayer, formatDivergence } from "../../src/vmm/recording/replayer";
-import { EventKind } from "../../src/vmm/recording/format";
+import { CHUNK_COMPRESSED, CHUNK_HEADER_BYTES, ChunkType, EventKind, PREAMBLE_BYTES } from "../../src/vmm/recording/format";
 import { recordScenario, tmp } from "./record-helpers";
 import { stateHash } from "../../src/vmm/snapshot";
 import { join } from "node:path";
@@ -83,6 +83,20 @@ describe("record then replay --verify", () => {
     const end = rec.events[rec.events.length - 1]!;
     assert.equal(end.kind, EventKind.End);
     assert.equal(end.ns, 10e9);
+  });
+
+  it("dense checkpoints: the events before each one go to disk there, not at the end (what a killed recorder keeps)", async () => {
+    // 50 ms apart, a few ms of wall time: each checkpoint came before the digest thread's answer
+    // for the one before had been picked up, and the writer held every later event in memory.
+    const r = await recordScenario("echo", { seconds: 1, checkpointIntervalNs: 50e6 });
+    const checkpoints = load(r.path).events.filter((e) => e.kind === EventKind.CheckpointHash).length;
+    assert.equal(checkpoints, 20);
+    const b = readFileSync(r.path);
+    let eventChunks = 0;
+    for (let pos = PREAMBLE_BYTES; pos + CHUNK_HEADER_BYTES <= b.length; pos += CHUNK_HEADER_BYTES + b.readUInt32LE(pos + 8)) {
+      if ((b[pos]! & ~CHUNK_COMPRESSED) === (ChunkType.Events as number)) eventChunks++;
+    }
+    assert.ok(eventChunks >= checkpoints, `${eventChunks} event chunks for ${checkpoints} checkpoints`);
   });
 
   it("a replay that goes wrong stops at the first divergent checkpoint with both hashes", async () => {

@@ -87,8 +87,12 @@ export class Recorder {
   private rxLastRdt: number | undefined;
   /** Where the file starts: an interrupt the driver took before that has no place in it. */
   private readonly startIcount: number;
-  /** Interrupts and console lines since the last drain, in the order they happened. */
-  private watched: WatchedEvent[] = [];
+  /**
+   * Interrupts and console lines since the last drain, in the order they happened, as numbers
+   * (an interrupt every few µs of guest time: objects kept until the drain outlived young
+   * collections and cost the guest thread their promotion).
+   */
+  private readonly watched = new WatchedEvents();
   /** Reused for each RX interrupt's frame references. */
   private readonly refs: (FrameRef | null)[] = [];
   /** Input digests (eventHashes) since the last drain. */
@@ -182,11 +186,11 @@ export class Recorder {
   private listen(): void {
     const m = this.m;
     this.detach.push(
-      m.onInterrupt((e) => this.watched.push(e)),
+      m.onInterrupt((e) => this.watched.interrupt(e.icount, e.ns, e.irq)),
       ...(this.opts.eventHashes ? [m.onInputApplied((e) => this.digests.push({ icount: e.icount, ns: e.ns, digest: inputDigest(m) }))] : []),
       m.serial.onByte(({ byte, icount }) => {
         const text = this.console.byte(byte);
-        if (text !== undefined) this.watched.push({ icount, ns: m.internals.clock.nsAt(icount), text });
+        if (text !== undefined) this.watched.line(icount, m.internals.clock.nsAt(icount), text);
       }),
     );
     // Before the DMA log drops its oldest entries, write them out.
@@ -222,7 +226,7 @@ export class Recorder {
       // The next event of each source (Infinity when it has none left); ties go in this order.
       const jIc = j < jEnd ? inputs[j - jBase]!.icount : Infinity;
       const dIc = d < digests.length ? digests[d]!.icount : Infinity;
-      const wIc = k < watched.length ? watched[k]!.icount : Infinity;
+      const wIc = k < watched.length ? watched.icount(k) : Infinity;
       const rIc = r < rxEnd ? rx[r]!.icrIcount : Infinity;
       const min = Math.min(jIc, dIc, wIc, rIc);
       if (min === Infinity) break;
@@ -245,9 +249,10 @@ export class Recorder {
         encodeEvent(sink, { kind: EventKind.InputDigest, icount: e.icount, ns: e.ns, digest: e.digest });
         w.encodedDirect();
       } else if (wIc === min) {
-        const e = watched[k++]!;
-        if ("irq" in e) encodeInterrupt(sink, e.icount, e.ns, e.irq);
-        else encodeEvent(sink, { kind: EventKind.SerialOut, icount: e.icount, ns: e.ns, text: e.text });
+        const text = watched.text(k);
+        if (text === undefined) encodeInterrupt(sink, watched.icount(k), watched.ns(k), watched.irq(k));
+        else encodeEvent(sink, { kind: EventKind.SerialOut, icount: watched.icount(k), ns: watched.ns(k), text });
+        k++;
         w.encodedDirect();
       } else {
         const e = rx[r++]!;
@@ -274,7 +279,7 @@ export class Recorder {
       }
     }
     this.journalNext = j;
-    this.watched = [];
+    watched.clear();
     this.digests = [];
   }
 
@@ -373,6 +378,12 @@ export class Recorder {
   checkpoint(untilNs: number, opts: { last?: boolean } = {}): void {
     this.drain();
     const t0 = performance.now();
+    // The writer holds everything after a checkpoint whose hash is pending. A hash still pending
+    // here (checkpoints denser than the event loop's turns, which deliver the digest thread's
+    // answer) would hold the events for good, and a killed recorder would lose them: it is
+    // taken now (the capture below would wait for that digest anyway), and the events before
+    // this checkpoint go to disk.
+    for (const pending of [...this.pending.keys()]) this.fillHash(pending, pending.now());
     const p = this.m.internals.point();
     let chunk = -1;
     if (this.opts.snapshots) {
@@ -454,8 +465,50 @@ export class Recorder {
 
 const ZERO_HASH = "00".repeat(32);
 
-/** An interrupt delivery (the machine's own event object) or a console line, as buffered between drains. */
-type WatchedEvent = { icount: number; ns: number; irq: number } | { icount: number; ns: number; text: string };
+/** Interrupts and console lines between drains: (icount, ns, irq) triples; a line's irq slot is -2 - its index in `lines`. */
+class WatchedEvents {
+  private nums = new Float64Array(3 * 1024);
+  private readonly lines: string[] = [];
+  length = 0;
+
+  interrupt(icount: number, ns: number, irq: number): void {
+    let at = 3 * this.length;
+    if (at === this.nums.length) {
+      const grown = new Float64Array(2 * this.nums.length);
+      grown.set(this.nums);
+      this.nums = grown;
+    }
+    this.nums[at++] = icount;
+    this.nums[at++] = ns;
+    this.nums[at] = irq;
+    this.length++;
+  }
+
+  line(icount: number, ns: number, text: string): void {
+    this.interrupt(icount, ns, -2 - this.lines.length);
+    this.lines.push(text);
+  }
+
+  icount(k: number): number {
+    return this.nums[3 * k]!;
+  }
+  ns(k: number): number {
+    return this.nums[3 * k + 1]!;
+  }
+  irq(k: number): number {
+    return this.nums[3 * k + 2]!;
+  }
+  /** The console line event `k` is, or undefined for an interrupt. */
+  text(k: number): string | undefined {
+    const code = this.nums[3 * k + 2]!;
+    return code <= -2 ? this.lines[-2 - code] : undefined;
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.lines.length = 0;
+  }
+}
 
 const NO_RX: readonly RxInterrupt[] = [];
 
