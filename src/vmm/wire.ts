@@ -30,7 +30,8 @@ export class Wire {
   private queue: Pending[] = [];
   private head = 0;
   private seq = 0;
-  private readonly txListeners = new Set<(frame: Uint8Array, ns: number) => void>();
+  /** Replaced, not changed in place (a listener may remove itself while they are called). */
+  private txListeners: readonly ((frame: Uint8Array, ns: number) => void)[] = [];
   readonly stats: WireStats = { injected: 0, delivered: 0, droppedRingFull: 0, droppedOther: 0, transmitted: 0 };
 
   /** Schedules a frame for virtual time `atNs` (ns since power-on), or for the next sync point. */
@@ -74,14 +75,17 @@ export class Wire {
   }
 
   onTransmit(fn: (frame: Uint8Array, ns: number) => void): () => void {
-    this.txListeners.add(fn);
-    return () => this.txListeners.delete(fn);
+    this.txListeners = [...this.txListeners, fn];
+    return () => {
+      this.txListeners = this.txListeners.filter((f) => f !== fn);
+    };
   }
 
-  /** Called by the machine for each frame the guest sent. */
+  /** Called by the machine for each frame the guest sent (a frame slab's view: a listener that keeps the bytes keeps the slab). */
   emitTransmit(frame: Uint8Array, ns: number): void {
     this.stats.transmitted++;
-    for (const fn of this.txListeners) fn(frame, ns);
+    const fns = this.txListeners;
+    for (let i = 0; i < fns.length; i++) fns[i]!(frame, ns);
   }
 
   getState(): WireState {

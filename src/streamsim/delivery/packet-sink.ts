@@ -8,6 +8,11 @@ export interface PacketSink {
   /** false: the destination is gone or cannot keep up; `why` says which */
   sendRtp(header: Buffer, payload: Buffer): boolean;
   sendRtcp(packet: Buffer): boolean;
+  /**
+   * A whole RTP (or, `rtcp`, RTCP) packet: `length` bytes at `offset` in `bytes`, which the
+   * sink does not keep (the engine's media, sent from the frame it came in).
+   */
+  sendPacket(rtcp: boolean, bytes: Uint8Array, offset: number, length: number): boolean;
   readonly why: string;
 }
 
@@ -29,6 +34,12 @@ export function udpSink(target: UdpTarget, rtp: Socket, rtcp: Socket): PacketSin
     },
     sendRtcp(packet) {
       rtcp.send(packet, target.rtcpPort, target.address);
+      return true;
+    },
+    sendPacket(isRtcp, bytes, offset, length) {
+      // With offset and length, dgram makes one Buffer view: no list of parts to check and copy.
+      if (isRtcp) rtcp.send(bytes, offset, length, target.rtcpPort, target.address);
+      else rtp.send(bytes, offset, length, target.rtpPort, target.address);
       return true;
     },
   };
@@ -53,6 +64,9 @@ export function interleavedSink(target: InterleavedTarget, maxQueuedBytes: numbe
     },
     sendRtcp(packet: Buffer) {
       return sink.write(target.rtcpChannel, packet);
+    },
+    sendPacket(rtcp: boolean, bytes: Uint8Array, offset: number, length: number) {
+      return sink.write(rtcp ? target.rtcpChannel : target.rtpChannel, Buffer.from(bytes.buffer, bytes.byteOffset + offset, length));
     },
   };
   return sink;

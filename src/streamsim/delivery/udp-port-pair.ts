@@ -27,9 +27,22 @@ function bind(sock: Socket, port: number, host: string): Promise<void> {
  * the server sends to) are answered at once, so a send happens where it is called.
  */
 const literalFirst: SocketOptions["lookup"] = (address, options, cb) => {
-  if (isIPv4(address)) cb(null, address, 4);
+  if (isLiteral(address)) cb(null, address, 4);
   else dnsLookup(address, options, cb);
 };
+
+/**
+ * Addresses known to be literal IPv4: isIPv4 is a regular expression match, an allocation per
+ * packet sent (every packet is looked up). Bounded: a server's clients come and go.
+ */
+const literals = new Set<string>();
+function isLiteral(address: string): boolean {
+  if (literals.has(address)) return true;
+  if (!isIPv4(address)) return false;
+  if (literals.size >= 4096) literals.clear();
+  literals.add(address);
+  return true;
+}
 
 const closeQuietly = (s: Socket) => {
   try {

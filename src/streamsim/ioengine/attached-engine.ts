@@ -34,7 +34,7 @@ export class AttachedEngine implements EngineRuntime {
     this.router = new MediaRouter((num, why) => events.streamFailed(num, why));
     this.gateway = new EngineGateway(machine.wire, {
       onControl: (d) => events.control(d),
-      onMedia: (ip, port, payload) => this.router.route(ip, port, payload),
+      onMedia: (ip, port, frame, offset, length) => this.router.route(ip, port, frame, offset, length),
     });
     udp.rtp.on("message", () => {}); // clients' NAT punch packets
     udp.rtcp.on("message", (msg, rinfo) => events.rtcp(msg, rinfo.address));

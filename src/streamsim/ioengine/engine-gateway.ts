@@ -19,8 +19,12 @@ export interface EngineGatewayOptions {
   hostIp?: string;
   hostMac?: string;
   onControl(datagram: Buffer): void;
-  /** a UDP datagram from the engine for dstIp:dstPort (not the linkage) */
-  onMedia(dstIp: number, dstPort: number, payload: Buffer): void;
+  /**
+   * A UDP datagram from the engine for dstIp:dstPort (not the linkage): `length` bytes at
+   * `offset` in `frame`, the frame as the engine sent it (not copied out: the media path makes
+   * no object per packet it need not).
+   */
+  onMedia(dstIp: number, dstPort: number, frame: Uint8Array, offset: number, length: number): void;
   /** test hook: drop this fraction of linkage datagrams, each direction (seeded, repeatable) */
   loss?: { toEngine: number; fromEngine: number; seed?: number };
 }
@@ -85,29 +89,28 @@ export class EngineGateway {
   }
 
   private fromEngine(frame: Uint8Array): void {
-    const b = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-    if (b.length >= ETH_HLEN + IP_HLEN + UDP_HLEN && b.readUInt16BE(12) === ETHERTYPE.ipv4 && b[ETH_HLEN] === 0x45 && b[ETH_HLEN + 9] === 17) {
-      const ipLen = b.readUInt16BE(ETH_HLEN + 2);
-      const dstIp = b.readUInt32BE(ETH_HLEN + 16);
+    const b = frame;
+    if (b.length >= ETH_HLEN + IP_HLEN + UDP_HLEN && u16(b, 12) === ETHERTYPE.ipv4 && b[ETH_HLEN] === 0x45 && b[ETH_HLEN + 9] === 17) {
+      const ipLen = u16(b, ETH_HLEN + 2);
+      const dstIp = u16(b, ETH_HLEN + 16) * 65536 + u16(b, ETH_HLEN + 18);
       const u = ETH_HLEN + IP_HLEN;
-      const dstPort = b.readUInt16BE(u + 2);
-      const udpLen = b.readUInt16BE(u + 4);
+      const dstPort = u16(b, u + 2);
+      const udpLen = u16(b, u + 4);
       if (udpLen < UDP_HLEN || u + udpLen > b.length || IP_HLEN + udpLen > ipLen) {
         this.stats.ignored++;
         return;
       }
-      const payload = b.subarray(u + UDP_HLEN, u + udpLen);
       if (dstPort === LINK_PORT && numberToIpv4(dstIp) === this.o.hostIp) {
         if (this.drop(this.o.loss?.fromEngine)) {
           this.stats.controlDroppedIn++;
           return;
         }
         this.stats.controlIn++;
-        this.o.onControl(payload);
+        this.o.onControl(Buffer.from(b.buffer, b.byteOffset + u + UDP_HLEN, udpLen - UDP_HLEN));
         return;
       }
       this.stats.media++;
-      this.o.onMedia(dstIp, dstPort, payload);
+      this.o.onMedia(dstIp, dstPort, b, u + UDP_HLEN, udpLen - UDP_HLEN);
       return;
     }
     const f = parseFrame(frame);
@@ -122,4 +125,9 @@ export class EngineGateway {
   close(): void {
     this.off();
   }
+}
+
+/** Big-endian u16 at `at` (the frame is a plain Uint8Array view: no Buffer made for it). */
+function u16(b: Uint8Array, at: number): number {
+  return (b[at]! << 8) | b[at + 1]!;
 }

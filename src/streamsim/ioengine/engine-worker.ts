@@ -50,7 +50,7 @@ class EngineThread {
     this.router = new MediaRouter((num, why) => this.post({ t: "failed", num, why }));
     this.gateway = new EngineGateway(host.machine.wire, {
       onControl: (d) => this.post({ t: "control", bytes: d }),
-      onMedia: (ip, port, payload) => this.router.route(ip, port, payload),
+      onMedia: (ip, port, frame, offset, length) => this.router.route(ip, port, frame, offset, length),
       ...(linkLoss ? { loss: linkLoss } : {}),
     });
     udp.rtcp.on("message", (msg, rinfo) => this.post({ t: "rtcp", from: rinfo.address, bytes: msg }));
@@ -96,6 +96,10 @@ class EngineThread {
       },
       sendRtcp: (packet) => {
         this.toMain.push({ num, rtcp: true, bytes: Buffer.from(packet) });
+        return true;
+      },
+      sendPacket: (rtcp, bytes, offset, length) => {
+        this.toMain.push({ num, rtcp, bytes: bytes.slice(offset, offset + length) });
         return true;
       },
     };

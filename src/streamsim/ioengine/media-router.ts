@@ -17,8 +17,8 @@ interface Route {
   num: number;
   sink: PacketSink;
   keys: number[];
-  /** media held while a command is answered; undefined when flowing */
-  gate: { rtcp: boolean; payload: Buffer }[] | undefined;
+  /** media held while a command is answered (copies); undefined when flowing */
+  gate: { rtcp: boolean; packet: Uint8Array }[] | undefined;
   failed: boolean;
   lateness: LatenessSummary;
   /** the RTP timestamp lateness is measured from, and min(send ms - media ms) so far */
@@ -69,7 +69,7 @@ export class MediaRouter {
     r.gate = undefined;
     r.ts0 = undefined;
     r.minOffsetMs = Infinity;
-    for (const m of held) this.deliver(r, m.rtcp, m.payload);
+    for (const m of held) this.deliver(r, m.rtcp, m.packet, 0, m.packet.length);
   }
 
   remove(num: number): void {
@@ -79,8 +79,8 @@ export class MediaRouter {
     for (const k of r.keys) if (this.byKey.get(k)?.r === r) this.byKey.delete(k);
   }
 
-  /** A datagram the engine sent to dstIp:dstPort. */
-  route(dstIp: number, dstPort: number, payload: Buffer): void {
+  /** A datagram the engine sent to dstIp:dstPort: `length` bytes at `offset` in `bytes` (not kept). */
+  route(dstIp: number, dstPort: number, bytes: Uint8Array, offset: number, length: number): void {
     const e = this.byKey.get(routeKey(dstIp, dstPort));
     if (!e) {
       this.stray++;
@@ -89,10 +89,10 @@ export class MediaRouter {
     const r = e.r;
     if (r.failed) return;
     if (r.gate) {
-      if (r.gate.length < GATE_MAX) r.gate.push({ rtcp: e.rtcp, payload });
+      if (r.gate.length < GATE_MAX) r.gate.push({ rtcp: e.rtcp, packet: bytes.slice(offset, offset + length) });
       return;
     }
-    this.deliver(r, e.rtcp, payload);
+    this.deliver(r, e.rtcp, bytes, offset, length);
   }
 
   /** Each stream's send lateness since it was added (cumulative). */
@@ -100,12 +100,12 @@ export class MediaRouter {
     return [...this.byNum.values()].map((r) => ({ num: r.num, lateness: r.lateness }));
   }
 
-  private deliver(r: Route, rtcp: boolean, payload: Buffer): void {
+  private deliver(r: Route, rtcp: boolean, bytes: Uint8Array, offset: number, length: number): void {
     if (r.failed) return;
     this.sent++;
-    this.sentBytes += payload.length;
+    this.sentBytes += length;
     const t0 = this.nowMs();
-    const ok = rtcp ? r.sink.sendRtcp(payload) : r.sink.sendRtp(payload.subarray(0, 12), payload.subarray(12));
+    const ok = r.sink.sendPacket(rtcp, bytes, offset, length);
     // One clock read after the send serves both the send time and the packet's departure time.
     const sentAt = this.nowMs();
     this.sendMs += sentAt - t0;
@@ -114,7 +114,7 @@ export class MediaRouter {
       this.onFailed(r.num, r.sink.why);
       return;
     }
-    if (!rtcp && payload.length >= 12) this.measure(r, payload.readUInt32BE(4), sentAt);
+    if (!rtcp && length >= 12) this.measure(r, ((bytes[offset + 4]! << 24) | (bytes[offset + 5]! << 16) | (bytes[offset + 6]! << 8) | bytes[offset + 7]!) >>> 0, sentAt);
   }
 
   /**

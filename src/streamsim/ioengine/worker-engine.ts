@@ -112,8 +112,7 @@ export class WorkerEngine implements EngineRuntime {
         for (const it of m.items) {
           const sink = this.mainSinks.get(it.num);
           if (!sink) continue;
-          const b = Buffer.from(it.bytes.buffer, it.bytes.byteOffset, it.bytes.byteLength);
-          const ok = it.rtcp ? sink.sendRtcp(b) : sink.sendRtp(b.subarray(0, 12), b.subarray(12));
+          const ok = sink.sendPacket(it.rtcp, it.bytes, 0, it.bytes.length);
           if (!ok) {
             this.mainSinks.delete(it.num);
             this.events.streamFailed(it.num, sink.why);

@@ -55,9 +55,19 @@ export class E1000Pci implements SyncDevice<E1000PciState> {
       {
         // a view, not a copy: the model copies only what it keeps (a frame's bytes)
         dmaRead: (addr, len) => (inRam(addr, len) ? ram().subarray(addr, addr + len) : false),
+        dmaReadInto: (addr, out) => {
+          if (!inRam(addr, out.length)) return false;
+          const r = ram();
+          for (let i = 0; i < out.length; i++) out[i] = r[addr + i]!;
+          return true;
+        },
         dmaWrite: (addr, data) => {
           if (!inRam(addr, data.length)) return false;
-          cpu.write_blob(data, addr); // also invalidates JIT code on those pages
+          // What cpu.write_blob does, through our own view: its mem8 getter makes a new view on
+          // every call, an allocation per descriptor write-back.
+          if (data.length === 0) return true;
+          cpu.jit_dirty_cache(addr, addr + data.length);
+          ram().set(data, addr);
           return true;
         },
         setIrqLevel: (asserted) => {

@@ -64,7 +64,7 @@ function sizeBucket(first: number, wireLength: number): number {
 /** Counts one good frame (bytes without FCS) in the guest-visible receive or transmit counters. */
 export function countFrame(regs: Uint32Array, dir: "rx" | "tx", frame: Uint8Array): void {
   const wire = frame.length + ETH_FCS_LEN; // octet counters include the FCS (SDM 13.7)
-  const bcast = frame.length >= 6 && frame.subarray(0, 6).every((b) => b === 0xff);
+  const bcast = frame.length >= 6 && (frame[0]! & frame[1]! & frame[2]! & frame[3]! & frame[4]! & frame[5]!) === 0xff;
   const mcast = !bcast && frame.length >= 1 && (frame[0]! & 1) === 1;
   const rx = dir === "rx";
   bumpStat(regs, rx ? GPRC : GPTC);

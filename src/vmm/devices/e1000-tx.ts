@@ -2,6 +2,7 @@
 import type { E1000Core, TxDmaRecord } from "./e1000.js";
 import * as R from "./e1000-regs.js";
 import { countFrame } from "./e1000-stats.js";
+import { copyToSlab } from "../frame-slabs";
 
 /** A frame being gathered from descriptors; survives between TDT writes until EOP. */
 export interface TxAssembly {
@@ -12,6 +13,14 @@ export interface TxAssembly {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * Reused on every TDT write (the model never runs two at once): the descriptor being processed,
+ * and the frames one write completes. The engine of a stream server takes a TDT write per packet,
+ * and each of these was an allocation on its thread.
+ */
+const DESC = new Uint8Array(R.DESC_SIZE);
+const FRAMES: Uint8Array[] = [];
+const NO_RECORDS: TxDmaRecord[] = [];
 /** The descriptor status byte written back (DD): the host copies it out at once. */
 const STATUS_BYTE = new Uint8Array(1);
 
@@ -22,25 +31,27 @@ const STATUS_BYTE = new Uint8Array(1);
  */
 export function processTransmit(core: E1000Core): void {
   const { regs, host, tx } = core;
-  const reg = (o: number): number => regs[o >> 2]!;
-  if (!(reg(R.TCTL) & R.TCTL_EN)) return;
-  const tdlen = reg(R.TDLEN);
+  if (!(regs[R.TCTL >> 2]! & R.TCTL_EN)) return;
+  const tdlen = regs[R.TDLEN >> 2]!;
   const n = tdlen / R.DESC_SIZE;
-  let head = reg(R.TDH);
-  const tail = reg(R.TDT);
+  let head = regs[R.TDH >> 2]!;
+  const tail = regs[R.TDT >> 2]!;
   if (head === tail) return core.raise(R.ICR_TXQE);
   if (n === 0) return ringFault(core, "TDLEN", tdlen, "transmit ring length is 0");
   if (head >= n) return ringFault(core, "TDH", head, `TDH ${head} is past the ${n}-descriptor ring`);
   if (tail >= n) return ringFault(core, "TDT", tail, `TDT ${tail} is past the ${n}-descriptor ring`);
 
-  const base = reg(R.TDBAH) * 0x100000000 + reg(R.TDBAL);
-  const icount = host.icount(); // the guest stands still while its TDT write is handled
-  const records: TxDmaRecord[] = [];
-  const frames: Uint8Array[] = [];
+  const base = regs[R.TDBAH >> 2]! * 0x100000000 + regs[R.TDBAL >> 2]!;
+  // Descriptor records only for listeners (a DMA log): a server's engine keeps none, and making
+  // them cost its thread an object and a BigInt per packet.
+  const icount = core.wantsTxRecords() ? host.icount() : -1n; // the guest stands still while its TDT write is handled
+  const records: TxDmaRecord[] = icount >= 0n ? [] : NO_RECORDS;
+  const frames = FRAMES;
+  frames.length = 0;
   let causes = 0;
   while (head !== tail) {
     const descAddr = base + head * R.DESC_SIZE;
-    const desc = host.dmaRead(descAddr, R.DESC_SIZE);
+    const desc = host.dmaReadInto ? host.dmaReadInto(descAddr, DESC) && DESC : host.dmaRead(descAddr, R.DESC_SIZE);
     if (!desc || desc.length < R.DESC_SIZE) {
       dmaFault(core, head, descAddr, "transmit descriptor");
       break;
@@ -48,7 +59,7 @@ export function processTransmit(core: E1000Core): void {
     const addr = u32(desc, R.TXD_ADDR + 4) * 0x100000000 + u32(desc, R.TXD_ADDR);
     const length = desc[R.TXD_LENGTH]! | (desc[R.TXD_LENGTH + 1]! << 8);
     const cmd = desc[R.TXD_CMD]!;
-    let bytes = EMPTY;
+    let bytes: Uint8Array = EMPTY;
     if (cmd & R.TXD_CMD_DEXT) {
       core.fault({
         kind: "unsupported-descriptor",
@@ -64,7 +75,10 @@ export function processTransmit(core: E1000Core): void {
           dmaFault(core, head, addr, "transmit buffer");
           tx.faulted = true;
         } else {
-          bytes = data.slice(0, length);
+          // A copy, since the guest may reuse its buffer at once; into a frame slab, not an
+          // ArrayBuffer of its own per frame (each one a malloc, and external memory that
+          // brought the engine's thread scavenges early).
+          bytes = copyToSlab(data);
           append(core, tx, bytes, head, descAddr);
         }
       }
@@ -80,13 +94,14 @@ export function processTransmit(core: E1000Core): void {
       if (!host.dmaWrite(descAddr + R.TXD_STATUS, STATUS_BYTE)) dmaFault(core, head, descAddr, "transmit descriptor write-back");
       causes |= R.ICR_TXDW;
     }
-    records.push({ index: head, addr, length, cmd, status, bytes, icount });
+    if (icount >= 0n) records.push({ index: head, addr, length, cmd, status, bytes, icount });
     head = (head + 1) % n;
     regs[R.TDH >> 2] = head;
   }
   if (head === tail) causes |= R.ICR_TXQE;
   core.raise(causes);
   core.emitTx(records, frames);
+  frames.length = 0;
 }
 
 /** Little-endian u32 at `o` (descriptor fields; the descriptor may be a view of guest memory). */
@@ -123,7 +138,7 @@ function finishFrame(core: E1000Core, tx: TxAssembly): Uint8Array | undefined {
       at += c.length;
     }
   }
-  tx.chunks = [];
+  tx.chunks.length = 0; // the same array from frame to frame
   tx.length = 0;
   tx.faulted = false;
   if (faulted) {

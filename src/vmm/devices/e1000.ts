@@ -18,6 +18,8 @@ export interface E1000Host {
    * write or guest instruction: the model copies what it keeps.
    */
   dmaRead(addr: number, len: number): Uint8Array | false;
+  /** Copies out.length bytes from `addr` into `out` (false: not RAM), where the host can do it without a view per call (a descriptor per packet). */
+  dmaReadInto?(addr: number, out: Uint8Array): boolean;
   dmaWrite(addr: number, data: Uint8Array): boolean;
   /** Level of the INTx line: asserted while (ICR & IMS) != 0. The host latches it and delivers at a safe point. */
   setIrqLevel(asserted: boolean): void;
@@ -110,20 +112,31 @@ export interface E1000Core {
   fault(f: Omit<E1000Fault, "icount">): void;
   emitRx(records: RxDmaRecord[]): void;
   emitTx(records: TxDmaRecord[], frames: Uint8Array[]): void;
+  /** Whether anyone listens for transmit descriptor records (none: the records are not made). */
+  wantsTxRecords(): boolean;
 }
 
 export const FAULT_LOG_LIMIT = 64;
 
-type Listener<T extends unknown[]> = (...args: T) => void;
-
-class Listeners<T extends unknown[]> {
-  private readonly fns = new Set<Listener<T>>();
-  add(fn: Listener<T>): () => void {
-    this.fns.add(fn);
-    return () => this.fns.delete(fn);
+/**
+ * Replaced, not changed in place, so a listener may remove itself while they are called; an
+ * array walked by index, as a Set's iterator was an allocation per event on the device's path.
+ */
+class Listeners<A, B = undefined> {
+  private fns: readonly ((a: A, b: B) => void)[] = [];
+  get any(): boolean {
+    return this.fns.length > 0;
   }
-  emit(...args: T): void {
-    for (const fn of this.fns) fn(...args);
+  add(fn: (a: A, b: B) => void): () => void {
+    this.fns = [...this.fns, fn];
+    return () => {
+      this.fns = this.fns.filter((f) => f !== fn);
+    };
+  }
+  /** Two fixed parameters, not a rest array: that was an allocation per event too. */
+  emit(a: A, b: B): void {
+    const fns = this.fns;
+    for (let i = 0; i < fns.length; i++) fns[i]!(a, b);
   }
 }
 
@@ -195,12 +208,12 @@ export class E1000 {
   private faultLog: E1000Fault[] = [];
   private readonly core: E1000Core;
 
-  private readonly icrRead = new Listeners<[icr: number]>();
-  private readonly rdtWrite = new Listeners<[oldRdt: number, newRdt: number]>();
-  private readonly rxDma = new Listeners<[record: RxDmaRecord]>();
-  private readonly txDma = new Listeners<[record: TxDmaRecord]>();
-  private readonly transmit = new Listeners<[frame: Uint8Array]>();
-  private readonly faultListeners = new Listeners<[fault: E1000Fault]>();
+  private readonly icrRead = new Listeners<number>();
+  private readonly rdtWrite = new Listeners<number, number>();
+  private readonly rxDma = new Listeners<RxDmaRecord>();
+  private readonly txDma = new Listeners<TxDmaRecord>();
+  private readonly transmit = new Listeners<Uint8Array>();
+  private readonly faultListeners = new Listeners<E1000Fault>();
 
   constructor(
     private readonly host: E1000Host,
@@ -225,12 +238,13 @@ export class E1000 {
       },
       fault: (f) => this.recordFault(f),
       emitRx: (records) => {
-        for (const r of records) this.rxDma.emit(r);
+        for (let i = 0; i < records.length; i++) this.rxDma.emit(records[i]!, undefined);
       },
       emitTx: (records, frames) => {
-        for (const r of records) this.txDma.emit(r);
-        for (const f of frames) this.transmit.emit(f);
+        for (let i = 0; i < records.length; i++) this.txDma.emit(records[i]!, undefined);
+        for (let i = 0; i < frames.length; i++) this.transmit.emit(frames[i]!, undefined);
       },
+      wantsTxRecords: () => this.txDma.any,
     };
     this.reset();
   }
@@ -326,7 +340,7 @@ export class E1000 {
         const v = regs[R.ICR >> 2]!;
         regs[R.ICR >> 2] = 0;
         this.updateIrq();
-        this.icrRead.emit(v);
+        this.icrRead.emit(v, undefined);
         return v;
       }
       case R.ICS: // write-only in the SDM; real parts (and QEMU) return ICR without clearing
@@ -614,6 +628,6 @@ export class E1000 {
     this.stats.faults++;
     this.faultLog.push(fault);
     if (this.faultLog.length > FAULT_LOG_LIMIT) this.faultLog.shift();
-    this.faultListeners.emit(fault);
+    this.faultListeners.emit(fault, undefined);
   }
 }

@@ -53,6 +53,8 @@ export interface V86Cpu {
   codegen_finalize_finished(index: number, start: number, stateFlags: number): void;
   read_blob(addr: number, len: number): Uint8Array;
   write_blob(blob: Uint8Array, addr: number): void;
+  /** Drops compiled code on the pages of [start, end) (what write_blob does before it copies). */
+  jit_dirty_cache(start: number, end: number): void;
   jit_clear_cache(): void;
   update_state_flags?: () => void;
   /** JS handlers of the 128 KiB blocks in_mapped_range names (v86's mmap_register fills them). */
@@ -113,6 +115,7 @@ export function checkInternals(inner: V86Inner): void {
     "instruction_counter",
     "mem8",
     "memory_size",
+    "jit_dirty_cache",
     "wasm_memory",
     "io",
     "devices",
