@@ -11,8 +11,9 @@ import { readFileSync } from "node:fs";
 import type { Machine } from "../vmm/machine";
 import type { InputEvent } from "../vmm/journal";
 import type { Snapshot } from "../vmm/snapshot";
-import { EventKind, RecordingError, type RecordingHeader } from "../vmm/recording/format";
+import { RecordingError, type RecordingHeader } from "../vmm/recording/format";
 import { checkKernel, readRecordingWork, type Recording } from "../vmm/recording/reader";
+import { recordedInputs } from "../vmm/recording/recorded-inputs";
 import { runWatched, WorkCancelled } from "../vmm/long-work";
 import { LaunchArgumentError, type LaunchPlan } from "./launch-arguments";
 import { UNWATCHED, type Work } from "./progress";
@@ -60,16 +61,7 @@ export async function prepareReplay(plan: LaunchPlan, path: string, work: Work =
     }
     if (plan.udpBridge.length) throw new LaunchArgumentError("udpBridge", "a replay takes its inputs from the recording; remove udpBridge");
     if (plan.serve) throw new LaunchArgumentError("serve", "a replay cannot serve streams; remove serve");
-    const cps = rec.events.filter((e) => e.kind === EventKind.CheckpointHash);
-    const endEvent = rec.events.find((e) => e.kind === EventKind.End);
-    const endAt = endEvent ?? cps[cps.length - 1] ?? h.start ?? { icount: 0, ns: 0 };
-    const end = { icount: endAt.icount, ns: endAt.ns };
-    const inputs: InputEvent[] = [];
-    for (const e of rec.events) {
-      if (e.icount > end.icount || (e.icount === end.icount && e.ns > end.ns)) continue;
-      if (e.kind === EventKind.FrameIn) inputs.push({ kind: "frame", icount: e.icount, ns: e.ns, bytes: e.bytes });
-      else if (e.kind === EventKind.SerialIn) inputs.push({ kind: "serial", icount: e.icount, ns: e.ns, text: e.text });
-    }
+    const { inputs, end } = recordedInputs(rec);
     const l = h.launch;
     const mac = l.mac === null ? false : { mac: Uint8Array.from(l.mac.split(":").map((x) => parseInt(x, 16))) };
     return {

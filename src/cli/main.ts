@@ -7,6 +7,7 @@ import { replay, REPLAY_HELP } from "./commands/replay";
 import { events, EVENTS_HELP } from "./commands/events";
 import { dma, DMA_HELP } from "./commands/dma";
 import { pcap, PCAP_HELP } from "./commands/pcap";
+import { diff, DIFF_HELP } from "./commands/diff";
 import { evaluate, EVAL_HELP } from "./commands/eval";
 import { gdbserver, GDBSERVER_HELP } from "./commands/gdbserver";
 import { EXIT, UsageError } from "./errors";
@@ -21,6 +22,7 @@ commands:
   events   a recording's event log, one line per event
   dma      a recording's NIC DMA log per receive interrupt, packets decoded
   pcap     a recording's NIC traffic as pcapng
+  diff     where two recordings of one kernel part, with the source line each was at
   gdbserver  a GDB remote stub on the LVMM (--kernel ELF | --recording FILE), with reverse execution
   eval     the thesis's evaluation from a checkout: npm run eval (--quick, --out DIR)
   help     this text
@@ -34,6 +36,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; help:
   events: { run: events, help: EVENTS_HELP },
   dma: { run: dma, help: DMA_HELP },
   pcap: { run: pcap, help: PCAP_HELP },
+  diff: { run: diff, help: DIFF_HELP },
   serve: { run: serve, help: SERVE_HELP },
   eval: { run: evaluate, help: EVAL_HELP },
   gdbserver: { run: gdbserver, help: GDBSERVER_HELP },

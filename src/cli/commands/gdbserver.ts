@@ -6,8 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Machine } from "../../vmm/machine";
 import { Replayer } from "../../vmm/recording/replayer";
-import { EventKind } from "../../vmm/recording/format";
-import type { InputEvent } from "../../vmm/journal";
+import { recordedInputs } from "../../vmm/recording/recorded-inputs";
 import { echoLoadFeeder } from "../../vmm/recording/echo-load";
 import { GdbStub } from "../../vmm/gdbstub/stub";
 import { GdbServer } from "../../vmm/gdbstub/server";
@@ -53,16 +52,8 @@ export async function gdbserver(args: string[]): Promise<number> {
       const disk = values.disk ? { bytes: readImage(values.disk, "disk image"), path: values.disk } : undefined;
       const r = await Replayer.create(rec, { ...(kernel ? { kernel } : {}), ...(disk ? { disk } : {}) });
       machine = r.machine;
-      const endEvent = rec.events.find((e) => e.kind === EventKind.End);
-      const cps = rec.events.filter((e) => e.kind === EventKind.CheckpointHash);
-      const endAt = endEvent ?? cps[cps.length - 1] ?? rec.header.start ?? { icount: 0, ns: 0 };
-      const inputs: InputEvent[] = [];
-      for (const e of rec.events) {
-        if (e.icount > endAt.icount || (e.icount === endAt.icount && e.ns > endAt.ns)) continue;
-        if (e.kind === EventKind.FrameIn) inputs.push({ kind: "frame", icount: e.icount, ns: e.ns, bytes: e.bytes });
-        else if (e.kind === EventKind.SerialIn) inputs.push({ kind: "serial", icount: e.icount, ns: e.ns, text: e.text });
-      }
-      machine.loadJournal(inputs, { icount: endAt.icount, ns: endAt.ns }, rec.start);
+      const { inputs, end: endAt } = recordedInputs(rec);
+      machine.loadJournal(inputs, endAt, rec.start);
       if (kernel) elfPath = kernel.path;
       else {
         // gdb reads the symbols from a file: the recording's embedded kernel.
