@@ -10,7 +10,7 @@
 #include "delivery/content.h"
 #include "delivery/link_proto.h"
 
-#define STREAM_MAX       256
+#define STREAM_MAX       512     /* 16 MiB of read-ahead: the pool ends at 24 MiB, in the engine's 32 MiB */
 #define READAHEAD_BYTES  32768   /* per stream: ~0.25 s of 1 Mbit/s */
 #define READAHEAD_LOW    16384   /* refill when less than this is buffered ahead */
 #define DEADLINE_NS      5000000ull   /* a packet sent later than this is a deadline miss */
