@@ -38,6 +38,27 @@ export function copyToSlab(frame: Uint8Array): Uint8Array {
   return current.bytes.subarray(at, at + n);
 }
 
+/**
+ * Frames a guest transmitted: copied out of guest RAM (the guest reuses its buffers) into slabs
+ * of their own. An ArrayBuffer per frame was a malloc and external memory each: at a stream
+ * server's packet rate its engine thread's p99 send lateness was ~7 ms at 192 streams, against
+ * ~2.5 ms with slabs. They are not in `byBuffer` (no recording splices them): registered there,
+ * they outlived the young collections that should have freed them, and the server's RSS passed
+ * 1.3 GB.
+ */
+let tx: { bytes: Uint8Array; used: number } | undefined;
+
+/** A copy of a transmitted frame, in the current transmit slab (past MAX_FRAME, in a buffer of its own). */
+export function copyTransmitted(frame: Uint8Array): Uint8Array {
+  const n = frame.length;
+  if (n > MAX_FRAME) return frame.slice();
+  if (!tx || tx.used + n > SLAB_BYTES) tx = { bytes: new Uint8Array(new SharedArrayBuffer(SLAB_BYTES)), used: 0 };
+  const at = tx.used;
+  tx.bytes.set(frame, at);
+  tx.used = at + n;
+  return tx.bytes.subarray(at, at + n);
+}
+
 /** The slab a frame's bytes are in, if they are in one. */
 export function slabOf(bytes: Uint8Array): FrameSlab | undefined {
   return byBuffer.get(bytes.buffer);

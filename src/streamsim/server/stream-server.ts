@@ -35,6 +35,7 @@ export interface StreamServerOptions {
   limits?: Partial<ParserLimits>;
   /** Retry-After on 503; default 10 s */
   retryAfterSec?: number;
+  /** RTSP connections at once (default 1024: one per client, a file descriptor each); more are closed as they arrive */
   maxConnections?: number;
   log?: (msg: string) => void;
 }
@@ -112,7 +113,8 @@ export async function startServer(options: StreamServerOptions = {}): Promise<St
     });
     connections.add(conn);
   });
-  server.maxConnections = options.maxConnections ?? 256;
+  // Not 256: that cut the engine's capacity at 256 streams, below what it delivers.
+  server.maxConnections = options.maxConnections ?? 1024;
   server.on("error", (err) => log(`RTSP listener: ${err.message}`));
   try {
     await new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@
 import type { E1000Core, TxDmaRecord } from "./e1000.js";
 import * as R from "./e1000-regs.js";
 import { countFrame } from "./e1000-stats.js";
-import { copyToSlab } from "../frame-slabs";
+import { copyTransmitted } from "../frame-slabs";
 
 /** A frame being gathered from descriptors; survives between TDT writes until EOP. */
 export interface TxAssembly {
@@ -75,10 +75,8 @@ export function processTransmit(core: E1000Core): void {
           dmaFault(core, head, addr, "transmit buffer");
           tx.faulted = true;
         } else {
-          // A copy, since the guest may reuse its buffer at once; into a frame slab, not an
-          // ArrayBuffer of its own per frame (each one a malloc, and external memory that
-          // brought the engine's thread scavenges early).
-          bytes = copyToSlab(data);
+          // A copy, since the guest may reuse its buffer at once (frame-slabs.ts says where).
+          bytes = copyTransmitted(data);
           append(core, tx, bytes, head, descAddr);
         }
       }
