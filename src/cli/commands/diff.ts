@@ -1,6 +1,6 @@
 // `lvmm diff A B`: where two recordings of one kernel part (run-diff.ts), with the source line
-// each run was at there: each recording is replayed to its own point of the divergence and the
-// CPU's EIP looked up in the kernel's DWARF.
+// each run was at there: each recording is replayed once, forward through its own points of the
+// partings, and the CPU's EIP looked up in the kernel's DWARF at each.
 import { relative } from "node:path";
 import { parse } from "../options";
 import { EXIT, UsageError } from "../errors";
@@ -49,8 +49,19 @@ export async function diff(args: string[]): Promise<number> {
       ...(values.disk ? { disk: { bytes: readImage(values.disk, "disk image"), path: values.disk } } : {}),
     };
     // Each parting's point on each side (the divergence is the first of them).
-    const where: Where[] = [];
-    for (const p of d.partings) where.push({ a: await sourceAt(a, pointOf(p, "a"), images), b: await sourceAt(b, pointOf(p, "b"), images) });
+    const [wa, wb] = [
+      await sourcesAt(
+        a,
+        d.partings.map((p) => pointOf(p, "a")),
+        images,
+      ),
+      await sourcesAt(
+        b,
+        d.partings.map((p) => pointOf(p, "b")),
+        images,
+      ),
+    ];
+    const where: Where[] = d.partings.map((_, i) => ({ a: wa[i]!, b: wb[i]! }));
     if (values.json) await writeJson({ ...d, partings: d.partings.map((p, i) => ({ ...p, where: where[i] })) });
     else await writeOut(report(pa, pb, d, where).join("\n") + "\n");
     return d.divergence ? EXIT.failed : EXIT.ok;
@@ -72,19 +83,25 @@ function pointOf(p: Parting, side: "a" | "b"): number {
   return (p[side] ?? p[`${side}End`]).icount;
 }
 
-async function sourceAt(rec: Recording, icount: number, images: { kernel?: { bytes: Uint8Array; path: string }; disk?: { bytes: Uint8Array; path: string } }): Promise<SourcePoint> {
+/** Where a run was at each of `icounts`: one replay of it, forward through them in order. */
+async function sourcesAt(rec: Recording, icounts: number[], images: { kernel?: { bytes: Uint8Array; path: string }; disk?: { bytes: Uint8Array; path: string } }): Promise<SourcePoint[]> {
+  if (!icounts.length) return [];
   const r = await Replayer.create(rec, images);
   try {
     const m = r.machine;
     const { inputs, end } = recordedInputs(rec);
     m.loadJournal(inputs, end, rec.start);
-    m.run({ untilIcount: Math.min(icount, end.icount) });
-    const eip = m.cpu.pc >>> 0;
     const kernel = images.kernel?.bytes ?? rec.kernel;
     const di = kernel ? DebugInfo.load(kernel) : undefined;
-    const line = di?.addressToLine(eip);
-    const fn = di?.functionAt(eip)?.name;
-    return { icount: m.icountNumber, eip, ...(fn ? { function: fn } : {}), ...(line ? { file: shortPath(line.file), line: line.line } : {}) };
+    const out: SourcePoint[] = [];
+    for (const k of icounts.map((icount, i) => ({ icount, i })).sort((x, y) => x.icount - y.icount)) {
+      m.run({ untilIcount: Math.min(k.icount, end.icount) });
+      const eip = m.cpu.pc >>> 0;
+      const line = di?.addressToLine(eip);
+      const fn = di?.functionAt(eip)?.name;
+      out[k.i] = { icount: m.icountNumber, eip, ...(fn ? { function: fn } : {}), ...(line ? { file: shortPath(line.file), line: line.line } : {}) };
+    }
+    return out;
   } finally {
     r.destroy();
   }
