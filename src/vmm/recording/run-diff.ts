@@ -123,14 +123,14 @@ export function diffRecordings(a: Recording, b: Recording): RunDiff {
   const when = (p: Parting): number => Math.min(p.a?.icount ?? p.aEnd.icount, p.b?.icount ?? p.bEnd.icount);
   partings.sort((x, y) => when(x) - when(y));
   const divergence = partings[0];
-  const console = alignLines(behaviours(a, "console"), behaviours(b, "console"));
+  const lines = alignLines(behaviours(a, "console"), behaviours(b, "console"));
   return {
     launch: launchDifferences(a.header, b.header),
     matched,
     partings,
     ...(divergence ? { divergence } : {}),
     inputs: compareInputs(a, b, divergence?.a?.icount ?? aEnd.icount, divergence?.b?.icount ?? bEnd.icount),
-    ...(console ? { console } : {}),
+    ...(lines ? { console: lines } : {}),
   };
 }
 
