@@ -20,22 +20,39 @@ export interface FrameSlab {
 }
 
 const byBuffer = new WeakMap<ArrayBufferLike, FrameSlab>();
-let current: { slab: FrameSlab; bytes: Uint8Array; used: number } | undefined;
 let nextId = 0;
+
+/** Frames copied one after another into slabs; a new slab (`fresh`) when the current one is full. */
+class SlabFill {
+  private bytes: Uint8Array | undefined;
+  private used = 0;
+
+  constructor(private readonly fresh: () => Uint8Array) {}
+
+  /** A copy of `frame` in the current slab (past MAX_FRAME, in a buffer of its own). */
+  copy(frame: Uint8Array): Uint8Array {
+    const n = frame.length;
+    if (n > MAX_FRAME) return frame.slice();
+    if (!this.bytes || this.used + n > SLAB_BYTES) {
+      this.bytes = this.fresh();
+      this.used = 0;
+    }
+    const at = this.used;
+    this.bytes.set(frame, at);
+    this.used = at + n;
+    return this.bytes.subarray(at, at + n);
+  }
+}
+
+const wire = new SlabFill(() => {
+  const slab = { id: nextId++, sab: new SharedArrayBuffer(SLAB_BYTES) };
+  byBuffer.set(slab.sab, slab);
+  return new Uint8Array(slab.sab);
+});
 
 /** A copy of `frame` in the current slab (or, past MAX_FRAME, in a buffer of its own). */
 export function copyToSlab(frame: Uint8Array): Uint8Array {
-  const n = frame.length;
-  if (n > MAX_FRAME) return new Uint8Array(frame);
-  if (!current || current.used + n > SLAB_BYTES) {
-    const slab = { id: nextId++, sab: new SharedArrayBuffer(SLAB_BYTES) };
-    byBuffer.set(slab.sab, slab);
-    current = { slab, bytes: new Uint8Array(slab.sab), used: 0 };
-  }
-  const at = current.used;
-  current.bytes.set(frame, at);
-  current.used = at + n;
-  return current.bytes.subarray(at, at + n);
+  return wire.copy(frame);
 }
 
 /**
@@ -46,17 +63,11 @@ export function copyToSlab(frame: Uint8Array): Uint8Array {
  * they outlived the young collections that should have freed them, and the server's RSS passed
  * 1.3 GB.
  */
-let tx: { bytes: Uint8Array; used: number } | undefined;
+const transmitted = new SlabFill(() => new Uint8Array(new SharedArrayBuffer(SLAB_BYTES)));
 
 /** A copy of a transmitted frame, in the current transmit slab (past MAX_FRAME, in a buffer of its own). */
 export function copyTransmitted(frame: Uint8Array): Uint8Array {
-  const n = frame.length;
-  if (n > MAX_FRAME) return frame.slice();
-  if (!tx || tx.used + n > SLAB_BYTES) tx = { bytes: new Uint8Array(new SharedArrayBuffer(SLAB_BYTES)), used: 0 };
-  const at = tx.used;
-  tx.bytes.set(frame, at);
-  tx.used = at + n;
-  return tx.bytes.subarray(at, at + n);
+  return transmitted.copy(frame);
 }
 
 /** The slab a frame's bytes are in, if they are in one. */

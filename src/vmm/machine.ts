@@ -11,6 +11,7 @@ import { Executor, type SliceEnd } from "./executor";
 import { Breakpoints } from "./breakpoints";
 import { CpuView } from "./cpu-view";
 import { Wire } from "./wire";
+import { Listeners } from "./listeners";
 import { DEFAULT_MAC, E1000Pci, E1000_DEFAULTS } from "./devices/e1000-pci";
 import type { SyncDevice } from "./sync-device";
 import { VmmInvariantError, type StopReason } from "./stop-reason";
@@ -334,18 +335,14 @@ export class Machine {
     this.hostStop ??= kind === "device-fault" ? { kind, device: detail.split(":")[0]!, detail } : { kind, detail };
   }
 
-  /** Replaced, not changed in place, so a listener may remove itself while they are called. */
-  private interruptListeners: readonly ((e: InterruptDelivery) => void)[] = [];
+  private readonly interruptListeners = new Listeners<InterruptDelivery>();
 
   /**
    * Called at each sync point where an interrupt was delivered (irq -1 if unknown). Listeners
    * share one event object per delivery: they read it, and may keep it, but never change it.
    */
   onInterrupt(fn: (e: InterruptDelivery) => void): () => void {
-    this.interruptListeners = [...this.interruptListeners, fn];
-    return () => {
-      this.interruptListeners = this.interruptListeners.filter((f) => f !== fn);
-    };
+    return this.interruptListeners.add(fn);
   }
 
   /** Where v86's two PICs keep their in-service registers (static in its wasm memory), once found. */
@@ -583,7 +580,7 @@ export class Machine {
     const guestHadInterruptsOn = this.cpu.interruptsEnabled || this.exec.halted;
     // Only a listener (a recorder, a replay's check) needs to know which line was delivered.
     const irqListeners = this.interruptListeners;
-    const inServiceBefore = irqListeners.length ? this.interruptsInService() : 0;
+    const inServiceBefore = irqListeners.any ? this.interruptsInService() : 0;
     const trap = this.exec.guard(() => {
       timerMs = cpu.run_hardware_timers(0, now / 1e6);
       for (const d of this.devices) {
@@ -595,13 +592,12 @@ export class Machine {
       cpu.handle_irqs();
     });
     if (trap) return this.stopFor(trap);
-    if (irqListeners.length && this.cpu.pc !== eipBefore) {
+    if (irqListeners.any && this.cpu.pc !== eipBefore) {
       // An interrupt was delivered here: the newly in-service line names it.
       let fresh = this.interruptsInService() & ~inServiceBefore;
       if (fresh & 0xff00) fresh &= 0xff00; // a slave line shows as the cascade (2) on the master too
       const irq = fresh ? 31 - Math.clz32(fresh & -fresh) : -1;
-      const e: InterruptDelivery = { icount, ns: now, irq };
-      for (let i = 0; i < irqListeners.length; i++) irqListeners[i]!(e);
+      irqListeners.emit({ icount, ns: now, irq }, undefined);
     }
 
     let next = now + Math.max(timerMs, 0.001) * 1e6;

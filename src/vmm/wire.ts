@@ -2,6 +2,7 @@
 // at their scheduled virtual time (or at the next sync point when no time is given, as for
 // frames arriving from real sockets). Frames the guest transmits come out of onTransmit.
 import { copyToSlab } from "./frame-slabs";
+import { Listeners } from "./listeners";
 
 export interface WireStats {
   injected: number;
@@ -30,8 +31,7 @@ export class Wire {
   private queue: Pending[] = [];
   private head = 0;
   private seq = 0;
-  /** Replaced, not changed in place (a listener may remove itself while they are called). */
-  private txListeners: readonly ((frame: Uint8Array, ns: number) => void)[] = [];
+  private readonly txListeners = new Listeners<Uint8Array, number>();
   readonly stats: WireStats = { injected: 0, delivered: 0, droppedRingFull: 0, droppedOther: 0, transmitted: 0 };
 
   /** Schedules a frame for virtual time `atNs` (ns since power-on), or for the next sync point. */
@@ -75,17 +75,13 @@ export class Wire {
   }
 
   onTransmit(fn: (frame: Uint8Array, ns: number) => void): () => void {
-    this.txListeners = [...this.txListeners, fn];
-    return () => {
-      this.txListeners = this.txListeners.filter((f) => f !== fn);
-    };
+    return this.txListeners.add(fn);
   }
 
   /** Called by the machine for each frame the guest sent (a frame slab's view: a listener that keeps the bytes keeps the slab). */
   emitTransmit(frame: Uint8Array, ns: number): void {
     this.stats.transmitted++;
-    const fns = this.txListeners;
-    for (let i = 0; i < fns.length; i++) fns[i]!(frame, ns);
+    this.txListeners.emit(frame, ns);
   }
 
   getState(): WireState {

@@ -1,4 +1,5 @@
 // Shared set-up for tests that run the real I/O-engine guest on the LVMM.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Machine, type MachineOptions } from "../../src/vmm/machine";
@@ -8,6 +9,12 @@ import { buildUdpFrame, parseFrame, type DecodedFrame } from "../../src/net";
 export const ROOT = join(__dirname, "..", "..");
 export const KERNEL_PATH = join(ROOT, "guest", "build", "ioengine.elf");
 export const CLI = join(ROOT, "bin", "lvmm.js");
+
+/** Runs `lvmm ARGS...` to its end: exit code, stdout and stderr (killed after `timeoutMs`). */
+export function runLvmm(args: string[], timeoutMs = 60_000): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 export const GUEST = { mac: "52:54:00:12:34:56", ip: "10.0.2.15" } as const;
 export const HOST = { mac: "52:54:00:aa:bb:cc", ip: "10.0.2.2" } as const;

@@ -7,15 +7,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI } from "../helpers/guest";
+import { CLI, runLvmm } from "../helpers/guest";
 import { withSmallDisk } from "../helpers/small-disk";
 import { readPcapng } from "../../src/vmm/recording/pcapng";
 import { parseFrame } from "../../src/net";
 
-function lvmm(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 60_000, maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const lvmm = (...args: string[]) => runLvmm(args);
 
 describe("lvmm record / replay / events / dma / pcap", () => {
   let dir: string;

@@ -3,19 +3,15 @@
 // part, with the source line each run was at; a recording against itself; bad input.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI } from "../helpers/guest";
+import { runLvmm } from "../helpers/guest";
 import { readRecording } from "../../src/vmm/recording/reader";
 import { diffRecordings } from "../../src/vmm/recording/run-diff";
 import { RecordingError } from "../../src/vmm/recording/format";
 
-function lvmm(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000, maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const lvmm = (...args: string[]) => runLvmm(args, 120_000);
 
 describe("lvmm diff", () => {
   let dir: string;

@@ -3,6 +3,7 @@
 // the INTx line, and feeds frames to receive(). Behaviour follows the 8254x SDM (rev 4.0) and
 // QEMU's hw/net/e1000.c; see /work/shared/docs/e1000.md. Receive and transmit engines live in
 // e1000-rx.ts and e1000-tx.ts.
+import { Listeners } from "../listeners";
 import * as R from "./e1000-regs.js";
 import { buildEeprom, eepromWord } from "./e1000-eeprom.js";
 import { receiveFrame, rxBufferSize } from "./e1000-rx.js";
@@ -117,28 +118,6 @@ export interface E1000Core {
 }
 
 export const FAULT_LOG_LIMIT = 64;
-
-/**
- * Replaced, not changed in place, so a listener may remove itself while they are called; an
- * array walked by index, as a Set's iterator was an allocation per event on the device's path.
- */
-class Listeners<A, B = undefined> {
-  private fns: readonly ((a: A, b: B) => void)[] = [];
-  get any(): boolean {
-    return this.fns.length > 0;
-  }
-  add(fn: (a: A, b: B) => void): () => void {
-    this.fns = [...this.fns, fn];
-    return () => {
-      this.fns = this.fns.filter((f) => f !== fn);
-    };
-  }
-  /** Two fixed parameters, not a rest array: that was an allocation per event too. */
-  emit(a: A, b: B): void {
-    const fns = this.fns;
-    for (let i = 0; i < fns.length; i++) fns[i]!(a, b);
-  }
-}
 
 /** Registers that read back what was written, with no side effect (besides the special cases). */
 function isStorageRegister(off: number): boolean {

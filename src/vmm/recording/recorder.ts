@@ -383,7 +383,7 @@ export class Recorder {
     // answer) would hold the events for good, and a killed recorder would lose them: it is
     // taken now (the capture below would wait for that digest anyway), and the events before
     // this checkpoint go to disk.
-    for (const pending of [...this.pending.keys()]) this.fillHash(pending, pending.now());
+    this.settleNow();
     const p = this.m.internals.point();
     let chunk = -1;
     if (this.opts.snapshots) {
@@ -415,6 +415,11 @@ export class Recorder {
     this.writer.flush();
   }
 
+  /** Fills in the checkpoint hashes still pending, waiting for the digest thread on this thread. */
+  private settleNow(): void {
+    for (const p of [...this.pending.keys()]) this.fillHash(p, p.now());
+  }
+
   /** Waits for the checkpoint hashes still being digested. */
   async settled(): Promise<void> {
     await Promise.all([...this.pending.keys()].map((p) => p.result));
@@ -424,7 +429,7 @@ export class Recorder {
   finish(end: EndInfo): void {
     if (this.finished) return;
     this.finished = true;
-    for (const p of [...this.pending.keys()]) this.fillHash(p, p.now());
+    this.settleNow();
     this.hasher.close();
     this.drain();
     const p = this.m.internals.point();
