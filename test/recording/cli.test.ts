@@ -52,6 +52,19 @@ describe("lvmm record / replay / events / dma / pcap", () => {
     );
   });
 
+  it("events: a busy recording's 150,000 lines come out whole", () => {
+    // The lines once went out through one spread call, which overflowed the stack past ~120,000.
+    const busy = join(dir, "busy.lvmmrec");
+    assert.equal(lvmm("record", "--out", busy, "--seconds", "10", "--echo-load", "5000", "--quiet").code, 0);
+    const r = lvmm("events", busy, "--kind", "frame-in,interrupt,rx-dma");
+    assert.equal(r.code, 0, r.stderr);
+    const ev = r.stdout.split("\n").filter((l) => l && !l.startsWith("#"));
+    assert.ok(ev.length > 140_000, `${ev.length} event lines`);
+    // Every frame the guest received is in a receive interrupt's descriptors.
+    const descriptors = ev.reduce((n, l) => n + Number(/ rx-dma .* (\d+) desc/.exec(l)?.[1] ?? 0), 0);
+    assert.equal(descriptors, ev.filter((l) => / frame-in /.test(l)).length);
+  });
+
   it("dma: per interrupt, descriptors decoded down to UDP, and a hex dump; --interrupt K", () => {
     const all = lvmm("dma", rec);
     assert.equal(all.code, 0, all.stderr);

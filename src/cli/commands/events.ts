@@ -43,7 +43,8 @@ export async function events(args: string[]): Promise<number> {
       await writeJson({ header: rec.header, events: shown.map(eventJson) });
       return EXIT.ok;
     }
-    out.push(...shown.map(eventLine));
+    // Not out.push(...lines): a spread of a long recording's lines overflows the stack.
+    for (const e of shown) out.push(eventLine(e));
     await writeOut(out.join("\n") + "\n");
     return EXIT.ok;
   });
