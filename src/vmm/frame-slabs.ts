@@ -70,7 +70,14 @@ export function copyTransmitted(frame: Uint8Array): Uint8Array {
   return transmitted.copy(frame);
 }
 
+/** The slab slabOf found last: frames come in slab order, and a WeakMap lookup per frame cost ~90 ns. */
+let lastSlab: FrameSlab | undefined;
+
 /** The slab a frame's bytes are in, if they are in one. */
 export function slabOf(bytes: Uint8Array): FrameSlab | undefined {
-  return byBuffer.get(bytes.buffer);
+  const buffer = bytes.buffer;
+  if (buffer === lastSlab?.sab) return lastSlab;
+  const slab = byBuffer.get(buffer);
+  if (slab) lastSlab = slab;
+  return slab;
 }

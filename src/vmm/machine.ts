@@ -648,7 +648,18 @@ export class Machine {
 
   private journalInput(e: InputEvent): void {
     this.journal.append(e);
+    this.journalListeners.emit(e, undefined);
     this.applyInput(e);
+  }
+
+  private readonly journalListeners = new Listeners<InputEvent>();
+
+  /**
+   * Called as each live input is journaled, just before it reaches the guest (not when a
+   * re-execution applies it again): a recorder writes it here, while its bytes are warm.
+   */
+  onInputJournaled(fn: (e: InputEvent) => void): () => void {
+    return this.journalListeners.add(fn);
   }
 
   private readonly inputListeners = new Set<(e: InputEvent) => void>();

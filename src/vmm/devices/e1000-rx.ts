@@ -83,8 +83,10 @@ export function receiveFrame(core: E1000Core, input: Uint8Array): ReceiveResult 
     if (!desc || desc.length < R.DESC_SIZE) return dmaFault(core, index, descAddr, "receive descriptor");
     const dv = new DataView(desc.buffer, desc.byteOffset, R.DESC_SIZE);
     const addr = dv.getUint32(R.RXD_ADDR + 4, true) * 0x100000000 + dv.getUint32(R.RXD_ADDR, true);
-    // A view, not a copy: the DMA log and the recorder see the very frame that arrived.
-    const bytes = frame.subarray(k * bufSize, Math.min(frame.length, (k + 1) * bufSize));
+    // A view, not a copy: the DMA log and the recorder see the very frame that arrived (the
+    // frame object itself when it fits one buffer, so the recorder knows it without a look at
+    // its memory).
+    const bytes = needed === 1 ? frame : frame.subarray(k * bufSize, Math.min(frame.length, (k + 1) * bufSize));
     if (!host.dmaWrite(addr, bytes)) return dmaFault(core, index, addr, "receive buffer");
     const last = k === needed - 1;
     records.push({ index, addr, length: bytes.length, status: R.RXD_STAT_DD | (last ? R.RXD_STAT_EOP : 0), errors: 0, bytes, icount: 0n });

@@ -1,26 +1,29 @@
 // The Recorder: attached to a freshly created Machine (or, given a snapshot of where it is, to
 // one that has run: the file then starts at that snapshot), it streams into a .lvmmrec file every
-// input the guest receives (from the machine's journal), every interrupt delivery, the guest's
-// console lines, the NIC's receive DMA log (per receive interrupt), and a state hash at every
-// checkpoint (optionally the snapshot itself), then an end record. What the guest transmits is
-// its output, which a replay recomputes: it is not stored (format 5; transmits.ts derives it).
-// The machine keeps its journal and its DMA log anyway, so the recorder does not listen to them
-// per event: it drains them between run chunks (every ~20 ms of wall time), at checkpoints and
-// at the end, merging them with the interrupts and console lines it buffered, in instruction
-// count order. Per-event listeners cost several times more inside the emulator loop than the
-// same encoding done in a batch. The file is written a chunk at a time.
+// input the guest receives, every interrupt delivery, the guest's console lines, the NIC's
+// receive DMA log (per receive interrupt), and a state hash at every checkpoint (optionally the
+// snapshot itself), then an end record. What the guest transmits is its output, which a replay
+// recomputes: it is not stored (format 5; transmits.ts derives it).
+// Each input, interrupt and console line is encoded into the current chunk as it happens, in
+// the order it happens; each receive interrupt of the DMA log once the driver's next ICR read
+// closed it (at the next interrupt delivery). Encoding them later in batches, from the journal
+// and the DMA log, read those objects back after the emulator had pushed them out of the CPU's
+// caches: ~400 ns an event, about 10% of a busy echo run, against ~150 ns while they are warm.
+// The file is written a chunk at a time.
 import { basename } from "node:path";
 import type { Machine } from "../machine";
+import type { InputEvent } from "../journal";
 import type { StopReason } from "../stop-reason";
 import type { RxInterrupt } from "../nic-dma-log";
 import { saveSnapshot, stateHash, type Snapshot } from "../snapshot";
 import { inputDigest, StateHasher, type PendingHash } from "./state-hash";
 import { PINNED_V86_VERSION, PINNED_V86_WASM_SHA256 } from "../v86/pinned";
-import { encodeEvent, encodeInterrupt, encodeRxDma, sha256Hex, type EndInfo, type FrameRef } from "./codec";
+import { encodeEvent, encodeInterrupt, encodeRxDma, sha256Hex, type EndInfo, type FrameRef, type RecordedEvent } from "./codec";
 import { EventKind, FORMAT_VERSION, type LaunchConfig, type RecordingHeader } from "./format";
 import { RecordingWriter } from "./writer";
 import { CheckpointGrid } from "./checkpoint-grid";
 import { ConsoleLineAssembler } from "./console-lines";
+import { FrameRefs } from "./frame-refs";
 import { endOfRun, recordLoop, type RunOptions, type StepLimit, type StepResult } from "./record-loop";
 
 export type { RunOptions } from "./record-loop";
@@ -80,37 +83,18 @@ export class Recorder {
   readonly header: RecordingHeader;
   private readonly writer: RecordingWriter;
   private readonly detach: (() => void)[] = [];
-  /** Where the drained journal goes on from: its next input. */
-  private journalNext: number;
   /** RX interrupts up to this sequence number are written; `rxLastRdt`: the RDT count the last one had then. */
   private rxDoneSeq: number;
   private rxLastRdt: number | undefined;
   /** Where the file starts: an interrupt the driver took before that has no place in it. */
   private readonly startIcount: number;
-  /**
-   * Interrupts and console lines since the last drain, in the order they happened, as numbers
-   * (an interrupt every few µs of guest time: objects kept until the drain outlived young
-   * collections and cost the guest thread their promotion).
-   */
-  private readonly watched = new WatchedEvents();
   /** Reused for each RX interrupt's frame references. */
   private readonly refs: (FrameRef | null)[] = [];
-  /** Input digests (eventHashes) since the last drain. */
-  private digests: { icount: number; ns: number; digest: string }[] = [];
   private readonly hasher = new StateHasher();
   /** Checkpoint records whose hash is still being digested, and how to fill each in. */
   private readonly pending = new Map<PendingHash, (hash: string) => void>();
-  /**
-   * Frame-in bodies for matching RX DMA against (frames[i] is frame-in number framesBase + i).
-   * Those before number framesLive are matched or passed over; they are dropped in batches
-   * (compactFrames), not one by one: a shift per frame cost the guest thread ~1% of a busy run.
-   */
-  private frames: Uint8Array[] = [];
-  private framesBase = 0;
-  private framesLive = 0;
-  /** The frame the last DMA'd descriptor came from (-1: none yet) and where it ended in it (a frame spanning descriptors). */
-  private lastFrame = -1;
-  private lastEnd = 0;
+  /** The frame-in records written, for RX DMA records to refer to. */
+  private readonly frameRefs = new FrameRefs();
   /** One reference object per descriptor slot, reused from interrupt to interrupt. */
   private readonly refSlots: FrameRef[] = [];
   private readonly console: ConsoleLineAssembler;
@@ -166,8 +150,7 @@ export class Recorder {
       ...(start ? { start: start.snapshot } : {}),
       plainSnapshots: true,
     });
-    // The logs are drained from here on: what the machine logged before is in the start snapshot's past.
-    this.journalNext = m.journal.length;
+    // The DMA log is drained from here on: what it logged before is in the start snapshot's past.
     const rx = m.dmaLog?.interrupts() ?? [];
     const lastRx = rx[rx.length - 1];
     this.rxDoneSeq = lastRx?.seq ?? 0;
@@ -186,142 +169,82 @@ export class Recorder {
   private listen(): void {
     const m = this.m;
     this.detach.push(
-      m.onInterrupt((e) => this.watched.interrupt(e.icount, e.ns, e.irq)),
-      ...(this.opts.eventHashes ? [m.onInputApplied((e) => this.digests.push({ icount: e.icount, ns: e.ns, digest: inputDigest(m) }))] : []),
+      m.onInputJournaled((e) => this.input(e)),
+      m.onInterrupt((e) => this.interrupt(e.icount, e.ns, e.irq)),
+      ...(this.opts.eventHashes ? [m.onInputApplied((e) => this.event({ kind: EventKind.InputDigest, icount: e.icount, ns: e.ns, digest: inputDigest(m) }))] : []),
       m.serial.onByte(({ byte, icount }) => {
         const text = this.console.byte(byte);
-        if (text !== undefined) this.watched.line(icount, m.internals.clock.nsAt(icount), text);
+        if (text !== undefined) this.event({ kind: EventKind.SerialOut, icount, ns: m.internals.clock.nsAt(icount), text });
       }),
     );
     // Before the DMA log drops its oldest entries, write them out.
     if (m.dmaLog) this.detach.push(m.dmaLog.onTrim(() => this.drain(false)));
   }
 
+  /** A live input, as it is journaled. */
+  private input(e: InputEvent): void {
+    const w = this.writer;
+    if (!w.directSink()) return;
+    if (e.kind === "serial") return this.event({ kind: EventKind.SerialIn, icount: e.icount, ns: e.ns, text: e.text });
+    w.frameIn(e.icount, e.ns, e.bytes);
+    this.frameRefs.add(e.bytes);
+  }
+
+  /** An interrupt delivery; the receive interrupts the driver has closed since the last one go with it. */
+  private interrupt(icount: number, ns: number, irq: number): void {
+    const sink = this.writer.directSink();
+    if (!sink) return;
+    encodeInterrupt(sink, icount, ns, irq);
+    this.writer.encodedDirect();
+    this.drain(false);
+  }
+
+  /** One of the rare kinds (console lines, serial input, input digests). */
+  private event(e: RecordedEvent): void {
+    const sink = this.writer.directSink();
+    if (!sink) return;
+    encodeEvent(sink, e);
+    this.writer.encodedDirect();
+  }
+
   /**
-   * Writes what happened since the last drain: the journal's new inputs, the buffered input
-   * digests, interrupts and console lines, and the DMA log's completed receive interrupts (`all`:
-   * the one still open too, at checkpoints and the end), merged by instruction count. An RX interrupt is written once the driver's next ICR read closed it, so
-   * its record can come after later events; one written while open is written again if the
-   * driver went on handing descriptors back in it.
+   * Writes the DMA log's receive interrupts that are complete (`all`: the one still open too, at
+   * checkpoints and the end). An RX interrupt is written once the driver's next ICR read closed
+   * it, so its record comes after events that happened meanwhile; one written while open is
+   * written again if the driver went on handing descriptors back in it.
    */
   drain(all = true): void {
+    const log = this.m.dmaLog;
+    if (!log) return;
+    const rx = log.interrupts();
+    const rxEnd = all ? rx.length : rx.length - 1;
+    let r = firstAfter(rx, this.rxDoneSeq, this.rxLastRdt);
+    if (r >= rxEnd) return;
     const w = this.writer;
     const sink = w.directSink();
     if (!sink) return;
-    const m = this.m;
-    // The journal's kept inputs; input number n is inputs[n - jBase].
-    const inputs = m.journal.all();
-    const jBase = m.journal.length - inputs.length;
-    const jEnd = m.journal.length;
-    let j = Math.max(this.journalNext, jBase);
-    const digests = this.digests;
-    let d = 0;
-    const watched = this.watched;
-    let k = 0;
-    const log = m.dmaLog;
-    const rx = log ? log.interrupts() : NO_RX;
-    let r = firstAfter(rx, this.rxDoneSeq, this.rxLastRdt);
-    const rxEnd = all ? rx.length : rx.length - 1;
-    for (;;) {
-      // The next event of each source (Infinity when it has none left); ties go in this order.
-      const jIc = j < jEnd ? inputs[j - jBase]!.icount : Infinity;
-      const dIc = d < digests.length ? digests[d]!.icount : Infinity;
-      const wIc = k < watched.length ? watched.icount(k) : Infinity;
-      const rIc = r < rxEnd ? rx[r]!.icrIcount : Infinity;
-      const min = Math.min(jIc, dIc, wIc, rIc);
-      if (min === Infinity) break;
-      if (jIc === min) {
-        const e = inputs[j++ - jBase]!;
-        if (e.kind === "frame") {
-          w.frameIn(e.icount, e.ns, e.bytes);
-          this.frames.push(e.bytes);
-          if (this.framesBase + this.frames.length - this.framesLive > 4 * MATCH_WINDOW) {
-            // Frames the NIC never DMA'd (a guest that stopped receiving): keep memory bounded.
-            this.framesLive += MATCH_WINDOW;
-            this.compactFrames();
-          }
-        } else {
-          encodeEvent(sink, { kind: EventKind.SerialIn, icount: e.icount, ns: e.ns, text: e.text });
-          w.encodedDirect();
+    for (; r < rxEnd; r++) {
+      const e = rx[r]!;
+      // No RDT write: the driver handed nothing back in it (a transmit interrupt, say). Or it
+      // began before the file did. Once closed, it is passed over for good.
+      if (e.rdt === undefined || e.icrIcount < this.startIcount) {
+        if (r < rx.length - 1) {
+          this.rxDoneSeq = e.seq;
+          this.rxLastRdt = e.rdtIcount;
         }
-      } else if (dIc === min) {
-        const e = digests[d++]!;
-        encodeEvent(sink, { kind: EventKind.InputDigest, icount: e.icount, ns: e.ns, digest: e.digest });
-        w.encodedDirect();
-      } else if (wIc === min) {
-        const text = watched.text(k);
-        if (text === undefined) encodeInterrupt(sink, watched.icount(k), watched.ns(k), watched.irq(k));
-        else encodeEvent(sink, { kind: EventKind.SerialOut, icount: watched.icount(k), ns: watched.ns(k), text });
-        k++;
-        w.encodedDirect();
-      } else {
-        const e = rx[r++]!;
-        // No RDT write: the driver handed nothing back in it (a transmit interrupt, say). Or it
-        // began before the file did. Once closed, it is passed over for good.
-        if (e.rdt === undefined || e.icrIcount < this.startIcount) {
-          if (r < rx.length) {
-            this.rxDoneSeq = e.seq;
-            this.rxLastRdt = e.rdtIcount;
-          }
-          continue;
-        }
-        const refs = this.refs;
-        refs.length = 0;
-        const ds = e.descriptors;
-        for (let i = 0; i < ds.length; i++) {
-          const slot = (this.refSlots[i] ??= { frame: 0, offset: 0 });
-          refs.push(this.frameRef(ds[i]!.bytes, slot) ? slot : null);
-        }
-        encodeRxDma(sink, e.icrIcount, e.icrNs, e, refs);
-        w.encodedDirect();
-        this.rxDoneSeq = e.seq;
-        this.rxLastRdt = e.rdtIcount;
+        continue;
       }
-    }
-    this.journalNext = j;
-    watched.clear();
-    this.digests = [];
-  }
-
-  /**
-   * Finds the frame-in event a descriptor's bytes were DMA'd from (the NIC copies incoming
-   * frames in arrival order; frames it dropped are skipped) and sets `out` to it; false: none,
-   * the bytes are stored literally.
-   */
-  private frameRef(bytes: Uint8Array, out: FrameRef): boolean {
-    const last = this.lastFrame;
-    if (last >= this.framesLive) {
-      const f = this.frames[last - this.framesBase]!;
-      if (this.lastEnd < f.length && sameBytes(f, this.lastEnd, bytes)) {
-        out.frame = last;
-        out.offset = this.lastEnd;
-        this.lastEnd += bytes.length;
-        return true;
+      const ds = e.descriptors;
+      const refs = this.refs;
+      for (let i = 0; i < ds.length; i++) {
+        const slot = (this.refSlots[i] ??= { frame: 0, offset: 0 });
+        refs[i] = this.frameRefs.ref(ds[i]!.bytes, slot) ? slot : null;
       }
+      encodeRxDma(sink, e.icrIcount, e.icrNs, e, refs);
+      w.encodedDirect();
+      this.rxDoneSeq = e.seq;
+      this.rxLastRdt = e.rdtIcount;
     }
-    const from = Math.max(this.framesLive, last + 1);
-    const end = Math.min(this.framesBase + this.frames.length, from + MATCH_WINDOW);
-    for (let n = from; n < end; n++) {
-      if (sameBytes(this.frames[n - this.framesBase]!, 0, bytes)) {
-        this.lastFrame = n;
-        this.lastEnd = bytes.length;
-        // Frames before this one are consumed (or were dropped).
-        this.framesLive = n;
-        this.compactFrames();
-        out.frame = n;
-        out.offset = 0;
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Lets go of the frames before framesLive, once there are enough of them to be worth a shift. */
-  private compactFrames(): void {
-    const k = this.framesLive - this.framesBase;
-    if (k < 256) return;
-    this.frames.splice(0, k);
-    this.framesBase = this.framesLive;
   }
 
   /** Records a command that arrived on the control channel (shown in the log; not replayed). */
@@ -440,9 +363,8 @@ export class Recorder {
     this.stats.bytes = this.writer.bytesWritten;
   }
 
-  /** For Machine.runAsync's betweenChunks: a drain of what is complete (a failed write stops the run). */
+  /** For Machine.runAsync's betweenChunks: a failed write stops the run. */
   readonly drainBetween = (): void => {
-    this.drain(false);
     if (this.writer.failure) this.m.requestStop("the recording could not be written");
   };
 
@@ -470,53 +392,6 @@ export class Recorder {
 
 const ZERO_HASH = "00".repeat(32);
 
-/** Interrupts and console lines between drains: (icount, ns, irq) triples; a line's irq slot is -2 - its index in `lines`. */
-class WatchedEvents {
-  private nums = new Float64Array(3 * 1024);
-  private readonly lines: string[] = [];
-  length = 0;
-
-  interrupt(icount: number, ns: number, irq: number): void {
-    let at = 3 * this.length;
-    if (at === this.nums.length) {
-      const grown = new Float64Array(2 * this.nums.length);
-      grown.set(this.nums);
-      this.nums = grown;
-    }
-    this.nums[at++] = icount;
-    this.nums[at++] = ns;
-    this.nums[at] = irq;
-    this.length++;
-  }
-
-  line(icount: number, ns: number, text: string): void {
-    this.interrupt(icount, ns, -2 - this.lines.length);
-    this.lines.push(text);
-  }
-
-  icount(k: number): number {
-    return this.nums[3 * k]!;
-  }
-  ns(k: number): number {
-    return this.nums[3 * k + 1]!;
-  }
-  irq(k: number): number {
-    return this.nums[3 * k + 2]!;
-  }
-  /** The console line event `k` is, or undefined for an interrupt. */
-  text(k: number): string | undefined {
-    const code = this.nums[3 * k + 2]!;
-    return code <= -2 ? this.lines[-2 - code] : undefined;
-  }
-
-  clear(): void {
-    this.length = 0;
-    this.lines.length = 0;
-  }
-}
-
-const NO_RX: readonly RxInterrupt[] = [];
-
 /**
  * Index of the first interrupt in `rx` still to write: after sequence number `doneSeq`, or that
  * one itself if it was written while open and its RDT count moved on since (`lastRdt`).
@@ -526,16 +401,6 @@ function firstAfter(rx: readonly RxInterrupt[], doneSeq: number, lastRdt: number
   while (i > 0 && rx[i - 1]!.seq > doneSeq) i--;
   if (i > 0 && rx[i - 1]!.seq === doneSeq && rx[i - 1]!.rdtIcount !== lastRdt) i--;
   return i;
-}
-
-/** How many frames after the last matched one a DMA'd descriptor is looked for in. */
-const MATCH_WINDOW = 1024;
-
-function sameBytes(frame: Uint8Array, offset: number, bytes: Uint8Array): boolean {
-  if (bytes.length === 0 || offset + bytes.length > frame.length) return false;
-  // The NIC model hands out views of the arrived frame: the same memory is the same bytes.
-  if (bytes.buffer === frame.buffer && bytes.byteOffset === frame.byteOffset + offset) return true;
-  return Buffer.compare(Buffer.from(frame.buffer, frame.byteOffset + offset, bytes.length), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)) === 0;
 }
 
 function macString(mac: Uint8Array): string {
