@@ -63,6 +63,20 @@ export class ByteSink {
     this.buf.set(b, this.length);
     this.length += b.length;
   }
+  /**
+   * Makes room for `n` bytes and counts them as written; returns where they start. The caller
+   * fills them in through `dataView` (valid until the next write): one capacity check for a
+   * whole fixed-layout record instead of one per field.
+   */
+  reserve(n: number): number {
+    this.ensure(n);
+    const at = this.length;
+    this.length = at + n;
+    return at;
+  }
+  get dataView(): DataView {
+    return this.view;
+  }
   /** Overwrites a u32 written earlier (a length known only afterwards). */
   patchU32(at: number, v: number): void {
     this.view.setUint32(at, v >>> 0, true);

@@ -84,52 +84,81 @@ export function encodeFrameIn(sink: ByteSink, icount: number, ns: number, bytes:
   endRecord(sink, at);
 }
 
+/** A non-negative integer below 2^53 as a u64 (not v % 2^32: on a double V8 calls out to fmod). */
+function setU64(v: DataView, at: number, x: number): void {
+  const hi = Math.floor(x / 0x100000000);
+  v.setUint32(at, x - hi * 0x100000000, true);
+  v.setUint32(at + 4, hi, true);
+}
+
+/** A record header written into reserved bytes: kind, body length, instruction count, time. */
+function putHeader(v: DataView, at: number, kind: EventKind, bodyLength: number, icount: number, ns: number): void {
+  v.setUint8(at, kind);
+  v.setUint32(at + 1, bodyLength, true);
+  setU64(v, at + 5, icount);
+  v.setFloat64(at + 13, ns, true);
+}
+
+// The three records of every received packet (frame-in, interrupt, rx-dma) are written with one
+// capacity check each (ByteSink.reserve): the recorder writes them inside the guest's run.
+
 /** A frame-in record's header alone: its `length` bytes of body are put in after it by someone else (chunk-splices.ts). */
 export function encodeFrameInHeader(sink: ByteSink, icount: number, ns: number, length: number): void {
-  sink.u8(EventKind.FrameIn);
-  sink.u32(length);
-  sink.u64(icount);
-  sink.f64(ns);
+  const at = sink.reserve(RECORD_HEADER_BYTES);
+  putHeader(sink.dataView, at, EventKind.FrameIn, length, icount, ns);
 }
 
 export function encodeInterrupt(sink: ByteSink, icount: number, ns: number, irq: number): void {
-  const at = beginRecord(sink, EventKind.Interrupt, icount, ns);
-  sink.u8(irq & 0xff);
-  endRecord(sink, at);
+  const at = sink.reserve(RECORD_HEADER_BYTES + 1);
+  const v = sink.dataView;
+  putHeader(v, at, EventKind.Interrupt, 1, icount, ns);
+  v.setUint8(at + RECORD_HEADER_BYTES, irq & 0xff);
 }
+
+/** Bytes of an RX DMA record's body before its descriptors, and per descriptor before its bytes. */
+const RX_FIXED = 4 + 4 + 4 + 8 + 2;
+const RX_DESC_FIXED = 2 + 8 + 2 + 1 + 1 + 8 + 8 + 8 + 1;
 
 /** An RX DMA interrupt record (at the driver's ICR read); refs[i], if set, stands for descriptor i's bytes. */
 export function encodeRxDma(sink: ByteSink, icount: number, ns: number, r: RxInterrupt, refs?: readonly (FrameRef | null)[]): void {
-  const at = beginRecord(sink, EventKind.RxDmaInterrupt, icount, ns);
-  sink.u32(r.seq);
-  sink.u32(r.icr);
-  sink.i32(r.rdt ?? -1);
-  sink.f64(r.rdtIcount ?? -1);
   const ds = r.descriptors;
-  sink.u16(ds.length);
+  let body = RX_FIXED;
+  for (let i = 0; i < ds.length; i++) body += RX_DESC_FIXED + (refs?.[i] ? 12 : 4 + ds[i]!.bytes.length);
+  const start = sink.reserve(RECORD_HEADER_BYTES + body);
+  const v = sink.dataView;
+  putHeader(v, start, EventKind.RxDmaInterrupt, body, icount, ns);
+  let at = start + RECORD_HEADER_BYTES;
+  v.setUint32(at, r.seq >>> 0, true);
+  v.setUint32(at + 4, r.icr >>> 0, true);
+  v.setInt32(at + 8, (r.rdt ?? -1) | 0, true);
+  v.setFloat64(at + 12, r.rdtIcount ?? -1, true);
+  v.setUint16(at + 20, ds.length, true);
+  at += RX_FIXED;
   for (let i = 0; i < ds.length; i++) {
     const d = ds[i]!;
-    sink.u16(d.index);
-    sink.u64(d.addr);
-    sink.u16(d.length);
-    sink.u8(d.status);
-    sink.u8(d.errors);
-    sink.u64(d.dmaIcount);
-    sink.f64(d.dmaNs);
-    sink.f64(d.consumedIcount);
+    v.setUint16(at, d.index, true);
+    setU64(v, at + 2, d.addr);
+    v.setUint16(at + 10, d.length, true);
+    v.setUint8(at + 12, d.status);
+    v.setUint8(at + 13, d.errors);
+    setU64(v, at + 14, d.dmaIcount);
+    v.setFloat64(at + 22, d.dmaNs, true);
+    v.setFloat64(at + 30, d.consumedIcount, true);
+    at += RX_DESC_FIXED;
     const ref = refs?.[i];
     if (ref) {
-      sink.u8(DMA_FRAME_REF);
-      sink.u32(ref.frame);
-      sink.u32(ref.offset);
-      sink.u32(d.bytes.length);
+      v.setUint8(at - 1, DMA_FRAME_REF);
+      v.setUint32(at, ref.frame >>> 0, true);
+      v.setUint32(at + 4, ref.offset >>> 0, true);
+      v.setUint32(at + 8, d.bytes.length, true);
+      at += 12;
     } else {
-      sink.u8(DMA_LITERAL);
-      sink.u32(d.bytes.length);
-      sink.bytes(d.bytes);
+      v.setUint8(at - 1, DMA_LITERAL);
+      v.setUint32(at, d.bytes.length, true);
+      sink.patchBytes(at + 4, d.bytes);
+      at += 4 + d.bytes.length;
     }
   }
-  endRecord(sink, at);
 }
 
 export function encodeTxDma(sink: ByteSink, icount: number, ns: number, t: TxDescriptorUse): void {
