@@ -8,6 +8,7 @@ import { events, EVENTS_HELP } from "./commands/events";
 import { dma, DMA_HELP } from "./commands/dma";
 import { pcap, PCAP_HELP } from "./commands/pcap";
 import { diff, DIFF_HELP } from "./commands/diff";
+import { history, HISTORY_HELP } from "./commands/history";
 import { evaluate, EVAL_HELP } from "./commands/eval";
 import { gdbserver, GDBSERVER_HELP } from "./commands/gdbserver";
 import { EXIT, UsageError } from "./errors";
@@ -23,6 +24,7 @@ commands:
   dma      a recording's NIC DMA log per receive interrupt, packets decoded
   pcap     a recording's NIC traffic as pcapng
   diff     where two recordings of one kernel part, with the source line each was at
+  history  every change to a variable or memory range over a recording, and who wrote it
   gdbserver  a GDB remote stub on the LVMM (--kernel ELF | --recording FILE), with reverse execution
   eval     the thesis's evaluation from a checkout: npm run eval (--quick, --out DIR)
   help     this text
@@ -37,6 +39,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; help:
   dma: { run: dma, help: DMA_HELP },
   pcap: { run: pcap, help: PCAP_HELP },
   diff: { run: diff, help: DIFF_HELP },
+  history: { run: history, help: HISTORY_HELP },
   serve: { run: serve, help: SERVE_HELP },
   eval: { run: evaluate, help: EVAL_HELP },
   gdbserver: { run: gdbserver, help: GDBSERVER_HELP },

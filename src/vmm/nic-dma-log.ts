@@ -102,6 +102,16 @@ export class NicDmaLog {
     return this.txTotal;
   }
 
+  /**
+   * The receive descriptor whose DMA at instruction `icount` wrote into [address, address +
+   * length): one the driver has not handed back yet, or the last interrupt's. Undefined if none.
+   */
+  receiveAt(icount: number, address: number, length: number): RxDescriptorUse | undefined {
+    const hits = (d: RxDescriptorUse): boolean => d.dmaIcount === icount && d.addr < address + length && address < d.addr + d.bytes.length;
+    for (const d of this.pending.values()) if (hits(d)) return d;
+    return this.rx[this.rx.length - 1]?.descriptors.find(hits);
+  }
+
   /** Called just before the oldest entries are dropped (a reader that drains the log catches up). */
   onTrim(fn: () => void): () => void {
     this.trimListeners.add(fn);

@@ -21,6 +21,8 @@ export interface ReverseSearch {
    * condition or hit count, evaluated on the past state).
    */
   accept?(m: Machine, stop: StopReason): boolean;
+  /** Asked after each accepted stop: true ends the scan there (a search that has all it wants). */
+  done?(): boolean;
 }
 
 /** Kinds of stop a reverse search can land on; anything else ends the scan of an interval. */
@@ -85,8 +87,12 @@ export function* reverseContinueWork(m: Machine, search: ReverseSearch, chunks?:
   return undefined;
 }
 
-/** Every accepted stop in [start, end), in order. Leaves the machine at `end`. */
-function* scan(m: Machine, search: ReverseSearch, start: number, end: number, chunks: Chunks | undefined, progress: () => Progress): LongWork<PastStop[]> {
+/**
+ * Every accepted stop in [start, end), in order, with what `search` arms (the machine's own
+ * breakpoints, watchpoints and exception stops are put back afterwards). Leaves the machine at
+ * `end`, or where the guest died.
+ */
+export function* scan(m: Machine, search: ReverseSearch, start: number, end: number, chunks: Chunks | undefined, progress: () => Progress): LongWork<PastStop[]> {
   const hits: PastStop[] = [];
   m.timeline.seek(start, { densify: false });
   const saved = { bps: m.breakpoints.list(), watches: m.watchpoints.list(), exceptions: m.exceptionStops };
@@ -116,6 +122,7 @@ function* scan(m: Machine, search: ReverseSearch, start: number, end: number, ch
       }
       if (m.icountNumber >= end) break;
       if (!search.accept || search.accept(m, stop)) hits.push({ icount: m.icountNumber, stop });
+      if (search.done?.()) break;
     }
   } finally {
     m.breakpoints.set(saved.bps);

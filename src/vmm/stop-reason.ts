@@ -8,9 +8,10 @@ export type StopReason =
   | { kind: "breakpoint"; address: number }
   /**
    * A watched guest-physical range changed value (a CPU store or a device DMA write), or (`access`
-   * "read") the CPU loaded from it. The machine stops right after the instruction (or DMA).
+   * "read") the CPU loaded from it. The machine stops right after the instruction (or DMA);
+   * `pc`: that instruction's linear address, where the VMM pinned it down.
    */
-  | { kind: "watchpoint"; id: number; address: number; length: number; oldBytes: Uint8Array; newBytes: Uint8Array; by: "cpu" | "dma"; access?: "read" }
+  | { kind: "watchpoint"; id: number; address: number; length: number; oldBytes: Uint8Array; newBytes: Uint8Array; by: "cpu" | "dma"; access?: "read"; pc?: number }
   /** Stopped on request from outside (pause). */
   | { kind: "paused" }
   /** A watched condition of the host (e.g. a serial pattern) asked to stop. */

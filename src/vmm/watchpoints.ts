@@ -123,9 +123,9 @@ export class Watchpoints {
   }
 
   /** The stop for a load from `w`'s range (the bytes are as they are: a load changes nothing). */
-  loadStop(w: Watchpoint): StopReason {
+  loadStop(w: Watchpoint, pc?: number): StopReason {
     const bytes = this.m.cpu.readPhysical(w.address, w.length);
-    return { kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read" };
+    return { kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes: bytes, newBytes: bytes, by: "cpu", access: "read", ...(pc !== undefined ? { pc } : {}) };
   }
 
   /** The watchpoint of a load noted since the last look (the noted range is one of list_'s). */
@@ -155,23 +155,23 @@ export class Watchpoints {
         this.verifiedAt = this.m.icountNumber;
         return undefined;
       }
-      return first.read ? this.hitRead(first.w) : this.hit(first.w, "cpu");
+      return first.read ? this.hitRead(first.w, first.pc) : this.hit(first.w, "cpu", first.pc);
     }
     if (w) return this.hit(w, "cpu");
     return r ? this.hitRead(r) : undefined;
   }
 
-  private hit(w: Watched, by: "cpu" | "dma"): StopReason {
+  private hit(w: Watched, by: "cpu" | "dma", pc?: number): StopReason {
     this.stats.hits++;
     const oldBytes = w.shadow;
     const newBytes = this.m.cpu.readPhysical(w.address, w.length);
     this.resync();
-    return { kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes, newBytes, by };
+    return { kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes, newBytes, by, ...(pc !== undefined ? { pc } : {}) };
   }
 
-  private hitRead(w: Watched): StopReason {
+  private hitRead(w: Watched, pc?: number): StopReason {
     this.stats.hits++;
-    const stop = this.loadStop(w);
+    const stop = this.loadStop(w, pc);
     this.resync();
     return stop;
   }
@@ -183,7 +183,7 @@ export class Watchpoints {
    * narrows down to is checked from its registers, and if it loaded nothing watched the search
    * goes on after it.
    */
-  private locate(): { w: Watched; read: boolean } | undefined {
+  private locate(): { w: Watched; read: boolean; pc: number } | undefined {
     const m = this.m;
     const end = m.icountNumber;
     let lo = this.verifiedAt;
@@ -212,14 +212,15 @@ export class Watchpoints {
         forget();
       }
       const before = m.cpu.registers();
+      const pc = m.cpu.pc >>> 0;
       m.advanceTo(hi);
       const w = this.changed();
-      if (w) return { w, read: false };
+      if (w) return { w, read: false, pc };
       const r = this.loaded();
-      if (r) return { w: r, read: true };
+      if (r) return { w: r, read: true, pc };
       if (this.reads.takeRep()) {
         const rep = this.repLoad(before);
-        if (rep) return { w: rep, read: true };
+        if (rep) return { w: rep, read: true, pc };
       }
       if (hi >= end) return undefined;
       lo = hi;
