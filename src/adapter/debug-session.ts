@@ -21,6 +21,8 @@ import { ServeStreams } from "./serve-streams";
 import { pastRecording, prepareReplay, replayBanner, startReplay, type ReplayPlan } from "./replay-launch";
 import { GdbBeside } from "./gdb-beside";
 import { isTimeTravelRequest, MOVING_COMMANDS, timeTravelRequest } from "./time-travel-requests";
+import { historyRequest } from "./memory-history-request";
+import { TT_REQUEST } from "../protocols/time-travel-protocol";
 import { SourcePathMap } from "./source-paths";
 import { complete } from "./expression/completions";
 import { ProgressReporter } from "./progress";
@@ -564,6 +566,18 @@ export class LvmmDebugSession extends LoggingDebugSession {
     if (command === "lvmm/status") {
       this.sendStatus(this.target?.isRunning ? "running" : "stopped");
       this.sendResponse(response);
+      return;
+    }
+    if (command === TT_REQUEST.history) {
+      const t = this.need(response);
+      if (!t || !this.reverse) return;
+      historyRequest(args, t, this.reverse, (file) => this.source(file) as { name: string; path: string }).then(
+        (body) => {
+          response.body = body;
+          this.sendResponse(response);
+        },
+        (e: unknown) => this.fail(response, e),
+      );
       return;
     }
     if (isTimeTravelRequest(command)) {

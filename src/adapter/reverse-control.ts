@@ -6,6 +6,7 @@
 // grows until it holds one. Seeks and reverse continue are long work: they report progress and
 // can be cancelled (progress.ts). Knows nothing of DAP; debug-session.ts translates.
 import { reverseContinueWork, seekTo, seekToWork, type ReverseSearch } from "../vmm/reverse";
+import { memoryHistoryWork, type MemoryHistory, type MemoryRange } from "../vmm/memory-history";
 import { Chunks, runWatched, WorkCancelled, type WorkWatch } from "../vmm/long-work";
 import type { StopReason } from "../vmm/stop-reason";
 import { saveSnapshot, restoreSnapshot } from "../vmm/snapshot";
@@ -317,6 +318,38 @@ export class ReverseControl {
   private afterMove(): void {
     this.t.forgetFrames();
     this.moved = true;
+  }
+
+  // ---- the history of a memory range ----------------------------------------------------------
+
+  /**
+   * Every change to a guest-physical range from the first checkpoint to the present (the
+   * recording's end when one is replayed), as long work under a progress item; the machine ends
+   * where it was. Undefined when cancelled.
+   */
+  memoryHistory(range: MemoryRange, limit?: number): Promise<MemoryHistory | undefined> {
+    const m = this.t.machine;
+    const [from, to] = [this.firstIcount, this.presentIcount];
+    if (to <= from) return Promise.resolve({ changes: [], from, to, truncated: false });
+    return new Promise((resolve, reject) => {
+      this.t.travel(() =>
+        this.watched(`History of 0x${(range.address >>> 0).toString(16)}`, async (watch) => {
+          this.history.absorb();
+          let h: MemoryHistory;
+          try {
+            h = await runWatched(memoryHistoryWork(m, range, from, to, { chunks: new Chunks(), ...(limit ? { limit } : {}) }), watch);
+          } catch (e) {
+            if (e instanceof WorkCancelled) resolve(undefined);
+            else reject(e);
+            throw e;
+          }
+          resolve(h);
+          this.afterMove();
+          const n = h.changes.length;
+          return { reason: "goto", description: `History: ${n} change${n === 1 ? "" : "s"}${h.truncated ? " (limit reached)" : ""}` };
+        }),
+      );
+    });
   }
 
   // ---- going live ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { RECORDINGS_SETTING, recordingsDirectory } from "./io-engine-panel/recor
 import { LvmmStatusBar } from "./status-bar";
 import { registerTimeTravelCommands } from "./time-travel/commands";
 import { DMA_VIEW_ID, DmaInspector } from "./time-travel/dma-tree";
+import { HISTORY_VIEW_ID, HistoryView } from "./time-travel/history-tree";
 import { TIMELINE_VIEW_ID, TimelineView } from "./time-travel/timeline-view";
 
 /** What activate() returns: the extension's exports, used by the extension-host tests. */
@@ -24,7 +25,7 @@ export interface LvmmExtensionApi {
   /** the stream server the I/O Engine panel controls, and the panel's view */
   readonly ioEngine: { readonly controller: StreamServerController; readonly view: IoEnginePanelView };
   /** the Timeline webview and the NIC DMA inspector in the Run and Debug side bar */
-  readonly timeTravel: { readonly timeline: TimelineView; readonly dma: DmaInspector };
+  readonly timeTravel: { readonly timeline: TimelineView; readonly dma: DmaInspector; readonly history: HistoryView };
 }
 
 let controller: StreamServerController | undefined;
@@ -55,14 +56,17 @@ export function activate(context: vscode.ExtensionContext): LvmmExtensionApi {
   context.subscriptions.push(output, view, vscode.window.registerWebviewViewProvider(IO_ENGINE_VIEW_ID, view), ...registerStreamServerCommands(controller));
   const timeline = new TimelineView(context.extensionUri, context.workspaceState);
   const dma = new DmaInspector();
+  const history = new HistoryView();
   context.subscriptions.push(
     timeline,
     dma,
+    history,
     vscode.window.registerWebviewViewProvider(TIMELINE_VIEW_ID, timeline),
     vscode.window.registerTreeDataProvider(DMA_VIEW_ID, dma),
-    ...registerTimeTravelCommands(timeline, dma),
+    vscode.window.registerTreeDataProvider(HISTORY_VIEW_ID, history),
+    ...registerTimeTravelCommands(timeline, dma, history),
   );
-  return { statusBar, adapterFactory, ioEngine: { controller, view }, timeTravel: { timeline, dma } };
+  return { statusBar, adapterFactory, ioEngine: { controller, view }, timeTravel: { timeline, dma, history } };
 }
 
 /** Stops the stream server (its process would otherwise outlive the window's extension host). */

@@ -20,6 +20,8 @@ export const TT_REQUEST = {
   nextFrame: "lvmm/nextFrame",
   /** { bytes (base64) } : replaces the next queued wire frame */
   editNextFrame: "lvmm/editNextFrame",
+  /** HistoryArguments -> HistoryResult: every change to a memory range, first checkpoint to present */
+  history: "lvmm/history",
 } as const;
 
 export const MARKER_KINDS = ["interrupt", "rx", "tx", "breakpoint", "control", "exception"] as const;
@@ -100,4 +102,43 @@ export interface PositionInfo {
   present: number;
   first: number;
   inPast: boolean;
+}
+
+/** What `lvmm/history` follows: a data breakpoint id ("ADDRESS:SIZE", from dataBreakpointInfo) or a linear range. */
+export interface HistoryArguments {
+  dataId?: string;
+  address?: number;
+  length?: number;
+  /** Most changes listed (default 10,000). */
+  limit?: number;
+}
+
+export interface HistoryChange {
+  icount: number;
+  ns: number;
+  by: "cpu" | "dma";
+  /** The whole range before and after, hex. */
+  old: string;
+  new: string;
+  /** The first byte that changed, from the range's start. */
+  offset: number;
+  /** A CPU store: the storing instruction, its function and source line. */
+  pc?: number;
+  function?: string;
+  source?: { name: string; path: string };
+  line?: number;
+  /** The NIC's receive DMA: the descriptor it filled and a summary of the frame. */
+  rx?: { index: number; frame: string };
+}
+
+export interface HistoryResult {
+  /** The range as the request named it (linear), and the span searched. */
+  address: number;
+  length: number;
+  from: number;
+  to: number;
+  truncated: boolean;
+  /** The search was cancelled: no changes are listed. */
+  cancelled?: boolean;
+  changes: HistoryChange[];
 }

@@ -1,11 +1,12 @@
 // Time-travel commands: reverse step over/out (debug toolbar), go to an instruction count, go
-// live from the past and edit the next incoming packet, and the DMA inspector's "Reveal in
-// timeline" and "Go to the DMA write".
+// live from the past and edit the next incoming packet, the DMA inspector's "Reveal in
+// timeline" and "Go to the DMA write", and "History of This Value" with its view's actions.
 import * as vscode from "vscode";
-import { TT_REQUEST } from "../../protocols/time-travel-protocol";
+import { TT_REQUEST, type HistoryResult } from "../../protocols/time-travel-protocol";
 import { dmaWriteOf, icountOf, type DmaInspector, type DmaNode } from "./dma-tree";
 import { lvmmRequest } from "./session";
 import type { TimelineView } from "./timeline-view";
+import { HISTORY_GOTO_COMMAND, HISTORY_OPEN_COMMAND, HISTORY_VIEW_ID, type HistoryNode, type HistoryView } from "./history-tree";
 
 export const TT_COMMAND = {
   reverseStepOver: "lvmm.reverseStepOver",
@@ -16,7 +17,15 @@ export const TT_COMMAND = {
   revealInTimeline: "lvmm.timeline.reveal",
   gotoDmaWrite: "lvmm.dma.gotoWrite",
   refreshDma: "lvmm.dma.refresh",
+  history: "lvmm.history",
 } as const;
+
+/**
+ * What "History of This Value" is given: the Variables or Watch view's context (a variable in a
+ * container, or a watch expression), or, from the palette or an API caller, an expression
+ * (optionally with a limit on the changes listed).
+ */
+type HistoryTarget = { container?: { variablesReference?: number }; variable?: { name?: string; evaluateName?: string }; expression?: string; limit?: number } | string | undefined;
 
 /** Parses "12345", "12,345" or "0x3039" as an instruction count. */
 export function parseIcount(text: string): number | undefined {
@@ -36,7 +45,7 @@ function report(e: unknown): void {
   void vscode.window.showErrorMessage(`LVMM: ${e instanceof Error ? e.message : String(e)}`);
 }
 
-export function registerTimeTravelCommands(timeline: TimelineView, dma: DmaInspector): vscode.Disposable[] {
+export function registerTimeTravelCommands(timeline: TimelineView, dma: DmaInspector, history: HistoryView): vscode.Disposable[] {
   const run =
     (fn: (...args: never[]) => Promise<unknown>) =>
     async (...args: never[]) => {
@@ -119,6 +128,44 @@ export function registerTimeTravelCommands(timeline: TimelineView, dma: DmaInspe
     vscode.commands.registerCommand(
       TT_COMMAND.refreshDma,
       run(() => dma.refresh()),
+    ),
+    vscode.commands.registerCommand(
+      TT_COMMAND.history,
+      run(async (given?: HistoryTarget) => {
+        const t = typeof given === "string" ? { expression: given } : (given ?? {});
+        let name = t.expression ?? t.variable?.evaluateName ?? t.variable?.name;
+        const inContainer = t.variable?.name !== undefined && t.container?.variablesReference !== undefined;
+        if (!name) {
+          name = await vscode.window.showInputBox({ title: "History of a value", prompt: "A C expression naming an object in guest memory (a variable, a field, an element)" });
+          if (!name) return;
+        }
+        const info = await lvmmRequest<{ dataId: string | null; description: string }>(
+          "dataBreakpointInfo",
+          inContainer ? { variablesReference: t.container!.variablesReference, name: t.variable!.name } : { name },
+        );
+        if (!info.dataId) throw new Error(info.description);
+        // Searching a long run takes a while: the adapter shows progress, with a cancel button.
+        const result = await lvmmRequest<HistoryResult>(TT_REQUEST.history, { dataId: info.dataId, ...(t.limit ? { limit: t.limit } : {}) }, Infinity);
+        history.show(name, result);
+        await vscode.commands.executeCommand(`${HISTORY_VIEW_ID}.focus`);
+        return result;
+      }),
+    ),
+    vscode.commands.registerCommand(
+      HISTORY_GOTO_COMMAND,
+      run(async (node?: HistoryNode) => {
+        if (node?.kind !== "change") throw new Error("select a change in the History view");
+        await lvmmRequest(TT_REQUEST.goto, { icount: node.c.icount });
+      }),
+    ),
+    vscode.commands.registerCommand(
+      HISTORY_OPEN_COMMAND,
+      run(async (node?: HistoryNode) => {
+        const src = node?.kind === "change" ? node.c.source : undefined;
+        if (!src || node?.kind !== "change") throw new Error("this change has no source line (a DMA, or code without line information)");
+        const line = Math.max(0, (node.c.line ?? 1) - 1);
+        await vscode.window.showTextDocument(vscode.Uri.file(src.path), { selection: new vscode.Range(line, 0, line, 0), preview: true });
+      }),
     ),
   ];
 }

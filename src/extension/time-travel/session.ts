@@ -10,15 +10,18 @@ export function activeLvmmSession(): vscode.DebugSession | undefined {
   return s && s.type === DEBUG_TYPE ? s : undefined;
 }
 
-/** Sends a custom request to the active lvmm session; rejects when there is none or it takes too long. */
-export async function lvmmRequest<T = unknown>(command: string, args?: unknown): Promise<T> {
+/**
+ * Sends a custom request to the active lvmm session; rejects when there is none or it takes
+ * longer than `timeoutMs` (Infinity: long work the adapter reports progress for, cancellable).
+ */
+export async function lvmmRequest<T = unknown>(command: string, args?: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
   const s = activeLvmmSession();
   if (!s) throw new Error("no LVMM debug session is active: start one with F5 first");
   let timer: NodeJS.Timeout | undefined;
   try {
     return (await Promise.race([
       s.customRequest(command, args),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${command} took longer than ${REQUEST_TIMEOUT_MS / 1000} s`)), REQUEST_TIMEOUT_MS))),
+      ...(Number.isFinite(timeoutMs) ? [new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${command} took longer than ${timeoutMs / 1000} s`)), timeoutMs)))] : []),
     ])) as T;
   } finally {
     clearTimeout(timer);

@@ -10,9 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite, suiteSetup, suiteTeardown, test } from "mocha";
 import * as vscode from "vscode";
-import { TT_REQUEST, type PositionInfo } from "../../../src/protocols/time-travel-protocol";
+import { TT_REQUEST, type HistoryResult, type PositionInfo } from "../../../src/protocols/time-travel-protocol";
 import { TT_COMMAND } from "../../../src/extension/time-travel/commands";
 import type { DmaNode } from "../../../src/extension/time-travel/dma-tree";
+import type { HistoryNode } from "../../../src/extension/time-travel/history-tree";
 import { activateLvmm, waitFor } from "./extension-api";
 
 const WAIT_MS = 15_000;
@@ -191,6 +192,23 @@ for (const [title, start] of [
       await vscode.commands.executeCommand(TT_COMMAND.gotoInstruction, target);
       await again;
       assert.equal((await position()).icount, target);
+    });
+
+    test("History of This Value lists a variable's changes with their writers, and a row goes to its change", async () => {
+      const { api } = await activateLvmm();
+      const result = (await vscode.commands.executeCommand(TT_COMMAND.history, { expression: "stats", limit: 5 })) as HistoryResult | undefined;
+      assert.ok(result && result.changes.length >= 1, JSON.stringify(result));
+      const view = api.timeTravel.history;
+      const rows = view.getChildren();
+      assert.match(String(view.getTreeItem(rows[0]!).label), /^stats \(28 bytes at 0x[0-9a-f]{8}\): \d+ changes?/);
+      const change = rows.find((n): n is Extract<HistoryNode, { kind: "change" }> => n.kind === "change")!;
+      const item = view.getTreeItem(change);
+      assert.match(String(item.label), /^[\d,]+ {2}\+\d+: [0-9a-f …]+ → [0-9a-f …]+$/);
+      assert.match(String(item.description), /^CPU in \w+ at e1000\.c:\d+$/);
+      const stopped = nextEvent((e) => e.event === "stopped" && e.body?.reason === "goto", "a goto stop");
+      await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
+      await stopped;
+      assert.equal((await position()).icount, change.c.icount);
     });
   });
 }
