@@ -1,10 +1,28 @@
 // Data breakpoints ("Break on Value Change"): which values can be watched, and the watchpoints
-// the VMM arms for them. A data id is "ADDRESS:SIZE", the linear range of the watched object.
+// the VMM arms for them. A data id is "ADDRESS:SIZE", the linear range of the watched object, or
+// "e1000:NAME", one of the NIC's registers (Devices > e1000 in the Variables view).
 import { sizeOf } from "./dwarf";
 import type { BreakpointResult } from "./breakpoint-table";
 import type { Target, Watchpoint } from "./target";
 import { addressOf, type TypedValue } from "./values/typed-value";
 import { hex32 } from "./views/register-view";
+import { E1000_VIEW } from "../vmm/device-state";
+
+/** What a data id names: a linear range of memory, or a NIC register (its BAR0 offset). */
+export type DataTarget = { kind: "memory"; linear: number; size: number } | { kind: "nic"; name: string; offset: number };
+
+export function parseDataId(id: string): DataTarget | undefined {
+  const mem = /^(\d+):(\d+)$/.exec(id);
+  if (mem) return { kind: "memory", linear: Number(mem[1]), size: Number(mem[2]) };
+  const nic = /^e1000:(\w+)$/.exec(id);
+  const offset = nic ? E1000_VIEW[nic[1]!] : undefined;
+  return offset !== undefined ? { kind: "nic", name: nic![1]!, offset } : undefined;
+}
+
+/** A NIC register the Variables view shows, as a data breakpoint the client may set (writes only). */
+export function nicRegisterWatchable(name: string): Watchable {
+  return { dataId: `e1000:${name}`, description: `the NIC's ${name} register` };
+}
 
 /** What the client may watch for `name`: its data id and description, or (no id) why not. */
 export interface Watchable {
@@ -45,12 +63,17 @@ export function setDataBreakpoints(t: Target, requests: readonly { dataId: strin
   const watch: Watchpoint[] = [];
   const results = requests.map((bp): BreakpointResult => {
     const id = t.breakpoints.newId();
-    const m = /^(\d+):(\d+)$/.exec(bp.dataId);
-    const phys = m ? t.physical(Number(m[1])) : undefined;
-    if (!m || phys === undefined) return { id, verified: false, message: `bad data breakpoint id ${bp.dataId}` };
+    const target = parseDataId(bp.dataId);
     const access = ACCESS[(bp.accessType ?? "write") as keyof typeof ACCESS];
     if (!access) return { id, verified: false, message: `unknown access type ${bp.accessType}` };
-    watch.push({ id, address: phys, length: Number(m[2]), ...(access === "write" ? {} : { access }) });
+    if (target?.kind === "nic") {
+      if (access !== "write") return { id, verified: false, message: `the NIC's ${target.name} register breaks on a change, not on a read` };
+      watch.push({ id, address: target.offset, length: 4, register: target.offset });
+      return { id, verified: true };
+    }
+    const phys = target ? t.physical(target.linear) : undefined;
+    if (!target || phys === undefined) return { id, verified: false, message: `bad data breakpoint id ${bp.dataId}` };
+    watch.push({ id, address: phys, length: target.size, ...(access === "write" ? {} : { access }) });
     return { id, verified: true };
   });
   try {

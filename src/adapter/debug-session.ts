@@ -10,7 +10,7 @@ import { CAPABILITIES } from "./capabilities";
 import { exceptionSummary, type TargetStop } from "./stop-description";
 import type { BreakpointResult } from "./breakpoint-table";
 import { setFunctionBreakpoints, setInstructionBreakpoints, setSourceBreakpoints } from "./breakpoint-requests";
-import { setDataBreakpoints, watchable } from "./data-breakpoints";
+import { nicRegisterWatchable, setDataBreakpoints, watchable } from "./data-breakpoints";
 import type { StepGranularity } from "./stepping";
 import { VariableReferences } from "./variable-references";
 import { dumpAddress, formatDump, parseDump } from "./expression/memory-dump";
@@ -320,6 +320,12 @@ export class LvmmDebugSession extends LoggingDebugSession {
   protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     const t = this.whileStopped(response);
     if (!t) return;
+    const nic = args.variablesReference !== undefined ? this.vars!.nicRegisterIn(args.variablesReference, args.name) : undefined;
+    if (nic) {
+      response.body = { ...nicRegisterWatchable(nic), accessTypes: ["write"], canPersist: false };
+      this.sendResponse(response);
+      return;
+    }
     const w = watchable(args.name, args.asAddress === true, args.bytes, () =>
       args.variablesReference !== undefined ? this.vars!.valueIn(args.variablesReference, args.name)?.value : t.scope(args.frameId).evaluate(args.name),
     );

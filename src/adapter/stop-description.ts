@@ -80,7 +80,10 @@ export function describeVmStop(s: StopReason, faultingEip?: number): TargetStop 
     case "breakpoint":
       return { reason: "breakpoint", description: `Breakpoint at ${hex(s.address)}`, vm: s };
     case "watchpoint": {
-      const text = `${s.length} byte(s) at ${hex(s.address)} written by ${s.by === "dma" ? "a device (DMA)" : "the CPU"}: ${bytes(s.oldBytes)} -> ${bytes(s.newBytes)}`;
+      const text =
+        s.register !== undefined
+          ? `the NIC's register at offset 0x${s.register.toString(16)} changed, ${s.by === "dma" ? "by the NIC itself" : "by the CPU"}: ${bytes(s.oldBytes)} -> ${bytes(s.newBytes)}`
+          : `${s.length} byte(s) at ${hex(s.address)} written by ${s.by === "dma" ? "a device (DMA)" : "the CPU"}: ${bytes(s.oldBytes)} -> ${bytes(s.newBytes)}`;
       return { reason: "data breakpoint", description: "Data breakpoint", text, hitBreakpointIds: [s.id], vm: s };
     }
     case "exception": {

@@ -1,6 +1,7 @@
 // The debug target: one guest machine on the LVMM with the kernel's debug info. It runs,
 // pauses and steps the guest, owns the user's breakpoints and reports why the guest stopped.
 // It knows nothing of the Debug Adapter Protocol; debug-session.ts translates.
+import type { Watchpoint as VmmWatchpoint } from "../vmm/watchpoints";
 import { Machine } from "../vmm/machine";
 import type { RegisterName } from "../vmm/cpu-view";
 import type { StopReason } from "../vmm/stop-reason";
@@ -28,12 +29,8 @@ export interface TargetListener {
   status(state: string): void;
 }
 
-/** A data breakpoint request, resolved to guest-physical memory. */
-export interface Watchpoint {
-  id: number;
-  address: number;
-  length: number;
-}
+/** A data breakpoint request, resolved to guest-physical memory (or a NIC register). */
+export type Watchpoint = VmmWatchpoint;
 
 /** A temporary debugger breakpoint: stop there when `when` says so. */
 export type TempBreakpoints = Map<number, () => boolean>;

@@ -144,6 +144,12 @@ export class VariableReferences {
     return undefined;
   }
 
+  /** The NIC register (datasheet name) that `name` in container `ref` shows, if it is one (Devices > e1000). */
+  nicRegisterIn(ref: number, name: string): string | undefined {
+    const c = this.handles.get(ref);
+    return c?.kind === "nodes" ? c.nodes.find((n) => n.name === name)?.nicRegister : undefined;
+  }
+
   /** Assigns `text` (a C expression) to the variable or register `name` in container `ref`. */
   setVariable(ref: number, name: string, text: string, hex = false): DebugProtocol.Variable {
     const c = this.handles.get(ref);

@@ -104,7 +104,7 @@ export interface PositionInfo {
   inPast: boolean;
 }
 
-/** What `lvmm/history` follows: a data breakpoint id ("ADDRESS:SIZE", from dataBreakpointInfo) or a linear range. */
+/** What `lvmm/history` follows: a data breakpoint id ("ADDRESS:SIZE" or "e1000:NAME", from dataBreakpointInfo) or a linear range. */
 export interface HistoryArguments {
   dataId?: string;
   address?: number;
@@ -127,14 +127,18 @@ export interface HistoryChange {
   function?: string;
   source?: { name: string; path: string };
   line?: number;
+  /** In inlined code: each frame out to the real function, innermost first (the call sites' lines). */
+  frames?: { function: string; source?: { name: string; path: string }; line?: number }[];
   /** The NIC's receive DMA: the descriptor it filled and a summary of the frame. */
   rx?: { index: number; frame: string };
 }
 
 export interface HistoryResult {
-  /** The range as the request named it (linear), and the span searched. */
+  /** The range as the request named it (linear; a NIC register's offset), and the span searched. */
   address: number;
   length: number;
+  /** Set for a NIC register: its datasheet name (changes by the NIC itself come as by "dma"). */
+  register?: string;
   from: number;
   to: number;
   truncated: boolean;

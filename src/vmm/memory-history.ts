@@ -1,4 +1,4 @@
-// The history of a range of guest memory: every change to it between two points of a run, each
+// The history of a range of guest memory (or of a NIC register): every change to it between two points of a run, each
 // with its old and new bytes, its instruction count and virtual time, and who wrote it: a CPU
 // store (the instruction's address, which a caller maps to a source line) or a device's DMA
 // (for the NIC's receive DMA, the descriptor and the frame). The run is re-executed between
@@ -11,10 +11,12 @@ import { scan, seekToWork } from "./reverse";
 import type { Chunks, LongWork, Progress } from "./long-work";
 
 export interface MemoryRange {
-  /** Guest-physical. */
+  /** Guest-physical (for a NIC register: its offset in BAR0). */
   address: number;
-  /** 1..4096 bytes (a watchpoint's limit). */
+  /** 1..4096 bytes (a watchpoint's limit; a register is 4). */
   length: number;
+  /** Follow the NIC's register at offset `address` instead of memory: changes by the device itself come as `by: "dma"`. */
+  register?: boolean;
 }
 
 export interface MemoryChange {
@@ -49,7 +51,8 @@ const HISTORY_WATCH = -1;
 export function* memoryHistoryWork(m: Machine, range: MemoryRange, from: number, to: number, opts: { limit?: number; chunks?: Chunks } = {}): LongWork<MemoryHistory> {
   if (!Number.isInteger(range.length) || range.length < 1 || range.length > 4096) throw new RangeError(`a memory history covers 1..4096 bytes, got ${range.length}`);
   if (!(to > from)) throw new RangeError(`the span to search is empty: from ${from} to ${to}`);
-  m.cpu.readPhysical(range.address, range.length); // a GuestMemoryError outside RAM
+  if (range.register && range.length !== 4) throw new RangeError(`a NIC register is 4 bytes, got ${range.length}`);
+  if (!range.register) m.cpu.readPhysical(range.address, range.length); // a GuestMemoryError outside RAM
   const limit = opts.limit ?? 10_000;
   const origin = m.icountNumber;
   const changes: MemoryChange[] = [];
@@ -60,13 +63,13 @@ export function* memoryHistoryWork(m: Machine, range: MemoryRange, from: number,
       arm: (mm) => {
         mm.breakpoints.set([]);
         mm.setExceptionStops([]);
-        mm.setWatchpoints([{ id: HISTORY_WATCH, address: range.address, length: range.length }]);
+        mm.setWatchpoints([{ id: HISTORY_WATCH, address: range.address, length: range.length, ...(range.register ? { register: range.address } : {}) }]);
       },
       accept: (mm, stop) => {
         if (stop.kind !== "watchpoint") return false;
         const c: MemoryChange = { icount: mm.icountNumber, ns: mm.nowNs, oldBytes: stop.oldBytes, newBytes: stop.newBytes, by: stop.by };
         if (stop.pc !== undefined) c.pc = stop.pc;
-        if (stop.by === "dma") {
+        if (stop.by === "dma" && !range.register) {
           const rx = mm.dmaLog?.receiveAt(mm.icountNumber, range.address, range.length);
           if (rx) c.rx = rx;
         }

@@ -9,9 +9,10 @@ export type StopReason =
   /**
    * A watched guest-physical range changed value (a CPU store or a device DMA write), or (`access`
    * "read") the CPU loaded from it. The machine stops right after the instruction (or DMA);
-   * `pc`: that instruction's linear address, where the VMM pinned it down.
+   * `pc`: that instruction's linear address, where the VMM pinned it down; `register`: the
+   * watch was on the NIC's register at this offset (Watchpoint.register), not on memory.
    */
-  | { kind: "watchpoint"; id: number; address: number; length: number; oldBytes: Uint8Array; newBytes: Uint8Array; by: "cpu" | "dma"; access?: "read"; pc?: number }
+  | { kind: "watchpoint"; id: number; address: number; length: number; oldBytes: Uint8Array; newBytes: Uint8Array; by: "cpu" | "dma"; access?: "read"; pc?: number; register?: number }
   /** Stopped on request from outside (pause). */
   | { kind: "paused" }
   /** A watched condition of the host (e.g. a serial pattern) asked to stop. */

@@ -15,11 +15,17 @@ export type WatchAccess = "write" | "read" | "access";
 
 export interface Watchpoint {
   id: number;
-  /** Guest-physical address. */
+  /** Guest-physical address (for a device register: its offset). */
   address: number;
   length: number;
   /** "write" when absent. */
   access?: WatchAccess;
+  /**
+   * Watch the NIC's register at this offset of its BAR0 instead of memory (4 bytes, writes:
+   * any change, by a guest access or by the device itself at a sync point, the latter reported
+   * as `by: "dma"`). Read without side effects (E1000.peekRegister).
+   */
+  register?: number;
 }
 
 interface Watched extends Watchpoint {
@@ -62,7 +68,7 @@ export class Watchpoints {
   }
 
   list(): Watchpoint[] {
-    return this.list_.map(({ id, address, length, access }) => ({ id, address, length, ...(access ? { access } : {}) }));
+    return this.list_.map(({ id, address, length, access, register }) => ({ id, address, length, ...(access ? { access } : {}), ...(register !== undefined ? { register } : {}) }));
   }
 
   get armed(): boolean {
@@ -74,12 +80,17 @@ export class Watchpoints {
       if (!Number.isInteger(w.length) || w.length < 1 || w.length > 4096) {
         throw new RangeError(`watchpoint ${w.id}: length must be 1..4096 bytes, got ${w.length}`);
       }
+      if (w.register !== undefined) {
+        if (loads(w)) throw new RangeError(`watchpoint ${w.id}: a device register is watched for changes, not loads`);
+        if (!this.m.nic) throw new RangeError(`watchpoint ${w.id}: this machine has no NIC`);
+        continue;
+      }
       this.m.cpu.readPhysical(w.address, w.length); // throws a GuestMemoryError outside RAM
       if (loads(w) && w.address >>> 17 <= VGA_BLOCK && (w.address + w.length - 1) >>> 17 >= VGA_BLOCK) {
         throw new RangeError(`watchpoint ${w.id}: loads in the VGA window (0xa0000-0xbffff) cannot be watched`);
       }
     }
-    this.list_ = list.map((w) => ({ ...w, shadow: this.m.cpu.readPhysical(w.address, w.length) }));
+    this.list_ = list.map((w) => ({ ...w, shadow: this.bytesOf(w) }));
     this.reads.set(this.list_.filter(loads));
     this.verifiedAt = this.m.icountNumber;
   }
@@ -94,14 +105,22 @@ export class Watchpoints {
 
   /** Re-reads the shadows (after a seek or a restore the memory is whatever it is there); forgets noted loads. */
   resync(): void {
-    for (const w of this.list_) w.shadow = this.m.cpu.readPhysical(w.address, w.length);
+    for (const w of this.list_) w.shadow = this.bytesOf(w);
     this.reads.take();
     this.verifiedAt = this.m.icountNumber;
   }
 
+  /** What a watchpoint watches, as it is now: guest memory, or a NIC register (little-endian). */
+  private bytesOf(w: Watchpoint): Uint8Array {
+    if (w.register === undefined) return this.m.cpu.readPhysical(w.address, w.length);
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, this.m.nic?.model.peekRegister(w.register) ?? 0, true);
+    return out;
+  }
+
   private changed(): Watched | undefined {
     this.stats.checks++;
-    for (const w of this.list_) if (stores(w) && !equal(this.m.cpu.readPhysical(w.address, w.length), w.shadow)) return w;
+    for (const w of this.list_) if (stores(w) && !equal(this.bytesOf(w), w.shadow)) return w;
     return undefined;
   }
 
@@ -166,9 +185,19 @@ export class Watchpoints {
   private hit(w: Watched, by: "cpu" | "dma", pc?: number): StopReason {
     this.stats.hits++;
     const oldBytes = w.shadow;
-    const newBytes = this.m.cpu.readPhysical(w.address, w.length);
+    const newBytes = this.bytesOf(w);
     this.resync();
-    return { kind: "watchpoint", id: w.id, address: w.address, length: w.length, oldBytes, newBytes, by, ...(pc !== undefined ? { pc } : {}) };
+    return {
+      kind: "watchpoint",
+      id: w.id,
+      address: w.address,
+      length: w.length,
+      oldBytes,
+      newBytes,
+      by,
+      ...(pc !== undefined ? { pc } : {}),
+      ...(w.register !== undefined ? { register: w.register } : {}),
+    };
   }
 
   private hitRead(w: Watched, pc?: number): StopReason {

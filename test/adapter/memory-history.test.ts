@@ -80,6 +80,35 @@ describe("lvmm/history", () => {
       assert.equal(dma.rx.index, 0);
       assert.match(dma.rx.frame, /IPv4 10\.0\.2\.2:\d+ > 10\.0\.2\.15:7 UDP \d+ bytes/);
 
+      // A NIC register from the Variables view (Devices > e1000): the driver's writes to RDT, the NIC's own moves of RDH.
+      const frameId = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.id;
+      const scopes = (await dc.scopesRequest({ frameId })).body.scopes;
+      const devices = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === "Devices")!.variablesReference })).body.variables;
+      const e1000 = devices.find((v) => v.name === "e1000")!.variablesReference;
+      const rdt = await dc.dataBreakpointInfoRequest({ variablesReference: e1000, name: "RDT" });
+      assert.equal(rdt.body.dataId, "e1000:RDT");
+      assert.deepEqual(rdt.body.accessTypes, ["write"]);
+      const writes = await history(dc, { dataId: rdt.body.dataId, limit: 3 });
+      assert.equal(writes.register, "RDT");
+      assert.equal(writes.changes.length, 3);
+      for (const c of writes.changes) {
+        assert.equal(c.by, "cpu");
+        assert.ok(
+          c.frames?.some((f) => f.function === "reg_write"),
+          JSON.stringify(c),
+        );
+      }
+      const rdh = await history(dc, { dataId: "e1000:RDH", limit: 3 });
+      assert.ok(rdh.changes.length >= 1 && rdh.changes.every((c) => c.by === "dma"), JSON.stringify(rdh.changes));
+      // The same id is a data breakpoint: continuing stops right after the driver's next RDT write.
+      const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: "e1000:RDT" }] });
+      assert.equal(set.body.breakpoints[0]?.verified, true);
+      await dc.setBreakpointsRequest({ source: { path: E1000_C }, breakpoints: [] });
+      const hit = await resumeAndWait(dc, () => dc.continueRequest({ threadId: 1 }));
+      assert.equal(hit.body.reason, "data breakpoint");
+      assert.match(hit.body.text ?? "", /^the NIC's register at offset 0x2818 changed, by the CPU: /);
+      await dc.setDataBreakpointsRequest({ breakpoints: [] });
+
       // Bad requests get a clear error.
       await assert.rejects(history(dc, { address: bufAddress, length: 5000 }), /1 to 4096 bytes/);
       await assert.rejects(history(dc, { name: "stats" }), /needs a dataId/);

@@ -97,13 +97,13 @@ function e1000Nodes(regs: Record<string, number>): ViewNode[] {
     const fields = DECODED[name];
     if (fields) {
       const summary = name === "ICR" || name === "IMS" ? ` ${causes(value, fields)}` : "";
-      out.push({ name, value: `${hex32(value)}${summary}`, children: decodeFields(value, fields) });
+      out.push({ name, value: `${hex32(value)}${summary}`, children: decodeFields(value, fields), nicRegister: name });
     } else if (RING_BASES.has(name)) {
-      out.push({ name, value: hex32(value), memoryReference: hex32(value) });
+      out.push({ name, value: hex32(value), memoryReference: hex32(value), nicRegister: name });
     } else if (name === "RDLEN" || name === "TDLEN") {
-      out.push({ name, value: `${value} (${value / DESCRIPTOR_BYTES} descriptors)` });
+      out.push({ name, value: `${value} (${value / DESCRIPTOR_BYTES} descriptors)`, nicRegister: name });
     } else {
-      out.push({ name, value: name.endsWith("H") || name.endsWith("T") ? String(value) : hex32(value) });
+      out.push({ name, value: name.endsWith("H") || name.endsWith("T") ? String(value) : hex32(value), nicRegister: name });
     }
   }
   return out;

@@ -13,6 +13,8 @@ export interface ViewNode {
   /** For flag bits: the register and bit mask a write toggles. */
   flag?: { register: RegisterName; mask: number };
   memoryReference?: string;
+  /** For the NIC's registers: the datasheet name, which data breakpoints and History follow. */
+  nicRegister?: string;
 }
 
 type Field = [name: string, bit: number, width?: number, meaning?: string];

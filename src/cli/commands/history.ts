@@ -16,10 +16,11 @@ import { memoryHistoryWork, type MemoryChange, type MemoryRange } from "../../vm
 import { Chunks, runWatched } from "../../vmm/long-work";
 import { ElfFile } from "../../vmm/elf";
 import { GuestMemoryError } from "../../vmm/cpu-view";
+import { E1000_VIEW } from "../../vmm/device-state";
 import { DebugInfo, sizeOf } from "../../adapter/dwarf";
 
-export const HISTORY_HELP = `usage: lvmm history FILE (--symbol NAME | --addr ADDR) [--len N] [--limit N] [--json]
-                    [--kernel ELF] [--disk IMG]
+export const HISTORY_HELP = `usage: lvmm history FILE (--symbol NAME | --addr ADDR | --register NAME) [--len N] [--limit N]
+                    [--json] [--kernel ELF] [--disk IMG]
   Every change to a range of guest memory over the recording, in order: its instruction count
   and virtual time, the bytes before and after (from the first that changed), and who wrote
   them: a CPU store, with the source line of the storing instruction (the kernel's DWARF), or a
@@ -28,11 +29,16 @@ export const HISTORY_HELP = `usage: lvmm history FILE (--symbol NAME | --addr AD
   --symbol NAME  a global or static variable of the kernel, its whole size (up to 4096 bytes);
                  NAME+OFFSET with --len for part of it
   --addr ADDR    a guest-physical address (decimal or 0x hex), --len bytes from it (default 4)
+  --register NAME  one of the NIC's registers by its datasheet name (${Object.keys(E1000_VIEW).join(", ")}):
+                 changes by the guest's accesses (a write, or a read that clears ICR) at their
+                 line, and by the NIC itself (RDH as it fills descriptors, say)
   --len N        bytes to watch, 1 to 4096
   --limit N      stop after N changes (default 10000)
   --json         one JSON object instead: { file, range, from, to, truncated, changes: [{ icount,
-                 ns, by, offset, old, new (hex), pc, function, file, line, rx: { index, addr,
-                 frame } }] }
+                 ns, by, offset, old, new (hex), pc, function, file, line, frames (where code
+                 was inlined: innermost first), rx: { index, addr, frame } }] }
+  A CPU store in inlined code shows the line inside, then each call site out to the real
+  function: "mmio_write32 guest/arch/io.h:30 < service guest/drivers/e1000.c:150".
 ${IMAGE_HELP}`;
 
 /** What a change's line shows of the bytes: at most this many from the first that changed. */
@@ -41,11 +47,11 @@ const SHOWN_BYTES = 16;
 export async function history(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { symbol: { type: "string" }, addr: { type: "string" }, len: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" }, ...IMAGE_OPTIONS },
+    { symbol: { type: "string" }, addr: { type: "string" }, register: { type: "string" }, len: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" }, ...IMAGE_OPTIONS },
     true,
   );
   if (positionals.length !== 1) throw new UsageError("name one recording: lvmm history FILE.lvmmrec --symbol NAME");
-  if (!values.symbol === !values.addr) throw new UsageError("name the memory to follow: --symbol NAME or --addr ADDR");
+  if ([values.symbol, values.addr, values.register].filter((v) => v !== undefined).length !== 1) throw new UsageError("name what to follow: --symbol NAME, --addr ADDR or --register NAME");
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, "--limit");
   return withRecordingErrors(async () => {
     const path = positionals[0]!;
@@ -54,7 +60,7 @@ export async function history(args: string[]): Promise<number> {
     const disk = values.disk ? { bytes: readImage(values.disk, "disk image"), path: values.disk } : undefined;
     const image = kernel?.bytes ?? rec.kernel;
     const di = image ? DebugInfo.load(image) : undefined;
-    const range = values.symbol ? symbolRange(values.symbol, values.len, image, di) : addressRange(values.addr!, values.len);
+    const range = values.symbol ? symbolRange(values.symbol, values.len, image, di) : values.register ? registerRange(values.register) : addressRange(values.addr!, values.len);
     const r = await Replayer.create(rec, { ...(kernel ? { kernel } : {}), ...(disk ? { disk } : {}) });
     try {
       const m = r.machine;
@@ -63,7 +69,7 @@ export async function history(args: string[]): Promise<number> {
       m.timeline.checkpoint();
       const progress = new ProgressLine(`lvmm: history of ${range.name}`);
       try {
-        m.cpu.readPhysical(range.address, range.length);
+        if (!range.register) m.cpu.readPhysical(range.address, range.length);
       } catch (e) {
         if (e instanceof GuestMemoryError) throw new UsageError(`${range.name}: ${e.message}`);
         throw e;
@@ -74,14 +80,22 @@ export async function history(args: string[]): Promise<number> {
       progress.clear();
       const rows = h.changes.map((c) => row(c, range, di));
       if (values.json) {
-        await writeJson({ file: path, range: { name: range.name, address: range.address, length: range.length }, from: h.from, to: h.to, truncated: h.truncated, changes: rows });
+        await writeJson({
+          file: path,
+          range: { name: range.name, address: range.address, length: range.length, ...(range.register ? { register: true } : {}) },
+          from: h.from,
+          to: h.to,
+          truncated: h.truncated,
+          changes: rows,
+        });
         return EXIT.ok;
       }
+      const what = range.register ? `the NIC's register at 0x${range.address.toString(16).padStart(4, "0")}` : `0x${hex32(range.address)}, ${range.length} byte${range.length === 1 ? "" : "s"}`;
       const out = [
-        `# history of ${range.name} (0x${hex32(range.address)}, ${range.length} byte${range.length === 1 ? "" : "s"}) in ${path}: ${h.changes.length} change${h.changes.length === 1 ? "" : "s"} from icount ${h.from} to ${h.to}${h.truncated ? ` (stopped at the limit of ${limit ?? 10000})` : ""}`,
+        `# history of ${range.name} (${what}) in ${path}: ${h.changes.length} change${h.changes.length === 1 ? "" : "s"} from icount ${h.from} to ${h.to}${h.truncated ? ` (stopped at the limit of ${limit ?? 10000})` : ""}`,
         `#      icount  time (s)      by   bytes (offset: old -> new)                 writer`,
       ];
-      for (const x of rows) out.push(line(x));
+      for (const x of rows) out.push(line(x, range.register === true));
       await writeOut(out.join("\n") + "\n");
       return EXIT.ok;
     } finally {
@@ -106,6 +120,8 @@ interface Row {
   function?: string;
   file?: string;
   line?: number;
+  /** Where the storing instruction is, innermost first: the functions inlined into the real one, then it (its call sites' lines). */
+  frames?: { function: string; file?: string; line?: number }[];
   rx?: { index: number; addr: number; frame: string };
 }
 
@@ -115,19 +131,19 @@ function row(c: MemoryChange, range: MemoryRange, di: DebugInfo | undefined): Ro
   const r: Row = { icount: c.icount, ns: c.ns, by: c.by, offset, old: hexBytes(c.oldBytes), new: hexBytes(c.newBytes) };
   if (c.pc !== undefined) {
     r.pc = c.pc;
-    const fn = di?.functionAt(c.pc)?.name;
-    const at = di?.addressToLine(c.pc);
-    if (fn) r.function = fn;
-    if (at) {
-      r.file = shortPath(at.file);
-      r.line = at.line;
+    const frames = (di?.inlineFramesAt(c.pc) ?? []).map((f) => ({ function: f.name, ...(f.file ? { file: shortPath(f.file) } : {}), ...(f.line ? { line: f.line } : {}) }));
+    if (frames.length) {
+      r.function = frames[0]!.function;
+      if (frames[0]!.file) r.file = frames[0]!.file;
+      if (frames[0]!.line) r.line = frames[0]!.line;
+      if (frames.length > 1) r.frames = frames;
     }
   }
   if (c.rx) r.rx = { index: c.rx.index, addr: c.rx.addr, frame: summarizeFrame(c.rx.bytes) };
   return r;
 }
 
-function line(x: Row): string {
+function line(x: Row, register: boolean): string {
   const bytes = (hex: string) => {
     const all = hex.match(/../g) ?? [];
     const shown = all.slice(x.offset, x.offset + SHOWN_BYTES).join(" ");
@@ -136,9 +152,11 @@ function line(x: Row): string {
   const what = `+${x.offset}: ${bytes(x.old)} -> ${bytes(x.new)}`;
   let writer: string;
   if (x.by === "cpu") {
-    const at = x.file ? `${x.file}:${x.line}` : x.pc !== undefined ? `eip 0x${hex32(x.pc)}` : "the CPU";
-    writer = x.function ? `${x.function} ${at}` : at;
-  } else writer = x.rx ? `NIC receive DMA, descriptor ${x.rx.index}: ${x.rx.frame}` : "a device's DMA";
+    const at = (f: { function?: string; file?: string; line?: number }) =>
+      `${f.function ? `${f.function} ` : ""}${f.file ? `${f.file}:${f.line}` : x.pc !== undefined ? `eip 0x${hex32(x.pc)}` : "the CPU"}`;
+    // Inlined code: the line inside, then each call site out to the real function.
+    writer = (x.frames ?? [x]).map(at).join(" < ");
+  } else writer = register ? "the NIC itself" : x.rx ? `NIC receive DMA, descriptor ${x.rx.index}: ${x.rx.frame}` : "a device's DMA";
   return `${String(x.icount).padStart(13)}  ${(x.ns / 1e9).toFixed(9)}  ${x.by.padEnd(3)}  ${what.padEnd(42)} ${writer}`;
 }
 
@@ -166,6 +184,14 @@ function symbolRange(spec: string, len: string | undefined, image: Uint8Array | 
   const length = len !== undefined ? positiveInt(len, "--len") : size !== undefined ? Math.min(size - offset, 4096) : 4;
   if (length < 1) throw new UsageError(`--symbol ${spec}: the offset is past the variable's ${size} bytes`);
   return { name: spec, address: address + offset, length: checkLength(length) };
+}
+
+/** --register NAME: the NIC's register of that datasheet name (device-state.ts E1000_VIEW). */
+function registerRange(name: string): NamedRange {
+  const key = name.toUpperCase();
+  const offset = E1000_VIEW[key];
+  if (offset === undefined) throw new UsageError(`--register ${name}: not one of the NIC's registers (${Object.keys(E1000_VIEW).join(", ")})`);
+  return { name: key, address: offset, length: 4, register: true };
 }
 
 function addressRange(addr: string, len: string | undefined): NamedRange {

@@ -32,9 +32,8 @@ export class HistoryView implements vscode.TreeDataProvider<HistoryNode>, vscode
     if (node || !this.shown) return [];
     const { name, result: r } = this.shown;
     const n = r.changes.length;
-    const summary = r.cancelled
-      ? `${name}: cancelled`
-      : `${name} (${r.length} bytes at 0x${hex32(r.address)}): ${n} change${n === 1 ? "" : "s"}${r.truncated ? ", the first ones (limit reached)" : ""}`;
+    const what = r.register ? `the NIC's ${r.register} register` : `${r.length} bytes at 0x${hex32(r.address)}`;
+    const summary = r.cancelled ? `${name}: cancelled` : `${name} (${what}): ${n} change${n === 1 ? "" : "s"}${r.truncated ? ", the first ones (limit reached)" : ""}`;
     return [{ kind: "summary", text: summary }, ...r.changes.map((c, k): HistoryNode => ({ kind: "change", c, k }))];
   }
 
@@ -42,13 +41,15 @@ export class HistoryView implements vscode.TreeDataProvider<HistoryNode>, vscode
     if (node.kind === "summary") return new vscode.TreeItem(node.text);
     const c = node.c;
     const item = new vscode.TreeItem(`${c.icount.toLocaleString("en-US")}  +${c.offset}: ${bytes(c.old, c.offset)} → ${bytes(c.new, c.offset)}`);
-    item.description = writer(c);
+    const register = this.shown?.result.register !== undefined;
+    item.description = writer(c, register);
     item.tooltip = new vscode.MarkdownString(
       [
         `**Instruction ${c.icount}**, t = ${(c.ns / 1e9).toFixed(9)} s`,
         `before: \`${c.old}\``,
         `after: \`${c.new}\``,
-        `written by ${writer(c)}${c.pc !== undefined ? ` (instruction at 0x${hex32(c.pc)})` : ""}`,
+        `written by ${writer(c, register)}${c.pc !== undefined ? ` (instruction at 0x${hex32(c.pc)})` : ""}`,
+        ...(c.frames ? [`inlined: ${c.frames.map((f) => `${f.function}${f.source ? ` ${f.source.name}:${f.line}` : ""}`).join(" < ")}`] : []),
       ].join("\n\n"),
     );
     item.iconPath = new vscode.ThemeIcon(c.by === "dma" ? "arrow-swap" : "edit");
@@ -63,8 +64,8 @@ export class HistoryView implements vscode.TreeDataProvider<HistoryNode>, vscode
 }
 
 /** Where a change came from, in a few words. */
-function writer(c: HistoryChange): string {
-  if (c.by === "dma") return c.rx ? `NIC receive DMA, descriptor ${c.rx.index}: ${c.rx.frame}` : "a device's DMA";
+function writer(c: HistoryChange, register: boolean): string {
+  if (c.by === "dma") return register ? "the NIC itself" : c.rx ? `NIC receive DMA, descriptor ${c.rx.index}: ${c.rx.frame}` : "a device's DMA";
   const at = c.source ? `${c.source.name}:${c.line}` : c.pc !== undefined ? `0x${hex32(c.pc)}` : "";
   return `CPU${c.function ? ` in ${c.function}` : ""}${at ? ` at ${at}` : ""}`;
 }
