@@ -43,9 +43,12 @@ describe("lvmm diff", () => {
     assert.match(r.stdout, /^launch settings differ: cmdline: "race=rdt-early" \/ "race=copybreak"$/m);
     // The boot lines name the receive path first.
     assert.match(r.stdout, /part at their 2nd console line \(cmdline: race=rdt-early \/ cmdline: race=copybreak\):/);
-    // Each side replayed to its own point of each parting, EIP found in the guest's sources.
-    assert.match(r.stdout, /^ {2}A: .* at icount \d+ .*, at guest\/[\w/-]+\.[cS]:\d+ in \w+$/m);
-    assert.match(r.stdout, /^ {2}B: .* at guest\/[\w/-]+\.[cS]:\d+ in \w+$/m);
+    // Each side replayed to its own point of each parting, its call stack found in the guest's
+    // sources, innermost first, out to the boot code's entry.
+    const frame = String.raw`guest\/[\w/-]+\.[cS]:\d+(?: in \w+)?`;
+    assert.match(r.stdout, new RegExp(String.raw`^ {2}A: .* at icount \d+ .*, at ${frame}(?: < ${frame})* < guest\/arch\/boot\.S:\d+ in _start$`, "m"));
+    assert.match(r.stdout, new RegExp(String.raw`^ {2}B: .* at ${frame}(?: < ${frame})*$`, "m"));
+    assert.match(r.stdout, /^ {2}A: console line "cmdline: race=rdt-early" .* in serial_putc < .* in kmain < /m);
     // The NIC wrote another frame into a buffer the early RDT write handed back too soon.
     assert.match(r.stdout, /^then the receive interrupts part at the \d+\w\w \(descriptor \d+ \(ring index \d+\): bytes differ from byte \d+\):$/m);
     assert.match(r.stdout, /^ {2}A: receive interrupt: .* at guest\/drivers\/e1000\.c:\d+/m);

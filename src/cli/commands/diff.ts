@@ -13,6 +13,7 @@ import { Replayer } from "../../vmm/recording/replayer";
 import type { Recording } from "../../vmm/recording/reader";
 import { RecordingError } from "../../vmm/recording/format";
 import { DebugInfo } from "../../adapter/dwarf";
+import { sourceStack } from "../../adapter/dwarf/source-stack";
 
 export const DIFF_HELP = `usage: lvmm diff A.lvmmrec B.lvmmrec [--json] [--kernel ELF] [--disk IMG]
   Aligns two recordings of the same kernel on what the guest and its NIC did: the interrupts
@@ -35,6 +36,8 @@ export interface SourcePoint {
   function?: string;
   file?: string;
   line?: number;
+  /** The call stack there, innermost first (inlined functions as frames of their own); the first is function/file/line. */
+  stack?: { function?: string; file?: string; line?: number }[];
 }
 
 export async function diff(args: string[]): Promise<number> {
@@ -99,7 +102,23 @@ async function sourcesAt(rec: Recording, icounts: number[], images: { kernel?: {
       const eip = m.cpu.pc >>> 0;
       const line = di?.addressToLine(eip);
       const fn = di?.functionAt(eip)?.name;
-      out[k.i] = { icount: m.icountNumber, eip, ...(fn ? { function: fn } : {}), ...(line ? { file: shortPath(line.file), line: line.line } : {}) };
+      const r = m.cpu.registers();
+      const read = (a: number, n: number) => {
+        try {
+          return m.cpu.readLinear(a >>> 0, n);
+        } catch {
+          return undefined;
+        }
+      };
+      const stack = di ? sourceStack(di, [r.eax, r.ecx, r.edx, r.ebx, r.esp, r.ebp, r.esi, r.edi, r.eip, r.eflags], read).map((f) => ({ ...f, ...(f.file ? { file: shortPath(f.file) } : {}) })) : [];
+      const top = stack[0];
+      out[k.i] = {
+        icount: m.icountNumber,
+        eip,
+        ...(top?.function ? { function: top.function } : fn ? { function: fn } : {}),
+        ...(top?.file ? { file: top.file, line: top.line } : line ? { file: shortPath(line.file), line: line.line } : {}),
+        ...(stack.length > 1 ? { stack } : {}),
+      };
     }
     return out;
   } finally {
@@ -159,8 +178,10 @@ const KIND_NAMES = { interrupt: "interrupt", "rx-dma": "receive interrupt", cons
 function side(b: Behaviour | undefined, end: { icount: number; ns: number }, at: SourcePoint | undefined): string {
   const what = b ? `${b.summary} at icount ${b.icount} (t=${(b.ns / 1e9).toFixed(9)} s)` : `none: the recording ends at icount ${end.icount}`;
   if (!at) return what;
-  const src = at.file ? `${at.file}:${at.line}${at.function ? ` in ${at.function}` : ""}` : `eip 0x${at.eip.toString(16)}${at.function ? ` in ${at.function}` : ""}`;
-  return `${what}, at ${src}`;
+  const frame = (f: { function?: string; file?: string; line?: number }) =>
+    f.file ? `${f.file}:${f.line}${f.function ? ` in ${f.function}` : ""}` : `eip 0x${at.eip.toString(16)}${f.function ? ` in ${f.function}` : ""}`;
+  // The call stack, innermost first: "at e1000.c:144 in receive_batch < e1000.c:235 in service < ...".
+  return `${what}, at ${(at.stack ?? [at]).map(frame).join(" < ")}`;
 }
 
 function ordinal(n: number): string {
