@@ -6,10 +6,10 @@
 // recomputes: it is not stored (format 5; transmits.ts derives it).
 // Each input, interrupt and console line is encoded into the current chunk as it happens, in
 // the order it happens; each receive interrupt of the DMA log once the driver's next ICR read
-// closed it (at the next interrupt delivery). Encoding them later in batches, from the journal
-// and the DMA log, read those objects back after the emulator had pushed them out of the CPU's
-// caches: ~400 ns an event, about 10% of a busy echo run, against ~150 ns while they are warm.
-// The file is written a chunk at a time.
+// closed it (at the next interrupt delivery). Encoded later in batches, from the journal and
+// the DMA log, those objects were read back after the emulator had pushed them out of the
+// CPU's caches: ~400 ns an event against ~150 while they are warm, and recording cost a busy
+// echo run ~12% (bench/recording.bench.ts) against ~8% now. The file is written a chunk at a time.
 import { basename } from "node:path";
 import type { Machine } from "../machine";
 import type { InputEvent } from "../journal";
