@@ -1,8 +1,8 @@
-// The `lvmm/history` request (src/protocols/time-travel-protocol.ts): which range to follow (a
-// data breakpoint id from dataBreakpointInfo, or a linear range), the search over the run
-// (ReverseControl.memoryHistory: progress, cancel, the machine back where it was), and each
-// change as the client shows it: the storing instruction's function and source line, or the
-// NIC's receive DMA with its descriptor and frame.
+// The `lvmm/history` request (src/protocols/time-travel-protocol.ts): what to follow (a data
+// breakpoint id from dataBreakpointInfo, for memory or a NIC register, or a linear range), the
+// search over the run (ReverseControl.memoryHistory: progress, cancel, the machine back where it
+// was), and each change as the client shows it: the storing code's frames and source lines, or
+// the NIC's receive DMA with its descriptor and frame.
 import type { ReverseControl } from "./reverse-control";
 import type { Target } from "./target";
 import { TimeTravelRequestError } from "./time-travel-requests";
