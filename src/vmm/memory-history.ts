@@ -1,7 +1,7 @@
-// The history of a range of guest memory (or of a NIC register): every change to it between two points of a run, each
-// with its old and new bytes, its instruction count and virtual time, and who wrote it: a CPU
-// store (the instruction's address, which a caller maps to a source line) or a device's DMA
-// (for the NIC's receive DMA, the descriptor and the frame). The run is re-executed between
+// The history of a range of guest memory (or of a NIC register): every change to it between
+// two points of a run, each with its old and new bytes, its instruction count and virtual time,
+// and who wrote it: a CPU store (the instruction's address, which a caller maps to a source
+// line) or a device (for the NIC's receive DMA, the descriptor and the frame). The run is re-executed between
 // the two points with the range watched (watchpoints.ts pins each change to its instruction
 // or DMA), the way a reverse continue searches the past (reverse.ts), then the machine goes
 // back to where it was. Pernosco shows this for a process; here the writers include devices.

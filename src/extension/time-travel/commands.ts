@@ -4,7 +4,7 @@
 import * as vscode from "vscode";
 import { TT_REQUEST, type HistoryResult } from "../../protocols/time-travel-protocol";
 import { dmaWriteOf, icountOf, type DmaInspector, type DmaNode } from "./dma-tree";
-import { lvmmRequest } from "./session";
+import { activeLvmmSession, lvmmRequest } from "./session";
 import type { TimelineView } from "./timeline-view";
 import { HISTORY_GOTO_COMMAND, HISTORY_OPEN_COMMAND, HISTORY_VIEW_ID, type HistoryNode, type HistoryView } from "./history-tree";
 
@@ -135,6 +135,7 @@ export function registerTimeTravelCommands(timeline: TimelineView, dma: DmaInspe
         const t = typeof given === "string" ? { expression: given } : (given ?? {});
         let name = t.expression ?? t.variable?.evaluateName ?? t.variable?.name;
         const inContainer = t.variable?.name !== undefined && t.container?.variablesReference !== undefined;
+        if (!activeLvmmSession()) throw new Error("no LVMM debug session is active: start one with F5 first");
         if (!name) {
           name = await vscode.window.showInputBox({ title: "History of a value", prompt: "A C expression naming an object in guest memory (a variable, a field, an element)" });
           if (!name) return;
