@@ -29,17 +29,32 @@ export const HISTORY_HELP = `usage: lvmm history FILE (--symbol NAME | --addr AD
   --symbol NAME  a global or static variable of the kernel, its whole size (up to 4096 bytes);
                  NAME+OFFSET with --len for part of it
   --addr ADDR    a guest-physical address (decimal or 0x hex), --len bytes from it (default 4)
-  --register NAME  one of the NIC's registers by its datasheet name (${Object.keys(E1000_VIEW).join(", ")}):
-                 changes by the guest's accesses (a write, or a read that clears ICR) at their
-                 line, and by the NIC itself (RDH as it fills descriptors, say)
+  --register NAME  one of the NIC's registers by its datasheet name: changes by the guest's
+                 accesses (a write, or a read that clears ICR) at their line, and by the NIC
+                 itself (RDH as it fills descriptors, say). The names:
+${wrapped(Object.keys(E1000_VIEW).join(", "), "                 ")}
   --len N        bytes to watch, 1 to 4096
   --limit N      stop after N changes (default 10000)
   --json         one JSON object instead: { file, range, from, to, truncated, changes: [{ icount,
                  ns, by, offset, old, new (hex), pc, function, file, line, frames (where code
                  was inlined: innermost first), rx: { index, addr, frame } }] }
   A CPU store in inlined code shows the line inside, then each call site out to the real
-  function: "mmio_write32 guest/arch/io.h:30 < service guest/drivers/e1000.c:150".
+  function: "mmio_write32 guest/arch/io.h:30 < reg_write guest/drivers/e1000.c:45 < service
+  guest/drivers/e1000.c:235".
 ${IMAGE_HELP}`;
+
+/** `text` cut into lines of at most 96 columns at its spaces, each after `indent`. */
+function wrapped(text: string, indent: string): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && indent.length + line.length + 1 + word.length > 96) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, indent + line].join("\n");
+}
 
 /** What a change's line shows of the bytes: at most this many from the first that changed. */
 const SHOWN_BYTES = 16;
