@@ -8,7 +8,7 @@ import type { Target } from "./target";
 import { TimeTravelRequestError } from "./time-travel-requests";
 import { summarizeFrame } from "../vmm/recording/packet-view";
 import type { HistoryChange, HistoryResult } from "../protocols/time-travel-protocol";
-import type { MemoryHistory } from "../vmm/memory-history";
+import { firstChangedByte, type MemoryHistory } from "../vmm/memory-history";
 import { parseDataId } from "./data-breakpoints";
 
 /** `source` maps a file the debug info names to what the client opens (the session's sourceMap). */
@@ -36,7 +36,7 @@ export async function historyRequest(rawArgs: unknown, t: Target, r: ReverseCont
   const limit = limitOf(args);
   const h = await r.memoryHistory({ address, length }, limit);
   if (!h) return { address: linear, length, from: r.firstIcount, to: r.presentIcount, truncated: false, cancelled: true, changes: [] };
-  return { address: linear, length, from: h.from, to: h.to, truncated: h.truncated, changes: changesOf(h, length, t, source) };
+  return { address: linear, length, from: h.from, to: h.to, truncated: h.truncated, changes: changesOf(h, t, source) };
 }
 
 /** The history of one of the NIC's registers (a "e1000:NAME" data id). */
@@ -44,7 +44,7 @@ async function nicHistory(name: string, offset: number, args: Record<string, unk
   const h = await r.memoryHistory({ address: offset, length: 4, register: true }, limitOf(args));
   const base = { address: offset, length: 4, register: name };
   if (!h) return { ...base, from: r.firstIcount, to: r.presentIcount, truncated: false, cancelled: true, changes: [] };
-  return { ...base, from: h.from, to: h.to, truncated: h.truncated, changes: changesOf(h, 4, t, source) };
+  return { ...base, from: h.from, to: h.to, truncated: h.truncated, changes: changesOf(h, t, source) };
 }
 
 function limitOf(args: Record<string, unknown>): number | undefined {
@@ -52,12 +52,10 @@ function limitOf(args: Record<string, unknown>): number | undefined {
 }
 
 /** Each change as the client shows it: the storing code (innermost inlined frame first), or the DMA. */
-function changesOf(h: MemoryHistory, length: number, t: Target, source: Source): HistoryChange[] {
+function changesOf(h: MemoryHistory, t: Target, source: Source): HistoryChange[] {
   const di = t.debugInfo;
   return h.changes.map((c): HistoryChange => {
-    let offset = 0;
-    while (offset < length - 1 && c.oldBytes[offset] === c.newBytes[offset]) offset++;
-    const out: HistoryChange = { icount: c.icount, ns: c.ns, by: c.by, old: hex(c.oldBytes), new: hex(c.newBytes), offset };
+    const out: HistoryChange = { icount: c.icount, ns: c.ns, by: c.by, old: hex(c.oldBytes), new: hex(c.newBytes), offset: firstChangedByte(c) };
     if (c.pc !== undefined) {
       out.pc = c.pc;
       const frames = di.inlineFramesAt(c.pc).map((f) => ({ function: f.name, ...(f.file ? { source: source(f.file) } : {}), ...(f.line ? { line: f.line } : {}) }));

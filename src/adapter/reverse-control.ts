@@ -332,7 +332,7 @@ export class ReverseControl {
     const [from, to] = [this.firstIcount, this.presentIcount];
     if (to <= from) return Promise.resolve({ changes: [], from, to, truncated: false });
     return new Promise((resolve, reject) => {
-      this.t.travel(() =>
+      const started = this.t.travel(() =>
         this.watched(`History of 0x${(range.address >>> 0).toString(16)}`, async (watch) => {
           this.history.absorb();
           let h: MemoryHistory;
@@ -349,6 +349,8 @@ export class ReverseControl {
           return { reason: "goto", description: `History: ${n} change${n === 1 ? "" : "s"}${h.truncated ? " (limit reached)" : ""}` };
         }),
       );
+      // Another move is under way, or the session ended: nothing will answer.
+      if (!started) reject(new ReverseError("the guest is busy with another move; try again when it stops"));
     });
   }
 

@@ -218,8 +218,8 @@ export class Target {
    * Runs a time-travel action (reverse-control.ts) as a run: the guest counts as running
    * meanwhile and the stop the action returns is reported as any other.
    */
-  travel(action: () => Promise<TargetStop>): void {
-    this.start(action);
+  travel(action: () => Promise<TargetStop>): boolean {
+    return this.start(action);
   }
 
   /** The machine moved without a run (a seek while searching the past): frames are stale. */
@@ -232,8 +232,9 @@ export class Target {
     while (this.running) await this.running;
   }
 
-  private start(action: () => Promise<TargetStop>): void {
-    if (this.running || this.disposed) return;
+  /** Runs `action` as the machine's next move; false (and nothing runs) while one runs or once disposed. */
+  private start(action: () => Promise<TargetStop>): boolean {
+    if (this.running || this.disposed) return false;
     this.pauseRequested = false;
     this.from = this.shows;
     this.shows = PLAIN;
@@ -252,6 +253,7 @@ export class Target {
       this.running = undefined;
       if (!this.disposed) this.report(stop);
     })();
+    return true;
   }
 
   private report(stop: TargetStop): void {

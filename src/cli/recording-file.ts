@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { readRecording, type Recording } from "../vmm/recording/reader";
 import { RecordingError } from "../vmm/recording/format";
 import { transmitsOf, type Transmits } from "../vmm/recording/transmits";
+import { Replayer, type ReplayOptions } from "../vmm/recording/replayer";
+import { recordedInputs } from "../vmm/recording/recorded-inputs";
 import { EXIT, UsageError } from "./errors";
 import { readKernel } from "./kernel-path";
 
@@ -30,6 +32,27 @@ export function readImage(path: string, what: string): Uint8Array {
   }
 }
 
+/** The images a replay takes from --kernel and --disk (for a recording that does not embed them). */
+export type ReplayImages = Pick<ReplayOptions, "kernel" | "disk">;
+
+export function replayImages(values: { kernel?: string; disk?: string }): ReplayImages {
+  const kernel = values.kernel ? readKernel(values.kernel) : undefined;
+  const disk = values.disk ? { bytes: readImage(values.disk, "disk image"), path: values.disk } : undefined;
+  return { ...(kernel ? { kernel } : {}), ...(disk ? { disk } : {}) };
+}
+
+/**
+ * A machine that re-executes the recording: created with its launch settings, its recorded
+ * inputs loaded up to where the file is whole (`end`), where the machine goes live. The caller
+ * destroys the replayer.
+ */
+export async function openReplay(rec: Recording, images: ReplayImages): Promise<{ replayer: Replayer; inputs: number; end: { icount: number; ns: number } }> {
+  const replayer = await Replayer.create(rec, images);
+  const { inputs, end } = recordedInputs(rec);
+  replayer.machine.loadJournal(inputs, end, rec.start);
+  return { replayer, inputs: inputs.length, end };
+}
+
 /** The --kernel and --disk options of the commands that may replay a recording for its transmits. */
 export const IMAGE_OPTIONS = { kernel: { type: "string" }, disk: { type: "string" } } as const;
 export const IMAGE_HELP = `  --kernel ELF  the kernel, for a recording made with --no-embed-kernel (replaying needs it)
@@ -42,9 +65,7 @@ export const IMAGE_HELP = `  --kernel ELF  the kernel, for a recording made with
  */
 export async function loadTransmits(rec: Recording, path: string, images: { kernel?: string; disk?: string }, required: boolean): Promise<Transmits> {
   try {
-    const kernel = images.kernel ? readKernel(images.kernel) : undefined;
-    const disk = images.disk ? { bytes: readImage(images.disk, "disk image"), path: images.disk } : undefined;
-    const t = await transmitsOf(rec, { ...(kernel ? { kernel } : {}), ...(disk ? { disk } : {}) });
+    const t = await transmitsOf(rec, replayImages(images));
     if (t.incomplete) console.error(`lvmm: warning: ${path}: its transmit descriptors are recomputed by replaying it, and ${t.incomplete}: the ones after that are missing`);
     return t;
   } catch (e) {

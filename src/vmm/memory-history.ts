@@ -40,6 +40,13 @@ export interface MemoryHistory {
   truncated: boolean;
 }
 
+/** Where a change begins: its first byte that differs (the last byte if none does). */
+export function firstChangedByte(c: Pick<MemoryChange, "oldBytes" | "newBytes">): number {
+  let k = 0;
+  while (k < c.newBytes.length - 1 && c.oldBytes[k] === c.newBytes[k]) k++;
+  return k;
+}
+
 /** The watchpoint id the search uses (the machine's own watchpoints are set aside meanwhile). */
 const HISTORY_WATCH = -1;
 

@@ -1,15 +1,12 @@
 // `lvmm diff A B`: where two recordings of one kernel part (run-diff.ts), with the source line
 // each run was at there: each recording is replayed once, forward through its own points of the
 // partings, and the CPU's EIP looked up in the kernel's DWARF at each.
-import { relative } from "node:path";
 import { parse } from "../options";
 import { EXIT, UsageError } from "../errors";
-import { IMAGE_HELP, IMAGE_OPTIONS, loadRecording, readImage, withRecordingErrors, writeOut } from "../recording-file";
+import { IMAGE_HELP, IMAGE_OPTIONS, loadRecording, openReplay, replayImages, withRecordingErrors, writeOut, type ReplayImages } from "../recording-file";
+import { shortPath } from "../source-path";
 import { writeJson } from "../json-output";
-import { readKernel } from "../kernel-path";
 import { diffRecordings, type Behaviour, type Parting, type RunDiff } from "../../vmm/recording/run-diff";
-import { recordedInputs } from "../../vmm/recording/recorded-inputs";
-import { Replayer } from "../../vmm/recording/replayer";
 import type { Recording } from "../../vmm/recording/reader";
 import { RecordingError } from "../../vmm/recording/format";
 import { DebugInfo } from "../../adapter/dwarf";
@@ -47,10 +44,7 @@ export async function diff(args: string[]): Promise<number> {
     const [pa, pb] = positionals as [string, string];
     const [a, b] = [named(pa), named(pb)];
     const d = diffRecordings(a, b);
-    const images = {
-      ...(values.kernel ? { kernel: readKernel(values.kernel) } : {}),
-      ...(values.disk ? { disk: { bytes: readImage(values.disk, "disk image"), path: values.disk } } : {}),
-    };
+    const images = replayImages(values);
     // Each parting's point on each side (the divergence is the first of them).
     const [wa, wb] = [
       await sourcesAt(
@@ -87,13 +81,11 @@ function pointOf(p: Parting, side: "a" | "b"): number {
 }
 
 /** Where a run was at each of `icounts`: one replay of it, forward through them in order. */
-async function sourcesAt(rec: Recording, icounts: number[], images: { kernel?: { bytes: Uint8Array; path: string }; disk?: { bytes: Uint8Array; path: string } }): Promise<SourcePoint[]> {
+async function sourcesAt(rec: Recording, icounts: number[], images: ReplayImages): Promise<SourcePoint[]> {
   if (!icounts.length) return [];
-  const r = await Replayer.create(rec, images);
+  const { replayer: r, end } = await openReplay(rec, images);
   try {
     const m = r.machine;
-    const { inputs, end } = recordedInputs(rec);
-    m.loadJournal(inputs, end, rec.start);
     const kernel = images.kernel?.bytes ?? rec.kernel;
     const di = kernel ? DebugInfo.load(kernel) : undefined;
     const out: SourcePoint[] = [];
@@ -124,11 +116,6 @@ async function sourcesAt(rec: Recording, icounts: number[], images: { kernel?: {
   } finally {
     r.destroy();
   }
-}
-
-function shortPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith("..") ? file : rel;
 }
 
 function report(pa: string, pb: string, d: RunDiff, where: Where[]): string[] {

@@ -5,15 +5,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Machine } from "../../vmm/machine";
-import { Replayer } from "../../vmm/recording/replayer";
-import { recordedInputs } from "../../vmm/recording/recorded-inputs";
 import { echoLoadFeeder } from "../../vmm/recording/echo-load";
 import { GdbStub } from "../../vmm/gdbstub/stub";
 import { GdbServer } from "../../vmm/gdbstub/server";
 import { readKernel } from "../kernel-path";
 import { parse, positiveInteger, positiveNumber } from "../options";
 import { EXIT, UsageError } from "../errors";
-import { loadRecording, readImage, withRecordingErrors } from "../recording-file";
+import { loadRecording, openReplay, readImage, replayImages, withRecordingErrors } from "../recording-file";
 
 export const GDBSERVER_HELP = `usage: lvmm gdbserver [--port N] [--kernel ELF | --recording FILE] [--echo-load RATE]
                       [--cmdline S] [--memory MB] [--mips N] [--no-jit] [--quiet]
@@ -48,19 +46,16 @@ export async function gdbserver(args: string[]): Promise<number> {
     let elfPath: string;
     if (values.recording !== undefined) {
       const rec = loadRecording(values.recording);
-      const kernel = values.kernel ? readKernel(values.kernel) : undefined;
-      const disk = values.disk ? { bytes: readImage(values.disk, "disk image"), path: values.disk } : undefined;
-      const r = await Replayer.create(rec, { ...(kernel ? { kernel } : {}), ...(disk ? { disk } : {}) });
+      const images = replayImages(values);
+      const { replayer: r, inputs, end: endAt } = await openReplay(rec, images);
       machine = r.machine;
-      const { inputs, end: endAt } = recordedInputs(rec);
-      machine.loadJournal(inputs, endAt, rec.start);
-      if (kernel) elfPath = kernel.path;
+      if (images.kernel) elfPath = images.kernel.path;
       else {
         // gdb reads the symbols from a file: the recording's embedded kernel.
         elfPath = join(mkdtempSync(join(tmpdir(), "lvmm-gdb-")), rec.header.kernel.name.replace(/[^\w.-]/g, "_") || "kernel.elf");
         writeFileSync(elfPath, rec.kernel!);
       }
-      console.log(`lvmm: ${values.recording}: ${inputs.length} recorded inputs up to instruction ${endAt.icount}; the machine goes live after that`);
+      console.log(`lvmm: ${values.recording}: ${inputs} recorded inputs up to instruction ${endAt.icount}; the machine goes live after that`);
     } else {
       const kernel = readKernel(values.kernel);
       elfPath = kernel.path;

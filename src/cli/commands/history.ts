@@ -2,17 +2,14 @@
 // it (vmm/memory-history.ts): a CPU store at its source line, or a device's DMA (the NIC's
 // receive DMA with its descriptor and frame). The range is a kernel variable (--symbol, from the
 // DWARF or the symbol table) or an address.
-import { relative } from "node:path";
 import { parse } from "../options";
 import { EXIT, UsageError } from "../errors";
-import { IMAGE_HELP, IMAGE_OPTIONS, loadRecording, readImage, withRecordingErrors, writeOut } from "../recording-file";
+import { IMAGE_HELP, IMAGE_OPTIONS, loadRecording, openReplay, replayImages, withRecordingErrors, writeOut } from "../recording-file";
+import { shortPath } from "../source-path";
 import { writeJson } from "../json-output";
-import { readKernel } from "../kernel-path";
 import { ProgressLine } from "../terminal";
-import { recordedInputs } from "../../vmm/recording/recorded-inputs";
-import { Replayer } from "../../vmm/recording/replayer";
 import { summarizeFrame } from "../../vmm/recording/packet-view";
-import { memoryHistoryWork, type MemoryChange, type MemoryRange } from "../../vmm/memory-history";
+import { firstChangedByte, memoryHistoryWork, type MemoryChange, type MemoryRange } from "../../vmm/memory-history";
 import { Chunks, runWatched } from "../../vmm/long-work";
 import { ElfFile } from "../../vmm/elf";
 import { GuestMemoryError } from "../../vmm/cpu-view";
@@ -71,16 +68,13 @@ export async function history(args: string[]): Promise<number> {
   return withRecordingErrors(async () => {
     const path = positionals[0]!;
     const rec = loadRecording(path);
-    const kernel = values.kernel ? readKernel(values.kernel) : undefined;
-    const disk = values.disk ? { bytes: readImage(values.disk, "disk image"), path: values.disk } : undefined;
-    const image = kernel?.bytes ?? rec.kernel;
+    const images = replayImages(values);
+    const image = images.kernel?.bytes ?? rec.kernel;
     const di = image ? DebugInfo.load(image) : undefined;
     const range = values.symbol ? symbolRange(values.symbol, values.len, image, di) : values.register ? registerRange(values.register) : addressRange(values.addr!, values.len);
-    const r = await Replayer.create(rec, { ...(kernel ? { kernel } : {}), ...(disk ? { disk } : {}) });
+    const { replayer: r, end } = await openReplay(rec, images);
     try {
       const m = r.machine;
-      const { inputs, end } = recordedInputs(rec);
-      m.loadJournal(inputs, end, rec.start);
       m.timeline.checkpoint();
       const progress = new ProgressLine(`lvmm: history of ${range.name}`);
       try {
@@ -141,8 +135,7 @@ interface Row {
 }
 
 function row(c: MemoryChange, range: MemoryRange, di: DebugInfo | undefined): Row {
-  let offset = 0;
-  while (offset < range.length - 1 && c.oldBytes[offset] === c.newBytes[offset]) offset++;
+  const offset = firstChangedByte(c);
   const r: Row = { icount: c.icount, ns: c.ns, by: c.by, offset, old: hexBytes(c.oldBytes), new: hexBytes(c.newBytes) };
   if (c.pc !== undefined) {
     r.pc = c.pc;
@@ -232,9 +225,4 @@ function hexBytes(b: Uint8Array): string {
 
 function hex32(n: number): string {
   return (n >>> 0).toString(16).padStart(8, "0");
-}
-
-function shortPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith("..") ? file : rel;
 }

@@ -1,8 +1,7 @@
 // `lvmm replay`: re-execute a recording and, with --verify, check it state hash by state hash.
-import { readKernel } from "../kernel-path";
 import { parse, positiveInteger } from "../options";
 import { EXIT } from "../errors";
-import { loadRecording, readImage, withRecordingErrors, writeOut } from "../recording-file";
+import { loadRecording, replayImages, withRecordingErrors, writeOut } from "../recording-file";
 import { Replayer, formatDivergence, type ReplayResult } from "../../vmm/recording/replayer";
 import { EventKind } from "../../vmm/recording/format";
 import type { Recording } from "../../vmm/recording/reader";
@@ -43,12 +42,11 @@ export async function replay(args: string[]): Promise<number> {
   const times = positiveInteger("times", values.times) ?? 1;
   return withRecordingErrors(async () => {
     const rec = loadRecording(positionals[0], { strict: values.strict ?? false });
-    const kernel = values.kernel ? readKernel(values.kernel) : undefined;
-    const disk = values.disk ? { bytes: readImage(values.disk, "disk image"), path: values.disk } : undefined;
+    const images = replayImages(values);
     const span = virtualSpan(rec);
     const runs: ReturnType<typeof outcome>[] = [];
     for (let i = 0; i < times; i++) {
-      const r = await Replayer.create(rec, { ...(kernel ? { kernel: { bytes: kernel.bytes, path: kernel.path } } : {}), ...(disk ? { disk } : {}) });
+      const r = await Replayer.create(rec, images);
       const progress = new ProgressLine(`lvmm: replaying${times > 1 ? ` (${i + 1} of ${times})` : ""}`);
       r.machine.onInterrupt((e) => progress.update(e.ns - span.startNs, span.endNs - span.startNs));
       const onLine = (t: string, ic: number): void => {
